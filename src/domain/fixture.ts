@@ -1,0 +1,254 @@
+// The fixture format: a YAML or JSON file that declares a world (enterprises, organizations,
+// people and their credentials). Parsing checks everything that can be checked without the
+// database, and every complaint names the path and line at fault.
+import { Ajv, type ErrorObject } from "ajv";
+import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { CREDENTIAL_TYPES, type CredentialType } from "./model.ts";
+import { sshFingerprint, tokenTypeOf } from "./tokens.ts";
+
+export interface FixtureCredential {
+  type: CredentialType;
+  token?: string;
+  scopes?: string[];
+  note?: string;
+  title?: string;
+  key?: string;
+  expires_at?: string;
+  resource_owner?: string;
+  permissions?: Record<string, "read" | "write" | "admin">;
+  authorized_orgs?: string[];
+}
+
+export interface FixtureOrganization {
+  login: string;
+  saml_sso?: boolean;
+  owners?: string[];
+  members?: string[];
+  outside_collaborators?: string[];
+}
+
+export interface FixtureEnterprise {
+  slug: string;
+  name?: string;
+  emu?: boolean;
+  owners?: string[];
+  credential_managers?: string[];
+  guest_collaborators?: string[];
+  organizations?: FixtureOrganization[];
+}
+
+export interface Fixture {
+  enterprises?: FixtureEnterprise[];
+  users?: { login: string; credentials?: FixtureCredential[] }[];
+}
+
+export class FixtureError extends Error {
+  readonly path: string;
+  readonly line: number | null;
+  constructor(source: string, path: string, line: number | null, problem: string) {
+    super(`${source}${line !== null ? `:${line}` : ""}: ${path || "(top level)"}: ${problem}`);
+    this.name = "FixtureError";
+    this.path = path;
+    this.line = line;
+  }
+}
+
+const LOGIN = "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$";
+const logins = { type: "array", items: { type: "string", pattern: LOGIN }, uniqueItems: true };
+
+const FIXTURE_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    enterprises: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["slug"],
+        properties: {
+          slug: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,59})$" },
+          name: { type: "string", minLength: 1, maxLength: 200 },
+          emu: { type: "boolean" },
+          owners: logins,
+          credential_managers: logins,
+          guest_collaborators: logins,
+          organizations: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["login"],
+              properties: {
+                login: { type: "string", pattern: LOGIN },
+                saml_sso: { type: "boolean" },
+                owners: logins,
+                members: logins,
+                outside_collaborators: logins,
+              },
+            },
+          },
+        },
+      },
+    },
+    users: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["login"],
+        properties: {
+          login: { type: "string", pattern: LOGIN },
+          credentials: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["type"],
+              properties: {
+                type: { enum: [...CREDENTIAL_TYPES] },
+                token: { type: "string" },
+                scopes: { type: "array", items: { type: "string", pattern: "^[a-z_:]+$" }, uniqueItems: true },
+                note: { type: "string", maxLength: 200 },
+                title: { type: "string", maxLength: 200 },
+                key: { type: "string" },
+                expires_at: { type: "string" },
+                resource_owner: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,59})$" },
+                permissions: { type: "object", additionalProperties: { enum: ["read", "write", "admin"] } },
+                authorized_orgs: logins,
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const validateShape = ajv.compile<Fixture>(FIXTURE_SCHEMA);
+
+/** JSON pointer `/users/0/credentials/1` → readable path `users[0].credentials[1]`. */
+function readablePath(segments: (string | number)[]): string {
+  return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+export interface ParsedFixture {
+  fixture: Fixture;
+  /** Where each path sits in the source, for errors found later (while applying it). */
+  locate(path: (string | number)[]): FixtureError["line"];
+  source: string;
+}
+
+export function parseFixture(text: string, source: string): ParsedFixture {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const line = first.linePos?.[0]?.line ?? null;
+    throw new FixtureError(source, "", line, first.message.split("\n")[0] ?? "not valid YAML or JSON");
+  }
+  const locate = (path: (string | number)[]): number | null => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
+      const range = (node as YamlNode | undefined)?.range;
+      if (range) return lineCounter.linePos(range[0]).line;
+    }
+    return null;
+  };
+  const fail = (path: (string | number)[], problem: string): never => {
+    throw new FixtureError(source, readablePath(path), locate(path), problem);
+  };
+  const data: unknown = document.toJS() ?? {};
+  if (!validateShape(data)) {
+    const error = validateShape.errors![0] as ErrorObject;
+    const path = error.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const property = (error.params as { additionalProperty?: string }).additionalProperty;
+    const problem =
+      property !== undefined
+        ? `unknown field "${property}"`
+        : error.keyword === "enum"
+          ? `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`
+          : (error.message ?? "is invalid");
+    return fail(property !== undefined ? [...path, property] : path, problem);
+  }
+  const fixture = data;
+
+  // Checks that span several places in the file.
+  const seenEnterprises = new Set<string>();
+  const seenOrganizations = new Set<string>();
+  const managedBy = new Map<string, string>();
+  const enterpriseOfPerson = new Map<string, Set<string>>();
+  fixture.enterprises?.forEach((enterprise, e) => {
+    const slug = enterprise.slug.toLowerCase();
+    if (seenEnterprises.has(slug)) fail(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);
+    seenEnterprises.add(slug);
+    const people = new Set<string>();
+    for (const list of [enterprise.owners, enterprise.credential_managers, enterprise.guest_collaborators]) {
+      for (const login of list ?? []) people.add(login.toLowerCase());
+    }
+    enterprise.organizations?.forEach((organization, o) => {
+      const login = organization.login.toLowerCase();
+      if (seenOrganizations.has(login)) fail(["enterprises", e, "organizations", o, "login"], `organization "${organization.login}" is declared twice`);
+      seenOrganizations.add(login);
+      for (const list of [organization.owners, organization.members, organization.outside_collaborators]) {
+        for (const person of list ?? []) people.add(person.toLowerCase());
+      }
+    });
+    for (const person of people) {
+      const enterprises = enterpriseOfPerson.get(person) ?? new Set();
+      enterprises.add(slug);
+      enterpriseOfPerson.set(person, enterprises);
+      if (enterprise.emu) {
+        const other = managedBy.get(person);
+        if (other !== undefined && other !== slug) {
+          fail(["enterprises", e], `user "${person}" is a managed user of EMU enterprise "${other}" and cannot also be managed by "${enterprise.slug}"`);
+        }
+        managedBy.set(person, slug);
+      }
+    }
+  });
+  for (const [person, slug] of managedBy) {
+    const others = [...(enterpriseOfPerson.get(person) ?? [])].filter((s) => s !== slug);
+    if (others.length > 0) {
+      const index = fixture.enterprises!.findIndex((ent) => ent.slug.toLowerCase() === others[0]);
+      fail(["enterprises", index], `user "${person}" is a managed user of EMU enterprise "${slug}" and cannot belong to enterprise "${others[0]}"`);
+    }
+  }
+
+  const seenUsers = new Set<string>();
+  fixture.users?.forEach((user, u) => {
+    const login = user.login.toLowerCase();
+    if (seenUsers.has(login)) fail(["users", u, "login"], `user "${user.login}" is declared twice`);
+    seenUsers.add(login);
+    user.credentials?.forEach((credential, c) => {
+      const at = ["users", u, "credentials", c];
+      if (credential.type === "ssh_key") {
+        if (credential.key === undefined) fail([...at], 'an ssh_key needs "key" (an OpenSSH public key)');
+        if (sshFingerprint(credential.key!) === null) fail([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
+        for (const field of ["token", "scopes", "permissions", "resource_owner", "expires_at"] as const) {
+          if (credential[field] !== undefined) fail([...at, field], "does not apply to an ssh_key");
+        }
+        return;
+      }
+      if (credential.key !== undefined) fail([...at, "key"], `does not apply to a ${credential.type}`);
+      if (credential.token !== undefined) {
+        const tokenType = tokenTypeOf(credential.token);
+        // Never echo the token itself: a fixture may hold real-looking secrets.
+        if (tokenType !== credential.type) {
+          fail([...at, "token"], `is not a well-formed ${credential.type} token (expected prefix, characters [A-Za-z0-9_] and length as GitHub issues them)`);
+        }
+      }
+      if (credential.expires_at !== undefined && Number.isNaN(Date.parse(credential.expires_at))) {
+        fail([...at, "expires_at"], "must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z");
+      }
+      const tokenBased = credential.type === "fine_grained_pat" || credential.type === "github_app_token";
+      if (credential.permissions !== undefined && !tokenBased) fail([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
+      if (credential.scopes !== undefined && tokenBased) fail([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
+      if (credential.resource_owner !== undefined && credential.type !== "fine_grained_pat") {
+        fail([...at, "resource_owner"], "only a fine_grained_pat has a resource owner");
+      }
+    });
+  });
+  return { fixture, locate, source };
+}

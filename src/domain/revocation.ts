@@ -1,0 +1,71 @@
+// The revocation rules: what a request covers, what it is refused for, and what it answers.
+import { Errors, type ApiError } from "../errors.ts";
+import type { Enterprise, RevocableCredentialType, User } from "./model.ts";
+
+/** The four request forms; the organization endpoints reuse them with an organization set. */
+export type RevocationForm = "all" | "user" | "credential_type" | "user_credential_type";
+
+export interface RevocationScope {
+  enterpriseId: number;
+  /** Null: every organization of the enterprise. */
+  organizationId: number | null;
+  /** Null: every user. */
+  targetUserId: number | null;
+  /** Null: every credential type (including GitHub App user tokens, which have no type filter). */
+  credentialType: RevocableCredentialType | null;
+  /** EMU only: destroy the PATs and SSH keys themselves too. */
+  revokeCredentials: boolean;
+}
+
+/**
+ * Refusals that depend on the enterprise and target, in GitHub's order: the first EMU owner is
+ * never a target, and `revoke_credentials` needs an EMU enterprise.
+ */
+export function refuseRevocation(enterprise: Enterprise, target: User | null, revokeCredentials: boolean): ApiError | null {
+  if (target !== null && enterprise.emu && enterprise.firstOwnerId === target.id) return Errors.firstEmuOwnerNotTargetable();
+  if (revokeCredentials && !enterprise.emu) return Errors.revokeCredentialsRequiresEmu();
+  return null;
+}
+
+export function acceptedMessage(form: RevocationForm, targetLogin: string | null): string {
+  switch (form) {
+    case "all":
+      return "Credential authorization revocation has been queued";
+    case "user":
+      return `Credential authorization revocation for user '${targetLogin}' has been queued`;
+    case "credential_type":
+      return "Credential type revocation has been queued";
+    case "user_credential_type":
+      return `Credential type revocation for user '${targetLogin}' has been queued`;
+  }
+}
+
+export const WARNINGS = {
+  revokedOrDestroyed: "The token used for this request may also be revoked or destroyed as part of this operation",
+  authorizationRevoked: "The token used for this request may also have its authorization revoked as part of this operation",
+  destroyed: "The token used for this request may also be destroyed as part of this operation",
+} as const;
+
+/**
+ * The warning for the caller's own token, present exactly when that token falls in the request's
+ * scope. revoke-all has one wording for both effects (GitHub's); the other forms say which one.
+ */
+export function callerWarning(
+  form: RevocationForm,
+  callerToken: { authorizationInScope: boolean; destroyedInScope: boolean },
+): string | undefined {
+  const { authorizationInScope, destroyedInScope } = callerToken;
+  if (!authorizationInScope && !destroyedInScope) return undefined;
+  if (form === "all") return WARNINGS.revokedOrDestroyed;
+  return destroyedInScope ? WARNINGS.destroyed : WARNINGS.authorizationRevoked;
+}
+
+/** Audit action names GitHub records for each effect. */
+export const AUDIT_ACTIONS = {
+  authorizationRevoked: "org_credential_authorization.revoke",
+  fineGrainedAccessRevoked: "personal_access_token.access_revoked",
+  personalAccessTokenDestroyed: "personal_access_token.destroy",
+  sshKeyDeleted: "public_key.delete",
+  /** Not emitted: OAuth tokens are never destroyed by these endpoints (docs/decisions.md). */
+  oauthAccessDestroyed: "oauth_access.destroy",
+} as const;

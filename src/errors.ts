@@ -1,0 +1,103 @@
+// The one catalogue of errors a client can see. Each has a stable code, an HTTP status and
+// GitHub's wording; src/http/error-handler.ts renders them all the same way. Anything thrown
+// that is not an ApiError is a fault of ours: logged, and answered with a generic 500.
+
+export const DEFAULT_DOCUMENTATION_URL = "https://docs.github.com/rest";
+
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Response headers that belong to this error (accepted scopes, SSO url, ...). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Extra body fields beside message/documentation_url/status (e.g. the version error's `errors`). */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Overrides the route's documentation URL (GitHub links 401s to the REST root). */
+  readonly documentationUrl: string | undefined;
+
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    options: { headers?: Record<string, string>; extra?: Record<string, unknown>; documentationUrl?: string } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+    this.headers = options.headers ?? {};
+    this.extra = options.extra ?? {};
+    this.documentationUrl = options.documentationUrl;
+  }
+}
+
+export const SUPPORTED_API_VERSIONS = ["2026-03-10", "2022-11-28"] as const;
+
+export const Errors = {
+  requiresAuthentication: () => new ApiError("requires_authentication", 401, "Requires authentication"),
+  badCredentials: () =>
+    new ApiError("bad_credentials", 401, "Bad credentials", { documentationUrl: DEFAULT_DOCUMENTATION_URL }),
+  notFound: () => new ApiError("not_found", 404, "Not Found"),
+  /** An enterprise member who is neither an owner nor holds write_enterprise_credentials. */
+  enterpriseCredentialsRoleRequired: () =>
+    new ApiError(
+      "enterprise_credentials_role_required",
+      403,
+      "You must be an enterprise owner or have the write_enterprise_credentials permission to use this endpoint.",
+    ),
+  /** A classic PAT or OAuth token lacking the scope an endpoint checks. */
+  missingOAuthScope: (acceptedScope: string, tokenScopes: readonly string[]) =>
+    new ApiError(
+      "missing_oauth_scope",
+      403,
+      `Your token has not been granted the required scopes to execute this query. The '${acceptedScope}' scope is required, ` +
+        `but your token has only been granted the: [${tokenScopes.map((s) => `'${s}'`).join(", ")}] scopes.`,
+      { headers: { "x-accepted-oauth-scopes": acceptedScope } },
+    ),
+  fineGrainedPermissionMissing: (acceptedPermissions: string) =>
+    new ApiError("resource_not_accessible_by_pat", 403, "Resource not accessible by personal access token", {
+      headers: { "x-accepted-github-permissions": acceptedPermissions },
+    }),
+  integrationPermissionMissing: (acceptedPermissions: string) =>
+    new ApiError("resource_not_accessible_by_integration", 403, "Resource not accessible by integration", {
+      headers: { "x-accepted-github-permissions": acceptedPermissions },
+    }),
+  samlEnforced: (orgLogin: string, tokenKind: "Personal Access token" | "OAuth token", ssoUrl: string) =>
+    new ApiError(
+      "saml_enforced",
+      403,
+      `Resource protected by organization SAML enforcement. You must grant your ${tokenKind} access to this organization.`,
+      { headers: { "x-github-sso": `required; url=${ssoUrl}` } },
+    ),
+  problemsParsingJson: () => new ApiError("problems_parsing_json", 400, "Problems parsing JSON"),
+  bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),
+  /** GitHub's schema-violation wording: `Invalid request.\n\nFor 'properties/x', "y" is not a boolean.` */
+  invalidRequest: (detail: string) => new ApiError("invalid_request", 422, `Invalid request.\n\n${detail}`),
+  revokeCredentialsRequiresEmu: () =>
+    new ApiError(
+      "revoke_credentials_requires_emu",
+      422,
+      "The `revoke_credentials` option is only available for Enterprise Managed User (EMU) enterprises",
+    ),
+  firstEmuOwnerNotTargetable: () =>
+    new ApiError("first_emu_owner_not_targetable", 422, "The first EMU owner cannot be targeted for credential revocation."),
+  invalidCredentialType: () =>
+    new ApiError(
+      "invalid_credential_type",
+      422,
+      "The `credential_type` parameter is required and must be one of: classic_pat, fine_grained_pat, ssh_key, oauth_app_token",
+    ),
+  unsupportedApiVersion: (requested: string) =>
+    new ApiError("unsupported_api_version", 400, "Bad Request", {
+      documentationUrl: "https://docs.github.com/rest/about-the-rest-api/api-versions",
+      extra: {
+        errors:
+          `The version you specified in the "X-GitHub-API-Version" request header, "${requested}", is not a supported version. ` +
+          `The following versions are currently supported: "${SUPPORTED_API_VERSIONS[0]}" (most recent) and "${SUPPORTED_API_VERSIONS[1]}".`,
+      },
+    }),
+  payloadTooLarge: () => new ApiError("payload_too_large", 413, "Payload too large"),
+  unsupportedMediaType: () => new ApiError("unsupported_media_type", 415, "Unsupported Media Type"),
+  serverError: () => new ApiError("server_error", 500, "Server Error"),
+} as const;
+
+export type ErrorCode = ReturnType<(typeof Errors)[keyof typeof Errors]>["code"];

@@ -1,0 +1,73 @@
+// buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
+// inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Config } from "../config.ts";
+import { startQueue } from "../jobs/queue.ts";
+import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation-job.ts";
+import type { Db } from "../store/db.ts";
+import { migrate } from "../store/migrate.ts";
+import { openDatabase } from "../store/open.ts";
+import authentication from "./authentication.ts";
+import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
+import { installErrorHandling } from "./error-handler.ts";
+import githubConventions, { newRequestId, RateLimitWindow } from "./github-conventions.ts";
+import healthRoutes from "./health/routes.ts";
+import organizationRoutes from "./orgs/routes.ts";
+import revocationRoutes from "./revocations/routes.ts";
+import type { Services } from "./services.ts";
+import userRoutes from "./users/routes.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface BuildOptions {
+  /** Use this open database instead of opening the configured one (the caller closes it). */
+  db?: Db;
+}
+
+export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Tokens travel in this header; it must never reach a log line.
+      redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+    },
+    genReqId: () => newRequestId(),
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    // One line per request only when asked for (debug/trace); info keeps start-up and job lines readable.
+    disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace"),
+  });
+
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? (await openDatabase(config.database));
+  try {
+    await migrate(db);
+    const boss = await startQueue(db, config.database.kind === "postgres" ? config.database.url : null, config.jobs, app.log);
+    await createRevocationQueue(boss, config.jobs);
+    if (config.runWorker) await startRevocationWorker(boss, db, config.jobs, app.log);
+    const services: Services = { config, db, boss };
+    app.decorate("services", services);
+    app.addHook("onClose", async () => {
+      await boss.stop({ graceful: true, timeout: 5000 });
+      if (ownsDb) await db.close();
+    });
+  } catch (error) {
+    if (ownsDb) await db.close().catch(() => {});
+    throw error;
+  }
+
+  const rateLimits = new RateLimitWindow();
+  await app.register(githubConventions, { rateLimits });
+  await app.register(authentication, { db, rateLimits });
+  installErrorHandling(app, rateLimits);
+  await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
+  await app.register(userRoutes, app.services);
+  await app.register(organizationRoutes, app.services);
+  await app.register(revocationRoutes, app.services);
+  await app.register(healthRoutes, app.services);
+  return app;
+}

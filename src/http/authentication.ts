@@ -1,0 +1,83 @@
+// Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
+// or a principal. Only the request hook turns "invalid" into GitHub's 401.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Principal } from "../domain/model.ts";
+import { hashToken, tokenHashesEqual, tokenTypeOf } from "../domain/tokens.ts";
+import { Errors } from "../errors.ts";
+import type { Queryable } from "../store/db.ts";
+import { findPrincipalByTokenHash } from "../store/principals.ts";
+import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
+
+export type Authentication = { kind: "anonymous" } | { kind: "invalid" } | { kind: "authenticated"; principal: Principal };
+
+/** The token in `Authorization: token X`, `Bearer X` or Basic `user:X`; null when there is none. */
+export function tokenFromHeader(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(header);
+  if (!match) return "";
+  const [, scheme, value] = match as unknown as [string, string, string];
+  switch (scheme.toLowerCase()) {
+    case "token":
+    case "bearer":
+      return value;
+    case "basic": {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      return colon === -1 ? "" : decoded.slice(colon + 1);
+    }
+    default:
+      return "";
+  }
+}
+
+export async function authenticate(db: Queryable, header: string | undefined, now = new Date()): Promise<Authentication> {
+  const token = tokenFromHeader(header);
+  if (token === null) return { kind: "anonymous" };
+  // A string that cannot be a GitHub token is not worth a database round trip.
+  if (tokenTypeOf(token) === null) return { kind: "invalid" };
+  const tokenHash = hashToken(token);
+  const found = await findPrincipalByTokenHash(db, tokenHash);
+  if (found === null || !tokenHashesEqual(found.storedHash, tokenHash)) return { kind: "invalid" };
+  const expiresAt = found.principal.credential.expiresAt;
+  if (expiresAt !== null && expiresAt <= now) return { kind: "invalid" };
+  return { kind: "authenticated", principal: found.principal };
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The classic scopes this route accepts, reported in X-Accepted-OAuth-Scopes. */
+    acceptedOAuthScopes?: string;
+    /** GitHub's documentation page for the route, used in error bodies. */
+    documentationUrl?: string;
+  }
+}
+
+/** The caller, or GitHub's 401 for routes that need one. */
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (request.principal === null) throw Errors.requiresAuthentication();
+  return request.principal;
+}
+
+async function authenticationPlugin(app: FastifyInstance, options: { db: Queryable; rateLimits: RateLimitWindow }): Promise<void> {
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (request, reply) => {
+    const result = await authenticate(options.db, request.headers.authorization);
+    if (result.kind === "invalid") {
+      countRateLimit(options.rateLimits, request, reply, null);
+      throw Errors.badCredentials();
+    }
+    const principal = result.kind === "authenticated" ? result.principal : null;
+    request.principal = principal;
+    countRateLimit(options.rateLimits, request, reply, principal?.user.id ?? null);
+    if (principal && (principal.credential.type === "classic_pat" || principal.credential.type === "oauth_app_token")) {
+      reply.header("x-oauth-scopes", principal.credential.scopes.join(", "));
+      reply.header("x-accepted-oauth-scopes", request.routeOptions.config.acceptedOAuthScopes ?? "");
+    }
+  });
+}
+
+export default fp(authenticationPlugin, { name: "authentication", dependencies: ["github-conventions"] });

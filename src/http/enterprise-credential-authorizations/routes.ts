@@ -1,0 +1,68 @@
+// POST /enterprises/{enterprise}/credential-authorizations/... — the four enterprise revoke forms.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
+import { acceptedMessage, refuseRevocation, type RevocationForm } from "../../domain/revocation.ts";
+import { Errors } from "../../errors.ts";
+import { requestRevocation } from "../../jobs/revocation-job.ts";
+import { findEnterpriseBySlug, findEnterprisePerson, findEnterpriseRelation } from "../../store/enterprises.ts";
+import { requirePrincipal } from "../authentication.ts";
+import { enforce } from "../authorization.ts";
+import { revocationUrl } from "../revocations/routes.ts";
+import type { Services } from "../services.ts";
+import { parseRevokeBody } from "./schema.ts";
+
+const DOCS = "https://docs.github.com/rest/enterprise-admin/credential-authorizations";
+
+interface Params {
+  enterprise: string;
+  username?: string;
+}
+
+const ROUTES: { path: string; form: RevocationForm; anchor: string }[] = [
+  { path: "/enterprises/:enterprise/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-enterprise" },
+  { path: "/enterprises/:enterprise/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-enterprise" },
+  { path: "/enterprises/:enterprise/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-enterprise" },
+  { path: "/enterprises/:enterprise/credential-authorizations/:username/revoke-credential-type", form: "user_credential_type", anchor: "revoke-a-single-credential-type-for-a-user-in-an-enterprise" },
+];
+
+export default async function enterpriseCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { db } = services;
+
+  async function revoke(form: RevocationForm, request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
+    const principal = requirePrincipal(request);
+    const { enterprise: slug, username } = request.params;
+
+    // Authorization before anything else is read: outsiders learn nothing, not even that it exists.
+    const enterprise = await findEnterpriseBySlug(db, slug);
+    const relation = enterprise ? await findEnterpriseRelation(db, enterprise.id, principal.user.id) : null;
+    enforce(mayManageEnterpriseCredentials(principal, enterprise?.slug ?? slug, relation), principal);
+    if (!enterprise) throw Errors.notFound();
+
+    const body = parseRevokeBody(request.body, { credentialTypeRequired: form === "credential_type" || form === "user_credential_type" });
+    const target = username === undefined ? null : await findEnterprisePerson(db, enterprise.id, username);
+    if (username !== undefined && target === null) throw Errors.notFound();
+    const refusal = refuseRevocation(enterprise, target, body.revokeCredentials);
+    if (refusal) throw refusal;
+
+    const { revocationId, warning } = await requestRevocation(services, principal, form, {
+      enterpriseId: enterprise.id,
+      organizationId: null,
+      targetUserId: target?.id ?? null,
+      credentialType: body.credentialType,
+      revokeCredentials: body.revokeCredentials,
+      exemptUserId: enterprise.emu ? enterprise.firstOwnerId : null,
+    });
+    return reply
+      .code(202)
+      .header("location", revocationUrl(request, revocationId))
+      .send({ message: acceptedMessage(form, target?.login ?? null), ...(warning === undefined ? {} : { warning }) });
+  }
+
+  for (const route of ROUTES) {
+    app.post<{ Params: Params }>(
+      route.path,
+      { config: { acceptedOAuthScopes: "admin:enterprise", documentationUrl: `${DOCS}#${route.anchor}` } },
+      (request, reply) => revoke(route.form, request, reply),
+    );
+  }
+}

@@ -1,0 +1,45 @@
+// The one place errors become responses. ApiErrors render as GitHub's basic-error body; Fastify's
+// own client errors are mapped onto the catalogue; anything else is our fault: logged, 500.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ApiError, DEFAULT_DOCUMENTATION_URL, Errors } from "../errors.ts";
+import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
+
+export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const documentationUrl = error.documentationUrl ?? request.routeOptions.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
+  return reply
+    .code(error.status)
+    .headers(error.headers)
+    .type("application/json; charset=utf-8")
+    .send({ message: error.message, ...error.extra, documentation_url: documentationUrl, status: String(error.status) });
+}
+
+function fromFastifyError(error: FastifyError): ApiError | null {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return Errors.payloadTooLarge();
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return Errors.problemsParsingJson();
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return Errors.problemsParsingJson();
+  }
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError("client_error", error.statusCode, error.statusCode === 404 ? "Not Found" : "Bad Request");
+  }
+  return null;
+}
+
+export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimitWindow): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);
+    const known = error instanceof ApiError ? error : fromFastifyError(error);
+    if (known) return renderError(known, request, reply);
+    request.log.error({ err: error }, "unhandled error");
+    return renderError(Errors.serverError(), request, reply);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);
+    return renderError(Errors.notFound(), request, reply);
+  });
+}

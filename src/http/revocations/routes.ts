@@ -1,0 +1,67 @@
+// GET /_credauth/revocations/{id} — credauth's extension: the job behind a 202, with its state,
+// scope, requester, timestamps and exact counts. Only the enterprise's credential managers see it.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { REVOCABLE_CREDENTIAL_TYPES } from "../../domain/model.ts";
+import { mayReadEnterpriseRevocation } from "../../domain/policies.ts";
+import { Errors } from "../../errors.ts";
+import { findEnterpriseRelation } from "../../store/enterprises.ts";
+import { findRevocation, type RevocationRecord } from "../../store/revocations.ts";
+import { requirePrincipal } from "../authentication.ts";
+import { enforce } from "../authorization.ts";
+import { apiBaseUrl, type Services } from "../services.ts";
+
+export const EXTENSION_PREFIX = "/_credauth";
+
+export function revocationUrl(request: FastifyRequest, id: number): string {
+  return `${apiBaseUrl(request)}${EXTENSION_PREFIX}/revocations/${id}`;
+}
+
+const COUNTED_TYPES = [...REVOCABLE_CREDENTIAL_TYPES, "github_app_token"] as const;
+
+function countsByType(revocation: RevocationRecord, effect: "authorization_revoked" | "credential_destroyed") {
+  const counts: Record<string, number> = Object.fromEntries(COUNTED_TYPES.map((type) => [type, 0]));
+  let total = 0;
+  for (const row of revocation.counts) {
+    if (row.effect !== effect) continue;
+    counts[row.credentialType] = row.count;
+    total += row.count;
+  }
+  return { ...counts, total };
+}
+
+export function presentRevocation(request: FastifyRequest, revocation: RevocationRecord) {
+  return {
+    id: revocation.id,
+    url: revocationUrl(request, revocation.id),
+    state: revocation.state,
+    scope: {
+      enterprise: revocation.enterpriseSlug,
+      organization: revocation.organizationLogin,
+      username: revocation.targetLogin,
+      credential_type: revocation.credentialType,
+      revoke_credentials: revocation.revokeCredentials,
+    },
+    requester: { login: revocation.requesterLogin, id: revocation.requesterId },
+    created_at: revocation.requestedAt.toISOString(),
+    started_at: revocation.startedAt?.toISOString() ?? null,
+    completed_at: revocation.finishedAt?.toISOString() ?? null,
+    attempts: revocation.attempts,
+    error: revocation.error,
+    counts: {
+      authorizations_revoked: countsByType(revocation, "authorization_revoked"),
+      credentials_destroyed: countsByType(revocation, "credential_destroyed"),
+    },
+  };
+}
+
+export default async function revocationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  app.get<{ Params: { id: string } }>(`${EXTENSION_PREFIX}/revocations/:id`, async (request) => {
+    const principal = requirePrincipal(request);
+    const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
+    const revocation = id === null ? null : await findRevocation(services.db, id);
+    const relation = revocation ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id) : null;
+    enforce(mayReadEnterpriseRevocation(principal, revocation?.enterpriseSlug ?? "", relation), principal);
+    if (!revocation) throw Errors.notFound();
+    return presentRevocation(request, revocation);
+  });
+}

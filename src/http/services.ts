@@ -1,0 +1,15 @@
+import type { PgBoss } from "pg-boss";
+import type { Config } from "../config.ts";
+import type { Db } from "../store/db.ts";
+
+/** What route plugins need, handed to each explicitly. */
+export interface Services {
+  config: Readonly<Config>;
+  db: Db;
+  boss: PgBoss;
+}
+
+/** Absolute base URL of this server as the client reached it, for Location and *_url fields. */
+export function apiBaseUrl(request: { protocol: string; host: string }): string {
+  return `${request.protocol}://${request.host}`;
+}

@@ -1,0 +1,77 @@
+// Numbered, forward-only .sql migrations. Each runs in its own transaction under an advisory
+// lock, so several `credauth serve`/`worker` processes starting at once on one database apply each
+// migration exactly once; a database newer than this build is refused rather than misread.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Db } from "./db.ts";
+
+const MIGRATIONS_DIR = join(import.meta.dirname, "migrations");
+// Arbitrary but fixed: the key of the advisory lock that serialises migrators.
+const MIGRATION_LOCK_KEY = 7_130_541_001;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(): Migration[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((file) => /^\d{4}_.+\.sql$/.test(file))
+    .sort()
+    .map((file) => ({
+      version: Number(file.slice(0, 4)),
+      name: file.replace(/\.sql$/, ""),
+      sql: readFileSync(join(MIGRATIONS_DIR, file), "utf8"),
+    }));
+}
+
+export class DatabaseTooNewError extends Error {
+  constructor(databaseVersion: number, knownVersion: number) {
+    super(
+      `The database is at schema version ${databaseVersion}, but this credauth only knows up to ${knownVersion}. ` +
+        `Upgrade credauth, or point it at another database.`,
+    );
+  }
+}
+
+/** Applies pending migrations; returns the versions applied by this call. */
+export async function migrate(db: Db): Promise<number[]> {
+  const migrations = loadMigrations();
+  const latestKnown = migrations.at(-1)?.version ?? 0;
+  await db.exec(`create table if not exists credauth_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now())`);
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    const didApply = await db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+      const [row] = await tx.query<{ max: number | null }>("select max(version) as max from credauth_migrations");
+      const current = row?.max ?? 0;
+      if (current > latestKnown) throw new DatabaseTooNewError(current, latestKnown);
+      if (current >= migration.version) return false;
+      await tx.query("insert into credauth_migrations (version, name) values ($1, $2)", [migration.version, migration.name]);
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      return true;
+    });
+    if (didApply) applied.push(migration.version);
+  }
+  const [row] = await db.query<{ max: number | null }>("select max(version) as max from credauth_migrations");
+  if ((row?.max ?? 0) > latestKnown) throw new DatabaseTooNewError(row?.max ?? 0, latestKnown);
+  return applied;
+}
+
+/**
+ * Splits a migration into statements so each runs through the same parameterless query path in
+ * the transaction. Migrations are plain DDL: no functions with bodies, no semicolons in strings.
+ */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("--"))
+    .join("\n")
+    .split(";")
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}

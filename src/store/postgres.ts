@@ -1,0 +1,58 @@
+import pg from "pg";
+import type { Db, Queryable, Row } from "./db.ts";
+
+// bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
+// credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
+const INT8_OID = 20;
+pg.types.setTypeParser(INT8_OID, (value: string) => Number(value));
+
+function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
+  const queryable: Queryable = {
+    async query<T extends Row>(text: string, values?: readonly unknown[]) {
+      const result = await client.query(text, values as unknown[] | undefined);
+      return result.rows as T[];
+    },
+    asBossDb() {
+      return {
+        async executeSql(text: string, values?: unknown[]) {
+          const result = await client.query(text, values);
+          // Multi-statement text (no values) returns one result per statement.
+          if (Array.isArray(result)) return { rows: result.flatMap((r: pg.QueryResult) => r.rows ?? []) };
+          return { rows: result.rows };
+        },
+      };
+    },
+  };
+  return queryable;
+}
+
+export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: "credauth" });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  const base = queryableOf(pool);
+  return {
+    kind: "postgres",
+    ...base,
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await fn(queryableOf(client));
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// The revocation scope as SQL, in one place. Every read path (authentication, SSO checks) and the
+// background job use these same predicates, which is what makes containment exact: what the job
+// will materialize is exactly what the fence already hides. Inputs are the row aliases below.
+import { DESTROYABLE_CREDENTIAL_TYPES } from "../domain/model.ts";
+
+// Constants from the domain, not client input: safe to inline.
+const DESTROYABLE_TYPES_SQL = DESTROYABLE_CREDENTIAL_TYPES.map((type) => `'${type}'`).join(", ");
+
+/** Authorization `a` (credential `c`, organization `o`) falls in revocation `r`. */
+export const AUTHORIZATION_IN_SCOPE = `(
+  o.enterprise_id = r.enterprise_id
+  and (r.organization_id is null or r.organization_id = a.organization_id)
+  and (r.target_user_id is null or r.target_user_id = c.user_id)
+  and (r.credential_type is null or r.credential_type = c.type)
+  and a.authorized_at <= r.requested_at)`;
+
+/** Credential `c` (owner `u`) is destroyed by revocation `r`. */
+export const CREDENTIAL_IN_DESTROY_SCOPE = `(
+  r.revoke_credentials
+  and u.managed_by_enterprise_id = r.enterprise_id
+  and c.type in (${DESTROYABLE_TYPES_SQL})
+  and c.user_id is distinct from r.exempt_user_id
+  and (r.target_user_id is null or r.target_user_id = c.user_id)
+  and (r.credential_type is null or r.credential_type = c.type)
+  and c.created_at <= r.requested_at)`;
+
+/** A revocation whose job has not finished still fences its scope. Failed ones keep fencing. */
+export const UNSETTLED = `r.state <> 'succeeded'`;

@@ -1,0 +1,236 @@
+// Revocation requests and the batched statements that materialize them. Each batch is one
+// statement: it marks rows, records their audit events and adds to the exact counts in the same
+// transaction, so a worker killed at any point leaves either the whole batch or none of it.
+import type { RevocableCredentialType } from "../domain/model.ts";
+import type { RevocationScope } from "../domain/revocation.ts";
+import type { Queryable } from "./db.ts";
+import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+
+export type RevocationState = "queued" | "running" | "succeeded" | "failed";
+export type RevocationEffect = "authorization_revoked" | "credential_destroyed";
+
+export interface RevocationRecord {
+  id: number;
+  enterpriseId: number;
+  enterpriseSlug: string;
+  organizationId: number | null;
+  organizationLogin: string | null;
+  targetUserId: number | null;
+  targetLogin: string | null;
+  credentialType: RevocableCredentialType | null;
+  revokeCredentials: boolean;
+  requesterId: number;
+  requesterLogin: string;
+  state: RevocationState;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  attempts: number;
+  error: string | null;
+  counts: { effect: RevocationEffect; credentialType: string; count: number }[];
+}
+
+/** Inserts the request; from its commit on, the fence hides everything in scope. */
+export async function insertRevocation(
+  tx: Queryable,
+  scope: RevocationScope & { exemptUserId: number | null },
+  requester: { userId: number; credentialId: number },
+): Promise<{ id: number; requestedAt: Date }> {
+  const [row] = await tx.query<{ id: number; requested_at: Date }>(
+    `insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
+                              exempt_user_id, requester_id, requester_credential_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, requested_at`,
+    [
+      scope.enterpriseId,
+      scope.organizationId,
+      scope.targetUserId,
+      scope.credentialType,
+      scope.revokeCredentials,
+      scope.exemptUserId,
+      requester.userId,
+      requester.credentialId,
+    ],
+  );
+  if (!row) throw new Error("insert into revocations returned no row");
+  return { id: row.id, requestedAt: row.requested_at };
+}
+
+/**
+ * Does a would-be revocation reach the caller's own token? Evaluated against the live state just
+ * before the request is inserted, with the request's scope as a virtual revocation row `r`.
+ */
+export async function callerTokenInScope(
+  db: Queryable,
+  credentialId: number,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<{ authorizationInScope: boolean; destroyedInScope: boolean }> {
+  const [row] = await db.query<{ authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
+    `with r as (
+       select $2::bigint as enterprise_id, $3::bigint as organization_id, $4::bigint as target_user_id,
+              $5::text as credential_type, $6::boolean as revoke_credentials, $7::bigint as exempt_user_id,
+              clock_timestamp() as requested_at)
+     select
+       exists (select 1 from credential_authorizations a
+                 join credentials c on c.id = a.credential_id
+                 join organizations o on o.id = a.organization_id
+                 cross join r
+                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
+                  and not exists (select 1 from revocations r where ${UNSETTLED} and ${AUTHORIZATION_IN_SCOPE})) as authorization_in_scope,
+       exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
+                where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`,
+    [
+      credentialId,
+      scope.enterpriseId,
+      scope.organizationId,
+      scope.targetUserId,
+      scope.credentialType,
+      scope.revokeCredentials,
+      scope.exemptUserId,
+    ],
+  );
+  return { authorizationInScope: row?.authorization_in_scope ?? false, destroyedInScope: row?.destroyed_in_scope ?? false };
+}
+
+export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {
+  const [row] = await db.query<Record<string, unknown>>(
+    `select r.*, e.slug as enterprise_slug, o.login as organization_login, t.login as target_login, q.login as requester_login,
+            coalesce((select jsonb_agg(jsonb_build_object('effect', k.effect, 'credentialType', k.credential_type, 'count', k.count)
+                                       order by k.effect, k.credential_type)
+                        from revocation_counts k where k.revocation_id = r.id), '[]'::jsonb) as counts
+       from revocations r
+       join enterprises e on e.id = r.enterprise_id
+       join users q on q.id = r.requester_id
+       left join organizations o on o.id = r.organization_id
+       left join users t on t.id = r.target_user_id
+      where r.id = $1`,
+    [id],
+  );
+  if (!row) return null;
+  return {
+    id: row.id as number,
+    enterpriseId: row.enterprise_id as number,
+    enterpriseSlug: row.enterprise_slug as string,
+    organizationId: row.organization_id as number | null,
+    organizationLogin: row.organization_login as string | null,
+    targetUserId: row.target_user_id as number | null,
+    targetLogin: row.target_login as string | null,
+    credentialType: row.credential_type as RevocableCredentialType | null,
+    revokeCredentials: row.revoke_credentials as boolean,
+    requesterId: row.requester_id as number,
+    requesterLogin: row.requester_login as string,
+    state: row.state as RevocationState,
+    requestedAt: row.requested_at as Date,
+    startedAt: row.started_at as Date | null,
+    finishedAt: row.finished_at as Date | null,
+    attempts: row.attempts as number,
+    error: row.error as string | null,
+    counts: (row.counts as { effect: RevocationEffect; credentialType: string; count: number }[]).map((c) => ({
+      ...c,
+      count: Number(c.count),
+    })),
+  };
+}
+
+/** Marks an attempt as started. Returns false when the revocation is already settled. */
+export async function startRevocationAttempt(db: Queryable, id: number): Promise<boolean> {
+  const rows = await db.query(
+    `update revocations set state = 'running', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
+      where id = $1 and state in ('queued', 'running', 'failed') returning id`,
+    [id],
+  );
+  return rows.length > 0;
+}
+
+export async function finishRevocation(db: Queryable, id: number): Promise<void> {
+  await db.query(`update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`, [id]);
+}
+
+export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
+  await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [id, message]);
+}
+
+/** Revokes up to `limit` authorizations in scope; returns how many. */
+export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
+  const [row] = await db.query<{ revoked: number }>(
+    `with r as (select * from revocations where id = $1),
+     requester as (select u.id, u.login from r join users u on u.id = r.requester_id),
+     batch as (
+       select a.id, a.organization_id, a.credential_id, c.user_id, c.type
+         from credential_authorizations a
+         join credentials c on c.id = a.credential_id
+         join organizations o on o.id = a.organization_id
+         cross join r
+        where a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
+        order by a.id
+        limit $2
+        for update of a skip locked),
+     revoked as (
+       update credential_authorizations a
+          set revoked_at = clock_timestamp(), revoked_by_revocation_id = $1
+         from batch where a.id = batch.id
+       returning a.id, batch.organization_id, batch.credential_id, batch.user_id, batch.type),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                 enterprise_id, business_slug, revocation_id, subject_id, data)
+       select act.action, q.id, q.login, u.id, u.login, o.id, o.login, e.id, e.slug, $1, rv.id,
+              jsonb_strip_nulls(jsonb_build_object(
+                'credential_id', c.id, 'credential_type', c.type, 'token_last_eight', c.token_last_eight,
+                'fingerprint', c.fingerprint, 'authorization_id', rv.id))
+         from revoked rv
+         join users u on u.id = rv.user_id
+         join organizations o on o.id = rv.organization_id
+         join enterprises e on e.id = o.enterprise_id
+         join credentials c on c.id = rv.credential_id
+         cross join requester q
+         cross join lateral (values ('org_credential_authorization.revoke'),
+                                    (case when rv.type = 'fine_grained_pat' then 'personal_access_token.access_revoked' end)) act(action)
+        where act.action is not null
+       on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
+     counted as (
+       insert into revocation_counts (revocation_id, effect, credential_type, count)
+       select $1, 'authorization_revoked', type, count(*) from revoked group by type
+       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)
+     select count(*)::int as revoked from revoked`,
+    [revocationId, limit],
+  );
+  return row?.revoked ?? 0;
+}
+
+/** Destroys up to `limit` credentials in scope (EMU, revoke_credentials); returns how many. */
+export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
+  const [row] = await db.query<{ destroyed: number }>(
+    `with r as (select * from revocations where id = $1),
+     requester as (select u.id, u.login from r join users u on u.id = r.requester_id),
+     batch as (
+       select c.id from credentials c join users u on u.id = c.user_id cross join r
+        where c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
+        order by c.id
+        limit $2
+        for update of c skip locked),
+     destroyed as (
+       update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
+         from batch where c.id = batch.id
+       returning c.id, c.user_id, c.type, c.token_last_eight, c.fingerprint, c.title, c.public_key),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
+                                 revocation_id, subject_id, data)
+       select case when d.type = 'ssh_key' then 'public_key.delete' else 'personal_access_token.destroy' end,
+              q.id, q.login, u.id, u.login, e.id, e.slug, $1, d.id,
+              jsonb_strip_nulls(jsonb_build_object(
+                'credential_id', d.id, 'credential_type', d.type, 'token_last_eight', d.token_last_eight,
+                'fingerprint', d.fingerprint, 'title', d.title, 'key', d.public_key))
+         from destroyed d
+         join users u on u.id = d.user_id
+         cross join r
+         join enterprises e on e.id = r.enterprise_id
+         cross join requester q
+       on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
+     counted as (
+       insert into revocation_counts (revocation_id, effect, credential_type, count)
+       select $1, 'credential_destroyed', type, count(*) from destroyed group by type
+       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)
+     select count(*)::int as destroyed from destroyed`,
+    [revocationId, limit],
+  );
+  return row?.destroyed ?? 0;
+}
