@@ -1,6 +1,6 @@
 // buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Config } from "../config.ts";
 import { startQueue } from "../jobs/queue.ts";
 import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation-job.ts";
@@ -39,7 +39,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     // One line per request only when asked for (debug/trace); info keeps start-up and job lines readable.
-    disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace"),
+    logController: new LogController({ disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace") }),
   });
 
   const ownsDb = options.db === undefined;

@@ -1,0 +1,63 @@
+// The same integration tests run on every backend: embedded PGlite always, and PostgreSQL when
+// TEST_DATABASE_URL is set (CI sets it). Each test database is new and dropped afterwards.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { parseConfig, type Config } from "../../src/config.ts";
+
+export interface Backend {
+  name: "pglite" | "postgres";
+  /** A fresh database and a config that points at it; `drop` removes it. */
+  create(overrides?: { runWorker?: boolean; jobs?: Partial<Config["jobs"]> }): Promise<{ config: Readonly<Config>; drop(): Promise<void> }>;
+}
+
+// Test code reads the environment directly: it is not part of credauth.
+const adminUrl = process.env.TEST_DATABASE_URL;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function configFor(database: { data?: string; databaseUrl?: string }, overrides: { runWorker?: boolean; jobs?: Partial<Config["jobs"]> }) {
+  const base = parseConfig({ ...database, logLevel: "silent", worker: overrides.runWorker ?? false }, {});
+  return Object.freeze({ ...base, jobs: Object.freeze({ ...base.jobs, ...overrides.jobs }) }) as Readonly<Config>;
+}
+
+export const pgliteBackend: Backend = {
+  name: "pglite",
+  async create(overrides = {}) {
+    return { config: configFor({ data: ":memory:" }, overrides), drop: async () => {} };
+  },
+};
+
+export const postgresBackend: Backend | null = adminUrl
+  ? {
+      name: "postgres",
+      async create(overrides = {}) {
+        const database = `credauth_test_${randomBytes(6).toString("hex")}`;
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`create database ${database}`);
+        await admin.end();
+        return {
+          config: configFor({ databaseUrl: withDatabase(adminUrl, database) }, overrides),
+          async drop() {
+            const client = new pg.Client({ connectionString: adminUrl });
+            await client.connect();
+            await client.query(`drop database if exists ${database} with (force)`);
+            await client.end();
+          },
+        };
+      },
+    }
+  : null;
+
+export function backends(): Backend[] {
+  return postgresBackend ? [pgliteBackend, postgresBackend] : [pgliteBackend];
+}
+
+export function newTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> | null {
+  if (!postgresBackend) return null;
+  return postgresBackend.create().then(({ config, drop }) => ({ url: (config.database as { url: string }).url, drop }));
+}

@@ -1,0 +1,69 @@
+// Validates our responses against GitHub's OpenAPI description (contract/ghec-subset.json): the
+// status must be declared for the operation, and the body must match its schema. 400 and 401 are
+// not declared by these operations although GitHub sends them; they are checked against
+// GitHub's generic basic-error schema instead (docs/decisions.md).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+
+const contractPath = join(import.meta.dirname, "..", "..", "contract", "ghec-subset.json");
+const contract = JSON.parse(readFileSync(contractPath, "utf8"));
+
+const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
+(addFormats as unknown as (a: Ajv) => void)(ajv);
+ajv.addSchema(contract, "contract");
+
+const UNDECLARED_BUT_GITHUB = new Set([400, 401]);
+const validators = new Map<string, ValidateFunction>();
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function validatorAt(pointer: string): ValidateFunction {
+  let validate = validators.get(pointer);
+  if (!validate) {
+    validate = ajv.compile({ $ref: `contract#${pointer}` });
+    validators.set(pointer, validate);
+  }
+  return validate;
+}
+
+export interface ContractResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+/** Asserts that a response is what the contract allows for `method path` (path as in the spec). */
+export function assertMatchesContract(method: string, specPath: string, response: ContractResponse): void {
+  const operation = contract.paths[specPath]?.[method.toLowerCase()];
+  assert.ok(operation, `the contract has no ${method} ${specPath}`);
+  const status = String(response.statusCode);
+  let pointer: string;
+  if (operation.responses[status]) {
+    let declared = operation.responses[status];
+    pointer = `/paths/${escapePointer(specPath)}/${method.toLowerCase()}/responses/${status}`;
+    if (declared.$ref) {
+      pointer = declared.$ref.slice(1);
+      declared = pointer.split("/").slice(1).reduce((node: any, key: string) => node[key.replace(/~1/g, "/").replace(/~0/g, "~")], contract);
+    }
+    if (!declared.content) {
+      assert.equal(response.body, "", `${method} ${specPath} ${status} declares no body`);
+      return;
+    }
+    pointer += "/content/application~1json/schema";
+  } else {
+    assert.ok(
+      UNDECLARED_BUT_GITHUB.has(response.statusCode),
+      `${method} ${specPath} does not declare status ${status} (declared: ${Object.keys(operation.responses).join(", ")}); body: ${response.body}`,
+    );
+    pointer = "/components/schemas/basic-error";
+  }
+  assert.match(String(response.headers["content-type"]), /^application\/json; charset=utf-8$/);
+  const body = JSON.parse(response.body);
+  const validate = validatorAt(pointer);
+  assert.ok(validate(body), `${method} ${specPath} ${status} body does not match the contract: ${ajv.errorsText(validate.errors)}\n${response.body}`);
+}

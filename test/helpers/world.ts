@@ -1,0 +1,119 @@
+// A small world every integration test can reason about, with known tokens.
+import type { FastifyInstance } from "fastify";
+import { parseFixture, type Fixture } from "../../src/domain/fixture.ts";
+import { generateToken } from "../../src/domain/tokens.ts";
+import { buildApp } from "../../src/http/app.ts";
+import { applyFixture } from "../../src/store/seed.ts";
+import type { Backend } from "./backends.ts";
+
+export const SSH_KEYS = {
+  ann: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPO5BpIzvYZz3vCM3XOlgBDVvtetQ38JUOwfrCZOIxIU ann@laptop",
+  oscar: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGIjiiVsVhQHu470hHLvucWLKetSdGrQdFlmthf80MTv oscar@desktop",
+};
+
+export function makeTokens() {
+  return {
+    emuAdmin: generateToken("classic_pat"),
+    owenClassic: generateToken("classic_pat"),
+    owenReadOrgOnly: generateToken("classic_pat"),
+    owenFineGrained: generateToken("fine_grained_pat"),
+    owenFineGrainedNoPermission: generateToken("fine_grained_pat"),
+    owenFineGrainedOtherOwner: generateToken("fine_grained_pat"),
+    owenAppNoPermission: generateToken("github_app_token"),
+    owenOAuth: generateToken("oauth_app_token"),
+    caraFineGrained: generateToken("fine_grained_pat"),
+    melClassic: generateToken("classic_pat"),
+    annClassic: generateToken("classic_pat"),
+    annSpare: generateToken("classic_pat"),
+    annFineGrained: generateToken("fine_grained_pat"),
+    annOAuth: generateToken("oauth_app_token"),
+    annApp: generateToken("github_app_token"),
+    gwenClassic: generateToken("classic_pat"),
+    tedClassic: generateToken("classic_pat"),
+    sharedClassic: generateToken("classic_pat"),
+    patOAuth: generateToken("oauth_app_token"),
+    zedClassic: generateToken("classic_pat"),
+    expired: generateToken("classic_pat"),
+  };
+}
+export type Tokens = ReturnType<typeof makeTokens>;
+
+export function worldFixture(t: Tokens): Fixture {
+  return {
+    enterprises: [
+      {
+        slug: "emu-corp",
+        name: "EMU Corp",
+        emu: true,
+        owners: ["emu_admin", "owen_emu"],
+        credential_managers: ["cara_emu"],
+        guest_collaborators: ["gwen_emu"],
+        organizations: [
+          { login: "emu-eng", owners: ["owen_emu", "emu_admin"], members: ["ann_emu", "gwen_emu", "mel_emu"], outside_collaborators: ["oscar_emu"] },
+          { login: "emu-ops", members: ["ann_emu"] },
+          { login: "emu-open", saml_sso: false, members: ["ann_emu"] },
+        ],
+      },
+      { slug: "classic-corp", name: "Classic Corp", owners: ["ted"], organizations: [{ login: "classic-eng", members: ["pat", "shared_user"] }] },
+      { slug: "other-corp", name: "Other Corp", owners: ["olga"], organizations: [{ login: "other-eng", members: ["shared_user"] }] },
+    ],
+    users: [
+      { login: "emu_admin", credentials: [{ type: "classic_pat", token: t.emuAdmin, scopes: ["admin:enterprise"], authorized_orgs: ["emu-eng"] }] },
+      {
+        login: "owen_emu",
+        credentials: [
+          { type: "classic_pat", token: t.owenClassic, scopes: ["admin:enterprise"], authorized_orgs: ["emu-eng"] },
+          { type: "classic_pat", token: t.owenReadOrgOnly, scopes: ["read:org"] },
+          { type: "fine_grained_pat", token: t.owenFineGrained, resource_owner: "emu-corp", permissions: { enterprise_credentials: "write" } },
+          { type: "fine_grained_pat", token: t.owenFineGrainedNoPermission, resource_owner: "emu-corp", permissions: { enterprise_credentials: "read" } },
+          { type: "github_app_token", token: t.owenAppNoPermission, permissions: { contents: "read" } },
+          { type: "oauth_app_token", token: t.owenOAuth, scopes: ["admin:enterprise"] },
+        ],
+      },
+      { login: "cara_emu", credentials: [{ type: "fine_grained_pat", token: t.caraFineGrained, resource_owner: "emu-corp", permissions: { enterprise_credentials: "write" } }] },
+      { login: "mel_emu", credentials: [{ type: "classic_pat", token: t.melClassic, scopes: ["admin:enterprise"] }] },
+      {
+        login: "ann_emu",
+        credentials: [
+          { type: "classic_pat", token: t.annClassic, scopes: ["repo", "read:org"], note: "laptop", authorized_orgs: ["emu-eng", "emu-ops"] },
+          { type: "classic_pat", token: t.annSpare, scopes: ["repo"], note: "spare" },
+          { type: "fine_grained_pat", token: t.annFineGrained, resource_owner: "emu-eng", permissions: { contents: "read" }, authorized_orgs: ["emu-eng"] },
+          { type: "ssh_key", title: "laptop", key: SSH_KEYS.ann, authorized_orgs: ["emu-eng"] },
+          { type: "oauth_app_token", token: t.annOAuth, scopes: ["repo"], authorized_orgs: ["emu-eng"] },
+          { type: "github_app_token", token: t.annApp, permissions: { contents: "read" }, authorized_orgs: ["emu-ops"] },
+        ],
+      },
+      { login: "gwen_emu", credentials: [{ type: "classic_pat", token: t.gwenClassic, scopes: ["repo"], authorized_orgs: ["emu-eng"] }] },
+      { login: "oscar_emu", credentials: [{ type: "ssh_key", title: "desktop", key: SSH_KEYS.oscar, authorized_orgs: ["emu-eng"] }] },
+      { login: "ted", credentials: [{ type: "classic_pat", token: t.tedClassic, scopes: ["admin:enterprise"] }] },
+      { login: "shared_user", credentials: [{ type: "classic_pat", token: t.sharedClassic, scopes: ["repo"], authorized_orgs: ["classic-eng", "other-eng"] }] },
+      { login: "pat", credentials: [{ type: "oauth_app_token", token: t.patOAuth, scopes: ["repo"], authorized_orgs: ["classic-eng"] }] },
+      { login: "zed", credentials: [{ type: "classic_pat", token: t.zedClassic, scopes: ["admin:enterprise"] }] },
+      { login: "expired_user", credentials: [{ type: "classic_pat", token: t.expired, scopes: ["admin:enterprise"], expires_at: "2020-01-01T00:00:00Z" }] },
+    ],
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  tokens: Tokens;
+  close(): Promise<void>;
+}
+
+/** A built (not listening) app on a fresh database of `backend`, seeded with the world. */
+export async function startWorldApp(backend: Backend, options: { runWorker?: boolean } = {}): Promise<TestApp> {
+  const { config, drop } = await backend.create({ runWorker: options.runWorker ?? false, jobs: { pollingIntervalSeconds: 0.5 } });
+  const app = await buildApp(config);
+  const tokens = makeTokens();
+  await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
+  return {
+    app,
+    tokens,
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
