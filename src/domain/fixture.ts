@@ -145,7 +145,7 @@ export function parseFixture(text: string, source: string): ParsedFixture {
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
-    const line = first.linePos?.[0]?.line ?? null;
+    const line = lineCounter.linePos(first.pos[0]).line;
     throw new FixtureError(source, "", line, first.message.split("\n")[0] ?? "not valid YAML or JSON");
   }
   const locate = (path: (string | number)[]): number | null => {

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FixtureError, parseFixture } from "../../src/domain/fixture.ts";
+
+const ISSUE_EXAMPLE = `enterprises:
+  - slug: acme
+    name: Acme Inc.
+    emu: true                      # default false
+    owners: [acme_admin, olivia_acme]   # EMU: the first owner listed is the first EMU owner
+    credential_managers: [sam_acme]     # hold write_enterprise_credentials
+    guest_collaborators: [gus_acme]
+    organizations:
+      - login: acme-eng
+        saml_sso: true             # default true
+        owners: [olivia_acme]
+        members: [alice_acme, gus_acme]
+        outside_collaborators: [carol]
+users:
+  - login: alice_acme
+    credentials:
+      - type: classic_pat          # classic_pat | fine_grained_pat | oauth_app_token | github_app_token | ssh_key
+        token: ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+        scopes: [repo, read:org]
+        note: laptop
+        expires_at: 2027-01-01T00:00:00Z
+        authorized_orgs: [acme-eng]
+      - type: fine_grained_pat
+        token: github_pat_aaaaaaaaaaaaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+        resource_owner: acme       # enterprise slug or org login
+        permissions: {enterprise_credentials: write}
+        authorized_orgs: [acme-eng]
+      - type: ssh_key
+        title: laptop
+        key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPO5BpIzvYZz3vCM3XOlgBDVvtetQ38JUOwfrCZOIxIU alice@laptop
+        authorized_orgs: [acme-eng]
+`;
+
+function refusal(text: string): FixtureError {
+  try {
+    parseFixture(text, "world.yaml");
+  } catch (error) {
+    assert.ok(error instanceof FixtureError, String(error));
+    return error;
+  }
+  assert.fail("the fixture was accepted");
+}
+
+describe("fixture parsing", () => {
+  it("accepts the issue's example shape, with a token without checksum", () => {
+    const { fixture } = parseFixture(ISSUE_EXAMPLE, "world.yaml");
+    assert.equal(fixture.enterprises?.[0]?.organizations?.[0]?.outside_collaborators?.[0], "carol");
+    assert.equal(fixture.users?.[0]?.credentials?.length, 3);
+    assert.equal(fixture.users?.[0]?.credentials?.[0]?.expires_at, "2027-01-01T00:00:00Z");
+  });
+
+  it("accepts JSON too", () => {
+    const { fixture } = parseFixture(JSON.stringify({ users: [{ login: "x" }] }), "world.json");
+    assert.equal(fixture.users?.[0]?.login, "x");
+  });
+
+  it("names the line and path of a malformed token, without echoing it", () => {
+    const error = refusal(ISSUE_EXAMPLE.replace("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ghp_tooshort"));
+    assert.equal(error.path, "users[0].credentials[0].token");
+    assert.equal(error.line, 18);
+    assert.match(error.message, /^world\.yaml:18: users\[0\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/);
+    assert.ok(!error.message.includes("ghp_tooshort"));
+  });
+
+  it("names unknown fields and bad enum values", () => {
+    const unknown = refusal("enterprises:\n  - slug: acme\n    colour: red\n");
+    assert.equal(unknown.path, "enterprises[0].colour");
+    assert.equal(unknown.line, 3);
+    const badType = refusal("users:\n  - login: a\n    credentials:\n      - type: password\n");
+    assert.equal(badType.path, "users[0].credentials[0].type");
+    assert.match(badType.message, /must be one of classic_pat/);
+  });
+
+  it("refuses YAML syntax errors with their line", () => {
+    const error = refusal("enterprises:\n  - slug: acme\n   bad: [\n");
+    assert.ok(error.line !== null && error.line >= 2);
+  });
+
+  it("refuses a user managed by two EMU enterprises, or by one EMU and in another enterprise", () => {
+    const two = refusal("enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    emu: true\n    owners: [x]\n");
+    assert.match(two.message, /managed user of EMU enterprise "a"/);
+    const mixed = refusal("enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    organizations:\n      - login: o\n        members: [x]\n");
+    assert.match(mixed.message, /cannot belong to enterprise "b"/);
+  });
+
+  it("refuses fields that do not apply to a credential type", () => {
+    assert.match(refusal("users:\n  - login: a\n    credentials:\n      - type: ssh_key\n").message, /needs "key"/);
+    assert.equal(refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        permissions: {x: read}\n").path, "users[0].credentials[0].permissions");
+    assert.equal(refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        expires_at: tomorrow\n").path, "users[0].credentials[0].expires_at");
+  });
+
+  it("refuses duplicates", () => {
+    assert.match(refusal("users:\n  - login: a\n  - login: A\n").message, /declared twice/);
+  });
+});
