@@ -34,7 +34,7 @@ describe("enterprise credential policies", () => {
     const ok = principal({ type: "fine_grained_pat", permissions: { enterprise_credentials: "write" }, resourceOwner: "ACME" });
     assert.deepEqual(mayManageEnterpriseCredentials(ok, "acme", manager), { allowed: true });
     for (const credential of [
-      { permissions: { enterprise_credentials: "read" }, resourceOwner: "acme" },
+      { permissions: { enterprise_credentials: "read" } as Record<string, string>, resourceOwner: "acme" },
       { permissions: { enterprise_credentials: "write" }, resourceOwner: "other" },
       { permissions: {}, resourceOwner: "acme" },
     ]) {

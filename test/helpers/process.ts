@@ -1,0 +1,73 @@
+// Runs credauth as a real process, the way a user does, and finds the port it listens on.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first stdout line matching the pattern. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+export function runCredauth(args: string[], env: Record<string, string> = {}): RunningProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(match);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
+        }, timeoutMs);
+        listeners.add(check);
+        exited.then(() => {
+          if (listeners.has(check)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`credauth exited before printing ${pattern}; output:\n${output}`));
+          }
+        });
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export async function startServer(args: string[], env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
+  const server = runCredauth(["serve", "--port", "0", ...args], env);
+  const [, url] = await server.waitFor(/credauth listening on (http:\/\/\S+)/);
+  return Object.assign(server, { url: url! });
+}
