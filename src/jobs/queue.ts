@@ -12,17 +12,13 @@ export interface QueueLogger {
 }
 
 export async function startQueue(db: Db, databaseUrl: string | null, jobs: JobsConfig, logger: QueueLogger): Promise<PgBoss> {
+  // The monitor pass is the one that fails jobs whose heartbeat stopped (a killed worker); it runs
+  // as often as the supervisor so such a job is retried within seconds, not pg-boss's default minute.
+  const timers = { superviseIntervalSeconds: jobs.superviseIntervalSeconds, monitorIntervalSeconds: jobs.superviseIntervalSeconds, schedule: false };
   const boss =
     db.kind === "pglite"
-      ? new PgBoss({ db: db.asBossDb(), backend: "pglite", schema: BOSS_SCHEMA, superviseIntervalSeconds: jobs.superviseIntervalSeconds, schedule: false })
-      : new PgBoss({
-          connectionString: databaseUrl ?? undefined,
-          schema: BOSS_SCHEMA,
-          max: 4,
-          application_name: "credauth-jobs",
-          superviseIntervalSeconds: jobs.superviseIntervalSeconds,
-          schedule: false,
-        });
+      ? new PgBoss({ db: db.asBossDb(), backend: "pglite", schema: BOSS_SCHEMA, ...timers })
+      : new PgBoss({ connectionString: databaseUrl ?? undefined, schema: BOSS_SCHEMA, max: 4, application_name: "credauth-jobs", ...timers });
   // Background loops never throw; they report here.
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
   boss.on("warning", (warning) => logger.warn({ warning }, "job queue warning"));

@@ -54,13 +54,23 @@ export async function performRevocation(db: Db, revocationId: number, batchSize:
     const rows = await db.transaction((tx) => revokeAuthorizationBatch(tx, revocationId, batchSize));
     if (rows === 0) break;
     onBatch?.({ revocationId, phase: "authorizations", rows });
+    await yieldToWaitingQueries();
   }
   for (;;) {
     const rows = await db.transaction((tx) => destroyCredentialBatch(tx, revocationId, batchSize));
     if (rows === 0) break;
     onBatch?.({ revocationId, phase: "credentials", rows });
+    await yieldToWaitingQueries();
   }
   await finishRevocation(db, revocationId);
+}
+
+/**
+ * PGlite has one session: without a turn of the event loop between batches, the next batch takes
+ * the session again before any waiting API request, and the API stalls for the whole job.
+ */
+function yieldToWaitingQueries(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface WorkerLogger {
