@@ -96,7 +96,8 @@ export const Errors = {
       },
     }),
   payloadTooLarge: () => new ApiError("payload_too_large", 413, "Payload too large"),
-  unsupportedMediaType: () => new ApiError("unsupported_media_type", 415, "Unsupported Media Type"),
+  /** Any other client error the HTTP framework detects (malformed URL, header, ...). */
+  clientError: (status: number) => new ApiError("client_error", status, status === 404 ? "Not Found" : "Bad Request"),
   serverError: () => new ApiError("server_error", 500, "Server Error"),
 } as const;
 

@@ -9,7 +9,8 @@ import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import authentication from "./authentication.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
-import { installErrorHandling } from "./error-handler.ts";
+import { Errors } from "../errors.ts";
+import { installErrorHandling, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId, RateLimitWindow } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
@@ -26,17 +27,26 @@ declare module "fastify" {
 export interface BuildOptions {
   /** Use this open database instead of opening the configured one (the caller closes it). */
   db?: Db;
+  /** Where log lines go (Default: standard output); tests read them to prove no secret is logged. */
+  logStream?: { write(line: string): void };
 }
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       // Tokens travel in this header; it must never reach a log line.
       redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
     },
     genReqId: () => newRequestId(),
     requestIdHeader: false,
+    // Errors Fastify raises before routing (a malformed URL) get GitHub's shape too.
+    frameworkErrors: (error, request, reply) => {
+      const apiError = error.code === "FST_ERR_BAD_URL" ? Errors.notFound() : Errors.clientError(400);
+      reply.header("x-github-request-id", request.id);
+      void renderError(apiError, request, reply);
+    },
     bodyLimit: 1024 * 1024,
     // One line per request only when asked for (debug/trace); info keeps start-up and job lines readable.
     logController: new LogController({ disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace") }),

@@ -5,7 +5,7 @@ import { ApiError, DEFAULT_DOCUMENTATION_URL, Errors } from "../errors.ts";
 import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
 
 export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const documentationUrl = error.documentationUrl ?? request.routeOptions.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
+  const documentationUrl = error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
   return reply
     .code(error.status)
     .headers(error.headers)
@@ -25,7 +25,7 @@ function fromFastifyError(error: FastifyError): ApiError | null {
       return Errors.problemsParsingJson();
   }
   if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError("client_error", error.statusCode, error.statusCode === 404 ? "Not Found" : "Bad Request");
+    return Errors.clientError(error.statusCode);
   }
   return null;
 }

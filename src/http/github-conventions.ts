@@ -100,6 +100,11 @@ async function githubConventions(app: FastifyInstance, options: { rateLimits: Ra
       throw Errors.unsupportedApiVersion(version);
     }
     reply.header("x-github-api-version-selected", version ?? DEFAULT_API_VERSION);
+    // PostgreSQL text cannot hold NUL: a path segment with one names nothing, so it is not found
+    // (rather than reaching the database and failing there).
+    for (const value of Object.values((request.params ?? {}) as Record<string, unknown>)) {
+      if (typeof value === "string" && value.includes("\u0000")) throw Errors.notFound();
+    }
   });
 }
 
