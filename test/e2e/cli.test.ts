@@ -1,0 +1,108 @@
+// The command line as a newcomer uses it: the demo's printed curl, seeding, migrating, refusing.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startServer } from "../helpers/process.ts";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
+
+function credauth(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env }, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the credauth command line", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "credauth-cli-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serve --demo prints a curl that, pasted into a shell, revokes and the token loses access", async () => {
+    const server = await startServer(["--data", join(dir, "demo"), "--demo"]);
+    try {
+      await server.waitFor(/Then Alice's token is refused[^\n]*\n {2}curl[^\n]*\n/);
+      const banner = server.output();
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+
+      const revoke = /\n( {2}curl -si -X POST [\s\S]*?'\{"revoke_credentials": true\}')\n/.exec(banner);
+      assert.ok(revoke, `the banner has the revoke curl:\n${banner}`);
+      const check = /Then Alice's token is refused[^\n]*\n {2}(curl[^\n]*)\n/.exec(banner);
+      assert.ok(check);
+      const before = execFileSync("bash", ["-c", check[1]!], { encoding: "utf8" });
+      assert.match(before, /"login":"alice_acme"/);
+      const revoked = execFileSync("bash", ["-c", revoke[1]!], { encoding: "utf8" });
+      assert.match(revoked, /^HTTP\/1\.1 202 Accepted/);
+      assert.match(revoked, /location: http:\/\/127\.0\.0\.1:\d+\/_credauth\/revocations\/\d+/i);
+      const afterwards = execFileSync("bash", ["-c", check[1]!], { encoding: "utf8" });
+      assert.match(afterwards, /"message":"Bad credentials"/);
+    } finally {
+      await server.stop();
+    }
+    // A second start on the same folder does not load the demo again, and the revocation holds.
+    const again = await startServer(["--data", join(dir, "demo"), "--demo"]);
+    try {
+      await again.waitFor(/Demo tokens \(fixtures\/demo\.yaml; revoked ones stay revoked\)/);
+      const response = await fetch(`${again.url}/user`, { headers: { authorization: "Bearer ghp_credauthDemoAliceAcmeLaptop000000000" } });
+      assert.equal(response.status, 401);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("seed refuses a bad fixture with its line and loads nothing; a good one prints generated tokens once", () => {
+    const data = join(dir, "seeded");
+    writeFileSync(join(dir, "bad.yaml"), "users:\n  - login: ok_user\n  - login: bad\n    credentials:\n      - type: classic_pat\n        token: ghp_nope\n");
+    const bad = credauth(["seed", join(dir, "bad.yaml"), "--data", data]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.yaml:6: users\[1\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/);
+    assert.ok(!bad.stderr.includes("ghp_nope"));
+
+    writeFileSync(join(dir, "good.yaml"), "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n");
+    const good = credauth(["seed", join(dir, "good.yaml"), "--data", data]);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
+    assert.match(good.stdout, /cli_user {2}classic_pat \(generated\) {2}ghp_[A-Za-z0-9]{36}/);
+    const again = credauth(["seed", join(dir, "good.yaml"), "--data", data]);
+    assert.match(again.stdout, /0 enterprises, 0 organizations, 0 users, 0 credentials, 0 SSO authorizations added/);
+    assert.ok(!again.stdout.includes("Generated tokens"));
+  });
+
+  it("migrate brings a database up to date and then says so", () => {
+    const data = join(dir, "migrated");
+    const first = credauth(["migrate", "--data", data]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Applied migrations 1\./);
+    assert.match(credauth(["migrate", "--data", data]).stdout, /The database is up to date\./);
+  });
+
+  it("explains configuration mistakes and exits 2", () => {
+    const worker = credauth(["worker", "--data", join(dir, "w")]);
+    assert.equal(worker.code, 2);
+    assert.match(worker.stderr, /needs a shared PostgreSQL database/);
+    const url = credauth(["migrate", "--database-url", "mysql://x"]);
+    assert.equal(url.code, 2);
+    assert.match(url.stderr, /must be a postgres:\/\/ URL/);
+    const port = credauth(["serve", "--port", "99999", "--data", join(dir, "p")]);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /--port \/ PORT must be a whole number from 0 to 65535/);
+  });
+
+  it("re-runs itself with the project's Node 24 when started by an older Node", { skip: !existsSystemNode() ? "no system node on PATH" : false }, () => {
+    const result = spawnSync("/usr/bin/env", ["-i", `PATH=${systemPath()}`, "node", BIN, "--help"], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /serve/);
+  });
+});
+
+function systemPath(): string {
+  return (process.env.PATH ?? "").split(":").filter((p) => !p.includes("node_modules")).join(":");
+}
+
+function existsSystemNode(): boolean {
+  return spawnSync("/usr/bin/env", ["-i", `PATH=${systemPath()}`, "node", "--version"]).status === 0;
+}
