@@ -2,7 +2,7 @@
 // statement: it marks rows, records their audit events and adds to the exact counts in the same
 // transaction, so a worker killed at any point leaves either the whole batch or none of it.
 import type { RevocableCredentialType } from "../domain/model.ts";
-import type { RevocationScope } from "../domain/revocation.ts";
+import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
 
@@ -149,11 +149,22 @@ export async function failRevocation(db: Queryable, id: number, message: string)
   await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [id, message]);
 }
 
+/** The revocation row `r` and its requester `requester`, for the batch statements ($1 = revocation id). */
+const REVOCATION_AND_REQUESTER = `r as (select * from revocations where id = $1),
+     requester as (select u.id, u.login from r join users u on u.id = r.requester_id)`;
+
+/** Adds a batch's rows (from CTE `source`, with a `type` column) to the revocation's exact counts. */
+function addToCounts(effect: RevocationEffect, source: string): string {
+  return `counted as (
+       insert into revocation_counts (revocation_id, effect, credential_type, count)
+       select $1, '${effect}', type, count(*) from ${source} group by type
+       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)`;
+}
+
 /** Revokes up to `limit` authorizations in scope; returns how many. */
 export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
   const [row] = await db.query<{ revoked: number }>(
-    `with r as (select * from revocations where id = $1),
-     requester as (select u.id, u.login from r join users u on u.id = r.requester_id),
+    `with ${REVOCATION_AND_REQUESTER},
      batch as (
        select a.id, a.organization_id, a.credential_id, c.user_id, c.type
          from credential_authorizations a
@@ -182,16 +193,12 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
          join enterprises e on e.id = o.enterprise_id
          join credentials c on c.id = rv.credential_id
          cross join requester q
-         cross join lateral (values ('org_credential_authorization.revoke'),
-                                    (case when rv.type = 'fine_grained_pat' then 'personal_access_token.access_revoked' end)) act(action)
+         cross join lateral (values ($3::text), (case when rv.type = 'fine_grained_pat' then $4::text end)) act(action)
         where act.action is not null
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
-     counted as (
-       insert into revocation_counts (revocation_id, effect, credential_type, count)
-       select $1, 'authorization_revoked', type, count(*) from revoked group by type
-       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)
+     ${addToCounts("authorization_revoked", "revoked")}
      select count(*)::int as revoked from revoked`,
-    [revocationId, limit],
+    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
   );
   return row?.revoked ?? 0;
 }
@@ -199,8 +206,7 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
 /** Destroys up to `limit` credentials in scope (EMU, revoke_credentials); returns how many. */
 export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
   const [row] = await db.query<{ destroyed: number }>(
-    `with r as (select * from revocations where id = $1),
-     requester as (select u.id, u.login from r join users u on u.id = r.requester_id),
+    `with ${REVOCATION_AND_REQUESTER},
      batch as (
        select c.id from credentials c join users u on u.id = c.user_id cross join r
         where c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
@@ -214,7 +220,7 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
                                  revocation_id, subject_id, data)
-       select case when d.type = 'ssh_key' then 'public_key.delete' else 'personal_access_token.destroy' end,
+       select case when d.type = 'ssh_key' then $3 else $4 end,
               q.id, q.login, u.id, u.login, e.id, e.slug, $1, d.id,
               jsonb_strip_nulls(jsonb_build_object(
                 'credential_id', d.id, 'credential_type', d.type, 'token_last_eight', d.token_last_eight,
@@ -225,12 +231,9 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
          join enterprises e on e.id = r.enterprise_id
          cross join requester q
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
-     counted as (
-       insert into revocation_counts (revocation_id, effect, credential_type, count)
-       select $1, 'credential_destroyed', type, count(*) from destroyed group by type
-       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)
+     ${addToCounts("credential_destroyed", "destroyed")}
      select count(*)::int as destroyed from destroyed`,
-    [revocationId, limit],
+    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed],
   );
   return row?.destroyed ?? 0;
 }
