@@ -26,6 +26,8 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/orgs/{org}/credential-authorizations/{credential_id}": ["delete"],
   "/orgs/{org}/credential-authorizations/{username}/revoke": ["post"],
   "/orgs/{org}/credential-authorizations/{username}/revoke-credential-type": ["post"],
+  "/enterprises/{enterprise}/audit-log": ["get"],
+  "/orgs/{org}/audit-log": ["get"],
   "/user": ["get"],
   "/orgs/{org}": ["get"],
 };
