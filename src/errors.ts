@@ -44,6 +44,8 @@ export const Errors = {
       403,
       "You must be an enterprise owner or have the write_enterprise_credentials permission to use this endpoint.",
     ),
+  enterpriseOwnerRequired: () => new ApiError("enterprise_owner_required", 403, "You must be an enterprise owner to use this endpoint."),
+  organizationOwnerRequired: () => new ApiError("organization_owner_required", 403, "Must be an organization owner to access this resource."),
   /** A classic PAT or OAuth token lacking the scope an endpoint checks. */
   missingOAuthScope: (acceptedScope: string, tokenScopes: readonly string[]) =>
     new ApiError(

@@ -50,6 +50,13 @@ export interface EnterpriseRelation {
   isRelated: boolean;
 }
 
+/** How one user stands towards one organization. */
+export interface OrganizationRelation {
+  isOwner: boolean;
+  /** Owner, member or outside collaborator. */
+  isParticipant: boolean;
+}
+
 /** The credential a request authenticated with. */
 export interface AuthenticatedCredential {
   id: number;

@@ -1,6 +1,6 @@
 // Authorization as explicit rules, checked by handlers before any data is read or written.
 // Each rule answers with a Decision; the HTTP layer turns a denial into GitHub's response.
-import type { EnterpriseRelation, Principal } from "./model.ts";
+import type { EnterpriseRelation, OrganizationRelation, Principal } from "./model.ts";
 
 export type Denial =
   /** The caller must not learn that the resource exists: answer 404. */
@@ -10,7 +10,7 @@ export type Denial =
   /** A fine-grained PAT or GitHub App user token without the permission the action checks. */
   | { kind: "missing_permission"; acceptedPermissions: string; tokenKind: "personal_access_token" | "integration" }
   /** The caller can see the resource but their role does not allow the action. */
-  | { kind: "missing_role"; role: "enterprise_credentials_manager" };
+  | { kind: "missing_role"; role: "enterprise_credentials_manager" | "enterprise_owner" | "organization_owner" };
 
 export type Decision = { allowed: true } | { allowed: false; denial: Denial };
 
@@ -102,4 +102,66 @@ export function mayReadEnterpriseRevocation(
   const decision = mayManageEnterpriseCredentials(principal, enterpriseSlug, relation);
   if (!decision.allowed && decision.denial.kind === "missing_role") return deny({ kind: "hidden" });
   return decision;
+}
+
+export const ENTERPRISE_AUDIT_LOG_READ: TokenRequirement = {
+  oauthScopes: ["read:audit_log"],
+  permission: { name: "enterprise_administration", level: "read" },
+};
+
+/** The enterprise audit log: enterprise owners only. */
+export function mayReadEnterpriseAuditLog(principal: Principal, enterpriseSlug: string, relation: EnterpriseRelation | null): Decision {
+  if (relation === null || !relation.isRelated) return deny({ kind: "hidden" });
+  const token = tokenAllows(principal, ENTERPRISE_AUDIT_LOG_READ, enterpriseSlug);
+  if (!token.allowed) return token;
+  if (!relation.isOwner) return deny({ kind: "missing_role", role: "enterprise_owner" });
+  return ALLOW;
+}
+
+/** Organization credential authorizations: `admin:org` to change them, `read:org` to list them. */
+export const ORGANIZATION_CREDENTIALS_WRITE: TokenRequirement = {
+  oauthScopes: ["admin:org"],
+  permission: { name: "organization_administration", level: "write" },
+};
+export const ORGANIZATION_CREDENTIALS_READ: TokenRequirement = {
+  oauthScopes: ["read:org"],
+  permission: { name: "organization_administration", level: "read" },
+};
+export const ORGANIZATION_AUDIT_LOG_READ: TokenRequirement = {
+  oauthScopes: ["read:audit_log"],
+  permission: { name: "organization_administration", level: "read" },
+};
+
+/**
+ * What an organization owner may do there (list or revoke credential authorizations, read the
+ * audit log). People outside the organization do not learn it exists.
+ */
+export function mayActAsOrganizationOwner(
+  principal: Principal,
+  organizationLogin: string,
+  relation: OrganizationRelation | null,
+  requirement: TokenRequirement,
+): Decision {
+  if (relation === null || !relation.isParticipant) return deny({ kind: "hidden" });
+  const token = tokenAllows(principal, requirement, organizationLogin);
+  if (!token.allowed) return token;
+  if (!relation.isOwner) return deny({ kind: "missing_role", role: "organization_owner" });
+  return ALLOW;
+}
+
+/**
+ * Reading a revocation job: the enterprise's owners and credential managers, and for a job an
+ * organization owner requested in their organization, that organization's owners too.
+ */
+export function mayReadRevocation(
+  principal: Principal,
+  job: { enterpriseSlug: string; organizationLogin: string | null },
+  enterpriseRelation: EnterpriseRelation | null,
+  organizationRelation: OrganizationRelation | null,
+): Decision {
+  if (job.organizationLogin !== null && organizationRelation?.isOwner) {
+    const asOwner = tokenAllows(principal, ORGANIZATION_CREDENTIALS_READ, job.organizationLogin);
+    if (asOwner.allowed) return asOwner;
+  }
+  return mayReadEnterpriseRevocation(principal, job.enterpriseSlug, enterpriseRelation);
 }

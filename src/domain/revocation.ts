@@ -53,15 +53,19 @@ export const WARNINGS = {
 export function callerWarning(
   form: RevocationForm,
   callerToken: { authorizationInScope: boolean; destroyedInScope: boolean },
+  level: "enterprise" | "organization" = "enterprise",
 ): string | undefined {
   const { authorizationInScope, destroyedInScope } = callerToken;
   if (!authorizationInScope && !destroyedInScope) return undefined;
+  // Organization requests never destroy credentials: their contract has one wording.
+  if (level === "organization") return WARNINGS.authorizationRevoked;
   if (form === "all") return WARNINGS.revokedOrDestroyed;
   return destroyedInScope ? WARNINGS.destroyed : WARNINGS.authorizationRevoked;
 }
 
 /** Audit action names GitHub records for each effect. */
 export const AUDIT_ACTIONS = {
+  authorizationGranted: "org_credential_authorization.grant",
   authorizationRevoked: "org_credential_authorization.revoke",
   fineGrainedAccessRevoked: "personal_access_token.access_revoked",
   personalAccessTokenDestroyed: "personal_access_token.destroy",

@@ -13,6 +13,7 @@ import { Errors } from "../errors.ts";
 import { installErrorHandling, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId, RateLimitWindow } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
+import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
@@ -75,6 +76,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(authentication, { db, rateLimits });
   installErrorHandling(app, rateLimits);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
+  await app.register(organizationCredentialAuthorizationRoutes, app.services);
   await app.register(userRoutes, app.services);
   await app.register(organizationRoutes, app.services);
   await app.register(revocationRoutes, app.services);

@@ -16,6 +16,13 @@ export function enforce(decision: Decision, principal: Principal): void {
         ? Errors.fineGrainedPermissionMissing(denial.acceptedPermissions)
         : Errors.integrationPermissionMissing(denial.acceptedPermissions);
     case "missing_role":
-      throw Errors.enterpriseCredentialsRoleRequired();
+      switch (denial.role) {
+        case "enterprise_credentials_manager":
+          throw Errors.enterpriseCredentialsRoleRequired();
+        case "enterprise_owner":
+          throw Errors.enterpriseOwnerRequired();
+        case "organization_owner":
+          throw Errors.organizationOwnerRequired();
+      }
   }
 }

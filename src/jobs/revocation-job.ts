@@ -115,6 +115,6 @@ export async function requestRevocation(
     const callerToken = await callerTokenInScope(tx, principal.credential.id, scope);
     const { id } = await insertRevocation(tx, scope, { userId: principal.user.id, credentialId: principal.credential.id });
     await scheduleRevocation(services.boss, tx, id);
-    return { revocationId: id, warning: callerWarning(form, callerToken) };
+    return { revocationId: id, warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization") };
   });
 }

@@ -1,6 +1,8 @@
-import type { Organization } from "../domain/model.ts";
+import type { CredentialType, Organization, OrganizationRelation, User } from "../domain/model.ts";
+import { AUDIT_ACTIONS } from "../domain/revocation.ts";
+import { credentialAuditData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
-import { AUTHORIZATION_IN_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
 
 interface OrganizationRow {
   id: number;
@@ -25,18 +27,124 @@ export async function isOrganizationParticipant(db: Queryable, organizationId: n
   return rows.length > 0;
 }
 
+export async function findOrganizationRelation(db: Queryable, organizationId: number, userId: number): Promise<OrganizationRelation> {
+  const rows = await db.query<{ role: string }>("select role from organization_roles where organization_id = $1 and user_id = $2", [organizationId, userId]);
+  return { isOwner: rows.some((r) => r.role === "owner"), isParticipant: rows.length > 0 };
+}
+
+/** A user of the organization (any role, or holding an authorization for it), by login. */
+export async function findOrganizationPerson(db: Queryable, organizationId: number, login: string): Promise<User | null> {
+  const [row] = await db.query<{ id: number; login: string; created_at: Date }>(
+    `select u.id, u.login, u.created_at from users u
+      where lower(u.login) = lower($2)
+        and (exists (select 1 from organization_roles where organization_id = $1 and user_id = u.id)
+          or exists (select 1 from credential_authorizations a join credentials c on c.id = a.credential_id
+                     where a.organization_id = $1 and c.user_id = u.id))`,
+    [organizationId, login],
+  );
+  return row ? { id: row.id, login: row.login, createdAt: row.created_at } : null;
+}
+
 /**
- * Whether the credential holds a live SSO authorization for the organization: granted, not revoked,
- * and not inside the scope of a revocation whose job has not finished (the containment fence).
+ * Whether the credential holds a live SSO authorization for the organization (granted, not
+ * revoked, not inside an unsettled revocation's fence), recording the access (credential_accessed_at). The write happens
+ * at most once a minute per authorization, so frequent reads do not turn into frequent writes.
  */
-export async function hasLiveAuthorization(db: Queryable, credentialId: number, organizationId: number): Promise<boolean> {
-  const rows = await db.query(
-    `select 1 from credential_authorizations a
+export async function useLiveAuthorization(db: Queryable, credentialId: number, organizationId: number): Promise<boolean> {
+  const rows = await db.query<{ id: number; stale: boolean }>(
+    `select a.id, (a.accessed_at is null or a.accessed_at < clock_timestamp() - interval '60 seconds') as stale
+       from credential_authorizations a
        join credentials c on c.id = a.credential_id
        join organizations o on o.id = a.organization_id
       where a.credential_id = $1 and a.organization_id = $2 and a.revoked_at is null
         and not exists (select 1 from revocations r where ${UNSETTLED} and ${AUTHORIZATION_IN_SCOPE})`,
     [credentialId, organizationId],
   );
-  return rows.length > 0;
+  const live = rows[0];
+  if (!live) return false;
+  if (live.stale) await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [live.id]);
+  return true;
+}
+
+export interface LiveAuthorizationRow {
+  id: number;
+  login: string;
+  type: CredentialType;
+  token_last_eight: string | null;
+  authorized_at: Date;
+  accessed_at: Date | null;
+  scopes: string[];
+  fingerprint: string | null;
+  credential_id: number;
+  title: string | null;
+  note: string | null;
+  expires_at: Date | null;
+  [key: string]: unknown;
+}
+
+const LIVE_IN_ORGANIZATION = `
+  from credential_authorizations a
+  join credentials c on c.id = a.credential_id
+  join users u on u.id = c.user_id
+  join organizations o on o.id = a.organization_id
+ where a.organization_id = $1 and a.revoked_at is null and c.destroyed_at is null
+   and ($2::text is null or lower(u.login) = lower($2))
+   and not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or (${CREDENTIAL_IN_DESTROY_SCOPE})))`;
+
+/** The organization's live authorizations, oldest first, and how many there are in all. */
+export async function listLiveAuthorizations(
+  db: Queryable,
+  organizationId: number,
+  options: { login: string | null; limit: number; offset: number },
+): Promise<{ rows: LiveAuthorizationRow[]; total: number }> {
+  const [count] = await db.query<{ total: number }>(`select count(*)::int as total ${LIVE_IN_ORGANIZATION}`, [organizationId, options.login]);
+  const rows = await db.query<LiveAuthorizationRow>(
+    `select a.id, u.login, c.type, c.token_last_eight, a.authorized_at, a.accessed_at, c.scopes, c.fingerprint,
+            c.id as credential_id, c.title, c.note, c.expires_at
+     ${LIVE_IN_ORGANIZATION}
+     order by a.id limit $3 offset $4`,
+    [organizationId, options.login, options.limit, options.offset],
+  );
+  return { rows, total: count?.total ?? 0 };
+}
+
+/**
+ * Revokes one live authorization of the organization at once (the DELETE endpoint), with its
+ * audit events, in one statement. False when there is no such live authorization.
+ */
+export async function revokeAuthorizationNow(
+  db: Queryable,
+  organizationId: number,
+  authorizationId: number,
+  actor: { id: number; login: string },
+): Promise<boolean> {
+  const [row] = await db.query<{ revoked: number }>(
+    `with target as (
+       select a.id, c.id as credential_id, c.type, c.user_id
+         from credential_authorizations a
+         join credentials c on c.id = a.credential_id
+         join users u on u.id = c.user_id
+         join organizations o on o.id = a.organization_id
+        where a.id = $2 and a.organization_id = $1 and a.revoked_at is null and c.destroyed_at is null
+          and not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or (${CREDENTIAL_IN_DESTROY_SCOPE})))
+        for update of a),
+     revoked as (
+       update credential_authorizations a set revoked_at = clock_timestamp() from target where a.id = target.id
+       returning a.id, target.credential_id, target.type, target.user_id),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                 enterprise_id, business_slug, subject_id, data)
+       select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, rv.id,
+              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', rv.id))
+         from revoked rv
+         join credentials c on c.id = rv.credential_id
+         join users u on u.id = rv.user_id
+         join organizations o on o.id = $1
+         join enterprises e on e.id = o.enterprise_id
+         cross join lateral (values ($5::text), (case when rv.type = 'fine_grained_pat' then $6::text end)) act(action)
+        where act.action is not null)
+     select count(*)::int as revoked from revoked`,
+    [organizationId, authorizationId, actor.id, actor.login, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
+  );
+  return (row?.revoked ?? 0) > 0;
 }

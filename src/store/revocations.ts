@@ -3,6 +3,7 @@
 // transaction, so a worker killed at any point leaves either the whole batch or none of it.
 import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
+import { credentialAuditData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
 
@@ -184,9 +185,7 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
                                  enterprise_id, business_slug, revocation_id, subject_id, data)
        select act.action, q.id, q.login, u.id, u.login, o.id, o.login, e.id, e.slug, $1, rv.id,
-              jsonb_strip_nulls(jsonb_build_object(
-                'credential_id', c.id, 'credential_type', c.type, 'token_last_eight', c.token_last_eight,
-                'fingerprint', c.fingerprint, 'authorization_id', rv.id))
+              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', rv.id))
          from revoked rv
          join users u on u.id = rv.user_id
          join organizations o on o.id = rv.organization_id
@@ -216,16 +215,15 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
      destroyed as (
        update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
          from batch where c.id = batch.id
-       returning c.id, c.user_id, c.type, c.token_last_eight, c.fingerprint, c.title, c.public_key),
+       returning c.id, c.user_id, c.type),
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
                                  revocation_id, subject_id, data)
        select case when d.type = 'ssh_key' then $3 else $4 end,
               q.id, q.login, u.id, u.login, e.id, e.slug, $1, d.id,
-              jsonb_strip_nulls(jsonb_build_object(
-                'credential_id', d.id, 'credential_type', d.type, 'token_last_eight', d.token_last_eight,
-                'fingerprint', d.fingerprint, 'title', d.title, 'key', d.public_key))
+              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('key', c.public_key))
          from destroyed d
+         join credentials c on c.id = d.id
          join users u on u.id = d.user_id
          cross join r
          join enterprises e on e.id = r.enterprise_id

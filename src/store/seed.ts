@@ -2,6 +2,8 @@
 // again only adds what is new; a revoked authorization or destroyed credential stays that way.
 import { FixtureError, type ParsedFixture } from "../domain/fixture.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
+import { AUDIT_ACTIONS } from "../domain/revocation.ts";
+import { credentialAuditData } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
 export interface GeneratedToken {
@@ -31,6 +33,33 @@ async function ensureUser(tx: Queryable, login: string, report: SeedReport): Pro
     [login],
   );
   return { id: row!.id, managedBy: row!.managed_by_enterprise_id };
+}
+
+/**
+ * Grants a credential access to an SSO organization, as its owner does, and audits it
+ * (org_credential_authorization.grant). False when an authorization already exists, live or
+ * revoked: a revoked one is never granted again.
+ */
+export async function grantAuthorization(tx: Queryable, credentialId: number, organizationId: number): Promise<boolean> {
+  const [row] = await tx.query<{ granted: number }>(
+    `with granted as (
+       insert into credential_authorizations (credential_id, organization_id) values ($1, $2)
+       on conflict (credential_id, organization_id) do nothing
+       returning id, credential_id, organization_id),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                 enterprise_id, business_slug, subject_id, data)
+       select $3, u.id, u.login, u.id, u.login, o.id, o.login, e.id, e.slug, g.id,
+              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', g.id))
+         from granted g
+         join credentials c on c.id = g.credential_id
+         join users u on u.id = c.user_id
+         join organizations o on o.id = g.organization_id
+         join enterprises e on e.id = o.enterprise_id)
+     select count(*)::int as granted from granted`,
+    [credentialId, organizationId, AUDIT_ACTIONS.authorizationGranted],
+  );
+  return (row?.granted ?? 0) > 0;
 }
 
 export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedReport> {
@@ -197,12 +226,7 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
         for (const [a, orgLogin] of (credential.authorized_orgs ?? []).entries()) {
           const [org] = await tx.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [orgLogin]);
           if (!org) fail([...at, "authorized_orgs", a], `organization "${orgLogin}" is not declared in any enterprise`);
-          const granted = await tx.query(
-            `insert into credential_authorizations (credential_id, organization_id) values ($1, $2)
-             on conflict (credential_id, organization_id) do nothing returning id`,
-            [credentialId, org!.id],
-          );
-          if (granted.length > 0) report.created.authorizations++;
+          if (await grantAuthorization(tx, credentialId, org!.id)) report.created.authorizations++;
         }
       }
     }

@@ -374,8 +374,10 @@ for (const backend of backends()) {
         }
         assert.equal(state, "succeeded");
         const job = await get(t, `/_credauth/revocations/${id}`, t.tokens.tedClassic);
-        assert.equal(job.body.counts.authorizations_revoked.total, 2);
-        assert.equal(job.body.counts.authorizations_revoked.classic_pat, 1);
+        // shared_user's and cleo's two classic PATs, cleo's fine-grained PAT, pat's OAuth token.
+        assert.equal(job.body.counts.authorizations_revoked.total, 5);
+        assert.equal(job.body.counts.authorizations_revoked.classic_pat, 3);
+        assert.equal(job.body.counts.authorizations_revoked.fine_grained_pat, 1);
         assert.equal(job.body.counts.authorizations_revoked.oauth_app_token, 1);
       });
     });

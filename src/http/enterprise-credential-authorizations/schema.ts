@@ -12,11 +12,12 @@ function describe(value: unknown): string {
 }
 
 /** Parses the body; unknown fields are ignored, as GitHub does. */
-export function parseRevokeBody(body: unknown, options: { credentialTypeRequired: boolean }): RevokeBody {
+export function parseRevokeBody(body: unknown, options: { credentialTypeRequired: boolean; acceptsRevokeCredentials?: boolean }): RevokeBody {
   if (body === undefined) body = {};
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw Errors.bodyNotObject();
   const fields = body as Record<string, unknown>;
-  const revokeCredentials = fields.revoke_credentials ?? false;
+  // The organization endpoints have no revoke_credentials: there it is an unknown field, ignored.
+  const revokeCredentials = options.acceptsRevokeCredentials === false ? false : (fields.revoke_credentials ?? false);
   if (typeof revokeCredentials !== "boolean") {
     throw Errors.invalidRequest(`For 'properties/revoke_credentials', ${describe(revokeCredentials)} is not a boolean.`);
   }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { Principal } from "../../domain/model.ts";
 import { Errors } from "../../errors.ts";
 import type { Queryable } from "../../store/db.ts";
-import { findOrganizationByLogin, hasLiveAuthorization, isOrganizationParticipant } from "../../store/organizations.ts";
+import { findOrganizationByLogin, isOrganizationParticipant, useLiveAuthorization } from "../../store/organizations.ts";
 import { presentOrganization } from "../presenters.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
@@ -21,7 +21,7 @@ export async function checkSamlEnforcement(
 ): Promise<void> {
   if (principal === null || !organization.samlSso) return;
   if (!(await isOrganizationParticipant(db, organization.id, principal.user.id))) return;
-  if (await hasLiveAuthorization(db, principal.credential.id, organization.id)) return;
+  if (await useLiveAuthorization(db, principal.credential.id, organization.id)) return;
   const tokenKind = principal.credential.type === "oauth_app_token" || principal.credential.type === "github_app_token" ? "OAuth token" : "Personal Access token";
   const request = randomBytes(24).toString("base64url");
   throw Errors.samlEnforced(organization.login, tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);

@@ -2,9 +2,10 @@
 // scope, requester, timestamps and exact counts. Only the enterprise's credential managers see it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { REVOCABLE_CREDENTIAL_TYPES } from "../../domain/model.ts";
-import { mayReadEnterpriseRevocation } from "../../domain/policies.ts";
+import { mayReadRevocation } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseRelation } from "../../store/enterprises.ts";
+import { findOrganizationRelation } from "../../store/organizations.ts";
 import { findRevocation, type RevocationRecord } from "../../store/revocations.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
@@ -59,8 +60,11 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     const principal = requirePrincipal(request);
     const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
     const revocation = id === null ? null : await findRevocation(services.db, id);
-    const relation = revocation ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id) : null;
-    enforce(mayReadEnterpriseRevocation(principal, revocation?.enterpriseSlug ?? "", relation), principal);
+    const enterpriseRelation = revocation ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id) : null;
+    const organizationRelation =
+      revocation?.organizationId != null ? await findOrganizationRelation(services.db, revocation.organizationId, principal.user.id) : null;
+    const job = { enterpriseSlug: revocation?.enterpriseSlug ?? "", organizationLogin: revocation?.organizationLogin ?? null };
+    enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
     if (!revocation) throw Errors.notFound();
     return presentRevocation(request, revocation);
   });

@@ -1,0 +1,144 @@
+// /orgs/{org}/credential-authorizations — list, remove one, and the four bulk revoke forms,
+// scoped to one organization and reserved to its owners.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Organization, Principal } from "../../domain/model.ts";
+import { mayActAsOrganizationOwner, ORGANIZATION_CREDENTIALS_READ, ORGANIZATION_CREDENTIALS_WRITE, type TokenRequirement } from "../../domain/policies.ts";
+import { acceptedMessage, type RevocationForm } from "../../domain/revocation.ts";
+import { Errors } from "../../errors.ts";
+import { requestRevocation } from "../../jobs/revocation-job.ts";
+import {
+  findOrganizationByLogin,
+  findOrganizationPerson,
+  findOrganizationRelation,
+  listLiveAuthorizations,
+  revokeAuthorizationNow,
+  type LiveAuthorizationRow,
+} from "../../store/organizations.ts";
+import { requirePrincipal } from "../authentication.ts";
+import { enforce } from "../authorization.ts";
+import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
+import { checkSamlEnforcement } from "../orgs/routes.ts";
+import { paginationLinks, parsePagination } from "../pagination.ts";
+import { revocationUrl } from "../revocations/routes.ts";
+import { apiBaseUrl, type Services } from "../services.ts";
+
+const DOCS = "https://docs.github.com/rest/orgs/orgs";
+
+interface Params {
+  org: string;
+  username?: string;
+  credential_id?: string;
+}
+
+const REVOKE_ROUTES: { path: string; form: RevocationForm; anchor: string }[] = [
+  { path: "/orgs/:org/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-organization" },
+  { path: "/orgs/:org/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-organization" },
+  { path: "/orgs/:org/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-organization" },
+  { path: "/orgs/:org/credential-authorizations/:username/revoke-credential-type", form: "user_credential_type", anchor: "revoke-a-single-credential-type-for-a-user-in-an-organization" },
+];
+
+const CREDENTIAL_TYPE_LABELS = {
+  classic_pat: "personal access token",
+  fine_grained_pat: "personal access token",
+  oauth_app_token: "OAuth app token",
+  github_app_token: "GitHub app token",
+  ssh_key: "SSH key",
+} as const;
+
+const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
+  const isToken = row.type !== "ssh_key";
+  const hasScopes = row.type === "classic_pat" || row.type === "oauth_app_token";
+  return {
+    login: row.login,
+    credential_id: row.id,
+    credential_type: CREDENTIAL_TYPE_LABELS[row.type],
+    ...(isToken ? { token_last_eight: row.token_last_eight ?? "" } : {}),
+    credential_authorized_at: isoSeconds(row.authorized_at),
+    ...(hasScopes ? { scopes: row.scopes } : {}),
+    ...(isToken ? {} : { fingerprint: row.fingerprint ?? "" }),
+    credential_accessed_at: row.accessed_at ? isoSeconds(row.accessed_at) : null,
+    authorized_credential_id: row.credential_id,
+    authorized_credential_title: isToken ? null : row.title,
+    authorized_credential_note: isToken ? row.note : null,
+    authorized_credential_expires_at: isToken && row.expires_at ? isoSeconds(row.expires_at) : null,
+  };
+}
+
+export default async function organizationCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { db } = services;
+
+  /** Organization owners only; outsiders get 404. The owner's own token must pass SAML SSO too. */
+  async function authorizeOwner(principal: Principal, login: string, requirement: TokenRequirement): Promise<Organization> {
+    const organization = await findOrganizationByLogin(db, login);
+    const relation = organization ? await findOrganizationRelation(db, organization.id, principal.user.id) : null;
+    enforce(mayActAsOrganizationOwner(principal, organization?.login ?? login, relation, requirement), principal);
+    await checkSamlEnforcement(db, services.config.webUrl, principal, organization!);
+    return organization!;
+  }
+
+  app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
+    "/orgs/:org/credential-authorizations",
+    { config: { acceptedOAuthScopes: "read:org", documentationUrl: `${DOCS}#list-saml-sso-authorizations-for-an-organization` } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_READ);
+      const pagination = parsePagination(request.query);
+      const login = typeof request.query.login === "string" && request.query.login !== "" ? request.query.login : null;
+      const { rows, total } = await listLiveAuthorizations(db, organization.id, {
+        login,
+        limit: pagination.perPage,
+        offset: (pagination.page - 1) * pagination.perPage,
+      });
+      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total);
+      if (link) reply.header("link", link);
+      return rows.map(presentCredentialAuthorization);
+    },
+  );
+
+  app.delete<{ Params: Params }>(
+    "/orgs/:org/credential-authorizations/:credential_id",
+    { config: { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#remove-a-saml-sso-authorization-for-an-organization` } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
+      const id = /^[1-9]\d{0,15}$/.test(request.params.credential_id ?? "") ? Number(request.params.credential_id) : null;
+      if (id === null || !(await revokeAuthorizationNow(db, organization.id, id, principal.user))) throw Errors.notFound();
+      return reply.code(204).send();
+    },
+  );
+
+  async function revoke(form: RevocationForm, request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
+    const principal = requirePrincipal(request);
+    const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
+    const body = parseRevokeBody(request.body, {
+      credentialTypeRequired: form === "credential_type" || form === "user_credential_type",
+      acceptsRevokeCredentials: false,
+    });
+    const { username } = request.params;
+    const target = username === undefined ? null : await findOrganizationPerson(db, organization.id, username);
+    if (username !== undefined && target === null) throw Errors.notFound();
+    const { revocationId, warning } = await requestRevocation(services, principal, form, {
+      enterpriseId: organization.enterpriseId,
+      organizationId: organization.id,
+      targetUserId: target?.id ?? null,
+      credentialType: body.credentialType,
+      // Organization owners revoke authorizations only; credentials are the enterprise's to destroy.
+      revokeCredentials: false,
+      exemptUserId: null,
+    });
+    return reply
+      .code(202)
+      .header("location", revocationUrl(request, revocationId))
+      .send({ message: acceptedMessage(form, target?.login ?? null), ...(warning === undefined ? {} : { warning }) });
+  }
+
+  for (const route of REVOKE_ROUTES) {
+    app.post<{ Params: Params }>(
+      route.path,
+      { config: { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#${route.anchor}` } },
+      (request, reply) => revoke(route.form, request, reply),
+    );
+  }
+}
