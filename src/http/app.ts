@@ -7,6 +7,7 @@ import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
+import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { Errors } from "../errors.ts";
@@ -77,6 +78,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   installErrorHandling(app, rateLimits);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
   await app.register(organizationCredentialAuthorizationRoutes, app.services);
+  await app.register(auditLogRoutes, app.services);
   await app.register(userRoutes, app.services);
   await app.register(organizationRoutes, app.services);
   await app.register(revocationRoutes, app.services);

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parsePhrase } from "../../src/domain/audit-phrase.ts";
+
+describe("audit-log phrase", () => {
+  it("parses qualifiers, negation and quoted values", () => {
+    const result = parsePhrase('action:org_credential_authorization.revoke -actor:bot user:"alice" org:acme-eng');
+    assert.ok(result.ok);
+    assert.deepEqual(result.filter.terms, [
+      { field: "action", value: "org_credential_authorization.revoke", negated: false },
+      { field: "actor", value: "bot", negated: true },
+      { field: "user", value: "alice", negated: false },
+      { field: "org", value: "acme-eng", negated: false },
+    ]);
+  });
+
+  it("turns created: qualifiers into inclusive and exclusive bounds", () => {
+    const day = parsePhrase("created:2026-01-02");
+    assert.ok(day.ok);
+    assert.deepEqual(day.filter.created, [{ from: new Date("2026-01-02T00:00:00Z"), fromInclusive: true, to: new Date("2026-01-02T23:59:59.999Z"), toInclusive: true }]);
+    const after = parsePhrase("created:>2026-01-02");
+    assert.ok(after.ok);
+    assert.deepEqual(after.filter.created[0], { from: new Date("2026-01-02T23:59:59.999Z"), fromInclusive: false, toInclusive: false });
+    const range = parsePhrase("created:2026-01-01..2026-01-31");
+    assert.ok(range.ok);
+    assert.deepEqual(range.filter.created[0], { from: new Date("2026-01-01T00:00:00Z"), fromInclusive: true, to: new Date("2026-01-31T23:59:59.999Z"), toInclusive: true });
+    const open = parsePhrase("created:<=2026-01-01T10:00:00Z");
+    assert.ok(open.ok);
+    assert.deepEqual(open.filter.created[0], { to: new Date("2026-01-01T10:00:00Z"), toInclusive: true, fromInclusive: false });
+  });
+
+  it("refuses what it cannot search by, saying what is wrong", () => {
+    for (const [phrase, problem] of [
+      ["repo:x", /not a supported qualifier/],
+      ["created:soon", /not a created: date/],
+      ["-created:2026-01-01", /cannot be negated/],
+      ["hello", /not a qualifier/],
+      ["actor:", /needs a value/],
+      ["created:2026-13-45", /not a created: date/],
+    ] as const) {
+      const result = parsePhrase(phrase);
+      assert.ok(!result.ok, phrase);
+      assert.match(result.problem, problem);
+    }
+  });
+});
