@@ -56,6 +56,22 @@ export async function insertRevocation(
   return { id: row.id, requestedAt: row.requested_at };
 }
 
+/** A would-be revocation as the row `r`, from parameters $n..$n+5 (see scopeValues). */
+function virtualRevocation(n: number): string {
+  return `r as (
+       select $${n}::bigint as enterprise_id, $${n + 1}::bigint as organization_id, $${n + 2}::bigint as target_user_id,
+              $${n + 3}::text as credential_type, $${n + 4}::boolean as revoke_credentials, $${n + 5}::bigint as exempt_user_id,
+              clock_timestamp() as requested_at)`;
+}
+
+function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): unknown[] {
+  return [scope.enterpriseId, scope.organizationId, scope.targetUserId, scope.credentialType, scope.revokeCredentials, scope.exemptUserId];
+}
+
+/** Live: not revoked or destroyed, and not behind the fence of an unsettled revocation. */
+const NOT_FENCED = `not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or ${CREDENTIAL_IN_DESTROY_SCOPE}))`;
+const NOT_FENCED_CREDENTIAL = `not exists (select 1 from revocations r where ${UNSETTLED} and ${CREDENTIAL_IN_DESTROY_SCOPE})`;
+
 /**
  * Does a would-be revocation reach the caller's own token? Evaluated against the live state just
  * before the request is inserted, with the request's scope as a virtual revocation row `r`.
@@ -66,30 +82,57 @@ export async function callerTokenInScope(
   scope: RevocationScope & { exemptUserId: number | null },
 ): Promise<{ authorizationInScope: boolean; destroyedInScope: boolean }> {
   const [row] = await db.query<{ authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
-    `with r as (
-       select $2::bigint as enterprise_id, $3::bigint as organization_id, $4::bigint as target_user_id,
-              $5::text as credential_type, $6::boolean as revoke_credentials, $7::bigint as exempt_user_id,
-              clock_timestamp() as requested_at)
+    `with ${virtualRevocation(2)}
      select
        exists (select 1 from credential_authorizations a
                  join credentials c on c.id = a.credential_id
+                 join users u on u.id = c.user_id
                  join organizations o on o.id = a.organization_id
                  cross join r
-                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
-                  and not exists (select 1 from revocations r where ${UNSETTLED} and ${AUTHORIZATION_IN_SCOPE})) as authorization_in_scope,
+                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
        exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
                 where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`,
-    [
-      credentialId,
-      scope.enterpriseId,
-      scope.organizationId,
-      scope.targetUserId,
-      scope.credentialType,
-      scope.revokeCredentials,
-      scope.exemptUserId,
-    ],
+    [credentialId, ...scopeValues(scope)],
   );
   return { authorizationInScope: row?.authorization_in_scope ?? false, destroyedInScope: row?.destroyed_in_scope ?? false };
+}
+
+export interface RevocationPreview {
+  authorizations: { credentialType: string; count: number }[];
+  credentials: { credentialType: string; count: number }[];
+  affectedUsers: number;
+}
+
+/**
+ * What a revocation with this scope would do now, counted exactly and changing nothing: the live
+ * authorizations it would revoke and the credentials it would destroy, by type, and how many
+ * distinct users own them. The same predicates as the job, over a virtual revocation row.
+ */
+export async function previewRevocation(db: Queryable, scope: RevocationScope & { exemptUserId: number | null }): Promise<RevocationPreview> {
+  const rows = await db.query<{ effect: "authorization_revoked" | "credential_destroyed" | "users"; credential_type: string | null; count: number }>(
+    `with ${virtualRevocation(1)},
+     authorizations as (
+       select c.type, c.user_id from credential_authorizations a
+         join credentials c on c.id = a.credential_id
+         join users u on u.id = c.user_id
+         join organizations o on o.id = a.organization_id
+         cross join r
+        where a.revoked_at is null and c.destroyed_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}),
+     destroyed as (
+       select c.type, c.user_id from credentials c join users u on u.id = c.user_id cross join r
+        where c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE} and ${NOT_FENCED_CREDENTIAL})
+     select 'authorization_revoked' as effect, type as credential_type, count(*)::int as count from authorizations group by type
+     union all
+     select 'credential_destroyed', type, count(*)::int from destroyed group by type
+     union all
+     select 'users', null, count(*)::int from (select user_id from authorizations union select user_id from destroyed) people`,
+    scopeValues(scope),
+  );
+  return {
+    authorizations: rows.filter((r) => r.effect === "authorization_revoked").map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    credentials: rows.filter((r) => r.effect === "credential_destroyed").map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    affectedUsers: rows.find((r) => r.effect === "users")?.count ?? 0,
+  };
 }
 
 export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {

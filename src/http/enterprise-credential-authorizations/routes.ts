@@ -1,13 +1,12 @@
 // POST /enterprises/{enterprise}/credential-authorizations/... — the four enterprise revoke forms.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
-import { acceptedMessage, refuseRevocation, type RevocationForm } from "../../domain/revocation.ts";
+import { refuseRevocation, type RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
-import { requestRevocation } from "../../jobs/revocation-job.ts";
 import { findEnterpriseBySlug, findEnterprisePerson, findEnterpriseRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { revocationUrl } from "../revocations/routes.ts";
+import { DRY_RUN_PREFIX, previewRevocationRequest, queueRevocation, type PreparedRevocation } from "../revocation-request.ts";
 import type { Services } from "../services.ts";
 import { parseRevokeBody } from "./schema.ts";
 
@@ -28,7 +27,8 @@ const ROUTES: { path: string; form: RevocationForm; anchor: string }[] = [
 export default async function enterpriseCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { db } = services;
 
-  async function revoke(form: RevocationForm, request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
+  /** Everything GitHub checks before it queues: who, which enterprise, which body, which target. */
+  async function prepare(form: RevocationForm, request: FastifyRequest<{ Params: Params }>): Promise<PreparedRevocation> {
     const principal = requirePrincipal(request);
     const { enterprise: slug, username } = request.params;
 
@@ -44,25 +44,28 @@ export default async function enterpriseCredentialAuthorizationRoutes(app: Fasti
     const refusal = refuseRevocation(enterprise, target, body.revokeCredentials);
     if (refusal) throw refusal;
 
-    const { revocationId, warning } = await requestRevocation(services, principal, form, {
-      enterpriseId: enterprise.id,
-      organizationId: null,
-      targetUserId: target?.id ?? null,
-      credentialType: body.credentialType,
-      revokeCredentials: body.revokeCredentials,
-      exemptUserId: enterprise.emu ? enterprise.firstOwnerId : null,
-    });
-    return reply
-      .code(202)
-      .header("location", revocationUrl(request, revocationId))
-      .send({ message: acceptedMessage(form, target?.login ?? null), ...(warning === undefined ? {} : { warning }) });
+    return {
+      principal,
+      form,
+      targetLogin: target?.login ?? null,
+      scope: {
+        enterpriseId: enterprise.id,
+        organizationId: null,
+        targetUserId: target?.id ?? null,
+        credentialType: body.credentialType,
+        revokeCredentials: body.revokeCredentials,
+        exemptUserId: enterprise.emu ? enterprise.firstOwnerId : null,
+      },
+    };
   }
 
   for (const route of ROUTES) {
-    app.post<{ Params: Params }>(
-      route.path,
-      { config: { acceptedOAuthScopes: "admin:enterprise", documentationUrl: `${DOCS}#${route.anchor}` } },
-      (request, reply) => revoke(route.form, request, reply),
+    const config = { acceptedOAuthScopes: "admin:enterprise", documentationUrl: `${DOCS}#${route.anchor}` };
+    app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
+      queueRevocation(services, await prepare(route.form, request), request, reply),
+    );
+    app.post<{ Params: Params }>(`${DRY_RUN_PREFIX}${route.path}`, { config }, async (request) =>
+      previewRevocationRequest(services, await prepare(route.form, request)),
     );
   }
 }

@@ -1,11 +1,10 @@
 // /orgs/{org}/credential-authorizations — list, remove one, and the four bulk revoke forms,
 // scoped to one organization and reserved to its owners.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Organization, Principal } from "../../domain/model.ts";
 import { mayActAsOrganizationOwner, ORGANIZATION_CREDENTIALS_READ, ORGANIZATION_CREDENTIALS_WRITE, type TokenRequirement } from "../../domain/policies.ts";
-import { acceptedMessage, type RevocationForm } from "../../domain/revocation.ts";
+import type { RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
-import { requestRevocation } from "../../jobs/revocation-job.ts";
 import {
   findOrganizationByLogin,
   findOrganizationPerson,
@@ -19,7 +18,7 @@ import { enforce } from "../authorization.ts";
 import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
 import { checkSamlEnforcement } from "../orgs/routes.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { revocationUrl } from "../revocations/routes.ts";
+import { DRY_RUN_PREFIX, previewRevocationRequest, queueRevocation, type PreparedRevocation } from "../revocation-request.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
 const DOCS = "https://docs.github.com/rest/orgs/orgs";
@@ -109,7 +108,7 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
     },
   );
 
-  async function revoke(form: RevocationForm, request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
+  async function prepare(form: RevocationForm, request: FastifyRequest<{ Params: Params }>): Promise<PreparedRevocation> {
     const principal = requirePrincipal(request);
     const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
     const body = parseRevokeBody(request.body, {
@@ -119,26 +118,29 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
     const { username } = request.params;
     const target = username === undefined ? null : await findOrganizationPerson(db, organization.id, username);
     if (username !== undefined && target === null) throw Errors.notFound();
-    const { revocationId, warning } = await requestRevocation(services, principal, form, {
-      enterpriseId: organization.enterpriseId,
-      organizationId: organization.id,
-      targetUserId: target?.id ?? null,
-      credentialType: body.credentialType,
-      // Organization owners revoke authorizations only; credentials are the enterprise's to destroy.
-      revokeCredentials: false,
-      exemptUserId: null,
-    });
-    return reply
-      .code(202)
-      .header("location", revocationUrl(request, revocationId))
-      .send({ message: acceptedMessage(form, target?.login ?? null), ...(warning === undefined ? {} : { warning }) });
+    return {
+      principal,
+      form,
+      targetLogin: target?.login ?? null,
+      scope: {
+        enterpriseId: organization.enterpriseId,
+        organizationId: organization.id,
+        targetUserId: target?.id ?? null,
+        credentialType: body.credentialType,
+        // Organization owners revoke authorizations only; credentials are the enterprise's to destroy.
+        revokeCredentials: false,
+        exemptUserId: null,
+      },
+    };
   }
 
   for (const route of REVOKE_ROUTES) {
-    app.post<{ Params: Params }>(
-      route.path,
-      { config: { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#${route.anchor}` } },
-      (request, reply) => revoke(route.form, request, reply),
+    const config = { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#${route.anchor}` };
+    app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
+      queueRevocation(services, await prepare(route.form, request), request, reply),
+    );
+    app.post<{ Params: Params }>(`${DRY_RUN_PREFIX}${route.path}`, { config }, async (request) =>
+      previewRevocationRequest(services, await prepare(route.form, request)),
     );
   }
 }

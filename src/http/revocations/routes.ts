@@ -19,11 +19,11 @@ export function revocationUrl(request: FastifyRequest, id: number): string {
 
 const COUNTED_TYPES = [...REVOCABLE_CREDENTIAL_TYPES, "github_app_token"] as const;
 
-function countsByType(revocation: RevocationRecord, effect: "authorization_revoked" | "credential_destroyed") {
+/** Counts per credential type, every type present (0 when none), plus their total. */
+export function countsByType(rows: readonly { credentialType: string; count: number }[]) {
   const counts: Record<string, number> = Object.fromEntries(COUNTED_TYPES.map((type) => [type, 0]));
   let total = 0;
-  for (const row of revocation.counts) {
-    if (row.effect !== effect) continue;
+  for (const row of rows) {
     counts[row.credentialType] = row.count;
     total += row.count;
   }
@@ -49,8 +49,8 @@ export function presentRevocation(request: FastifyRequest, revocation: Revocatio
     attempts: revocation.attempts,
     error: revocation.error,
     counts: {
-      authorizations_revoked: countsByType(revocation, "authorization_revoked"),
-      credentials_destroyed: countsByType(revocation, "credential_destroyed"),
+      authorizations_revoked: countsByType(revocation.counts.filter((c) => c.effect === "authorization_revoked")),
+      credentials_destroyed: countsByType(revocation.counts.filter((c) => c.effect === "credential_destroyed")),
     },
   };
 }
