@@ -35,6 +35,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Base of the web URLs credauth hands out (the SSO authorization URL). (Default: https://github.com) */
   webUrl: string;
+  /**
+   * The site-admin token of the provisioning API under /_credauth/admin. (Default: none, and the
+   * admin API does not exist.) Never has a default value: a known secret would be no secret.
+   */
+  adminToken: string | null;
   jobs: JobsConfig;
 }
 
@@ -58,6 +63,7 @@ export interface ConfigFlags {
   logLevel?: string;
   webUrl?: string;
   seedDemo?: boolean;
+  adminToken?: string;
 }
 
 function integerIn(name: string, raw: string | number | undefined, fallback: number, min: number, max: number, hint: string): number {
@@ -108,6 +114,13 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     throw new ConfigError(`--web-url / CREDAUTH_WEB_URL must be an http(s) URL, got ${JSON.stringify(webUrl)}.`);
   }
 
+  const adminToken = flags.adminToken ?? env.CREDAUTH_ADMIN_TOKEN ?? null;
+  if (adminToken !== null && !/^[\x21-\x7e]{32,256}$/.test(adminToken)) {
+    throw new ConfigError(
+      "--admin-token / CREDAUTH_ADMIN_TOKEN must be 32 to 256 printable characters without spaces; generate one with `openssl rand -hex 32`.",
+    );
+  }
+
   const config: Config = {
     database,
     http: { host, port },
@@ -116,6 +129,7 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     seedDemoWhenEmpty: flags.seedDemo ?? false,
     logLevel,
     webUrl,
+    adminToken,
     jobs: {
       batchSize: integerIn("CREDAUTH_JOB_BATCH_SIZE", env.CREDAUTH_JOB_BATCH_SIZE, 2000, 1, 100_000, "Rows per transaction; 2000 is a good start."),
       heartbeatSeconds: integerIn("CREDAUTH_JOB_HEARTBEAT_SECONDS", env.CREDAUTH_JOB_HEARTBEAT_SECONDS, 10, 10, 3600, "pg-boss requires at least 10."),

@@ -74,6 +74,14 @@ export const Errors = {
   bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),
   /** GitHub's schema-violation wording: `Invalid request.\n\nFor 'properties/x', "y" is not a boolean.` */
   invalidRequest: (detail: string) => new ApiError("invalid_request", 422, `Invalid request.\n\n${detail}`),
+  /** GitHub's rule: a revoked SSO authorization can never be granted again; the user needs a new credential. */
+  authorizationPreviouslyRevoked: () =>
+    new ApiError(
+      "authorization_previously_revoked",
+      422,
+      "This credential's authorization for the organization was revoked and cannot be granted again; create a new credential.",
+    ),
+  credentialExists: () => new ApiError("credential_exists", 422, "Invalid request.\n\nThis credential already exists."),
   revokeCredentialsRequiresEmu: () =>
     new ApiError(
       "revoke_credentials_requires_emu",

@@ -31,9 +31,10 @@ function printSeedReport(report: SeedReport, source: string): void {
     `Loaded ${source}: ${c.enterprises} enterprises, ${c.organizations} organizations, ${c.users} users, ` +
       `${c.credentials} credentials, ${c.authorizations} SSO authorizations added.`,
   );
-  if (report.generatedTokens.length > 0) {
+  const generated = report.credentials.filter((c) => c.token !== undefined);
+  if (generated.length > 0) {
     console.log("Generated tokens (shown once; credauth keeps only their hashes):");
-    for (const t of report.generatedTokens) console.log(`  ${t.login}  ${t.type}${t.note ? ` (${t.note})` : ""}  ${t.token}`);
+    for (const t of generated) console.log(`  ${t.login}  ${t.type}${t.note ? ` (${t.note})` : ""}  ${t.token}`);
   }
 }
 
@@ -70,7 +71,8 @@ export function buildCli(): Command {
       .option("--seed <file>", "load this fixture file at start-up")
       .option("--no-worker", "do not process revocation jobs in this process")
       .option("--demo", "load the bundled demo world when the database is empty")
-      .option("--web-url <url>", "base URL for web links such as the SSO authorization URL"),
+      .option("--web-url <url>", "base URL for web links such as the SSO authorization URL")
+      .option("--admin-token <token>", "enable the provisioning API under /_credauth/admin with this site-admin token (or CREDAUTH_ADMIN_TOKEN)"),
   ).action(async (flags: ConfigFlags & { demo?: boolean }) => {
     const config = configFrom(flags);
     const app = await buildApp(config);

@@ -45,11 +45,14 @@ export interface Fixture {
 export class FixtureError extends Error {
   readonly path: string;
   readonly line: number | null;
+  /** What is wrong, without the source and path (the admin API words it its own way). */
+  readonly problem: string;
   constructor(source: string, path: string, line: number | null, problem: string) {
     super(`${source}${line !== null ? `:${line}` : ""}: ${path || "(top level)"}: ${problem}`);
     this.name = "FixtureError";
     this.path = path;
     this.line = line;
+    this.problem = problem;
   }
 }
 

@@ -7,6 +7,7 @@ import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
+import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
@@ -83,5 +84,6 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(organizationRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
+  await app.register(adminRoutes, app.services);
   return app;
 }

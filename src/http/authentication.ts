@@ -53,6 +53,8 @@ declare module "fastify" {
     acceptedOAuthScopes?: string;
     /** GitHub's documentation page for the route, used in error bodies. */
     documentationUrl?: string;
+    /** Authenticated by the site-admin token (admin API), not by a GitHub token. */
+    siteAdmin?: boolean;
   }
 }
 
@@ -65,6 +67,10 @@ export function requirePrincipal(request: FastifyRequest): Principal {
 async function authenticationPlugin(app: FastifyInstance, options: { db: Queryable; rateLimits: RateLimitWindow }): Promise<void> {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.config.siteAdmin) {
+      countRateLimit(options.rateLimits, request, reply, null);
+      return; // the admin routes check their own token
+    }
     const result = await authenticate(options.db, request.headers.authorization);
     if (result.kind === "invalid") {
       countRateLimit(options.rateLimits, request, reply, null);

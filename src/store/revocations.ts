@@ -20,7 +20,7 @@ export interface RevocationRecord {
   targetLogin: string | null;
   credentialType: RevocableCredentialType | null;
   revokeCredentials: boolean;
-  requesterId: number;
+  requesterId: number | null;
   requesterLogin: string;
   state: RevocationState;
   requestedAt: Date;
@@ -39,8 +39,9 @@ export async function insertRevocation(
 ): Promise<{ id: number; requestedAt: Date }> {
   const [row] = await tx.query<{ id: number; requested_at: Date }>(
     `insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
-                              exempt_user_id, requester_id, requester_credential_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, requested_at`,
+                              exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, (select login from users where id = $7), (select login from users where id = $3))
+     returning id, requested_at`,
     [
       scope.enterpriseId,
       scope.organizationId,
@@ -137,13 +138,14 @@ export async function previewRevocation(db: Queryable, scope: RevocationScope & 
 
 export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {
   const [row] = await db.query<Record<string, unknown>>(
-    `select r.*, e.slug as enterprise_slug, o.login as organization_login, t.login as target_login, q.login as requester_login,
+    `select r.*, e.slug as enterprise_slug, o.login as organization_login,
+            coalesce(t.login, r.target_login) as target_login, coalesce(q.login, r.requester_login) as requester_login,
             coalesce((select jsonb_agg(jsonb_build_object('effect', k.effect, 'credentialType', k.credential_type, 'count', k.count)
                                        order by k.effect, k.credential_type)
                         from revocation_counts k where k.revocation_id = r.id), '[]'::jsonb) as counts
        from revocations r
        join enterprises e on e.id = r.enterprise_id
-       join users q on q.id = r.requester_id
+       left join users q on q.id = r.requester_id
        left join organizations o on o.id = r.organization_id
        left join users t on t.id = r.target_user_id
       where r.id = $1`,
@@ -160,7 +162,7 @@ export async function findRevocation(db: Queryable, id: number): Promise<Revocat
     targetLogin: row.target_login as string | null,
     credentialType: row.credential_type as RevocableCredentialType | null,
     revokeCredentials: row.revoke_credentials as boolean,
-    requesterId: row.requester_id as number,
+    requesterId: row.requester_id as number | null,
     requesterLogin: row.requester_login as string,
     state: row.state as RevocationState,
     requestedAt: row.requested_at as Date,

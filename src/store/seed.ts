@@ -1,22 +1,24 @@
 // Applies a parsed fixture in one transaction: everything or nothing. Loading the same fixture
 // again only adds what is new; a revoked authorization or destroyed credential stays that way.
 import { FixtureError, type ParsedFixture } from "../domain/fixture.ts";
-import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
+import type { CredentialType } from "../domain/model.ts";
+import { generateToken, hashToken, lastEight, sshFingerprint } from "../domain/tokens.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
-export interface GeneratedToken {
+export interface CreatedCredential {
+  id: number;
   login: string;
-  type: TokenCredentialType;
+  type: CredentialType;
   note: string | null;
-  /** Shown once to whoever loaded the fixture; never stored. */
-  token: string;
+  /** Only for tokens credauth generated: shown once to whoever loaded the fixture, never stored. */
+  token?: string;
 }
 
 export interface SeedReport {
   created: { enterprises: number; organizations: number; users: number; credentials: number; authorizations: number };
-  generatedTokens: GeneratedToken[];
+  credentials: CreatedCredential[];
 }
 
 async function ensureUser(tx: Queryable, login: string, report: SeedReport): Promise<{ id: number; managedBy: number | null }> {
@@ -71,7 +73,7 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
   return db.transaction(async (tx) => {
     const report: SeedReport = {
       created: { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0 },
-      generatedTokens: [],
+      credentials: [],
     };
     for (const [e, enterprise] of (fixture.enterprises ?? []).entries()) {
       const at = ["enterprises", e];
@@ -164,6 +166,7 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
           if (inserted[0]) {
             report.created.credentials++;
             credentialId = inserted[0].id;
+            report.credentials.push({ id: credentialId, login: user.login, type: "ssh_key", note: credential.title ?? null });
           } else {
             const [existing] = await tx.query<{ id: number; destroyed_at: Date | null }>(
               "select id, destroyed_at from credentials where user_id = $1 and type = 'ssh_key' and fingerprint = $2",
@@ -210,7 +213,13 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
             if (inserted[0]) {
               report.created.credentials++;
               credentialId = inserted[0].id;
-              if (credential.token === undefined) report.generatedTokens.push({ login: user.login, type, note: credential.note ?? null, token });
+              report.credentials.push({
+                id: credentialId,
+                login: user.login,
+                type,
+                note: credential.note ?? null,
+                ...(credential.token === undefined ? { token } : {}),
+              });
             } else {
               const [existing] = await tx.query<{ id: number; user_id: number; destroyed_at: Date | null }>(
                 "select id, user_id, destroyed_at from credentials where token_hash = $1",

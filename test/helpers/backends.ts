@@ -4,10 +4,16 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { parseConfig, type Config } from "../../src/config.ts";
 
+export interface Overrides {
+  runWorker?: boolean;
+  adminToken?: string;
+  jobs?: Partial<Config["jobs"]>;
+}
+
 export interface Backend {
   name: "pglite" | "postgres";
   /** A fresh database and a config that points at it; `drop` removes it. */
-  create(overrides?: { runWorker?: boolean; jobs?: Partial<Config["jobs"]> }): Promise<{ config: Readonly<Config>; drop(): Promise<void> }>;
+  create(overrides?: Overrides): Promise<{ config: Readonly<Config>; drop(): Promise<void> }>;
 }
 
 // Test code reads the environment directly: it is not part of credauth.
@@ -19,8 +25,11 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-function configFor(database: { data?: string; databaseUrl?: string }, overrides: { runWorker?: boolean; jobs?: Partial<Config["jobs"]> }) {
-  const base = parseConfig({ ...database, logLevel: "silent", worker: overrides.runWorker ?? false }, {});
+function configFor(database: { data?: string; databaseUrl?: string }, overrides: Overrides) {
+  const base = parseConfig(
+    { ...database, logLevel: "silent", worker: overrides.runWorker ?? false, ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}) },
+    {},
+  );
   return Object.freeze({ ...base, jobs: Object.freeze({ ...base.jobs, ...overrides.jobs }) }) as Readonly<Config>;
 }
 

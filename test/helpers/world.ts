@@ -114,8 +114,8 @@ export interface TestApp {
 }
 
 /** A built (not listening) app on a fresh database of `backend`, seeded with the world. */
-export async function startWorldApp(backend: Backend, options: { runWorker?: boolean } = {}): Promise<TestApp> {
-  const { config, drop } = await backend.create({ runWorker: options.runWorker ?? false, jobs: { pollingIntervalSeconds: 0.5 } });
+export async function startWorldApp(backend: Backend, options: { runWorker?: boolean; adminToken?: string } = {}): Promise<TestApp> {
+  const { config, drop } = await backend.create({ ...options, runWorker: options.runWorker ?? false, jobs: { pollingIntervalSeconds: 0.5 } });
   const app = await buildApp(config);
   const tokens = makeTokens();
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
