@@ -105,6 +105,16 @@ async function githubConventions(app: FastifyInstance, options: { rateLimits: Ra
     for (const value of Object.values((request.params ?? {}) as Record<string, unknown>)) {
       if (typeof value === "string" && value.includes("\u0000")) throw Errors.notFound();
     }
+    // A parameter given twice counts once, the last value winning (as GitHub's Rails does), so
+    // every handler sees strings; a NUL is refused before it reaches the database.
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    for (const [name, raw] of Object.entries(query)) {
+      const value = Array.isArray(raw) ? raw.at(-1) : raw;
+      if (typeof value === "string" && value.includes("\u0000")) {
+        throw Errors.invalidRequest(`For 'properties/${name.replaceAll("\u0000", "")}', the value contains a NUL character.`);
+      }
+      query[name] = value;
+    }
   });
 }
 

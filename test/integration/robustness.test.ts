@@ -63,6 +63,20 @@ describe("hostile input", () => {
     }
     for (const id of ["0", "-1", "1.5", "99999999999999999999", "1e3"]) {
       requests.push({ method: "GET", url: `/_credauth/revocations/${id}`, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+      requests.push({ method: "DELETE" as "GET", url: `/orgs/classic-eng/credential-authorizations/${id}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+    }
+    const hostileQueries = [
+      "per_page=-1", "per_page=1e9", "page=0", "page=99999999999", "per_page=%00", "login=%00", "login[]=a&login[]=b",
+      "phrase=%00", "phrase=created:%3E%3E%3E", "phrase=action:%22", "phrase=" + "a:b%20".repeat(2000), "after=%00", "before=Y3JlZGF1dGg6MA",
+      "after=" + "A".repeat(5000), "order=sideways", "include=%00", "phrase=a:b&phrase=user:x", "per_page=1&per_page=x", "%00=1",
+    ];
+    for (const query of hostileQueries) {
+      requests.push({ method: "GET", url: `/orgs/classic-eng/credential-authorizations?${query}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+      requests.push({ method: "GET", url: `/orgs/classic-eng/audit-log?${query}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+      requests.push({ method: "GET", url: `/enterprises/classic-corp/audit-log?${query}`, headers: { authorization: `Bearer ${tokens.tedClassic}` } });
+    }
+    for (const payload of hostileBodies) {
+      requests.push({ method: "POST", url: "/_credauth/dry-run/orgs/classic-eng/credential-authorizations/revoke-credential-type", payload, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
     }
     for (const request of requests) {
       // Hostile bodies must not revoke anything either: they go to a world we check below.
