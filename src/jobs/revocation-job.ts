@@ -50,16 +50,18 @@ export interface RevocationProgress {
  */
 export async function performRevocation(db: Db, revocationId: number, batchSize: number, onBatch?: RevocationProgress): Promise<void> {
   if (!(await startRevocationAttempt(db, revocationId))) return; // already settled
-  for (;;) {
-    const rows = await db.transaction((tx) => revokeAuthorizationBatch(tx, revocationId, batchSize));
-    if (rows === 0) break;
-    onBatch?.({ revocationId, phase: "authorizations", rows });
+  for (let afterId = 0; ; ) {
+    const batch = await db.transaction((tx) => revokeAuthorizationBatch(tx, revocationId, batchSize, afterId));
+    if (batch.rows === 0) break;
+    afterId = batch.lastId;
+    onBatch?.({ revocationId, phase: "authorizations", rows: batch.rows });
     await yieldToWaitingQueries();
   }
-  for (;;) {
-    const rows = await db.transaction((tx) => destroyCredentialBatch(tx, revocationId, batchSize));
-    if (rows === 0) break;
-    onBatch?.({ revocationId, phase: "credentials", rows });
+  for (let afterId = 0; ; ) {
+    const batch = await db.transaction((tx) => destroyCredentialBatch(tx, revocationId, batchSize, afterId));
+    if (batch.rows === 0) break;
+    afterId = batch.lastId;
+    onBatch?.({ revocationId, phase: "credentials", rows: batch.rows });
     await yieldToWaitingQueries();
   }
   await finishRevocation(db, revocationId);

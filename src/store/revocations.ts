@@ -207,9 +207,21 @@ function addToCounts(effect: RevocationEffect, source: string): string {
        on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)`;
 }
 
-/** Revokes up to `limit` authorizations in scope; returns how many. */
-export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
-  const [row] = await db.query<{ revoked: number }>(
+/** What one batch did, and where the next one starts. */
+export interface BatchResult {
+  rows: number;
+  /** The highest id this batch handled: the next batch reads only above it (keyset pagination). */
+  lastId: number;
+}
+
+/**
+ * Revokes up to `limit` authorizations in scope with ids above `afterId`. Reading on from the last
+ * id, rather than from the start each time, keeps every batch's cost flat however many rows the
+ * earlier batches already revoked. Rows another transaction holds are waited for, not skipped:
+ * a skipped row would fall behind the cursor and stay live after the fence is lifted.
+ */
+export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number, afterId = 0): Promise<BatchResult> {
+  const [row] = await db.query<{ revoked: number; last_id: number }>(
     `with ${REVOCATION_AND_REQUESTER},
      batch as (
        select a.id, a.organization_id, a.credential_id, c.user_id, c.type
@@ -217,10 +229,10 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
          join credentials c on c.id = a.credential_id
          join organizations o on o.id = a.organization_id
          cross join r
-        where a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
+        where a.id > $5 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
         order by a.id
         limit $2
-        for update of a skip locked),
+        for update of a),
      revoked as (
        update credential_authorizations a
           set revoked_at = clock_timestamp(), revoked_by_revocation_id = $1
@@ -241,22 +253,22 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
         where act.action is not null
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
      ${addToCounts("authorization_revoked", "revoked")}
-     select count(*)::int as revoked from revoked`,
-    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
+     select count(*)::int as revoked, coalesce(max(id), 0) as last_id from revoked`,
+    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, afterId],
   );
-  return row?.revoked ?? 0;
+  return { rows: row?.revoked ?? 0, lastId: row?.last_id ?? 0 };
 }
 
-/** Destroys up to `limit` credentials in scope (EMU, revoke_credentials); returns how many. */
-export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number): Promise<number> {
-  const [row] = await db.query<{ destroyed: number }>(
+/** Destroys up to `limit` credentials in scope (EMU, revoke_credentials) with ids above `afterId`. */
+export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, afterId = 0): Promise<BatchResult> {
+  const [row] = await db.query<{ destroyed: number; last_id: number }>(
     `with ${REVOCATION_AND_REQUESTER},
      batch as (
        select c.id from credentials c join users u on u.id = c.user_id cross join r
-        where c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
+        where c.id > $5 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
         order by c.id
         limit $2
-        for update of c skip locked),
+        for update of c),
      destroyed as (
        update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
          from batch where c.id = batch.id
@@ -275,8 +287,8 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
          cross join requester q
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
      ${addToCounts("credential_destroyed", "destroyed")}
-     select count(*)::int as destroyed from destroyed`,
-    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed],
+     select count(*)::int as destroyed, coalesce(max(id), 0) as last_id from destroyed`,
+    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, afterId],
   );
-  return row?.destroyed ?? 0;
+  return { rows: row?.destroyed ?? 0, lastId: row?.last_id ?? 0 };
 }
