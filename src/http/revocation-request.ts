@@ -1,6 +1,6 @@
 // The two ways to answer a prepared revocation request: queue it (GitHub's 202) or, under the
 // extension prefix, preview it (a dry run that changes nothing).
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../domain/model.ts";
 import { acceptedMessage, callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import { requestRevocation } from "../jobs/revocation-job.ts";
@@ -41,4 +41,31 @@ export async function previewRevocationRequest(services: Services, prepared: Pre
     affected_users: preview.affectedUsers,
     caller_token: { authorization_revoked: callerToken.authorizationInScope, destroyed: callerToken.destroyedInScope },
   };
+}
+
+export interface RevokeRoute {
+  /** Fastify path of GitHub's endpoint, e.g. `/orgs/:org/credential-authorizations/revoke-all`. */
+  path: string;
+  form: RevocationForm;
+  /** Anchor of the endpoint on GitHub's documentation page. */
+  anchor: string;
+}
+
+/** Registers each revoke endpoint twice: GitHub's (queues, 202) and its dry run (previews, 200). */
+export function registerRevokeRoutes<Params>(
+  app: FastifyInstance,
+  services: Services,
+  routes: readonly RevokeRoute[],
+  options: { documentationPage: string; acceptedOAuthScopes: string },
+  prepare: (form: RevocationForm, request: FastifyRequest<{ Params: Params }>) => Promise<PreparedRevocation>,
+): void {
+  for (const route of routes) {
+    const config = { acceptedOAuthScopes: options.acceptedOAuthScopes, documentationUrl: `${options.documentationPage}#${route.anchor}` };
+    app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
+      queueRevocation(services, await prepare(route.form, request), request, reply),
+    );
+    app.post<{ Params: Params }>(`${DRY_RUN_PREFIX}${route.path}`, { config }, async (request) =>
+      previewRevocationRequest(services, await prepare(route.form, request)),
+    );
+  }
 }

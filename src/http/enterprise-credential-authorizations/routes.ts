@@ -6,7 +6,7 @@ import { Errors } from "../../errors.ts";
 import { findEnterpriseBySlug, findEnterprisePerson, findEnterpriseRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { DRY_RUN_PREFIX, previewRevocationRequest, queueRevocation, type PreparedRevocation } from "../revocation-request.ts";
+import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
 import type { Services } from "../services.ts";
 import { parseRevokeBody } from "./schema.ts";
 
@@ -17,7 +17,7 @@ interface Params {
   username?: string;
 }
 
-const ROUTES: { path: string; form: RevocationForm; anchor: string }[] = [
+const ROUTES: RevokeRoute[] = [
   { path: "/enterprises/:enterprise/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-enterprise" },
   { path: "/enterprises/:enterprise/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-enterprise" },
   { path: "/enterprises/:enterprise/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-enterprise" },
@@ -59,13 +59,5 @@ export default async function enterpriseCredentialAuthorizationRoutes(app: Fasti
     };
   }
 
-  for (const route of ROUTES) {
-    const config = { acceptedOAuthScopes: "admin:enterprise", documentationUrl: `${DOCS}#${route.anchor}` };
-    app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
-      queueRevocation(services, await prepare(route.form, request), request, reply),
-    );
-    app.post<{ Params: Params }>(`${DRY_RUN_PREFIX}${route.path}`, { config }, async (request) =>
-      previewRevocationRequest(services, await prepare(route.form, request)),
-    );
-  }
+  registerRevokeRoutes<Params>(app, services, ROUTES, { documentationPage: DOCS, acceptedOAuthScopes: "admin:enterprise" }, prepare);
 }

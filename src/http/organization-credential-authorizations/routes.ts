@@ -18,7 +18,7 @@ import { enforce } from "../authorization.ts";
 import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
 import { checkSamlEnforcement } from "../orgs/routes.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { DRY_RUN_PREFIX, previewRevocationRequest, queueRevocation, type PreparedRevocation } from "../revocation-request.ts";
+import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
 const DOCS = "https://docs.github.com/rest/orgs/orgs";
@@ -29,7 +29,7 @@ interface Params {
   credential_id?: string;
 }
 
-const REVOKE_ROUTES: { path: string; form: RevocationForm; anchor: string }[] = [
+const REVOKE_ROUTES: RevokeRoute[] = [
   { path: "/orgs/:org/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-organization" },
   { path: "/orgs/:org/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-organization" },
   { path: "/orgs/:org/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-organization" },
@@ -134,13 +134,5 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
     };
   }
 
-  for (const route of REVOKE_ROUTES) {
-    const config = { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#${route.anchor}` };
-    app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
-      queueRevocation(services, await prepare(route.form, request), request, reply),
-    );
-    app.post<{ Params: Params }>(`${DRY_RUN_PREFIX}${route.path}`, { config }, async (request) =>
-      previewRevocationRequest(services, await prepare(route.form, request)),
-    );
-  }
+  registerRevokeRoutes<Params>(app, services, REVOKE_ROUTES, { documentationPage: DOCS, acceptedOAuthScopes: "admin:org" }, prepare);
 }
