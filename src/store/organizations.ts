@@ -2,7 +2,7 @@ import type { CredentialType, Organization, OrganizationRelation, User } from ".
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
-import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+import { AUTHORIZATION_FENCED, AUTHORIZATION_OR_CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
 interface OrganizationRow {
   id: number;
@@ -57,7 +57,7 @@ export async function useLiveAuthorization(db: Queryable, credentialId: number, 
        join credentials c on c.id = a.credential_id
        join organizations o on o.id = a.organization_id
       where a.credential_id = $1 and a.organization_id = $2 and a.revoked_at is null
-        and not exists (select 1 from revocations r where ${UNSETTLED} and ${AUTHORIZATION_IN_SCOPE})`,
+        and not ${AUTHORIZATION_FENCED}`,
     [credentialId, organizationId],
   );
   const live = rows[0];
@@ -89,7 +89,7 @@ const LIVE_IN_ORGANIZATION = `
   join organizations o on o.id = a.organization_id
  where a.organization_id = $1 and a.revoked_at is null and c.destroyed_at is null
    and ($2::text is null or lower(u.login) = lower($2))
-   and not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or (${CREDENTIAL_IN_DESTROY_SCOPE})))`;
+   and not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
 
 /** The organization's live authorizations, oldest first, and how many there are in all. */
 export async function listLiveAuthorizations(
@@ -126,7 +126,7 @@ export async function revokeAuthorizationNow(
          join users u on u.id = c.user_id
          join organizations o on o.id = a.organization_id
         where a.id = $2 and a.organization_id = $1 and a.revoked_at is null and c.destroyed_at is null
-          and not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or (${CREDENTIAL_IN_DESTROY_SCOPE})))
+          and not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}
         for update of a),
      revoked as (
        update credential_authorizations a set revoked_at = clock_timestamp() from target where a.id = target.id

@@ -6,10 +6,28 @@ import type { Db, Queryable, Row } from "./db.ts";
 const INT8_OID = 20;
 pg.types.setTypeParser(INT8_OID, (value: string) => Number(value));
 
+/**
+ * Every statement credauth sends through query() is a fixed text with parameters, so each gets a
+ * name and node-postgres prepares it once per connection: PostgreSQL then parses and plans it once,
+ * not on every request (the authentication query runs on every request).
+ */
+const statementNames = new Map<string, string>();
+// Texts built at run time (audit-log filters) vary; past this many, new texts go unprepared.
+const MAX_PREPARED_STATEMENTS = 500;
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED_STATEMENTS) {
+    name = `credauth_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
   const queryable: Queryable = {
     async query<T extends Row>(text: string, values?: readonly unknown[]) {
-      const result = await client.query(text, values as unknown[] | undefined);
+      const name = statementName(text);
+      const result = await client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined });
       return result.rows as T[];
     },
     asBossDb() {

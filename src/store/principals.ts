@@ -1,6 +1,6 @@
 import type { AuthenticatedCredential, Principal } from "../domain/model.ts";
 import type { Queryable } from "./db.ts";
-import { CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+import { CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
 interface PrincipalRow {
   credential_id: number;
@@ -29,7 +29,7 @@ export async function findPrincipalByTokenHash(
             u.id as user_id, u.login, u.created_at as user_created_at
        from credentials c join users u on u.id = c.user_id
       where c.token_hash = $1 and c.destroyed_at is null and c.type <> 'ssh_key'
-        and not exists (select 1 from revocations r where ${UNSETTLED} and ${CREDENTIAL_IN_DESTROY_SCOPE})`,
+        and not ${CREDENTIAL_FENCED}`,
     [tokenHash],
   );
   if (!row) return null;

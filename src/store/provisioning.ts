@@ -2,7 +2,7 @@
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
-import { AUTHORIZATION_IN_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+import { AUTHORIZATION_FENCED } from "./revocation-scope.ts";
 import { grantAuthorization } from "./seed.ts";
 
 /** Removes an enterprise with its organizations, roles, revocations and, if EMU, its managed users. */
@@ -112,7 +112,7 @@ export async function grantCredentialAuthorization(db: Queryable, credentialId: 
   }
   // Revoked, or about to be: inside the fence of a revocation whose job has not finished.
   const [existing] = await db.query<{ id: number; revoked: boolean }>(
-    `select a.id, (a.revoked_at is not null or exists (select 1 from revocations r where ${UNSETTLED} and ${AUTHORIZATION_IN_SCOPE})) as revoked
+    `select a.id, (a.revoked_at is not null or ${AUTHORIZATION_FENCED}) as revoked
        from credential_authorizations a
        join credentials c on c.id = a.credential_id
        join organizations o on o.id = a.organization_id

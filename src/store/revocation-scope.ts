@@ -26,3 +26,20 @@ export const CREDENTIAL_IN_DESTROY_SCOPE = `(
 
 /** A revocation whose job has not finished still fences its scope. Failed ones keep fencing. */
 export const UNSETTLED = `r.state <> 'succeeded'`;
+
+/**
+ * "Some unsettled revocation covers this row", as two probes that each use a partial index
+ * (migration 3): enterprise- or organization-wide requests of the row's enterprise, and requests
+ * that target the row's user. A burst of user-targeted revocations therefore costs each read only
+ * the requests aimed at its own user, not every unsettled request of the enterprise.
+ */
+function fenced(predicate: string, enterprise: string, user: string): string {
+  return `(exists (select 1 from revocations r where ${UNSETTLED} and r.target_user_id is null and r.enterprise_id = ${enterprise} and ${predicate})
+        or exists (select 1 from revocations r where ${UNSETTLED} and r.target_user_id = ${user} and ${predicate}))`;
+}
+
+/** Authorization `a` (credential `c`, organization `o`) is behind an unsettled revocation's fence. */
+export const AUTHORIZATION_FENCED = fenced(AUTHORIZATION_IN_SCOPE, "o.enterprise_id", "c.user_id");
+/** Credential `c` (owner `u`) is behind the fence of an unsettled revocation that destroys it. */
+export const CREDENTIAL_FENCED = fenced(CREDENTIAL_IN_DESTROY_SCOPE, "u.managed_by_enterprise_id", "c.user_id");
+export const AUTHORIZATION_OR_CREDENTIAL_FENCED = `(${AUTHORIZATION_FENCED} or ${CREDENTIAL_FENCED})`;

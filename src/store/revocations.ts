@@ -5,7 +5,7 @@ import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
-import { AUTHORIZATION_IN_SCOPE, CREDENTIAL_IN_DESTROY_SCOPE, UNSETTLED } from "./revocation-scope.ts";
+import { AUTHORIZATION_IN_SCOPE, AUTHORIZATION_OR_CREDENTIAL_FENCED, CREDENTIAL_FENCED, CREDENTIAL_IN_DESTROY_SCOPE } from "./revocation-scope.ts";
 
 export type RevocationState = "queued" | "running" | "succeeded" | "failed";
 export type RevocationEffect = "authorization_revoked" | "credential_destroyed";
@@ -70,8 +70,8 @@ function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): 
 }
 
 /** Live: not revoked or destroyed, and not behind the fence of an unsettled revocation. */
-const NOT_FENCED = `not exists (select 1 from revocations r where ${UNSETTLED} and (${AUTHORIZATION_IN_SCOPE} or ${CREDENTIAL_IN_DESTROY_SCOPE}))`;
-const NOT_FENCED_CREDENTIAL = `not exists (select 1 from revocations r where ${UNSETTLED} and ${CREDENTIAL_IN_DESTROY_SCOPE})`;
+const NOT_FENCED = `not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
+const NOT_FENCED_CREDENTIAL = `not ${CREDENTIAL_FENCED}`;
 
 /**
  * Does a would-be revocation reach the caller's own token? Evaluated against the live state just

@@ -1,0 +1,626 @@
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--only drain,enqueue,reads,containment,startup] [--out DIR]
+//
+// Each scenario is measured beside a baseline taken in the same run on the same machine; the
+// ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
+// --database-url (a URL the harness may create databases from).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import type { Db } from "../src/store/db.ts";
+import { openPglite } from "../src/store/pglite.ts";
+import { openPostgres } from "../src/store/postgres.ts";
+import { ADMIN_TOKEN, buildWorld, classicCredentials, classicToken, ENTERPRISE, FULL_SIZE, LOAD_SIZE, QUICK_SIZE, SMOKE_SIZE, type WorldSize } from "./world.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin", "credauth.js");
+
+type Mode = "full" | "quick" | "smoke";
+type BackendName = "pglite" | "postgres";
+
+interface Plan {
+  mode: Mode;
+  drainSize: WorldSize;
+  loadSize: WorldSize;
+  seconds: number;
+  concurrencies: number[];
+  workerCounts: number[];
+  containmentTrials: number;
+  startupRuns: number;
+}
+
+const PLANS: Record<Mode, Plan> = {
+  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5 },
+  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3 },
+  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1 },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Databases and processes
+
+interface Database {
+  backend: BackendName;
+  /** Flags that point credauth at it. */
+  flags: string[];
+  open(): Promise<Db>;
+  /** An identical copy, for a baseline on the same data. */
+  copy(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+function pgliteDatabase(dir: string): Database {
+  return {
+    backend: "pglite",
+    flags: ["--data", dir],
+    open: () => openPglite(dir),
+    async copy() {
+      const target = `${dir}-copy-${randomBytes(3).toString("hex")}`;
+      cpSync(dir, target, { recursive: true });
+      return pgliteDatabase(target);
+    },
+    async drop() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function postgresDatabase(adminUrl: string, name: string): Database {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    backend: "postgres",
+    flags: ["--database-url", url.toString()],
+    open: async () => openPostgres(url.toString()),
+    async copy() {
+      const copyName = `${name}_copy_${randomBytes(3).toString("hex")}`;
+      await adminQuery(adminUrl, `create database ${copyName} template ${name}`);
+      return postgresDatabase(adminUrl, copyName);
+    },
+    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
+  };
+}
+
+async function newDatabase(backend: BackendName, adminUrl: string | null, scratch: string): Promise<Database> {
+  if (backend === "pglite") return pgliteDatabase(join(scratch, `db-${randomBytes(4).toString("hex")}`));
+  const name = `credauth_bench_${randomBytes(4).toString("hex")}`;
+  await adminQuery(adminUrl!, `create database ${name}`);
+  return postgresDatabase(adminUrl!, name);
+}
+
+async function withWorld(database: Database, size: WorldSize): Promise<void> {
+  const db = await database.open();
+  try {
+    await buildWorld(db, size);
+  } finally {
+    await db.close();
+  }
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+function run(args: string[], env: Record<string, string> = {}, script = BIN): Proc {
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    child,
+    output: () => output,
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function waitForOutput(proc: Proc, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(proc.output());
+    if (match) return match;
+    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${pattern} from process:\n${proc.output()}`);
+    await sleep(20);
+  }
+}
+
+async function startServer(database: Database, extra: string[] = [], env: Record<string, string> = {}): Promise<Proc & { url: string }> {
+  const proc = run(["serve", "--port", "0", ...database.flags, ...extra], env);
+  const [, url] = await waitForOutput(proc, /credauth listening on (http:\/\/\S+)/);
+  return Object.assign(proc, { url: url! });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Runs the load generator in its own process; `stop()` ends an open-ended load early. */
+function startLoad(spec: Record<string, unknown>): { result: Promise<LoadResult>; stop(): Promise<void> } {
+  const proc = run([JSON.stringify(spec)], {}, join(import.meta.dirname, "load.ts"));
+  const result = new Promise<LoadResult>((resolve, reject) =>
+    proc.child.on("exit", () => {
+      const line = proc.output().trim().split("\n").at(-1) ?? "";
+      try {
+        resolve(JSON.parse(line) as LoadResult);
+      } catch {
+        reject(new Error(`load generator failed:\n${proc.output()}`));
+      }
+    }),
+  );
+  return { result, stop: () => proc.stop() };
+}
+
+const load = (spec: Record<string, unknown>) => startLoad(spec).result;
+
+async function api(url: string, method: string, path: string, token: string, body?: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+interface DrainResult {
+  backend: BackendName;
+  workers: number;
+  authorizations: number;
+  credentials: number;
+  drainMs: number;
+  baselineMs: number;
+  ratio: number;
+  workerPeakRssMb: number;
+}
+
+/** The same rows changed, with the same audit events, by the fewest plain SQL statements. */
+async function drainBaseline(database: Database): Promise<number> {
+  const db = await database.open();
+  try {
+    const started = performance.now();
+    await db.query(
+      `with revoked as (
+         update credential_authorizations a set revoked_at = now()
+           from organizations o where o.id = a.organization_id and o.enterprise_id = 1 and a.revoked_at is null
+         returning a.id, a.credential_id, a.organization_id)
+       insert into audit_events (action, actor_login, user_id, user_login, organization_id, org_login, enterprise_id, business_slug, subject_id, data)
+       select act.action, 'bench_admin', u.id, u.login, o.id, o.login, 1, 'bench', rv.id,
+              jsonb_strip_nulls(jsonb_build_object('credential_id', c.id, 'token_id', c.id, 'credential_type', c.type, 'token_last_eight', c.token_last_eight,
+                'hashed_token', encode(c.token_hash, 'base64'), 'fingerprint', c.fingerprint, 'authorization_id', rv.id))
+         from revoked rv join credentials c on c.id = rv.credential_id join users u on u.id = c.user_id join organizations o on o.id = rv.organization_id
+         cross join lateral (values ('org_credential_authorization.revoke'), (case when c.type = 'fine_grained_pat' then 'personal_access_token.access_revoked' end)) act(action)
+        where act.action is not null`,
+    );
+    await db.query(
+      `with destroyed as (
+         update credentials c set destroyed_at = now()
+           from users u where u.id = c.user_id and u.managed_by_enterprise_id = 1 and c.destroyed_at is null
+            and c.type in ('classic_pat', 'fine_grained_pat', 'ssh_key') and u.login <> 'bench_admin'
+         returning c.id, c.user_id, c.type, c.token_last_eight, c.token_hash, c.fingerprint)
+       insert into audit_events (action, actor_login, user_id, user_login, enterprise_id, business_slug, subject_id, data)
+       select case when d.type = 'ssh_key' then 'public_key.delete' else 'personal_access_token.destroy' end, 'bench_admin', u.id, u.login, 1, 'bench', d.id,
+              jsonb_strip_nulls(jsonb_build_object('credential_id', d.id, 'token_id', d.id, 'credential_type', d.type, 'token_last_eight', d.token_last_eight,
+                'hashed_token', encode(d.token_hash, 'base64'), 'fingerprint', d.fingerprint))
+         from destroyed d join users u on u.id = d.user_id`,
+    );
+    return performance.now() - started;
+  } finally {
+    await db.close();
+  }
+}
+
+async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<DrainResult[]> {
+  const template = await newDatabase(backend, adminUrl, scratch);
+  log(`  building ${plan.drainSize.authorizations.toLocaleString()} authorizations on ${backend}`);
+  await withWorld(template, plan.drainSize);
+  const results: DrainResult[] = [];
+  const workerCounts = backend === "pglite" ? [1] : plan.workerCounts;
+  for (const workers of workerCounts) {
+    const measured = await template.copy();
+    const baselineCopy = await template.copy();
+    const env = { CREDAUTH_JOB_POLL_SECONDS: "0.5" };
+    const server = await startServer(measured, backend === "pglite" ? [] : ["--no-worker"], env);
+    const workerProcs = backend === "pglite" ? [server] : Array.from({ length: workers }, () => run(["worker", ...measured.flags], env));
+    for (const worker of workerProcs) if (worker !== server) await waitForOutput(worker, /credauth worker processing/);
+    const accepted = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/revoke-all`, ADMIN_TOKEN, { revoke_credentials: true });
+    const started = performance.now();
+    if (accepted.status !== 202) throw new Error(`revoke-all answered ${accepted.status}: ${accepted.body}`);
+    const jobPath = new URL(accepted.headers.get("location")!).pathname;
+    let job: { state: string; counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } } };
+    for (;;) {
+      job = JSON.parse((await api(server.url, "GET", jobPath, ADMIN_TOKEN)).body);
+      if (job.state === "succeeded" || job.state === "failed") break;
+      await sleep(50);
+    }
+    const drainMs = performance.now() - started;
+    if (job.state !== "succeeded") throw new Error(`the drain job ended ${job.state}`);
+    const workerPeakRssMb = Math.max(...workerProcs.map((w) => w.peakRssMb()));
+    for (const worker of workerProcs) await worker.stop();
+    await server.stop();
+    const baselineMs = await drainBaseline(baselineCopy);
+    results.push({
+      backend,
+      workers,
+      authorizations: job.counts.authorizations_revoked.total,
+      credentials: job.counts.credentials_destroyed.total,
+      drainMs,
+      baselineMs,
+      ratio: drainMs / baselineMs,
+      workerPeakRssMb,
+    });
+    log(`  drain ${backend} x${workers}: ${Math.round(drainMs)} ms vs baseline ${Math.round(baselineMs)} ms, worker peak RSS ${Math.round(workerPeakRssMb)} MB`);
+    await measured.drop();
+    await baselineCopy.drop();
+  }
+  await template.drop();
+  return results;
+}
+
+interface EnqueueResult {
+  backend: BackendName;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  baselineRps: number;
+  ratio: number;
+  errors: number;
+}
+
+/** One-row inserts from Node at the same concurrency, on a copy of the same database. */
+async function insertBaseline(database: Database, concurrency: number, total: number): Promise<number> {
+  const db = await database.open();
+  try {
+    await db.exec("create table if not exists bench_inserts (id bigint generated always as identity primary key, payload text not null)");
+    let remaining = total;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (remaining-- > 0) await db.query("insert into bench_inserts (payload) values ($1)", ["x"]);
+      }),
+    );
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    await db.close();
+  }
+}
+
+async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void) {
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, plan.loadSize);
+  const baselineDb = await database.copy();
+  const server = await startServer(database, ["--no-worker"]);
+  const results: EnqueueResult[] = [];
+  const users: [number, number] = [1, plan.loadSize.users];
+  try {
+    for (const concurrency of plan.concurrencies) {
+      const measured = await load({
+        url: server.url,
+        method: "POST",
+        path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+        token: ADMIN_TOKEN,
+        body: "{}",
+        userRange: users,
+        connections: concurrency,
+        durationSeconds: plan.seconds,
+      });
+      const baselineRps = await insertBaseline(baselineDb, concurrency, Math.max(50, measured.requests));
+      results.push({ backend, concurrency, rps: measured.rps, p50: measured.p50, p99: measured.p99, baselineRps, ratio: measured.rps / baselineRps, errors: measured.non2xx + measured.errors });
+      log(`  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s`);
+    }
+    const top = Math.max(...results.map((r) => r.rps));
+    const half = await load({
+      url: server.url,
+      method: "POST",
+      path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+      token: ADMIN_TOKEN,
+      body: "{}",
+      userRange: users,
+      connections: Math.max(...plan.concurrencies),
+      durationSeconds: plan.seconds,
+      overallRate: Math.max(1, Math.floor(top / 2)),
+    });
+    log(`  enqueue ${backend} at half the top rate (${Math.floor(top / 2)} req/s): p99 ${half.p99} ms`);
+    return { results, halfRate: { backend, rate: Math.floor(top / 2), p50: half.p50, p99: half.p99 } };
+  } finally {
+    await server.stop();
+    await database.drop();
+    await baselineDb.drop();
+  }
+}
+
+interface ReadResult {
+  backend: BackendName;
+  endpoint: string;
+  concurrency: number;
+  rps: number;
+  p99: number;
+  baselineRps: number;
+  ratio: number;
+  errors: number;
+}
+
+async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<ReadResult[]> {
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, plan.loadSize);
+  // bench_user_1 joins the organizations its PAT is authorized for, so GET /orgs/{org} runs the SSO check.
+  const [credential] = classicCredentials(plan.loadSize, 1, 1);
+  if (!credential) throw new Error("the world has no classic PAT");
+  const db = await database.open();
+  const [authorized] = await db.query<{ login: string }>(
+    `insert into organization_roles (organization_id, user_id, role)
+     select a.organization_id, c.user_id, 'member' from credential_authorizations a join credentials c on c.id = a.credential_id
+      where c.id = $1 on conflict do nothing returning (select login from organizations where id = organization_id) as login`,
+    [credential.id],
+  );
+  await db.close();
+  const server = await startServer(database, ["--no-worker"]);
+  const bare = run([], {}, join(import.meta.dirname, "bare-server.ts"));
+  const [, bareUrl] = await waitForOutput(bare, /bare listening on (http:\/\/\S+)/);
+  const results: ReadResult[] = [];
+  try {
+    const token = classicToken(credential.id);
+    const concurrency = Math.max(...plan.concurrencies);
+    const baseline = await load({ url: bareUrl, method: "GET", path: "/user", token, connections: concurrency, durationSeconds: plan.seconds });
+    for (const endpoint of ["/user", `/orgs/${authorized!.login}`]) {
+      const measured = await load({ url: server.url, method: "GET", path: endpoint, token, connections: concurrency, durationSeconds: plan.seconds });
+      results.push({ backend, endpoint, concurrency, rps: measured.rps, p99: measured.p99, baselineRps: baseline.rps, ratio: measured.rps / baseline.rps, errors: measured.non2xx + measured.errors });
+      log(`  read ${backend} GET ${endpoint}: ${Math.round(measured.rps)} req/s vs bare ${Math.round(baseline.rps)} req/s`);
+    }
+  } finally {
+    await bare.stop();
+    await server.stop();
+    await database.drop();
+  }
+  return results;
+}
+
+interface ContainmentResult {
+  backend: BackendName;
+  trials: number;
+  letInAfter202: number;
+  refusedAfterMs: { p50: number; p99: number; max: number };
+}
+
+/**
+ * Under enqueue load, revoke one user at a time (revoke_credentials) while four probes keep calling
+ * GET /user with that user's token. Counts responses that let a request in although it was sent
+ * after the 202 arrived, and how long after the 202 the first refusal arrived.
+ */
+async function containment(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<ContainmentResult> {
+  const size = plan.loadSize;
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, size);
+  const server = await startServer(database);
+  const targets = classicCredentials(size, 2, plan.containmentTrials);
+  const trials = targets.length;
+  // The background load revokes users of the upper half; the trials' users come from the lower.
+  if (targets.some((t) => t.id > size.users / 2)) throw new Error(`the world is too small for ${plan.containmentTrials} containment trials`);
+  const background = startLoad({
+    url: server.url,
+    method: "POST",
+    path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+    token: ADMIN_TOKEN,
+    body: "{}",
+    userRange: [Math.floor(size.users / 2) + 1, size.users],
+    connections: 16,
+    durationSeconds: 3600,
+  });
+  let letIn = 0;
+  const delays: number[] = [];
+  try {
+    for (const credential of targets) {
+      const token = classicToken(credential.id);
+      let revokedAt = Infinity;
+      let firstRefusal = Infinity;
+      let stop = false;
+      const probe = async () => {
+        while (!stop) {
+          const sentAt = performance.now();
+          const response = await fetch(`${server.url}/user`, { headers: { authorization: `Bearer ${token}` } });
+          await response.arrayBuffer();
+          if (response.status === 200 && sentAt > revokedAt) letIn++;
+          if (response.status === 401) {
+            firstRefusal = Math.min(firstRefusal, performance.now());
+            if (performance.now() > revokedAt) stop = true;
+          }
+        }
+      };
+      const probes = Array.from({ length: 4 }, probe);
+      await sleep(2);
+      const accepted = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/${credential.login}/revoke`, ADMIN_TOKEN, { revoke_credentials: true });
+      revokedAt = performance.now();
+      if (accepted.status !== 202) throw new Error(`revoke answered ${accepted.status}: ${accepted.body}`);
+      await Promise.all(probes);
+      delays.push(Math.max(0, firstRefusal - revokedAt));
+    }
+  } finally {
+    await background.stop();
+    await background.result.catch(() => undefined);
+    await server.stop();
+    await database.drop();
+  }
+  const result = { backend, trials, letInAfter202: letIn, refusedAfterMs: { p50: median(delays), p99: percentile(delays, 99), max: Math.max(...delays) } };
+  log(`  containment ${backend}: ${trials} trials, ${letIn} let in after the 202, first refusal ${result.refusedAfterMs.p50.toFixed(2)} ms (p99 ${result.refusedAfterMs.p99.toFixed(2)}) after it`);
+  return result;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface StartupResult {
+  runs: number;
+  medianMs: number;
+  maxMs: number;
+}
+
+/** `credauth serve` on an existing embedded data folder, to the first 200 on /healthz. */
+async function startup(plan: Plan, scratch: string, log: (line: string) => void): Promise<StartupResult> {
+  const database = await newDatabase("pglite", null, scratch);
+  await withWorld(database, plan.loadSize);
+  // A first start finishes pg-boss's own installation, as on any machine that has run credauth once.
+  const first = await startServer(database);
+  await first.stop();
+  const times: number[] = [];
+  for (let i = 0; i < plan.startupRuns; i++) {
+    const port = await freePort();
+    const started = performance.now();
+    const proc = run(["serve", "--port", String(port), ...database.flags]);
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (proc.child.exitCode !== null) throw new Error(`serve exited:\n${proc.output()}`);
+      await sleep(5);
+    }
+    times.push(performance.now() - started);
+    await proc.stop();
+  }
+  await database.drop();
+  const result = { runs: times.length, medianMs: median(times), maxMs: Math.max(...times) };
+  log(`  start-up: ${Math.round(result.medianMs)} ms median over ${result.runs} runs`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+export interface BenchReport {
+  mode: Mode;
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
+  drain: DrainResult[];
+  enqueue: EnqueueResult[];
+  enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
+  reads: ReadResult[];
+  containment: ContainmentResult[];
+  startup: StartupResult | null;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
+
+export function toMarkdown(report: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`Benchmark (${report.mode}) on ${report.date}: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB, Node ${report.machine.node}.`, "");
+  lines.push("**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)", "");
+  lines.push("| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | worker peak RSS MB |", "|---|---|---|---|---|---|---|---|");
+  for (const d of report.drain) lines.push(`| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${fmt(d.workerPeakRssMb)} |`);
+  lines.push("", "**Enqueue** (`POST …/{username}/revoke`; target ≥ 70 % of the insert baseline at c=64)", "");
+  lines.push("| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | non-2xx |", "|---|---|---|---|---|---|---|---|");
+  for (const e of report.enqueue) lines.push(`| ${e.backend} | ${e.concurrency} | ${fmt(e.rps)} | ${fmt(e.p50, 1)} | ${fmt(e.p99, 1)} | ${fmt(e.baselineRps)} | ${fmt(e.ratio, 2)} | ${e.errors} |`);
+  for (const h of report.enqueueHalfRate) lines.push("", `At half the top rate on ${h.backend} (${h.rate} req/s): p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms (target ≤ 25 ms).`);
+  lines.push("", "**Authenticated reads** (target: GET /user ≥ 50 % of a bare Fastify route)", "");
+  lines.push("| backend | endpoint | concurrency | req/s | p99 ms | bare route req/s | ratio | non-2xx |", "|---|---|---|---|---|---|---|---|");
+  for (const r of report.reads) lines.push(`| ${r.backend} | GET ${r.endpoint} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ${r.errors} |`);
+  lines.push("", "**Containment** under enqueue load (target: zero requests let in after the 202)", "");
+  lines.push("| backend | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |", "|---|---|---|---|---|---|");
+  for (const c of report.containment) lines.push(`| ${c.backend} | ${c.trials} | ${c.letInAfter202} | ${fmt(c.refusedAfterMs.p50, 2)} | ${fmt(c.refusedAfterMs.p99, 2)} | ${fmt(c.refusedAfterMs.max, 2)} |`);
+  if (report.startup) {
+    lines.push("", `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export async function main(argv: string[]): Promise<BenchReport> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      smoke: { type: "boolean", default: false },
+      "database-url": { type: "string" },
+      only: { type: "string" },
+      out: { type: "string", default: join(ROOT, "bench", "results") },
+    },
+  });
+  const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
+  const adminUrl = values["database-url"] ?? null;
+  const only = new Set((values.only ?? "drain,enqueue,reads,containment,startup").split(","));
+  const backends: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
+  const scratch = mkdtempSync(join(tmpdir(), "credauth-bench-"));
+  const log = (line: string) => console.log(line);
+  const report: BenchReport = {
+    mode: plan.mode,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    drain: [],
+    enqueue: [],
+    enqueueHalfRate: [],
+    reads: [],
+    containment: [],
+    startup: null,
+  };
+  try {
+    for (const backend of backends) {
+      log(`${backend}:`);
+      if (only.has("drain")) report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
+      if (only.has("enqueue")) {
+        const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log);
+        report.enqueue.push(...results);
+        report.enqueueHalfRate.push(halfRate);
+      }
+      if (only.has("reads")) report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log)));
+      if (only.has("containment")) report.containment.push(await containment(plan, backend, adminUrl, scratch, log));
+    }
+    if (only.has("startup")) report.startup = await startup(plan, scratch, log);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  mkdirSync(values.out, { recursive: true });
+  const stem = plan.mode === "full" ? "latest" : `latest-${plan.mode}`;
+  writeFileSync(join(values.out, `${stem}.json`), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(values.out, `${stem}.md`), toMarkdown(report));
+  log(`\nwrote ${join(values.out, `${stem}.md`)} and .json`);
+  return report;
+}
+
+if (process.argv[1] === import.meta.filename) {
+  await main(process.argv.slice(2));
+  process.exit(0);
+}
