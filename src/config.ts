@@ -21,6 +21,8 @@ export interface JobsConfig {
   pollingIntervalSeconds: number;
   /** Attempts after the first before a revocation is marked failed. (Default: 10) */
   retryLimit: number;
+  /** Ids per shard; shards of one revocation are drained by any number of workers. (Default: 50000) */
+  shardSize: number;
 }
 
 export interface Config {
@@ -136,6 +138,7 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
       superviseIntervalSeconds: integerIn("CREDAUTH_JOB_SUPERVISE_SECONDS", env.CREDAUTH_JOB_SUPERVISE_SECONDS, 5, 1, 3600, ""),
       pollingIntervalSeconds: numberIn("CREDAUTH_JOB_POLL_SECONDS", env.CREDAUTH_JOB_POLL_SECONDS, 0.5, 0.5, 60),
       retryLimit: integerIn("CREDAUTH_JOB_RETRY_LIMIT", env.CREDAUTH_JOB_RETRY_LIMIT, 10, 0, 1000, ""),
+      shardSize: integerIn("CREDAUTH_JOB_SHARD_SIZE", env.CREDAUTH_JOB_SHARD_SIZE, 50_000, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
     },
   };
   return deepFreeze(config);

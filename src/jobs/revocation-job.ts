@@ -7,30 +7,46 @@ import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import {
   callerTokenInScope,
-  insertRevocation,
+  completeShard,
   destroyCredentialBatch,
   failRevocation,
+  findShard,
   finishRevocation,
+  insertRevocation,
+  listUnfinishedShards,
+  planShards,
   revokeAuthorizationBatch,
   startRevocationAttempt,
+  type Shard,
+  type ShardPhase,
 } from "../store/revocations.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
+export const SHARD_QUEUE = "credauth-revocation-shard";
+/** Ids per shard: a million authorizations make 20 shards for the workers to share. */
+export const DEFAULT_SHARD_SIZE = 50_000;
 
 export interface RevocationJobData {
   revocationId: number;
 }
 
+export interface ShardJobData {
+  revocationId: number;
+  shard: number;
+}
+
 export async function createRevocationQueue(boss: PgBoss, jobs: JobsConfig): Promise<void> {
-  await boss.createQueue(REVOCATION_QUEUE, {
+  const options = {
     retryLimit: jobs.retryLimit,
     retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 60,
-    // A dead worker is noticed by its missing heartbeat, not by expiry: a million rows may take a while.
+    // A dead worker is noticed by its missing heartbeat, not by expiry: a large shard may take a while.
     heartbeatSeconds: jobs.heartbeatSeconds,
     expireInSeconds: 24 * 60 * 60,
-  });
+  };
+  await boss.createQueue(REVOCATION_QUEUE, options);
+  await boss.createQueue(SHARD_QUEUE, options);
 }
 
 /** Enqueues the job inside the caller's transaction. */
@@ -40,31 +56,47 @@ export async function scheduleRevocation(boss: PgBoss, tx: Queryable, revocation
 }
 
 export interface RevocationProgress {
-  (event: { revocationId: number; phase: "authorizations" | "credentials"; rows: number }): void;
+  (event: { revocationId: number; phase: ShardPhase; rows: number }): void;
 }
 
 /**
- * Materializes one revocation: revoke every authorization in scope, then destroy every credential
- * in scope, batch by batch, then mark it succeeded. Each batch commits on its own with its audit
- * events and counts, so running this again after a crash continues where the last commit left off.
+ * Materializes one shard: batch by batch through its id range, each batch committing its rows,
+ * audit events and counts together, so running it again after a crash continues where the last
+ * commit left off. The last shard to finish marks the revocation succeeded.
  */
-export async function performRevocation(db: Db, revocationId: number, batchSize: number, onBatch?: RevocationProgress): Promise<void> {
+export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number, onBatch?: RevocationProgress): Promise<void> {
+  const shard = await findShard(db, revocationId, shardNumber);
+  if (!shard || shard.done) return;
+  const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
+  for (let afterId = shard.afterId; ; ) {
+    const range = { afterId, throughId: shard.throughId, targetUserId: shard.targetUserId, organizationId: shard.organizationId };
+    const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
+    if (batch.rows === 0) break;
+    afterId = batch.lastId;
+    onBatch?.({ revocationId, phase: shard.phase, rows: batch.rows });
+    await yieldToWaitingQueries();
+  }
+  await db.transaction((tx) => completeShard(tx, revocationId, shardNumber));
+}
+
+/**
+ * Starts a revocation's materialization: plans its shards (once) and hands them to `dispatch`,
+ * in the same transaction, so a crash leaves either no plan or a plan whose shards are all queued.
+ * A revocation with nothing in scope succeeds at once.
+ */
+async function startRevocation(db: Db, revocationId: number, shardSize: number, dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>): Promise<void> {
   if (!(await startRevocationAttempt(db, revocationId))) return; // already settled
-  for (let afterId = 0; ; ) {
-    const batch = await db.transaction((tx) => revokeAuthorizationBatch(tx, revocationId, batchSize, afterId));
-    if (batch.rows === 0) break;
-    afterId = batch.lastId;
-    onBatch?.({ revocationId, phase: "authorizations", rows: batch.rows });
-    await yieldToWaitingQueries();
-  }
-  for (let afterId = 0; ; ) {
-    const batch = await db.transaction((tx) => destroyCredentialBatch(tx, revocationId, batchSize, afterId));
-    if (batch.rows === 0) break;
-    afterId = batch.lastId;
-    onBatch?.({ revocationId, phase: "credentials", rows: batch.rows });
-    await yieldToWaitingQueries();
-  }
-  await finishRevocation(db, revocationId);
+  await db.transaction(async (tx) => {
+    const shards = await planShards(tx, revocationId, shardSize);
+    await dispatch(tx, shards);
+    if (shards.length === 0 && (await listUnfinishedShards(tx, revocationId)).length === 0) await finishRevocation(tx, revocationId);
+  });
+}
+
+/** Runs a whole revocation in this process, shard after shard (tests, and the embedded worker's logic). */
+export async function performRevocation(db: Db, revocationId: number, batchSize: number, shardSize = DEFAULT_SHARD_SIZE, onBatch?: RevocationProgress): Promise<void> {
+  await startRevocation(db, revocationId, shardSize, async () => {});
+  for (const shard of await listUnfinishedShards(db, revocationId)) await performShard(db, revocationId, shard, batchSize, onBatch);
 }
 
 /**
@@ -80,26 +112,45 @@ export interface WorkerLogger {
   error(details: object, message: string): void;
 }
 
+/** After the last retry, the revocation is marked failed; its fence stays (docs/decisions.md). */
+async function failAfterLastAttempt(db: Db, job: JobWithMetadata<{ revocationId: number }>, error: unknown): Promise<void> {
+  if (job.retryCount >= job.retryLimit) {
+    await failRevocation(db, job.data.revocationId, error instanceof Error ? error.message : String(error)).catch(() => {});
+  }
+}
+
 export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConfig, logger: WorkerLogger): Promise<void> {
-  await boss.work<RevocationJobData>(
-    REVOCATION_QUEUE,
-    { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: jobs.pollingIntervalSeconds },
-    async ([fetched]) => {
-      if (!fetched) return;
-      const job = fetched as JobWithMetadata<RevocationJobData>;
-      const { revocationId } = job.data;
-      try {
-        await performRevocation(db, revocationId, jobs.batchSize);
-        logger.info({ revocationId }, "revocation succeeded");
-      } catch (error) {
-        logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation attempt failed");
-        if (job.retryCount >= job.retryLimit) {
-          await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error)).catch(() => {});
+  const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: jobs.pollingIntervalSeconds } as const;
+  // The planner: splits the revocation into shards and queues them, in one transaction.
+  await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
+    if (!fetched) return;
+    const job = fetched as JobWithMetadata<RevocationJobData>;
+    try {
+      await startRevocation(db, job.data.revocationId, jobs.shardSize, async (tx, shards) => {
+        for (const shard of shards) {
+          const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
+          await boss.send(SHARD_QUEUE, data, { db: tx.asBossDb(), singletonKey: `revocation-${shard.revocationId}-shard-${shard.shard}` });
         }
-        throw error;
-      }
-    },
-  );
+      });
+    } catch (error) {
+      logger.error({ revocationId: job.data.revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
+      await failAfterLastAttempt(db, job, error);
+      throw error;
+    }
+  });
+  // The shards: any worker takes any shard, so several workers drain one revocation together.
+  await boss.work<ShardJobData>(SHARD_QUEUE, options, async ([fetched]) => {
+    if (!fetched) return;
+    const job = fetched as JobWithMetadata<ShardJobData>;
+    const { revocationId, shard } = job.data;
+    try {
+      await performShard(db, revocationId, shard, jobs.batchSize);
+    } catch (error) {
+      logger.error({ revocationId, shard, err: error, attempt: job.retryCount }, "revocation shard attempt failed");
+      await failAfterLastAttempt(db, job, error);
+      throw error;
+    }
+  });
 }
 
 /**

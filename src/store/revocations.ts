@@ -207,6 +207,19 @@ function addToCounts(effect: RevocationEffect, source: string): string {
        on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)`;
 }
 
+/**
+ * Where a batch reads: ids in (afterId, throughId], and the revocation's shape. The shape is spelled
+ * out in the statement (`c.user_id = $7`, `a.organization_id = $7`) although the scope predicate
+ * already implies it, because the planner cannot see into the revocation row: stated, it picks the
+ * user's or the organization's index instead of walking every authorization of the table.
+ */
+export interface ShardRange {
+  afterId: number;
+  throughId: number;
+  targetUserId: number | null;
+  organizationId: number | null;
+}
+
 /** What one batch did, and where the next one starts. */
 export interface BatchResult {
   rows: number;
@@ -220,7 +233,7 @@ export interface BatchResult {
  * earlier batches already revoked. Rows another transaction holds are waited for, not skipped:
  * a skipped row would fall behind the cursor and stay live after the fence is lifted.
  */
-export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number, afterId = 0): Promise<BatchResult> {
+export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
   const [row] = await db.query<{ revoked: number; last_id: number }>(
     `with ${REVOCATION_AND_REQUESTER},
      batch as (
@@ -229,7 +242,8 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
          join credentials c on c.id = a.credential_id
          join organizations o on o.id = a.organization_id
          cross join r
-        where a.id > $5 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
+        where a.id > $5 and a.id <= $6 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
+          ${range.targetUserId !== null ? "and c.user_id = $7" : range.organizationId !== null ? "and a.organization_id = $7" : "and $7::bigint is null"}
         order by a.id
         limit $2
         for update of a),
@@ -254,18 +268,19 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
      ${addToCounts("authorization_revoked", "revoked")}
      select count(*)::int as revoked, coalesce(max(id), 0) as last_id from revoked`,
-    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, afterId],
+    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, range.afterId, range.throughId, range.targetUserId ?? range.organizationId],
   );
   return { rows: row?.revoked ?? 0, lastId: row?.last_id ?? 0 };
 }
 
 /** Destroys up to `limit` credentials in scope (EMU, revoke_credentials) with ids above `afterId`. */
-export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, afterId = 0): Promise<BatchResult> {
+export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
   const [row] = await db.query<{ destroyed: number; last_id: number }>(
     `with ${REVOCATION_AND_REQUESTER},
      batch as (
        select c.id from credentials c join users u on u.id = c.user_id cross join r
-        where c.id > $5 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
+        where c.id > $5 and c.id <= $6 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
+          ${range.targetUserId !== null ? "and c.user_id = $7" : "and $7::bigint is null"}
         order by c.id
         limit $2
         for update of c),
@@ -288,7 +303,93 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
        on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
      ${addToCounts("credential_destroyed", "destroyed")}
      select count(*)::int as destroyed, coalesce(max(id), 0) as last_id from destroyed`,
-    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, afterId],
+    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, range.afterId, range.throughId, range.targetUserId],
   );
   return { rows: row?.destroyed ?? 0, lastId: row?.last_id ?? 0 };
+}
+
+export type ShardPhase = "authorizations" | "credentials";
+
+export interface Shard {
+  revocationId: number;
+  shard: number;
+  phase: ShardPhase;
+  afterId: number;
+  throughId: number;
+  done: boolean;
+}
+
+/**
+ * Splits a revocation into shards, once: id ranges of `span` ids per phase over what exists now
+ * (rows created later are outside the scope anyway). A revocation aimed at one user is one shard per
+ * phase: its rows are few and found through the user's index. Returns the shards created by this
+ * call (none when they already existed).
+ */
+export async function planShards(tx: Queryable, revocationId: number, span: number): Promise<Shard[]> {
+  const [revocation] = await tx.query<{ target_user_id: number | null; revoke_credentials: boolean; planned: boolean; max_authorization: number | null; max_credential: number | null }>(
+    `select target_user_id, revoke_credentials,
+            exists (select 1 from revocation_shards where revocation_id = $1) as planned,
+            (select max(id) from credential_authorizations) as max_authorization,
+            (select max(id) from credentials) as max_credential
+       from revocations where id = $1 for update`,
+    [revocationId],
+  );
+  if (!revocation || revocation.planned) return [];
+  const ranges: { phase: ShardPhase; afterId: number; throughId: number }[] = [];
+  const split = (phase: ShardPhase, maxId: number | null) => {
+    if (maxId === null) return;
+    const step = revocation.target_user_id === null ? span : maxId;
+    for (let afterId = 0; afterId < maxId; afterId += step) ranges.push({ phase, afterId, throughId: Math.min(afterId + step, maxId) });
+  };
+  split("authorizations", revocation.max_authorization);
+  if (revocation.revoke_credentials) split("credentials", revocation.max_credential);
+  const shards = ranges.map((range, shard) => ({ revocationId, shard, ...range, done: false }));
+  for (const shard of shards) {
+    await tx.query("insert into revocation_shards (revocation_id, shard, phase, after_id, through_id) values ($1, $2, $3, $4, $5)", [
+      revocationId,
+      shard.shard,
+      shard.phase,
+      shard.afterId,
+      shard.throughId,
+    ]);
+  }
+  return shards;
+}
+
+export async function findShard(db: Queryable, revocationId: number, shard: number): Promise<(Shard & { targetUserId: number | null; organizationId: number | null }) | null> {
+  const [row] = await db.query<{ phase: ShardPhase; after_id: number; through_id: number; done: boolean; target_user_id: number | null; organization_id: number | null }>(
+    `select s.phase, s.after_id, s.through_id, s.done, r.target_user_id, r.organization_id
+       from revocation_shards s join revocations r on r.id = s.revocation_id
+      where s.revocation_id = $1 and s.shard = $2`,
+    [revocationId, shard],
+  );
+  if (!row) return null;
+  return {
+    revocationId,
+    shard,
+    phase: row.phase,
+    afterId: row.after_id,
+    throughId: row.through_id,
+    done: row.done,
+    targetUserId: row.target_user_id,
+    organizationId: row.organization_id,
+  };
+}
+
+export async function listUnfinishedShards(db: Queryable, revocationId: number): Promise<number[]> {
+  const rows = await db.query<{ shard: number }>("select shard from revocation_shards where revocation_id = $1 and not done order by shard", [revocationId]);
+  return rows.map((r) => r.shard);
+}
+
+/**
+ * Marks a shard done and, when it was the last, the revocation succeeded. The revocation row is
+ * locked first, so of two shards finishing at once the second sees the first's commit.
+ */
+export async function completeShard(tx: Queryable, revocationId: number, shard: number): Promise<boolean> {
+  await tx.query("select id from revocations where id = $1 for update", [revocationId]);
+  await tx.query("update revocation_shards set done = true where revocation_id = $1 and shard = $2", [revocationId, shard]);
+  const [row] = await tx.query<{ remaining: number }>("select count(*)::int as remaining from revocation_shards where revocation_id = $1 and not done", [revocationId]);
+  if ((row?.remaining ?? 0) > 0) return false;
+  await finishRevocation(tx, revocationId);
+  return true;
 }

@@ -323,8 +323,9 @@ for (const backend of backends()) {
       });
 
       it("materializes exact counts and GitHub's audit actions, once", async () => {
-        await performRevocation(t.app.services.db, id, 3);
-        await performRevocation(t.app.services.db, id, 3);
+        // Shards of 4 ids: many shards, each in batches of 3, run twice (a retried job).
+        await performRevocation(t.app.services.db, id, 3, 4);
+        await performRevocation(t.app.services.db, id, 3, 4);
         const r = await get(t, `/_credauth/revocations/${id}`, t.tokens.emuAdmin);
         assert.equal(r.body.state, "succeeded");
         assert.deepEqual(r.body.counts.authorizations_revoked, { classic_pat: 5, fine_grained_pat: 1, ssh_key: 2, oauth_app_token: 1, github_app_token: 1, total: 10 });

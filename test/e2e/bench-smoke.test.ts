@@ -1,0 +1,34 @@
+// Keeps the benchmark harness from rotting: a tiny run of every scenario on embedded PGlite, checked
+// for shape and for the one target that is a correctness property (nothing let in after a 202).
+// It asserts no timings: benchmarks are not tests.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { main, type BenchReport } from "../../bench/run.ts";
+
+describe("the benchmark harness", () => {
+  it("runs every scenario in smoke mode and writes its table and JSON", { timeout: 240_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), "credauth-bench-smoke-"));
+    try {
+      const report = await main(["--smoke", "--out", out]);
+      const written = JSON.parse(readFileSync(join(out, "latest-smoke.json"), "utf8")) as BenchReport;
+      assert.deepEqual(written, JSON.parse(JSON.stringify(report)));
+      assert.ok(existsSync(join(out, "latest-smoke.md")));
+      const [drain] = report.drain;
+      assert.equal(drain?.backend, "pglite");
+      assert.equal(drain?.authorizations, 400, "the drain revoked every authorization of the smoke world");
+      assert.ok(drain!.credentials > 0 && drain!.baselineMs > 0 && drain!.workerPeakRssMb > 0);
+      assert.deepEqual(report.enqueue.map((e) => e.concurrency), [1, 4]);
+      assert.ok(report.enqueue.every((e) => e.rps > 0 && e.errors === 0), JSON.stringify(report.enqueue));
+      assert.ok(report.reads.every((r) => r.rps > 0 && r.errors === 0), JSON.stringify(report.reads));
+      assert.equal(report.containment[0]?.trials, 5);
+      assert.equal(report.containment[0]?.letInAfter202, 0);
+      assert.ok(report.startup && report.startup.runs === 1);
+      assert.match(readFileSync(join(out, "latest-smoke.md"), "utf8"), /\*\*Drain\*\*/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
