@@ -308,6 +308,21 @@ interface EnqueueResult {
   errors: number;
 }
 
+/** autocannon revoking users of `users` one after another, as the enterprise's first owner. */
+function revokeUsersLoad(url: string, users: [number, number], connections: number, durationSeconds: number, overallRate?: number) {
+  return {
+    url,
+    method: "POST",
+    path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+    token: ADMIN_TOKEN,
+    body: "{}",
+    userRange: users,
+    connections,
+    durationSeconds,
+    ...(overallRate === undefined ? {} : { overallRate }),
+  };
+}
+
 /** One-row inserts from Node at the same concurrency, on a copy of the same database. */
 async function insertBaseline(database: Database, concurrency: number, total: number): Promise<number> {
   const db = await database.open();
@@ -335,32 +350,13 @@ async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null
   const users: [number, number] = [1, plan.loadSize.users];
   try {
     for (const concurrency of plan.concurrencies) {
-      const measured = await load({
-        url: server.url,
-        method: "POST",
-        path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
-        token: ADMIN_TOKEN,
-        body: "{}",
-        userRange: users,
-        connections: concurrency,
-        durationSeconds: plan.seconds,
-      });
+      const measured = await load(revokeUsersLoad(server.url, users, concurrency, plan.seconds));
       const baselineRps = await insertBaseline(baselineDb, concurrency, Math.max(50, measured.requests));
       results.push({ backend, concurrency, rps: measured.rps, p50: measured.p50, p99: measured.p99, baselineRps, ratio: measured.rps / baselineRps, errors: measured.non2xx + measured.errors });
       log(`  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s`);
     }
     const top = Math.max(...results.map((r) => r.rps));
-    const half = await load({
-      url: server.url,
-      method: "POST",
-      path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
-      token: ADMIN_TOKEN,
-      body: "{}",
-      userRange: users,
-      connections: Math.max(...plan.concurrencies),
-      durationSeconds: plan.seconds,
-      overallRate: Math.max(1, Math.floor(top / 2)),
-    });
+    const half = await load(revokeUsersLoad(server.url, users, Math.max(...plan.concurrencies), plan.seconds, Math.max(1, Math.floor(top / 2))));
     log(`  enqueue ${backend} at half the top rate (${Math.floor(top / 2)} req/s): p99 ${half.p99} ms`);
     return { results, halfRate: { backend, rate: Math.floor(top / 2), p50: half.p50, p99: half.p99 } };
   } finally {
@@ -437,16 +433,7 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
   const trials = targets.length;
   // The background load revokes users of the upper half; the trials' users come from the lower.
   if (targets.some((t) => t.id > size.users / 2)) throw new Error(`the world is too small for ${plan.containmentTrials} containment trials`);
-  const background = startLoad({
-    url: server.url,
-    method: "POST",
-    path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
-    token: ADMIN_TOKEN,
-    body: "{}",
-    userRange: [Math.floor(size.users / 2) + 1, size.users],
-    connections: 16,
-    durationSeconds: 3600,
-  });
+  const background = startLoad(revokeUsersLoad(server.url, [Math.floor(size.users / 2) + 1, size.users], 16, 3600));
   let letIn = 0;
   const delays: number[] = [];
   try {
