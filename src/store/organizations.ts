@@ -21,12 +21,6 @@ export async function findOrganizationByLogin(db: Queryable, login: string): Pro
   return row ? { id: row.id, login: row.login, enterpriseId: row.enterprise_id, samlSso: row.saml_sso, createdAt: row.created_at } : null;
 }
 
-/** Whether the user belongs to the organization in any role (owner, member, outside collaborator). */
-export async function isOrganizationParticipant(db: Queryable, organizationId: number, userId: number): Promise<boolean> {
-  const rows = await db.query("select 1 from organization_roles where organization_id = $1 and user_id = $2 limit 1", [organizationId, userId]);
-  return rows.length > 0;
-}
-
 export async function findOrganizationRelation(db: Queryable, organizationId: number, userId: number): Promise<OrganizationRelation> {
   const rows = await db.query<{ role: string }>("select role from organization_roles where organization_id = $1 and user_id = $2", [organizationId, userId]);
   return { isOwner: rows.some((r) => r.role === "owner"), isParticipant: rows.length > 0 };

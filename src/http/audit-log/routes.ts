@@ -2,14 +2,13 @@
 // newest first by default, `phrase` search, cursor pagination (`after`/`before`) with a Link header.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parsePhrase } from "../../domain/audit-phrase.ts";
-import { mayActAsOrganizationOwner, mayReadEnterpriseAuditLog, ORGANIZATION_AUDIT_LOG_READ } from "../../domain/policies.ts";
+import { mayReadEnterpriseAuditLog, ORGANIZATION_AUDIT_LOG_READ } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { listAuditEvents, type AuditEventRow } from "../../store/audit.ts";
 import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
-import { findOrganizationByLogin, findOrganizationRelation } from "../../store/organizations.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { checkSamlEnforcement } from "../orgs/routes.ts";
+import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { parsePagination } from "../pagination.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
@@ -120,11 +119,8 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     { config: { acceptedOAuthScopes: "read:audit_log", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization" } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const organization = await findOrganizationByLogin(db, request.params.org);
-      const relation = organization ? await findOrganizationRelation(db, organization.id, principal.user.id) : null;
-      enforce(mayActAsOrganizationOwner(principal, organization?.login ?? request.params.org, relation, ORGANIZATION_AUDIT_LOG_READ), principal);
-      await checkSamlEnforcement(db, services.config.webUrl, principal, organization!);
-      const { events, link } = await auditLogPage(services, request, { organizationId: organization!.id }, false);
+      const organization = await authorizeOrganizationOwner(db, services.config.webUrl, principal, request.params.org, ORGANIZATION_AUDIT_LOG_READ);
+      const { events, link } = await auditLogPage(services, request, { organizationId: organization.id }, false);
       if (link) reply.header("link", link);
       return events;
     },

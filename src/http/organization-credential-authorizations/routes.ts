@@ -1,22 +1,19 @@
 // /orgs/{org}/credential-authorizations — list, remove one, and the four bulk revoke forms,
 // scoped to one organization and reserved to its owners.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Organization, Principal } from "../../domain/model.ts";
-import { mayActAsOrganizationOwner, ORGANIZATION_CREDENTIALS_READ, ORGANIZATION_CREDENTIALS_WRITE, type TokenRequirement } from "../../domain/policies.ts";
+import type { Principal } from "../../domain/model.ts";
+import { ORGANIZATION_CREDENTIALS_READ, ORGANIZATION_CREDENTIALS_WRITE, type TokenRequirement } from "../../domain/policies.ts";
 import type { RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import {
-  findOrganizationByLogin,
   findOrganizationPerson,
-  findOrganizationRelation,
   listLiveAuthorizations,
   revokeAuthorizationNow,
   type LiveAuthorizationRow,
 } from "../../store/organizations.ts";
 import { requirePrincipal } from "../authentication.ts";
-import { enforce } from "../authorization.ts";
 import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
-import { checkSamlEnforcement } from "../orgs/routes.ts";
+import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
 import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
@@ -68,14 +65,8 @@ export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
 export default async function organizationCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { db } = services;
 
-  /** Organization owners only; outsiders get 404. The owner's own token must pass SAML SSO too. */
-  async function authorizeOwner(principal: Principal, login: string, requirement: TokenRequirement): Promise<Organization> {
-    const organization = await findOrganizationByLogin(db, login);
-    const relation = organization ? await findOrganizationRelation(db, organization.id, principal.user.id) : null;
-    enforce(mayActAsOrganizationOwner(principal, organization?.login ?? login, relation, requirement), principal);
-    await checkSamlEnforcement(db, services.config.webUrl, principal, organization!);
-    return organization!;
-  }
+  const authorizeOwner = (principal: Principal, login: string, requirement: TokenRequirement) =>
+    authorizeOrganizationOwner(db, services.config.webUrl, principal, login, requirement);
 
   app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
     "/orgs/:org/credential-authorizations",
