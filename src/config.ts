@@ -32,7 +32,7 @@ export interface Config {
   runWorker: boolean;
   /** A fixture file loaded at start-up. (Default: none) */
   seedFile: string | null;
-  /** Load the bundled demo world into an empty embedded database. (Default: true for `serve` on PGlite) */
+  /** `serve --demo`: load the bundled demo world when the database is empty. (Default: false; `npm start` sets it) */
   seedDemoWhenEmpty: boolean;
   logLevel: LogLevel;
   /** Base of the web URLs credauth hands out (the SSO authorization URL). (Default: https://github.com) */
@@ -44,6 +44,17 @@ export interface Config {
   adminToken: string | null;
   jobs: JobsConfig;
 }
+
+/** Job defaults, in one place: parseConfig applies them, and code that runs jobs without a Config too. */
+export const JOB_DEFAULTS = {
+  batchSize: 2000,
+  heartbeatSeconds: 10,
+  superviseIntervalSeconds: 5,
+  pollingIntervalSeconds: 0.5,
+  retryLimit: 10,
+  /** A million authorizations make 20 shards for the workers to share. */
+  shardSize: 50_000,
+} as const satisfies JobsConfig;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -64,7 +75,7 @@ export interface ConfigFlags {
   worker?: boolean;
   logLevel?: string;
   webUrl?: string;
-  seedDemo?: boolean;
+  demo?: boolean;
   adminToken?: string;
 }
 
@@ -128,26 +139,20 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     http: { host, port },
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,
-    seedDemoWhenEmpty: flags.seedDemo ?? false,
+    seedDemoWhenEmpty: flags.demo ?? false,
     logLevel,
     webUrl,
     adminToken,
     jobs: {
-      batchSize: integerIn("CREDAUTH_JOB_BATCH_SIZE", env.CREDAUTH_JOB_BATCH_SIZE, 2000, 1, 100_000, "Rows per transaction; 2000 is a good start."),
-      heartbeatSeconds: integerIn("CREDAUTH_JOB_HEARTBEAT_SECONDS", env.CREDAUTH_JOB_HEARTBEAT_SECONDS, 10, 10, 3600, "pg-boss requires at least 10."),
-      superviseIntervalSeconds: integerIn("CREDAUTH_JOB_SUPERVISE_SECONDS", env.CREDAUTH_JOB_SUPERVISE_SECONDS, 5, 1, 3600, ""),
-      pollingIntervalSeconds: numberIn("CREDAUTH_JOB_POLL_SECONDS", env.CREDAUTH_JOB_POLL_SECONDS, 0.5, 0.5, 60),
-      retryLimit: integerIn("CREDAUTH_JOB_RETRY_LIMIT", env.CREDAUTH_JOB_RETRY_LIMIT, 10, 0, 1000, ""),
-      shardSize: integerIn("CREDAUTH_JOB_SHARD_SIZE", env.CREDAUTH_JOB_SHARD_SIZE, 50_000, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
+      batchSize: integerIn("CREDAUTH_JOB_BATCH_SIZE", env.CREDAUTH_JOB_BATCH_SIZE, JOB_DEFAULTS.batchSize, 1, 100_000, "Rows per transaction; 2000 is a good start."),
+      heartbeatSeconds: integerIn("CREDAUTH_JOB_HEARTBEAT_SECONDS", env.CREDAUTH_JOB_HEARTBEAT_SECONDS, JOB_DEFAULTS.heartbeatSeconds, 10, 3600, "pg-boss requires at least 10."),
+      superviseIntervalSeconds: integerIn("CREDAUTH_JOB_SUPERVISE_SECONDS", env.CREDAUTH_JOB_SUPERVISE_SECONDS, JOB_DEFAULTS.superviseIntervalSeconds, 1, 3600, ""),
+      pollingIntervalSeconds: numberIn("CREDAUTH_JOB_POLL_SECONDS", env.CREDAUTH_JOB_POLL_SECONDS, JOB_DEFAULTS.pollingIntervalSeconds, 0.5, 60),
+      retryLimit: integerIn("CREDAUTH_JOB_RETRY_LIMIT", env.CREDAUTH_JOB_RETRY_LIMIT, JOB_DEFAULTS.retryLimit, 0, 1000, ""),
+      shardSize: integerIn("CREDAUTH_JOB_SHARD_SIZE", env.CREDAUTH_JOB_SHARD_SIZE, JOB_DEFAULTS.shardSize, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
     },
   };
   return deepFreeze(config);
-}
-
-/** A config for tests and embedding: in-memory PGlite, quiet, no listening. */
-export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  const base = parseConfig({ data: ":memory:", logLevel: "silent" }, {});
-  return deepFreeze({ ...structuredClone(base), ...overrides } as Config);
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

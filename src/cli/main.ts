@@ -1,7 +1,6 @@
 // `credauth serve | worker | migrate | seed FILE`. The only place that listens on a port, reads
 // process.env (through parseConfig) or exits the process.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Command, Option } from "commander";
 import { pino } from "pino";
 import { ConfigError, parseConfig, type Config, type ConfigFlags } from "../config.ts";
@@ -73,13 +72,13 @@ export function buildCli(): Command {
       .option("--demo", "load the bundled demo world when the database is empty")
       .option("--web-url <url>", "base URL for web links such as the SSO authorization URL")
       .option("--admin-token <token>", "enable the provisioning API under /_credauth/admin with this site-admin token (or CREDAUTH_ADMIN_TOKEN)"),
-  ).action(async (flags: ConfigFlags & { demo?: boolean }) => {
+  ).action(async (flags: ConfigFlags) => {
     const config = configFrom(flags);
     const app = await buildApp(config);
     const db = app.services.db;
     if (config.seedFile) printSeedReport(await seedFile(db, config.seedFile), config.seedFile);
     let demoLoaded = false;
-    if (flags.demo) {
+    if (config.seedDemoWhenEmpty) {
       const [row] = await db.query<{ count: number }>("select count(*)::int as count from enterprises");
       if ((row?.count ?? 0) === 0) {
         await seedFile(db, DEMO_FIXTURE);
@@ -89,7 +88,7 @@ export function buildCli(): Command {
     onShutdown(() => app.close());
     const address = await app.listen({ port: config.http.port, host: config.http.host });
     console.log(`credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`);
-    if (flags.demo) printDemoBanner(address, demoLoaded);
+    if (config.seedDemoWhenEmpty) printDemoBanner(address, demoLoaded);
   });
 
   databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)")).action(async (flags: ConfigFlags) => {
@@ -163,5 +162,3 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
 }
-
-export const REPO_ROOT = join(import.meta.dirname, "..", "..");

@@ -13,10 +13,6 @@ export type RevocableCredentialType = (typeof REVOCABLE_CREDENTIAL_TYPES)[number
  */
 export const DESTROYABLE_CREDENTIAL_TYPES = ["classic_pat", "fine_grained_pat", "ssh_key"] as const satisfies readonly CredentialType[];
 
-export function isDestroyable(type: CredentialType): boolean {
-  return (DESTROYABLE_CREDENTIAL_TYPES as readonly CredentialType[]).includes(type);
-}
-
 export function isRevocableCredentialType(value: unknown): value is RevocableCredentialType {
   return typeof value === "string" && (REVOCABLE_CREDENTIAL_TYPES as readonly string[]).includes(value);
 }

@@ -70,6 +70,5 @@ export const AUDIT_ACTIONS = {
   fineGrainedAccessRevoked: "personal_access_token.access_revoked",
   personalAccessTokenDestroyed: "personal_access_token.destroy",
   sshKeyDeleted: "public_key.delete",
-  /** Not emitted: OAuth tokens are never destroyed by these endpoints (docs/decisions.md). */
-  oauthAccessDestroyed: "oauth_access.destroy",
+  // No oauth_access.destroy: OAuth tokens are never destroyed by these endpoints (docs/decisions.md).
 } as const;

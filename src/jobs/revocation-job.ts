@@ -1,7 +1,7 @@
 // The revocation job: scheduled in the same transaction as the request (so a 202 always has a
 // job behind it), performed in bounded batches, idempotent, and safe to resume after a crash.
 import type { JobWithMetadata, PgBoss } from "pg-boss";
-import type { JobsConfig } from "../config.ts";
+import { JOB_DEFAULTS, type JobsConfig } from "../config.ts";
 import type { Db, Queryable } from "../store/db.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
@@ -18,13 +18,10 @@ import {
   revokeAuthorizationBatch,
   startRevocationAttempt,
   type Shard,
-  type ShardPhase,
 } from "../store/revocations.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
 export const SHARD_QUEUE = "credauth-revocation-shard";
-/** Ids per shard: a million authorizations make 20 shards for the workers to share. */
-export const DEFAULT_SHARD_SIZE = 50_000;
 
 export interface RevocationJobData {
   revocationId: number;
@@ -55,16 +52,12 @@ export async function scheduleRevocation(boss: PgBoss, tx: Queryable, revocation
   await boss.send(REVOCATION_QUEUE, data, { db: tx.asBossDb(), singletonKey: `revocation-${revocationId}` });
 }
 
-export interface RevocationProgress {
-  (event: { revocationId: number; phase: ShardPhase; rows: number }): void;
-}
-
 /**
  * Materializes one shard: batch by batch through its id range, each batch committing its rows,
  * audit events and counts together, so running it again after a crash continues where the last
  * commit left off. The last shard to finish marks the revocation succeeded.
  */
-export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number, onBatch?: RevocationProgress): Promise<void> {
+export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number): Promise<void> {
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return;
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
@@ -73,7 +66,6 @@ export async function performShard(db: Db, revocationId: number, shardNumber: nu
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
     if (batch.rows === 0) break;
     afterId = batch.lastId;
-    onBatch?.({ revocationId, phase: shard.phase, rows: batch.rows });
     await yieldToWaitingQueries();
   }
   await db.transaction((tx) => completeShard(tx, revocationId, shardNumber));
@@ -94,9 +86,9 @@ async function startRevocation(db: Db, revocationId: number, shardSize: number, 
 }
 
 /** Runs a whole revocation in this process, shard after shard (tests, and the embedded worker's logic). */
-export async function performRevocation(db: Db, revocationId: number, batchSize: number, shardSize = DEFAULT_SHARD_SIZE, onBatch?: RevocationProgress): Promise<void> {
+export async function performRevocation(db: Db, revocationId: number, batchSize: number, shardSize: number = JOB_DEFAULTS.shardSize): Promise<void> {
   await startRevocation(db, revocationId, shardSize, async () => {});
-  for (const shard of await listUnfinishedShards(db, revocationId)) await performShard(db, revocationId, shard, batchSize, onBatch);
+  for (const shard of await listUnfinishedShards(db, revocationId)) await performShard(db, revocationId, shard, batchSize);
 }
 
 /**

@@ -20,17 +20,3 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
-
-/** SQLSTATE codes we react to, by name (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
-export const SQLSTATE = {
-  uniqueViolation: "23505",
-  foreignKeyViolation: "23503",
-  checkViolation: "23514",
-} as const;
-
-export function sqlState(error: unknown): string | undefined {
-  if (error !== null && typeof error === "object" && "code" in error && typeof error.code === "string") {
-    return error.code;
-  }
-  return undefined;
-}
