@@ -1,8 +1,8 @@
 // Applies a parsed fixture in one transaction: everything or nothing. Loading the same fixture
 // again only adds what is new; a revoked authorization or destroyed credential stays that way.
-import { FixtureError, type ParsedFixture } from "../domain/fixture.ts";
+import { FixtureError, type FixtureCredential, type ParsedFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
-import { generateToken, hashToken, lastEight, sshFingerprint } from "../domain/tokens.ts";
+import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
@@ -62,6 +62,92 @@ export async function grantAuthorization(tx: Queryable, credentialId: number, or
     [credentialId, organizationId, AUDIT_ACTIONS.authorizationGranted],
   );
   return (row?.granted ?? 0) > 0;
+}
+
+interface KnownCredential {
+  id: number;
+  /** Destroyed credentials are gone for good: nothing is granted to them again. */
+  destroyed: boolean;
+}
+
+async function findCredential(tx: Queryable, where: string, values: unknown[]): Promise<(KnownCredential & { userId: number }) | null> {
+  const [row] = await tx.query<{ id: number; user_id: number; destroyed: boolean }>(
+    `select id, user_id, destroyed_at is not null as destroyed from credentials where ${where}`,
+    values,
+  );
+  return row ? { id: row.id, userId: row.user_id, destroyed: row.destroyed } : null;
+}
+
+/** An SSH key is the same key when its fingerprint is, for the same user. */
+async function ensureSshKey(tx: Queryable, userId: number, login: string, credential: FixtureCredential, report: SeedReport): Promise<KnownCredential> {
+  const key = credential.key!.trim(); // parseFixture checked it is an OpenSSH public key
+  const fingerprint = sshFingerprint(key)!;
+  const existing = await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [userId, fingerprint]);
+  if (existing) return existing;
+  const [row] = await tx.query<{ id: number }>(
+    `insert into credentials (user_id, type, public_key, fingerprint, title) values ($1, 'ssh_key', $2, $3, $4)
+     on conflict (user_id, fingerprint) where type = 'ssh_key' do nothing returning id`,
+    [userId, key, fingerprint, credential.title ?? null],
+  );
+  // Another transaction inserted it since we looked (two provisioning requests at once).
+  if (!row) return (await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [userId, fingerprint]))!;
+  report.created.credentials++;
+  report.credentials.push({ id: row!.id, login, type: "ssh_key", note: credential.title ?? null });
+  return { id: row!.id, destroyed: false };
+}
+
+/**
+ * A token credential is the same when its token is; one declared without a token is the same when
+ * the user, type and note (or title) are, so loading the fixture again does not mint another.
+ */
+async function ensureTokenCredential(
+  tx: Queryable,
+  userId: number,
+  login: string,
+  credential: FixtureCredential,
+  report: SeedReport,
+  tokenOfAnotherUser: () => never,
+): Promise<KnownCredential> {
+  const type = credential.type;
+  const fixtureKey = credential.token === undefined ? (credential.note ?? credential.title ?? "") : null;
+  const lookUp = () =>
+    credential.token !== undefined
+      ? findCredential(tx, "token_hash = $1", [hashToken(credential.token)])
+      : findCredential(tx, "user_id = $1 and type = $2 and fixture_key = $3", [userId, type, fixtureKey]);
+  const existing = await lookUp();
+  if (existing) {
+    if (existing.userId !== userId) tokenOfAnotherUser();
+    return existing;
+  }
+  const token = credential.token ?? generateToken(type as TokenCredentialType);
+  const [row] = await tx.query<{ id: number }>(
+    `insert into credentials (user_id, type, token_hash, token_last_eight, title, note, scopes, permissions,
+                              resource_owner, fixture_key, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict do nothing returning id`,
+    [
+      userId,
+      type,
+      hashToken(token),
+      lastEight(token),
+      credential.title ?? null,
+      credential.note ?? null,
+      credential.scopes ?? [],
+      JSON.stringify(credential.permissions ?? {}),
+      credential.resource_owner ?? null,
+      fixtureKey,
+      credential.expires_at ? new Date(credential.expires_at) : null,
+    ],
+  );
+  if (!row) {
+    // Another transaction inserted it since we looked (two provisioning requests at once).
+    const raced = await lookUp();
+    if (!raced || raced.userId !== userId) tokenOfAnotherUser();
+    return raced!;
+  }
+  report.created.credentials++;
+  report.credentials.push({ id: row!.id, login, type, note: credential.note ?? null, ...(credential.token === undefined ? { token } : {}) });
+  return { id: row!.id, destroyed: false };
 }
 
 export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedReport> {
@@ -152,85 +238,10 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
       const owner = await ensureUser(tx, user.login, report);
       for (const [c, credential] of (user.credentials ?? []).entries()) {
         const at = ["users", u, "credentials", c];
-        let credentialId: number;
-        let destroyed = false;
-        if (credential.type === "ssh_key") {
-          const key = credential.key!.trim();
-          const fingerprint = sshFingerprint(key)!;
-          const inserted = await tx.query<{ id: number }>(
-            `insert into credentials (user_id, type, public_key, fingerprint, title)
-             values ($1, 'ssh_key', $2, $3, $4)
-             on conflict (user_id, fingerprint) where type = 'ssh_key' do nothing returning id`,
-            [owner.id, key, fingerprint, credential.title ?? null],
-          );
-          if (inserted[0]) {
-            report.created.credentials++;
-            credentialId = inserted[0].id;
-            report.credentials.push({ id: credentialId, login: user.login, type: "ssh_key", note: credential.title ?? null });
-          } else {
-            const [existing] = await tx.query<{ id: number; destroyed_at: Date | null }>(
-              "select id, destroyed_at from credentials where user_id = $1 and type = 'ssh_key' and fingerprint = $2",
-              [owner.id, fingerprint],
-            );
-            credentialId = existing!.id;
-            destroyed = existing!.destroyed_at !== null;
-          }
-        } else {
-          const type = credential.type;
-          const fixtureKey = credential.token === undefined ? (credential.note ?? credential.title ?? "") : null;
-          if (fixtureKey !== null) {
-            const [existing] = await tx.query<{ id: number; destroyed_at: Date | null }>(
-              "select id, destroyed_at from credentials where user_id = $1 and type = $2 and fixture_key = $3",
-              [owner.id, type, fixtureKey],
-            );
-            if (existing) {
-              credentialId = existing.id;
-              destroyed = existing.destroyed_at !== null;
-            } else credentialId = 0;
-          } else credentialId = 0;
-          if (credentialId === 0) {
-            const token = credential.token ?? generateToken(type);
-            const tokenHash = hashToken(token);
-            const inserted = await tx.query<{ id: number }>(
-              `insert into credentials (user_id, type, token_hash, token_last_eight, title, note, scopes, permissions,
-                                        resource_owner, fixture_key, expires_at)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-               on conflict (token_hash) do nothing returning id`,
-              [
-                owner.id,
-                type,
-                tokenHash,
-                lastEight(token),
-                credential.title ?? null,
-                credential.note ?? null,
-                credential.scopes ?? [],
-                JSON.stringify(credential.permissions ?? {}),
-                credential.resource_owner ?? null,
-                fixtureKey,
-                credential.expires_at ? new Date(credential.expires_at) : null,
-              ],
-            );
-            if (inserted[0]) {
-              report.created.credentials++;
-              credentialId = inserted[0].id;
-              report.credentials.push({
-                id: credentialId,
-                login: user.login,
-                type,
-                note: credential.note ?? null,
-                ...(credential.token === undefined ? { token } : {}),
-              });
-            } else {
-              const [existing] = await tx.query<{ id: number; user_id: number; destroyed_at: Date | null }>(
-                "select id, user_id, destroyed_at from credentials where token_hash = $1",
-                [tokenHash],
-              );
-              if (existing!.user_id !== owner.id) fail([...at, "token"], "this token already belongs to another user");
-              credentialId = existing!.id;
-              destroyed = existing!.destroyed_at !== null;
-            }
-          }
-        }
+        const { id: credentialId, destroyed } =
+          credential.type === "ssh_key"
+            ? await ensureSshKey(tx, owner.id, user.login, credential, report)
+            : await ensureTokenCredential(tx, owner.id, user.login, credential, report, () => fail([...at, "token"], "this token already belongs to another user"));
         if (destroyed) continue; // a destroyed credential is gone for good, and so are its authorizations
         for (const [a, orgLogin] of (credential.authorized_orgs ?? []).entries()) {
           const [org] = await tx.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [orgLogin]);
