@@ -17,11 +17,8 @@ function fromFastifyError(error: FastifyError): ApiError | null {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return Errors.payloadTooLarge();
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    // Our own parser reads every body (github-conventions.ts); a length that lies is a body it cannot parse.
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return Errors.problemsParsingJson();
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
       return Errors.problemsParsingJson();
   }
   if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
