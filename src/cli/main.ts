@@ -11,7 +11,7 @@ import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation
 import type { Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
-import { applyFixture, type SeedReport } from "../store/seed.ts";
+import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { printDemoBanner, DEMO_FIXTURE } from "./demo.ts";
 
 const databaseOptions = (command: Command) =>
@@ -79,8 +79,7 @@ export function buildCli(): Command {
     if (config.seedFile) printSeedReport(await seedFile(db, config.seedFile), config.seedFile);
     let demoLoaded = false;
     if (config.seedDemoWhenEmpty) {
-      const [row] = await db.query<{ count: number }>("select count(*)::int as count from enterprises");
-      if ((row?.count ?? 0) === 0) {
+      if (await isEmptyWorld(db)) {
         await seedFile(db, DEMO_FIXTURE);
         demoLoaded = true;
       }

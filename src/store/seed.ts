@@ -64,6 +64,12 @@ export async function grantAuthorization(tx: Queryable, credentialId: number, or
   return (row?.granted ?? 0) > 0;
 }
 
+/** No enterprise yet: a fresh database, where `serve --demo` loads the demo world. */
+export async function isEmptyWorld(db: Queryable): Promise<boolean> {
+  const rows = await db.query("select 1 from enterprises limit 1");
+  return rows.length === 0;
+}
+
 interface KnownCredential {
   id: number;
   /** Destroyed credentials are gone for good: nothing is granted to them again. */

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { FixtureError, parseFixture, type Fixture } from "../../domain/fixture.ts";
 import { hashToken, tokenHashesEqual } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
-import { findEnterpriseById } from "../../store/enterprises.ts";
+import { findEnterpriseById, findEnterpriseBySlug } from "../../store/enterprises.ts";
 import { findOrganizationByLogin } from "../../store/organizations.ts";
 import {
   deleteEnterprise,
@@ -19,6 +19,7 @@ import {
   removeOrganizationRole,
 } from "../../store/provisioning.ts";
 import { applyFixture, type SeedReport } from "../../store/seed.ts";
+import { findUserByLogin } from "../../store/users.ts";
 import { tokenFromHeader } from "../authentication.ts";
 import { EXTENSION_PREFIX } from "../revocations/routes.ts";
 import type { Services } from "../services.ts";
@@ -89,8 +90,8 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
   });
 
   app.post<{ Params: { slug: string } }>(`${ADMIN_PREFIX}/enterprises/:slug/organizations`, { config }, async (request, reply) => {
-    const [enterprise] = await db.query<{ slug: string }>("select slug from enterprises where lower(slug) = lower($1)", [request.params.slug]);
-    notFound(enterprise !== undefined);
+    const enterprise = await findEnterpriseBySlug(db, request.params.slug);
+    notFound(enterprise !== null);
     const parsed = fixtureFrom(request.body, (body) => ({ enterprises: [{ slug: enterprise!.slug, organizations: [body] }] }) as Fixture, "enterprises[0].organizations[0]");
     return reply.code(201).send(presentReport(await seed(parsed, "enterprises[0].organizations[0]")));
   });
@@ -102,8 +103,8 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
 
   app.put<{ Params: { slug: string; role: string; login: string } }>(`${ADMIN_PREFIX}/enterprises/:slug/:role/:login`, { config }, async (request, reply) => {
     const { slug, role, login } = request.params;
-    const [enterprise] = await db.query<{ slug: string }>("select slug from enterprises where lower(slug) = lower($1)", [slug]);
-    notFound(enterprise !== undefined && isEnterpriseRoleList(role));
+    const enterprise = await findEnterpriseBySlug(db, slug);
+    notFound(enterprise !== null && isEnterpriseRoleList(role));
     const parsed = fixtureFrom({ [role]: [login] }, (body) => ({ enterprises: [{ slug: enterprise!.slug, ...(body as object) }] }) as Fixture, "enterprises[0]");
     await seed(parsed, "enterprises[0]");
     return reply.code(204).send();
@@ -148,8 +149,8 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
   });
 
   app.post<{ Params: { login: string } }>(`${ADMIN_PREFIX}/users/:login/credentials`, { config }, async (request, reply) => {
-    const [user] = await db.query<{ login: string }>("select login from users where lower(login) = lower($1)", [request.params.login]);
-    notFound(user !== undefined);
+    const user = await findUserByLogin(db, request.params.login);
+    notFound(user !== null);
     const parsed = fixtureFrom(request.body, (body) => ({ users: [{ login: user!.login, credentials: [body] }] }) as Fixture, "users[0].credentials[0]");
     const report = await seed(parsed, "users[0].credentials[0]");
     const created = report.credentials[0];
