@@ -79,7 +79,6 @@ async function revokeAll(baseUrl: string, token: string): Promise<string> {
 
 interface Job {
   state: string;
-  attempts: number;
   counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } };
 }
 

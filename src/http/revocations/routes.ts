@@ -46,7 +46,6 @@ export function presentRevocation(request: FastifyRequest, revocation: Revocatio
     created_at: revocation.requestedAt.toISOString(),
     started_at: revocation.startedAt?.toISOString() ?? null,
     completed_at: revocation.finishedAt?.toISOString() ?? null,
-    attempts: revocation.attempts,
     error: revocation.error,
     counts: {
       authorizations_revoked: countsByType(revocation.counts.filter((c) => c.effect === "authorization_revoked")),
