@@ -61,11 +61,10 @@ export async function performShard(db: Db, revocationId: number, shardNumber: nu
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return;
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
-  for (let afterId = shard.afterId; ; ) {
+  for (let afterId = shard.afterId; afterId < shard.throughId; ) {
     const range = { afterId, throughId: shard.throughId, targetUserId: shard.targetUserId, organizationId: shard.organizationId };
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
-    if (batch.rows === 0) break;
-    afterId = batch.lastId;
+    afterId = batch.nextAfterId;
     await yieldToWaitingQueries();
   }
   await db.transaction((tx) => completeShard(tx, revocationId, shardNumber));

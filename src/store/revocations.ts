@@ -195,9 +195,9 @@ export async function failRevocation(db: Queryable, id: number, message: string)
   await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [id, message]);
 }
 
-/** The revocation row `r` and its requester `requester`, for the batch statements ($1 = revocation id). */
-const REVOCATION_AND_REQUESTER = `r as (select * from revocations where id = $1),
-     requester as (select u.id, u.login from r join users u on u.id = r.requester_id)`;
+/** The revocation row `r` and its requester `requester`, once per statement ($1 = revocation id). */
+const REVOCATION_AND_REQUESTER = `r as materialized (select * from revocations where id = $1),
+     requester as materialized (select u.id, u.login from r join users u on u.id = r.requester_id)`;
 
 /** Adds a batch's rows (from CTE `source`, with a `type` column) to the revocation's exact counts. */
 function addToCounts(effect: RevocationEffect, source: string): string {
@@ -208,10 +208,11 @@ function addToCounts(effect: RevocationEffect, source: string): string {
 }
 
 /**
- * Where a batch reads: ids in (afterId, throughId], and the revocation's shape. The shape is spelled
- * out in the statement (`c.user_id = $7`, `a.organization_id = $7`) although the scope predicate
- * already implies it, because the planner cannot see into the revocation row: stated, it picks the
- * user's or the organization's index instead of walking every authorization of the table.
+ * Where a batch reads: ids in (afterId, throughId], and the revocation's shape. A revocation aimed at
+ * one user or one organization says so in the statement (`c.user_id = $6`, `a.organization_id = $6`)
+ * although the scope predicate already implies it, because the planner cannot see into the
+ * revocation row: stated, it picks the user's or the organization's index instead of walking every
+ * authorization of the table.
  */
 export interface ShardRange {
   afterId: number;
@@ -223,89 +224,117 @@ export interface ShardRange {
 /** What one batch did, and where the next one starts. */
 export interface BatchResult {
   rows: number;
-  /** The highest id this batch handled: the next batch reads only above it (keyset pagination). */
-  lastId: number;
+  /** The next batch reads only above this id; at `throughId` the range is done. */
+  nextAfterId: number;
 }
 
 /**
- * Revokes up to `limit` authorizations in scope with ids above `afterId`. Reading on from the last
- * id, rather than from the start each time, keeps every batch's cost flat however many rows the
- * earlier batches already revoked. Rows another transaction holds are waited for, not skipped:
- * a skipped row would fall behind the cursor and stay live after the fence is lifted.
+ * How a batch picks its rows. A whole-enterprise revocation covers nearly every row, so a batch is
+ * simply the next `limit` ids of the range, changed by one set-based UPDATE, the way the SQL
+ * baseline does it. A revocation aimed at one user or organization covers few rows scattered over
+ * the whole range: a batch is the next `limit` rows in scope found through that index (keyset).
+ */
+function batchWindow(range: ShardRange, limit: number): { wholeEnterprise: boolean; upperId: number } {
+  const wholeEnterprise = range.targetUserId === null && range.organizationId === null;
+  return { wholeEnterprise, upperId: wholeEnterprise ? Math.min(range.afterId + limit, range.throughId) : range.throughId };
+}
+
+/**
+ * Revokes the authorizations in scope of one batch. There is no explicit row lock: `revoked_at is
+ * null` sits in the UPDATE's own WHERE, which PostgreSQL re-checks against the newest version of a
+ * row another transaction changed meanwhile, so a row is revoked, audited and counted exactly once
+ * even when a removal or another revocation touches it at the same moment.
  */
 export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
-  const [row] = await db.query<{ revoked: number; last_id: number }>(
-    `with ${REVOCATION_AND_REQUESTER},
-     batch as (
-       select a.id, a.organization_id, a.credential_id, c.user_id, c.type
-         from credential_authorizations a
+  const { wholeEnterprise, upperId } = batchWindow(range, limit);
+  const shapeFilter = range.targetUserId !== null ? "c.user_id = $6" : range.organizationId !== null ? "a.organization_id = $6" : "$6::bigint is null";
+  // The keyset form reads the next `limit` rows in scope; the UPDATE then takes them by id.
+  const picked = wholeEnterprise
+    ? ""
+    : `picked as (
+       select a.id from credential_authorizations a
          join credentials c on c.id = a.credential_id
          join organizations o on o.id = a.organization_id
          cross join r
-        where a.id > $5 and a.id <= $6 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE}
-          ${range.targetUserId !== null ? "and c.user_id = $7" : range.organizationId !== null ? "and a.organization_id = $7" : "and $7::bigint is null"}
+        where a.id > $4 and a.id <= $5 and a.revoked_at is null and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
         order by a.id
-        limit $2
-        for update of a),
+        limit $7),`;
+  const [row] = await db.query<{ revoked: number; picked: number; last_picked: number | null }>(
+    `with ${REVOCATION_AND_REQUESTER},
+     ${picked}
      revoked as (
        update credential_authorizations a
           set revoked_at = clock_timestamp(), revoked_by_revocation_id = $1
-         from batch where a.id = batch.id
-       returning a.id, batch.organization_id, batch.credential_id, batch.user_id, batch.type),
+         from credentials c, organizations o, r
+        where ${wholeEnterprise ? "a.id > $4 and a.id <= $5" : "a.id in (select id from picked)"}
+          and a.revoked_at is null and c.id = a.credential_id and o.id = a.organization_id
+          and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
+       returning a.id, a.organization_id, o.login as org_login, c.user_id, c.type, c as credential),
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
                                  enterprise_id, business_slug, revocation_id, subject_id, data)
-       select act.action, q.id, q.login, u.id, u.login, o.id, o.login, e.id, e.slug, $1, rv.id,
-              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', rv.id))
+       select act.action, q.id, q.login, u.id, u.login, rv.organization_id, rv.org_login, e.id, e.slug, $1, rv.id,
+              jsonb_strip_nulls(${credentialAuditData("(rv.credential)")} || jsonb_build_object('authorization_id', rv.id))
          from revoked rv
          join users u on u.id = rv.user_id
-         join organizations o on o.id = rv.organization_id
-         join enterprises e on e.id = o.enterprise_id
-         join credentials c on c.id = rv.credential_id
-         cross join requester q
-         cross join lateral (values ($3::text), (case when rv.type = 'fine_grained_pat' then $4::text end)) act(action)
-        where act.action is not null
-       on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
-     ${addToCounts("authorization_revoked", "revoked")}
-     select count(*)::int as revoked, coalesce(max(id), 0) as last_id from revoked`,
-    [revocationId, limit, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, range.afterId, range.throughId, range.targetUserId ?? range.organizationId],
-  );
-  return { rows: row?.revoked ?? 0, lastId: row?.last_id ?? 0 };
-}
-
-/** Destroys up to `limit` credentials in scope (EMU, revoke_credentials) with ids above `afterId`. */
-export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
-  const [row] = await db.query<{ destroyed: number; last_id: number }>(
-    `with ${REVOCATION_AND_REQUESTER},
-     batch as (
-       select c.id from credentials c join users u on u.id = c.user_id cross join r
-        where c.id > $5 and c.id <= $6 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}
-          ${range.targetUserId !== null ? "and c.user_id = $7" : "and $7::bigint is null"}
-        order by c.id
-        limit $2
-        for update of c),
-     destroyed as (
-       update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
-         from batch where c.id = batch.id
-       returning c.id, c.user_id, c.type),
-     events as (
-       insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
-                                 revocation_id, subject_id, data)
-       select case when d.type = 'ssh_key' then $3 else $4 end,
-              q.id, q.login, u.id, u.login, e.id, e.slug, $1, d.id,
-              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('key', c.public_key))
-         from destroyed d
-         join credentials c on c.id = d.id
-         join users u on u.id = d.user_id
          cross join r
          join enterprises e on e.id = r.enterprise_id
          cross join requester q
-       on conflict (revocation_id, action, subject_id) where revocation_id is not null do nothing),
-     ${addToCounts("credential_destroyed", "destroyed")}
-     select count(*)::int as destroyed, coalesce(max(id), 0) as last_id from destroyed`,
-    [revocationId, limit, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, range.afterId, range.throughId, range.targetUserId],
+         cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
+        where act.action is not null),
+     ${addToCounts("authorization_revoked", "revoked")}
+     select (select count(*)::int from revoked) as revoked,
+            ${wholeEnterprise ? "0 as picked, null::bigint as last_picked" : "(select count(*)::int from picked) as picked, (select max(id) from picked) as last_picked"}`,
+    [revocationId, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, range.afterId, upperId, range.targetUserId ?? range.organizationId, ...(wholeEnterprise ? [] : [limit])],
   );
-  return { rows: row?.destroyed ?? 0, lastId: row?.last_id ?? 0 };
+  return { rows: row?.revoked ?? 0, nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
+}
+
+/** Where the next batch starts: past the window, or past the last row picked, or done when fewer than `limit` were left. */
+function nextAfterId(wholeEnterprise: boolean, upperId: number, limit: number, row: { picked: number; last_picked: number | null } | undefined): number {
+  if (wholeEnterprise || !row || row.picked < limit || row.last_picked === null) return upperId;
+  return Number(row.last_picked);
+}
+
+/**
+ * Destroys the credentials in scope of one batch (EMU, revoke_credentials), on the same terms as
+ * revokeAuthorizationBatch: `destroyed_at is null` re-checked by the UPDATE itself.
+ */
+export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
+  const { wholeEnterprise, upperId } = batchWindow({ ...range, organizationId: null }, limit);
+  const shapeFilter = range.targetUserId !== null ? "c.user_id = $6" : "$6::bigint is null";
+  const picked = wholeEnterprise
+    ? ""
+    : `picked as (
+       select c.id from credentials c join users u on u.id = c.user_id cross join r
+        where c.id > $4 and c.id <= $5 and c.destroyed_at is null and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
+        order by c.id
+        limit $7),`;
+  const [row] = await db.query<{ destroyed: number; picked: number; last_picked: number | null }>(
+    `with ${REVOCATION_AND_REQUESTER},
+     ${picked}
+     destroyed as (
+       update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
+         from users u, r
+        where ${wholeEnterprise ? "c.id > $4 and c.id <= $5" : "c.id in (select id from picked)"}
+          and c.destroyed_at is null and u.id = c.user_id and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
+       returning c.id, c.user_id, c.type, u.login as user_login, c as credential),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
+                                 revocation_id, subject_id, data)
+       select case when d.type = 'ssh_key' then $2 else $3 end,
+              q.id, q.login, d.user_id, d.user_login, e.id, e.slug, $1, d.id,
+              jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
+         from destroyed d
+         cross join r
+         join enterprises e on e.id = r.enterprise_id
+         cross join requester q),
+     ${addToCounts("credential_destroyed", "destroyed")}
+     select (select count(*)::int from destroyed) as destroyed,
+            ${wholeEnterprise ? "0 as picked, null::bigint as last_picked" : "(select count(*)::int from picked) as picked, (select max(id) from picked) as last_picked"}`,
+    [revocationId, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, range.afterId, upperId, range.targetUserId, ...(wholeEnterprise ? [] : [limit])],
+  );
+  return { rows: row?.destroyed ?? 0, nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
 }
 
 export type ShardPhase = "authorizations" | "credentials";
