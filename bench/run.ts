@@ -14,6 +14,7 @@ import pg from "pg";
 import type { Db } from "../src/store/db.ts";
 import { openPglite } from "../src/store/pglite.ts";
 import { openPostgres } from "../src/store/postgres.ts";
+import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { ADMIN_TOKEN, buildWorld, classicCredentials, classicToken, ENTERPRISE, FULL_SIZE, LOAD_SIZE, QUICK_SIZE, SMOKE_SIZE, type WorldSize } from "./world.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -214,37 +215,23 @@ interface DrainResult {
   workerPeakRssMb: number;
 }
 
-/** The same rows changed, with the same audit events, by the fewest plain SQL statements. */
-async function drainBaseline(database: Database): Promise<number> {
+/** The baseline on its copy, and proof that it reached the same end state as the job did. */
+async function drainBaseline(database: Database, jobEndState: string): Promise<number> {
   const db = await database.open();
   try {
-    const started = performance.now();
-    await db.query(
-      `with revoked as (
-         update credential_authorizations a set revoked_at = now()
-           from organizations o where o.id = a.organization_id and o.enterprise_id = 1 and a.revoked_at is null
-         returning a.id, a.credential_id, a.organization_id)
-       insert into audit_events (action, actor_login, user_id, user_login, organization_id, org_login, enterprise_id, business_slug, subject_id, data)
-       select act.action, 'bench_admin', u.id, u.login, o.id, o.login, 1, 'bench', rv.id,
-              jsonb_strip_nulls(jsonb_build_object('credential_id', c.id, 'token_id', c.id, 'credential_type', c.type, 'token_last_eight', c.token_last_eight,
-                'hashed_token', encode(c.token_hash, 'base64'), 'fingerprint', c.fingerprint, 'authorization_id', rv.id))
-         from revoked rv join credentials c on c.id = rv.credential_id join users u on u.id = c.user_id join organizations o on o.id = rv.organization_id
-         cross join lateral (values ('org_credential_authorization.revoke'), (case when c.type = 'fine_grained_pat' then 'personal_access_token.access_revoked' end)) act(action)
-        where act.action is not null`,
-    );
-    await db.query(
-      `with destroyed as (
-         update credentials c set destroyed_at = now()
-           from users u where u.id = c.user_id and u.managed_by_enterprise_id = 1 and c.destroyed_at is null
-            and c.type in ('classic_pat', 'fine_grained_pat', 'ssh_key') and u.login <> 'bench_admin'
-         returning c.id, c.user_id, c.type, c.token_last_eight, c.token_hash, c.fingerprint)
-       insert into audit_events (action, actor_login, user_id, user_login, enterprise_id, business_slug, subject_id, data)
-       select case when d.type = 'ssh_key' then 'public_key.delete' else 'personal_access_token.destroy' end, 'bench_admin', u.id, u.login, 1, 'bench', d.id,
-              jsonb_strip_nulls(jsonb_build_object('credential_id', d.id, 'token_id', d.id, 'credential_type', d.type, 'token_last_eight', d.token_last_eight,
-                'hashed_token', encode(d.token_hash, 'base64'), 'fingerprint', d.fingerprint))
-         from destroyed d join users u on u.id = d.user_id`,
-    );
-    return performance.now() - started;
+    const elapsed = await runDrainBaseline(db);
+    const baselineEndState = await endStateFingerprint(db);
+    if (baselineEndState !== jobEndState) throw new Error(`the baseline did not reach the job's end state:\n  job      ${jobEndState}\n  baseline ${baselineEndState}`);
+    return elapsed;
+  } finally {
+    await db.close();
+  }
+}
+
+async function fingerprintOf(database: Database): Promise<string> {
+  const db = await database.open();
+  try {
+    return await endStateFingerprint(db);
   } finally {
     await db.close();
   }
@@ -278,7 +265,7 @@ async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, 
     const workerPeakRssMb = Math.max(...workerProcs.map((w) => w.peakRssMb()));
     for (const worker of workerProcs) await worker.stop();
     await server.stop();
-    const baselineMs = await drainBaseline(baselineCopy);
+    const baselineMs = await drainBaseline(baselineCopy, await fingerprintOf(measured));
     results.push({
       backend,
       workers,

@@ -1,0 +1,91 @@
+// The drain's baseline: the end state the revocation job reaches, reached by the fewest plain SQL
+// statements on an identical copy of the database. "The same end state" is checked, not assumed:
+// endStateFingerprint is taken on both databases after the run and must match.
+import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
+import { credentialAuditData } from "../src/store/audit.ts";
+import type { Db } from "../src/store/db.ts";
+import { insertRevocation } from "../src/store/revocations.ts";
+import { ENTERPRISE } from "./world.ts";
+
+/**
+ * Revoke-all with revoke_credentials on the bench enterprise, the way a DBA would write it by hand:
+ * every authorization of the enterprise's organizations and every destroyable credential of its
+ * managed users but the requester's, each with its audit events and its counts, in two statements.
+ * The same columns are written as the job writes them (the revocation's id on every row and event,
+ * the requester as actor, the same event data), so the comparison is work for work.
+ */
+export async function runDrainBaseline(db: Db): Promise<number> {
+  const [requester] = await db.query<{ user_id: number; credential_id: number; enterprise_id: number }>(
+    `select u.id as user_id, c.id as credential_id, e.id as enterprise_id
+       from enterprises e join users u on u.id = e.first_owner_id join credentials c on c.user_id = u.id
+      where e.slug = $1 order by c.id limit 1`,
+    [ENTERPRISE],
+  );
+  if (!requester) throw new Error("the bench world has no first owner");
+  // The request itself is not timed: on the job's side it happens before the 202.
+  const { id } = await db.transaction((tx) =>
+    insertRevocation(
+      tx,
+      { enterpriseId: requester.enterprise_id, organizationId: null, targetUserId: null, credentialType: null, revokeCredentials: true, exemptUserId: requester.user_id },
+      { userId: requester.user_id, credentialId: requester.credential_id },
+    ),
+  );
+  const started = performance.now();
+  await db.query(
+    `with r as materialized (select * from revocations where id = $1),
+     revoked as (
+       update credential_authorizations a set revoked_at = now(), revoked_by_revocation_id = $1
+         from credentials c, organizations o, r
+        where o.id = a.organization_id and o.enterprise_id = r.enterprise_id and a.revoked_at is null and c.id = a.credential_id
+       returning a.id, a.organization_id, o.login as org_login, c.user_id, c.type, c as credential),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                 enterprise_id, business_slug, revocation_id, subject_id, data)
+       select act.action, q.id, q.login, u.id, u.login, rv.organization_id, rv.org_login, e.id, e.slug, $1, rv.id,
+              jsonb_strip_nulls(${credentialAuditData("(rv.credential)")} || jsonb_build_object('authorization_id', rv.id))
+         from revoked rv join users u on u.id = rv.user_id
+         cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id
+         cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
+        where act.action is not null)
+     insert into revocation_counts (revocation_id, effect, credential_type, count)
+     select $1, 'authorization_revoked', type, count(*) from revoked group by type`,
+    [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
+  );
+  await db.query(
+    `with r as materialized (select * from revocations where id = $1),
+     destroyed as (
+       update credentials c set destroyed_at = now(), destroyed_by_revocation_id = $1
+         from users u, r
+        where u.id = c.user_id and u.managed_by_enterprise_id = r.enterprise_id and c.destroyed_at is null
+          and c.type in ('classic_pat', 'fine_grained_pat', 'ssh_key') and c.user_id <> r.exempt_user_id
+       returning c.id, c.user_id, c.type, u.login as user_login, c as credential),
+     events as (
+       insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
+                                 revocation_id, subject_id, data)
+       select case when d.type = 'ssh_key' then $2 else $3 end, q.id, q.login, d.user_id, d.user_login, e.id, e.slug, $1, d.id,
+              jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
+         from destroyed d cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id)
+     insert into revocation_counts (revocation_id, effect, credential_type, count)
+     select $1, 'credential_destroyed', type, count(*) from destroyed group by type`,
+    [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed],
+  );
+  await db.query("update revocations set state = 'succeeded', started_at = now(), finished_at = now() where id = $1", [id]);
+  return performance.now() - started;
+}
+
+/**
+ * What a finished revoke-all leaves behind, as an order-independent digest: which rows are revoked
+ * or destroyed and by which revocation, every audit event's content (not its id or time), and the
+ * counts. Equal digests mean the job and the baseline did the same work.
+ */
+export async function endStateFingerprint(db: Db): Promise<string> {
+  const [row] = await db.query<{ digest: string }>(
+    `select concat_ws(' / ',
+       (select count(*) || ':' || coalesce(sum(hashtext(id || ':' || revoked_by_revocation_id)::bigint), 0) from credential_authorizations where revoked_at is not null),
+       (select count(*) || ':' || coalesce(sum(hashtext(id || ':' || destroyed_by_revocation_id)::bigint), 0) from credentials where destroyed_at is not null),
+       (select count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                                                   enterprise_id, business_slug, revocation_id, subject_id, data::text))::bigint), 0) from audit_events),
+       (select string_agg(revocation_id || effect || credential_type || '=' || count, ',' order by revocation_id, effect, credential_type) from revocation_counts)) as digest`,
+  );
+  return row?.digest ?? "";
+}
