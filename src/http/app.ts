@@ -7,6 +7,7 @@ import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
+import { principalLookup } from "../store/principals.ts";
 import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
@@ -75,7 +76,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   const rateLimits = new RateLimitWindow();
   await app.register(githubConventions, { rateLimits });
-  await app.register(authentication, { db, rateLimits });
+  await app.register(authentication, { findPrincipal: principalLookup(db), rateLimits });
   installErrorHandling(app, rateLimits);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
   await app.register(organizationCredentialAuthorizationRoutes, app.services);

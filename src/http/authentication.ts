@@ -5,8 +5,7 @@ import fp from "fastify-plugin";
 import type { Principal } from "../domain/model.ts";
 import { hashToken, tokenHashesEqual, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
-import type { Queryable } from "../store/db.ts";
-import { findPrincipalByTokenHash } from "../store/principals.ts";
+import type { PrincipalLookup } from "../store/principals.ts";
 import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
 
 export type Authentication = { kind: "anonymous" } | { kind: "invalid" } | { kind: "authenticated"; principal: Principal };
@@ -31,13 +30,13 @@ export function tokenFromHeader(header: string | undefined): string | null {
   }
 }
 
-export async function authenticate(db: Queryable, header: string | undefined, now = new Date()): Promise<Authentication> {
+export async function authenticate(findPrincipal: PrincipalLookup, header: string | undefined, now = new Date()): Promise<Authentication> {
   const token = tokenFromHeader(header);
   if (token === null) return { kind: "anonymous" };
   // A string that cannot be a GitHub token is not worth a database round trip.
   if (tokenTypeOf(token) === null) return { kind: "invalid" };
   const tokenHash = hashToken(token);
-  const found = await findPrincipalByTokenHash(db, tokenHash);
+  const found = await findPrincipal(tokenHash);
   if (found === null || !tokenHashesEqual(found.storedHash, tokenHash)) return { kind: "invalid" };
   const expiresAt = found.principal.credential.expiresAt;
   if (expiresAt !== null && expiresAt <= now) return { kind: "invalid" };
@@ -64,14 +63,14 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-async function authenticationPlugin(app: FastifyInstance, options: { db: Queryable; rateLimits: RateLimitWindow }): Promise<void> {
+async function authenticationPlugin(app: FastifyInstance, options: { findPrincipal: PrincipalLookup; rateLimits: RateLimitWindow }): Promise<void> {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request, reply) => {
     if (request.routeOptions.config.siteAdmin) {
       countRateLimit(options.rateLimits, request, reply, null);
       return; // the admin routes check their own token
     }
-    const result = await authenticate(options.db, request.headers.authorization);
+    const result = await authenticate(options.findPrincipal, request.headers.authorization);
     if (result.kind === "invalid") {
       countRateLimit(options.rateLimits, request, reply, null);
       throw Errors.badCredentials();

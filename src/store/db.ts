@@ -18,5 +18,12 @@ export interface Db extends Queryable {
   exec(sql: string): Promise<void>;
   /** Runs fn in one transaction on one session; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A number that changes whenever data may have changed, or null when this process cannot know.
+   * Embedded PGlite belongs to one process, which sees every write: the epoch moves after every
+   * transaction and every standalone statement that is not a plain read, before the caller's
+   * promise resolves. On PostgreSQL other processes write too, so there is no epoch.
+   */
+  writeEpoch(): number | null;
   close(): Promise<void>;
 }

@@ -24,6 +24,15 @@ function queryableOf(session: PgliteSession): Queryable {
 }
 
 /**
+ * A statement that can only read: a single SELECT with no row lock (`for update`, `for share`) and
+ * no function known to write. Anything else counts as a write; a false "write" only costs the
+ * principal cache a miss, a false "read" would cost containment, so the test leans one way.
+ */
+export function isPlainRead(sql: string): boolean {
+  return /^\s*select\b/i.test(sql) && !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql);
+}
+
+/**
  * Embedded PostgreSQL in this process. `dataDir` undefined keeps everything in memory (tests).
  * PGlite has a single session: a transaction holds it, and every other query waits for it, so
  * code inside `transaction()` must use the `tx` it is given, never the outer Db.
@@ -36,18 +45,37 @@ export async function openPglite(dataDir: string | undefined): Promise<Db & { pg
   });
   const base = queryableOf(pglite);
   const bossDb = fromPglite(pglite);
+  // Moved in `finally`, so a statement that failed halfway (or a rolled-back transaction) counts too.
+  let epoch = 0;
   return {
     kind: "pglite",
     pglite,
-    ...base,
-    // pg-boss's own adapter also rolls back after a failed statement on the single session.
+    async query<T extends Row>(text: string, values?: readonly unknown[]) {
+      try {
+        return await base.query<T>(text, values);
+      } finally {
+        if (!isPlainRead(text)) epoch++;
+      }
+    },
+    // pg-boss's own adapter also rolls back after a failed statement on the single session. Its
+    // statements touch only the queue's own schema; a job sent with a revocation goes through
+    // `transaction`, whose commit moves the epoch.
     asBossDb: () => bossDb,
     async exec(sql: string) {
-      await pglite.exec(sql);
+      try {
+        await pglite.exec(sql);
+      } finally {
+        epoch++;
+      }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return pglite.transaction((tx) => fn(queryableOf(tx)));
+      try {
+        return await pglite.transaction((tx) => fn(queryableOf(tx)));
+      } finally {
+        epoch++;
+      }
     },
+    writeEpoch: () => epoch,
     async close() {
       if (!pglite.closed) await pglite.close();
     },

@@ -69,6 +69,7 @@ export function openPostgres(connectionString: string, options: { maxConnections
         client.release();
       }
     },
+    writeEpoch: () => null,
     async close() {
       await pool.end();
     },

@@ -1,5 +1,5 @@
 import type { AuthenticatedCredential, Principal } from "../domain/model.ts";
-import type { Queryable } from "./db.ts";
+import type { Db, Queryable } from "./db.ts";
 import { CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
 interface PrincipalRow {
@@ -20,10 +20,12 @@ interface PrincipalRow {
  * The live credential with this token hash and its owner, or null. A credential that an unsettled
  * revocation will destroy is already dead here: this is the containment fence on authentication.
  */
-export async function findPrincipalByTokenHash(
-  db: Queryable,
-  tokenHash: Uint8Array,
-): Promise<{ principal: Principal; storedHash: Uint8Array } | null> {
+export interface FoundPrincipal {
+  principal: Principal;
+  storedHash: Uint8Array;
+}
+
+export async function findPrincipalByTokenHash(db: Queryable, tokenHash: Uint8Array): Promise<FoundPrincipal | null> {
   const [row] = await db.query<PrincipalRow>(
     `select c.id as credential_id, c.type, c.scopes, c.permissions, c.resource_owner, c.expires_at, c.token_hash,
             u.id as user_id, u.login, u.created_at as user_created_at
@@ -33,18 +35,53 @@ export async function findPrincipalByTokenHash(
     [tokenHash],
   );
   if (!row) return null;
-  return {
+  // Frozen: a cached principal is shared by every request that presents the same token.
+  return Object.freeze({
     storedHash: row.token_hash,
-    principal: {
-      user: { id: row.user_id, login: row.login, createdAt: row.user_created_at },
-      credential: {
+    principal: Object.freeze({
+      user: Object.freeze({ id: row.user_id, login: row.login, createdAt: row.user_created_at }),
+      credential: Object.freeze({
         id: row.credential_id,
         type: row.type,
-        scopes: row.scopes,
-        permissions: row.permissions,
+        scopes: Object.freeze([...row.scopes]) as string[],
+        permissions: Object.freeze({ ...row.permissions }),
         resourceOwner: row.resource_owner,
         expiresAt: row.expires_at,
-      },
-    },
+      }),
+    }),
+  });
+}
+
+export type PrincipalLookup = (tokenHash: Uint8Array) => Promise<FoundPrincipal | null>;
+
+/**
+ * findPrincipalByTokenHash behind an in-process cache that is exact, not eventually consistent,
+ * wherever the database can vouch for it (an epoch: embedded PGlite, one process sees every write).
+ * An answer is kept only if no write happened while it was read, and is used only until the next
+ * write. A revocation commits before its 202 is sent, so every request that can follow the 202
+ * misses the cache and meets the fence in the database. On PostgreSQL, where other processes
+ * write, every request reads the database (docs/performance.md has the design that would cache
+ * there too). Only live principals are kept; expiry is still checked on every request.
+ */
+export function principalLookup(db: Db, capacity = 10_000): PrincipalLookup {
+  if (db.writeEpoch() === null) return (tokenHash) => findPrincipalByTokenHash(db, tokenHash);
+  const cache = new Map<string, FoundPrincipal>();
+  let cachedEpoch = db.writeEpoch();
+  return async (tokenHash) => {
+    const epoch = db.writeEpoch();
+    if (epoch !== cachedEpoch) {
+      cache.clear();
+      cachedEpoch = epoch;
+    }
+    // The key is the hash the database stores anyway, never the token.
+    const key = Buffer.from(tokenHash).toString("base64");
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const found = await findPrincipalByTokenHash(db, tokenHash);
+    if (found !== null && db.writeEpoch() === epoch && cachedEpoch === epoch) {
+      if (cache.size >= capacity) cache.clear();
+      cache.set(key, found);
+    }
+    return found;
   };
 }

@@ -7,6 +7,7 @@ import { generateToken } from "../../src/domain/tokens.ts";
 import type { Db } from "../../src/store/db.ts";
 import { DatabaseTooNewError, loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
+import { findPrincipalByTokenHash } from "../../src/store/principals.ts";
 import { applyFixture } from "../../src/store/seed.ts";
 import { backends } from "../helpers/backends.ts";
 
@@ -36,6 +37,19 @@ for (const backend of backends()) {
       await db.query("insert into credauth_migrations (version, name) values (9999, 'from the future')");
       await assert.rejects(migrate(db), DatabaseTooNewError);
       await db.query("delete from credauth_migrations where version = 9999");
+    });
+
+    it("moves its write epoch on writes only (embedded), or has none (PostgreSQL)", async () => {
+      const epoch = db.writeEpoch();
+      if (backend.name === "postgres") return assert.equal(epoch, null);
+      await findPrincipalByTokenHash(db, new Uint8Array(32));
+      assert.equal(db.writeEpoch(), epoch, "authentication's read is a read");
+      await db.query("update users set login = login where false");
+      assert.equal(db.writeEpoch(), epoch! + 1);
+      await db.transaction(async (tx) => tx.query("select 1"));
+      assert.equal(db.writeEpoch(), epoch! + 2, "a transaction counts as a write, whatever it did");
+      await assert.rejects(db.query("select * from no_such_table for update"));
+      assert.equal(db.writeEpoch(), epoch! + 3, "a failed statement counts too");
     });
 
     it("refuses a fixture as a whole when a late part is wrong", async () => {
