@@ -6,7 +6,6 @@ import type { Db, Queryable } from "../store/db.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import {
-  callerTokenInScope,
   completeShard,
   destroyCredentialBatch,
   failRevocation,
@@ -145,8 +144,8 @@ export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConf
 }
 
 /**
- * Accepts a revocation: in one transaction, decide whether the caller's own token is in scope,
- * insert the request (which is the containment fence from the moment it commits) and enqueue its
+ * Accepts a revocation: in one transaction, insert the request (which is the containment fence
+ * from the moment it commits, and says whether the caller's own token is in scope) and enqueue its
  * job. The 202 is sent only after this returns, so containment holds from the 202 on.
  */
 export async function requestRevocation(
@@ -156,8 +155,7 @@ export async function requestRevocation(
   scope: RevocationScope & { exemptUserId: number | null },
 ): Promise<{ revocationId: number; warning: string | undefined }> {
   return services.db.transaction(async (tx) => {
-    const callerToken = await callerTokenInScope(tx, principal.credential.id, scope);
-    const { id } = await insertRevocation(tx, scope, { userId: principal.user.id, credentialId: principal.credential.id });
+    const { id, callerToken } = await insertRevocation(tx, scope, { userId: principal.user.id, credentialId: principal.credential.id });
     await scheduleRevocation(services.boss, tx, id);
     return { revocationId: id, warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization") };
   });

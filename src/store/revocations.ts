@@ -31,18 +31,45 @@ export interface RevocationRecord {
   counts: { effect: RevocationEffect; credentialType: string; count: number }[];
 }
 
-/** Inserts the request; from its commit on, the fence hides everything in scope. */
+/** Live: not revoked or destroyed, and not behind the fence of an unsettled revocation. */
+const NOT_FENCED = `not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
+const NOT_FENCED_CREDENTIAL = `not ${CREDENTIAL_FENCED}`;
+
+/** Does revocation `r` reach credential $1, the caller's own token? Against the live state, fence included. */
+const CALLER_TOKEN_IN_SCOPE = `
+       exists (select 1 from credential_authorizations a
+                 join credentials c on c.id = a.credential_id
+                 join users u on u.id = c.user_id
+                 join organizations o on o.id = a.organization_id
+                 cross join r
+                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
+       exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
+                where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`;
+
+export interface CallerTokenInScope {
+  authorizationInScope: boolean;
+  destroyedInScope: boolean;
+}
+
+/**
+ * Inserts the request (from its commit on, the fence hides everything in scope) and says whether
+ * it reaches the caller's own token, in one statement: the checks read the statement's snapshot,
+ * which is the live state just before the insert, with the new row as `r`.
+ */
 export async function insertRevocation(
   tx: Queryable,
   scope: RevocationScope & { exemptUserId: number | null },
   requester: { userId: number; credentialId: number },
-): Promise<{ id: number; requestedAt: Date }> {
-  const [row] = await tx.query<{ id: number; requested_at: Date }>(
-    `insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
-                              exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, (select login from users where id = $7), (select login from users where id = $3))
-     returning id, requested_at`,
+): Promise<{ id: number; requestedAt: Date; callerToken: CallerTokenInScope }> {
+  const [row] = await tx.query<{ id: number; requested_at: Date; authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
+    `with r as (
+       insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
+                                exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
+       values ($2, $3, $4, $5, $6, $7, $8, $1, (select login from users where id = $8), (select login from users where id = $4))
+       returning *)
+     select r.id, r.requested_at, ${CALLER_TOKEN_IN_SCOPE} from r`,
     [
+      requester.credentialId,
       scope.enterpriseId,
       scope.organizationId,
       scope.targetUserId,
@@ -50,11 +77,14 @@ export async function insertRevocation(
       scope.revokeCredentials,
       scope.exemptUserId,
       requester.userId,
-      requester.credentialId,
     ],
   );
   if (!row) throw new Error("insert into revocations returned no row");
-  return { id: row.id, requestedAt: row.requested_at };
+  return {
+    id: row.id,
+    requestedAt: row.requested_at,
+    callerToken: { authorizationInScope: row.authorization_in_scope, destroyedInScope: row.destroyed_in_scope },
+  };
 }
 
 /** A would-be revocation as the row `r`, from parameters $n..$n+5 (see scopeValues). */
@@ -69,30 +99,10 @@ function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): 
   return [scope.enterpriseId, scope.organizationId, scope.targetUserId, scope.credentialType, scope.revokeCredentials, scope.exemptUserId];
 }
 
-/** Live: not revoked or destroyed, and not behind the fence of an unsettled revocation. */
-const NOT_FENCED = `not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
-const NOT_FENCED_CREDENTIAL = `not ${CREDENTIAL_FENCED}`;
-
-/**
- * Does a would-be revocation reach the caller's own token? Evaluated against the live state just
- * before the request is inserted, with the request's scope as a virtual revocation row `r`.
- */
-export async function callerTokenInScope(
-  db: Queryable,
-  credentialId: number,
-  scope: RevocationScope & { exemptUserId: number | null },
-): Promise<{ authorizationInScope: boolean; destroyedInScope: boolean }> {
+/** What insertRevocation would say about the caller's token, for a dry run that inserts nothing. */
+export async function callerTokenInScope(db: Queryable, credentialId: number, scope: RevocationScope & { exemptUserId: number | null }): Promise<CallerTokenInScope> {
   const [row] = await db.query<{ authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
-    `with ${virtualRevocation(2)}
-     select
-       exists (select 1 from credential_authorizations a
-                 join credentials c on c.id = a.credential_id
-                 join users u on u.id = c.user_id
-                 join organizations o on o.id = a.organization_id
-                 cross join r
-                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
-       exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
-                where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`,
+    `with ${virtualRevocation(2)} select ${CALLER_TOKEN_IN_SCOPE}`,
     [credentialId, ...scopeValues(scope)],
   );
   return { authorizationInScope: row?.authorization_in_scope ?? false, destroyedInScope: row?.destroyed_in_scope ?? false };

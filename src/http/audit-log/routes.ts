@@ -5,7 +5,7 @@ import { parsePhrase } from "../../domain/audit-phrase.ts";
 import { mayReadEnterpriseAuditLog, ORGANIZATION_AUDIT_LOG_READ } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { listAuditEvents, type AuditEventRow } from "../../store/audit.ts";
-import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
+import { findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
@@ -105,8 +105,9 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     { config: { acceptedOAuthScopes: "read:audit_log", documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise" } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const enterprise = await findEnterpriseBySlug(db, request.params.enterprise);
-      const relation = enterprise ? await findEnterpriseRelation(db, enterprise.id, principal.user.id) : null;
+      const found = await findEnterpriseWithRelation(db, request.params.enterprise, principal.user.id);
+      const enterprise = found?.enterprise ?? null;
+      const relation = found?.relation ?? null;
       enforce(mayReadEnterpriseAuditLog(principal, enterprise?.slug ?? request.params.enterprise, relation), principal);
       const { events, link } = await auditLogPage(services, request, { enterpriseId: enterprise!.id }, true);
       if (link) reply.header("link", link);

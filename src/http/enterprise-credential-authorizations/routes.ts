@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
 import { refuseRevocation, type RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
-import { findEnterpriseBySlug, findEnterprisePerson, findEnterpriseRelation } from "../../store/enterprises.ts";
+import { findEnterprisePerson, findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
@@ -33,8 +33,9 @@ export default async function enterpriseCredentialAuthorizationRoutes(app: Fasti
     const { enterprise: slug, username } = request.params;
 
     // Authorization before anything else is read: outsiders learn nothing, not even that it exists.
-    const enterprise = await findEnterpriseBySlug(db, slug);
-    const relation = enterprise ? await findEnterpriseRelation(db, enterprise.id, principal.user.id) : null;
+    const found = await findEnterpriseWithRelation(db, slug, principal.user.id);
+    const enterprise = found?.enterprise ?? null;
+    const relation = found?.relation ?? null;
     enforce(mayManageEnterpriseCredentials(principal, enterprise?.slug ?? slug, relation), principal);
     if (!enterprise) throw Errors.notFound();
 
