@@ -1,6 +1,7 @@
 // Revocation requests and the batched statements that materialize them. Each batch is one
-// statement: it marks rows, records their audit events and adds to the exact counts in the same
-// transaction, so a worker killed at any point leaves either the whole batch or none of it.
+// statement that marks rows and records their audit events, then one that adds to the exact
+// counts, in one transaction, so a worker killed at any point leaves either the whole batch or
+// none of it.
 import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
@@ -209,13 +210,36 @@ export async function failRevocation(db: Queryable, id: number, message: string)
 const REVOCATION_AND_REQUESTER = `r as materialized (select * from revocations where id = $1),
      requester as materialized (select u.id, u.login from r join users u on u.id = r.requester_id)`;
 
-/** Adds a batch's rows (from CTE `source`, with a `type` column) to the revocation's exact counts. */
-function addToCounts(effect: RevocationEffect, source: string): string {
-  return `counted as (
-       insert into revocation_counts (revocation_id, effect, credential_type, count)
-       select $1, '${effect}', type, count(*) from ${source} group by type
-       on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count)`;
+/**
+ * Adds a batch's rows to the revocation's exact counts. A statement of its own, run last in the
+ * batch's transaction: the count rows are shared by every worker draining the revocation, and
+ * their row locks are held from this update to the commit only, not through the batch's work.
+ */
+async function addToCounts(tx: Queryable, revocationId: number, effect: RevocationEffect, byType: Record<string, number>): Promise<void> {
+  const types = Object.keys(byType);
+  if (types.length === 0) return;
+  await tx.query(
+    `insert into revocation_counts (revocation_id, effect, credential_type, count)
+     select $1, $2, type, n from unnest($3::text[], $4::bigint[]) k(type, n)
+     on conflict (revocation_id, effect, credential_type) do update set count = revocation_counts.count + excluded.count`,
+    [revocationId, effect, types, types.map((type) => byType[type])],
+  );
 }
+
+/** The batch statement's answer: rows changed by type, and (keyset form) how many rows it picked and the last one. */
+interface BatchRow {
+  by_type: Record<string, number>;
+  picked: number;
+  last_picked: number | null;
+  [key: string]: unknown;
+}
+
+function batchSummary(changed: string, wholeEnterprise: boolean): string {
+  return `select coalesce((select jsonb_object_agg(type, n) from (select type, count(*) as n from ${changed} group by type) k), '{}'::jsonb) as by_type,
+            ${wholeEnterprise ? "0 as picked, null::bigint as last_picked" : "(select count(*)::int from picked) as picked, (select max(id) from picked) as last_picked"}`;
+}
+
+const total = (byType: Record<string, number>) => Object.values(byType).reduce((sum, n) => sum + Number(n), 0);
 
 /**
  * Where a batch reads: ids in (afterId, throughId], and the revocation's shape. A revocation aimed at
@@ -269,7 +293,7 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
         where a.id > $4 and a.id <= $5 and a.revoked_at is null and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
         order by a.id
         limit $7),`;
-  const [row] = await db.query<{ revoked: number; picked: number; last_picked: number | null }>(
+  const [row] = await db.query<BatchRow>(
     `with ${REVOCATION_AND_REQUESTER},
      ${picked}
      revoked as (
@@ -291,13 +315,12 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
          join enterprises e on e.id = r.enterprise_id
          cross join requester q
          cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
-        where act.action is not null),
-     ${addToCounts("authorization_revoked", "revoked")}
-     select (select count(*)::int from revoked) as revoked,
-            ${wholeEnterprise ? "0 as picked, null::bigint as last_picked" : "(select count(*)::int from picked) as picked, (select max(id) from picked) as last_picked"}`,
+        where act.action is not null)
+     ${batchSummary("revoked", wholeEnterprise)}`,
     [revocationId, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, range.afterId, upperId, range.targetUserId ?? range.organizationId, ...(wholeEnterprise ? [] : [limit])],
   );
-  return { rows: row?.revoked ?? 0, nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
+  await addToCounts(db, revocationId, "authorization_revoked", row?.by_type ?? {});
+  return { rows: total(row?.by_type ?? {}), nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
 }
 
 /** Where the next batch starts: past the window, or past the last row picked, or done when fewer than `limit` were left. */
@@ -320,7 +343,7 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
         where c.id > $4 and c.id <= $5 and c.destroyed_at is null and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
         order by c.id
         limit $7),`;
-  const [row] = await db.query<{ destroyed: number; picked: number; last_picked: number | null }>(
+  const [row] = await db.query<BatchRow>(
     `with ${REVOCATION_AND_REQUESTER},
      ${picked}
      destroyed as (
@@ -338,13 +361,12 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
          from destroyed d
          cross join r
          join enterprises e on e.id = r.enterprise_id
-         cross join requester q),
-     ${addToCounts("credential_destroyed", "destroyed")}
-     select (select count(*)::int from destroyed) as destroyed,
-            ${wholeEnterprise ? "0 as picked, null::bigint as last_picked" : "(select count(*)::int from picked) as picked, (select max(id) from picked) as last_picked"}`,
+         cross join requester q)
+     ${batchSummary("destroyed", wholeEnterprise)}`,
     [revocationId, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, range.afterId, upperId, range.targetUserId, ...(wholeEnterprise ? [] : [limit])],
   );
-  return { rows: row?.destroyed ?? 0, nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
+  await addToCounts(db, revocationId, "credential_destroyed", row?.by_type ?? {});
+  return { rows: total(row?.by_type ?? {}), nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
 }
 
 export type ShardPhase = "authorizations" | "credentials";
