@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import type { Db } from "../src/store/db.ts";
+import { hashToken } from "../src/domain/tokens.ts";
 import { openPglite } from "../src/store/pglite.ts";
+import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 import { openPostgres } from "../src/store/postgres.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { ADMIN_TOKEN, buildWorld, classicCredentials, classicToken, ENTERPRISE, FULL_SIZE, LOAD_SIZE, QUICK_SIZE, SMOKE_SIZE, type WorldSize } from "./world.ts";
@@ -292,6 +294,9 @@ interface EnqueueResult {
   p99: number;
   baselineRps: number;
   ratio: number;
+  /** The floor of any design that authenticates against the database and stores each request on its own. */
+  floorRps: number;
+  floorRatio: number;
   errors: number;
 }
 
@@ -328,6 +333,33 @@ async function insertBaseline(database: Database, concurrency: number, total: nu
   }
 }
 
+/**
+ * The least a revocation request can cost on a design that checks each token in the database and
+ * stores each request on its own: the authentication query and one insert, from Node at the same
+ * concurrency, with no HTTP, no authorization and no job. Its ratio to the insert baseline bounds
+ * what the real endpoint can reach.
+ */
+async function authenticateAndInsertFloor(database: Database, concurrency: number, total: number, tokenHashes: Uint8Array[]): Promise<number> {
+  const db = await database.open();
+  try {
+    await db.exec("create table if not exists bench_requests (id bigint generated always as identity primary key, credential_id bigint not null)");
+    let remaining = total;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (remaining-- > 0) {
+          const found = await findPrincipalByTokenHash(db, tokenHashes[remaining % tokenHashes.length]!);
+          if (found === null) throw new Error("a bench token did not authenticate");
+          await db.query("insert into bench_requests (credential_id) values ($1)", [found.principal.credential.id]);
+        }
+      }),
+    );
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    await db.close();
+  }
+}
+
 async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void) {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
@@ -335,12 +367,26 @@ async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null
   const server = await startServer(database, ["--no-worker"]);
   const results: EnqueueResult[] = [];
   const users: [number, number] = [1, plan.loadSize.users];
+  const floorTokens = classicCredentials(plan.loadSize, 1, 200).map((c) => hashToken(classicToken(c.id)));
   try {
     for (const concurrency of plan.concurrencies) {
       const measured = await load(revokeUsersLoad(server.url, users, concurrency, plan.seconds));
-      const baselineRps = await insertBaseline(baselineDb, concurrency, Math.max(50, measured.requests));
-      results.push({ backend, concurrency, rps: measured.rps, p50: measured.p50, p99: measured.p99, baselineRps, ratio: measured.rps / baselineRps, errors: measured.non2xx + measured.errors });
-      log(`  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s`);
+      const total = Math.max(50, measured.requests);
+      const baselineRps = await insertBaseline(baselineDb, concurrency, total);
+      const floorRps = await authenticateAndInsertFloor(baselineDb, concurrency, total, floorTokens);
+      results.push({
+        backend,
+        concurrency,
+        rps: measured.rps,
+        p50: measured.p50,
+        p99: measured.p99,
+        baselineRps,
+        ratio: measured.rps / baselineRps,
+        floorRps,
+        floorRatio: floorRps / baselineRps,
+        errors: measured.non2xx + measured.errors,
+      });
+      log(`  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s, floor ${Math.round(floorRps)}/s`);
     }
     const top = Math.max(...results.map((r) => r.rps));
     const half = await load(revokeUsersLoad(server.url, users, Math.max(...plan.concurrencies), plan.seconds, Math.max(1, Math.floor(top / 2))));
@@ -527,8 +573,10 @@ export function toMarkdown(report: BenchReport): string {
   lines.push("| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | worker peak RSS MB |", "|---|---|---|---|---|---|---|---|");
   for (const d of report.drain) lines.push(`| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${fmt(d.workerPeakRssMb)} |`);
   lines.push("", "**Enqueue** (`POST …/{username}/revoke`; target ≥ 70 % of the insert baseline at c=64)", "");
-  lines.push("| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | non-2xx |", "|---|---|---|---|---|---|---|---|");
-  for (const e of report.enqueue) lines.push(`| ${e.backend} | ${e.concurrency} | ${fmt(e.rps)} | ${fmt(e.p50, 1)} | ${fmt(e.p99, 1)} | ${fmt(e.baselineRps)} | ${fmt(e.ratio, 2)} | ${e.errors} |`);
+  lines.push("| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | floor: authenticate + insert /s | floor ratio | non-2xx |", "|---|---|---|---|---|---|---|---|---|---|");
+  for (const e of report.enqueue) {
+    lines.push(`| ${e.backend} | ${e.concurrency} | ${fmt(e.rps)} | ${fmt(e.p50, 1)} | ${fmt(e.p99, 1)} | ${fmt(e.baselineRps)} | ${fmt(e.ratio, 2)} | ${fmt(e.floorRps)} | ${fmt(e.floorRatio, 2)} | ${e.errors} |`);
+  }
   for (const h of report.enqueueHalfRate) lines.push("", `At half the top rate on ${h.backend} (${h.rate} req/s): p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms (target ≤ 25 ms).`);
   lines.push("", "**Authenticated reads** (target: GET /user ≥ 50 % of a bare Fastify route)", "");
   lines.push("| backend | endpoint | concurrency | req/s | p99 ms | bare route req/s | ratio | non-2xx |", "|---|---|---|---|---|---|---|---|");
