@@ -1,5 +1,6 @@
 // The load generator, run as its own process so that it does not share a CPU budget decision with
 // the server's event loop: autocannon against one credauth endpoint, JSON result on stdout.
+import http from "node:http";
 import autocannon from "autocannon";
 
 interface LoadSpec {
@@ -13,36 +14,90 @@ interface LoadSpec {
   userRange?: [number, number];
   connections: number;
   durationSeconds: number;
-  /** Requests per second over all connections; absent: as fast as it goes. */
+  /** Requests per second, evenly spaced (open loop); absent: `connections` closed loops as fast as they go. */
   overallRate?: number;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 let next = spec.userRange?.[0] ?? 0;
 
-const result = await autocannon({
-  url: spec.url,
-  connections: spec.connections,
-  duration: spec.durationSeconds,
-  ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
-  requests: [
-    {
-      method: spec.method,
-      headers: { authorization: `Bearer ${spec.token}`, "content-type": "application/json", accept: "application/vnd.github+json" },
-      ...(spec.body ? { body: spec.body } : {}),
-      setupRequest: (request: autocannon.Request) => {
-        let path = spec.path;
-        if (spec.userRange) {
-          path = path.replace("{user}", String(next));
-          next = next >= spec.userRange[1] ? spec.userRange[0] : next + 1;
-        }
-        return { ...request, path };
+function nextPath(): string {
+  if (!spec.userRange) return spec.path;
+  const path = spec.path.replace("{user}", String(next));
+  next = next >= spec.userRange[1] ? spec.userRange[0] : next + 1;
+  return path;
+}
+
+const headers = { authorization: `Bearer ${spec.token}`, "content-type": "application/json", accept: "application/vnd.github+json" };
+
+/**
+ * Requests at a fixed rate, evenly spaced (open loop), each timed from the moment it was due, so a
+ * slow answer delays no later request and hides no queueing (no coordinated omission). autocannon's
+ * own rate limit is not used for this: it lets every connection send at full speed until its quota
+ * for the second is spent, then pauses, so its latencies at "half the rate" are full-load latencies.
+ * The first second warms connections and JIT up and is not recorded. node:http with a keep-alive
+ * agent rather than fetch: fetch allocates several times more per request, and the generator's own
+ * garbage collection would show up as the server's latency.
+ */
+async function paced(rate: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
+  const target = new URL(spec.url);
+  const send = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const request = http.request({ agent, host: target.hostname, port: target.port, method: spec.method, path, headers }, (response) => {
+        response.resume();
+        response.on("end", () => resolve(response.statusCode ?? 0));
+        response.on("error", reject);
+      });
+      request.on("error", reject);
+      request.end(spec.body);
+    });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const warmUp = Math.round(rate);
+  const total = warmUp + Math.round(rate * spec.durationSeconds);
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const recorded = i >= warmUp;
+    inFlight.push(
+      send(nextPath()).then(
+        (status) => {
+          if (!recorded) return;
+          latencies.push(performance.now() - due);
+          if (status < 200 || status > 299) non2xx++;
+        },
+        () => void (recorded && errors++),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  const elapsed = (performance.now() - started) / 1000 - 1;
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+  return { requests: latencies.length + errors, rps: (latencies.length + errors) / elapsed, p50: at(50), p99: at(99), non2xx, errors, durationSeconds: elapsed };
+}
+
+async function closedLoop() {
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    requests: [
+      {
+        method: spec.method,
+        headers,
+        ...(spec.body ? { body: spec.body } : {}),
+        setupRequest: (request: autocannon.Request) => ({ ...request, path: nextPath() }),
       },
-    },
-  ],
-});
-process.stdout.write(
-  JSON.stringify({
+    ],
+  });
+  return {
     requests: result.requests.total,
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -50,5 +105,8 @@ process.stdout.write(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     durationSeconds: result.duration,
-  }) + "\n",
-);
+  };
+}
+
+const result = spec.overallRate ? await paced(spec.overallRate) : await closedLoop();
+process.stdout.write(JSON.stringify(result) + "\n");
