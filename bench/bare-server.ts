@@ -1,9 +1,24 @@
-// The read baseline: a bare Fastify route in its own process, answering a body the size of GET /user.
+// The read baseline: a bare Fastify route in its own process, answering what GET /user answers on
+// the wire — a body of the same size and GitHub's same response headers, with fixed values — so the
+// load generator parses the same bytes from both and the difference is credauth's own work.
 import Fastify from "fastify";
 
-const body = JSON.stringify({ login: "bench_user_1", id: 1, type: "User", site_admin: false, padding: "x".repeat(1200) });
+const body = JSON.stringify({ login: "bench_user_1", id: 1, type: "User", site_admin: false, padding: "x".repeat(1270) });
+const headers = {
+  "x-github-request-id": "0000:0000:000000:000000:00000000",
+  "x-github-media-type": "github.v3; format=json",
+  "x-github-api-version-selected": "2022-11-28",
+  "x-ratelimit-limit": "5000",
+  "x-ratelimit-remaining": "4999",
+  "x-ratelimit-reset": "1795492112",
+  "x-ratelimit-used": "1",
+  "x-ratelimit-resource": "core",
+  "x-oauth-scopes": "repo, read:org",
+  "x-accepted-oauth-scopes": "",
+  "content-type": "application/json; charset=utf-8",
+};
 const app = Fastify({ logger: false });
-app.get("/user", async (_request, reply) => reply.type("application/json; charset=utf-8").send(body));
+app.get("/user", async (_request, reply) => reply.headers(headers).send(body));
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 console.log(`bare listening on ${address}`);
 process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));

@@ -1,6 +1,6 @@
 // GitHub token formats, generation and hashing. Tokens are secrets: only their SHA-256 and last
 // eight characters are ever stored, and nothing here logs or returns them past their creation.
-import { createHash, getRandomValues, timingSafeEqual } from "node:crypto";
+import { createHash, getRandomValues, hash, timingSafeEqual } from "node:crypto";
 import { crc32 } from "node:zlib";
 import type { CredentialType } from "./model.ts";
 
@@ -79,7 +79,8 @@ export function hasValidChecksum(token: string): boolean {
 }
 
 export function hashToken(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
+  // The one-shot form: no Hash object per request.
+  return hash("sha256", token, "buffer");
 }
 
 /** Constant-time comparison of two token hashes, so timing reveals nothing about a near miss. */
