@@ -10,11 +10,13 @@ import { ENTERPRISE } from "./world.ts";
 /**
  * Revoke-all with revoke_credentials on the bench enterprise, the way a DBA would write it by hand:
  * every authorization of the enterprise's organizations and every destroyable credential of its
- * managed users but the requester's, each with its audit events and its counts, in two statements.
+ * managed users but the requester's, each with its audit events, in two statements (and one for the counts).
  * The same columns are written as the job writes them (the revocation's id on every row and event,
- * the requester as actor, the same event data), so the comparison is work for work.
+ * the requester as actor, the same event data), so the comparison is work for work. With `parts`
+ * above one, each statement is split into that many id ranges run at once on their own
+ * connections: what the database itself gains from that many concurrent writers.
  */
-export async function runDrainBaseline(db: Db): Promise<number> {
+export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
   const [requester] = await db.query<{ user_id: number; credential_id: number; enterprise_id: number }>(
     `select u.id as user_id, c.id as credential_id, e.id as enterprise_id
        from enterprises e join users u on u.id = e.first_owner_id join credentials c on c.user_id = u.id
@@ -30,13 +32,27 @@ export async function runDrainBaseline(db: Db): Promise<number> {
       { userId: requester.user_id, credentialId: requester.credential_id },
     ),
   );
+  const [bounds] = await db.query<{ authorizations: number; credentials: number }>(
+    "select coalesce((select max(id) from credential_authorizations), 0) as authorizations, coalesce((select max(id) from credentials), 0) as credentials",
+  );
+  // Each statement answers its rows by type; the counts are written once at the end, so that
+  // concurrent parts never wait on each other's count rows.
+  type Counted = { effect: string; type: string; n: number };
+  const counted: Counted[] = [];
+  const inParts = async (maxId: number, statement: (range: string, values: number[]) => Promise<Counted[]>) => {
+    if (parts === 1) return void counted.push(...(await statement("", [])));
+    const step = Math.ceil(maxId / parts);
+    const answers = await Promise.all(Array.from({ length: parts }, (_, i) => statement("and $4::bigint < id_column and id_column <= $5::bigint", [i * step, (i + 1) * step])));
+    counted.push(...answers.flat());
+  };
   const started = performance.now();
-  await db.query(
+  await inParts(bounds!.authorizations, (range, values) => db.query<Counted>(
     `with r as materialized (select * from revocations where id = $1),
      revoked as (
        update credential_authorizations a set revoked_at = now(), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
         where o.id = a.organization_id and o.enterprise_id = r.enterprise_id and a.revoked_at is null and c.id = a.credential_id
+          ${range.replaceAll("id_column", "a.id")}
        returning a.id, a.organization_id, o.login as org_login, c.user_id, c.type, c as credential),
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
@@ -47,17 +63,17 @@ export async function runDrainBaseline(db: Db): Promise<number> {
          cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id
          cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
         where act.action is not null)
-     insert into revocation_counts (revocation_id, effect, credential_type, count)
-     select $1, 'authorization_revoked', type, count(*) from revoked group by type`,
-    [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
-  );
-  await db.query(
+     select 'authorization_revoked' as effect, type, count(*)::int as n from revoked group by type`,
+    [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, ...values],
+  ));
+  await inParts(bounds!.credentials, (range, values) => db.query<Counted>(
     `with r as materialized (select * from revocations where id = $1),
      destroyed as (
        update credentials c set destroyed_at = now(), destroyed_by_revocation_id = $1
          from users u, r
         where u.id = c.user_id and u.managed_by_enterprise_id = r.enterprise_id and c.destroyed_at is null
           and c.type in ('classic_pat', 'fine_grained_pat', 'ssh_key') and c.user_id <> r.exempt_user_id
+          ${range.replaceAll("id_column", "c.id")}
        returning c.id, c.user_id, c.type, u.login as user_login, c as credential),
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
@@ -65,9 +81,13 @@ export async function runDrainBaseline(db: Db): Promise<number> {
        select case when d.type = 'ssh_key' then $2 else $3 end, q.id, q.login, d.user_id, d.user_login, e.id, e.slug, $1, d.id,
               jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
          from destroyed d cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id)
-     insert into revocation_counts (revocation_id, effect, credential_type, count)
-     select $1, 'credential_destroyed', type, count(*) from destroyed group by type`,
-    [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed],
+     select 'credential_destroyed' as effect, type, count(*)::int as n from destroyed group by type`,
+    [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, ...values],
+  ));
+  await db.query(
+    `insert into revocation_counts (revocation_id, effect, credential_type, count)
+     select $1, effect, type, sum(n) from unnest($2::text[], $3::text[], $4::int[]) k(effect, type, n) group by effect, type`,
+    [id, counted.map((c) => c.effect), counted.map((c) => c.type), counted.map((c) => c.n)],
   );
   await db.query("update revocations set state = 'succeeded', started_at = now(), finished_at = now() where id = $1", [id]);
   return performance.now() - started;

@@ -214,17 +214,34 @@ interface DrainResult {
   drainMs: number;
   baselineMs: number;
   ratio: number;
+  /** The baseline's statements split into `workers` id ranges run at once (equal to baselineMs for one worker). */
+  parallelBaselineMs: number;
   workerPeakRssMb: number;
 }
 
 /** The baseline on its copy, and proof that it reached the same end state as the job did. */
-async function drainBaseline(database: Database, jobEndState: string): Promise<number> {
+async function drainBaseline(database: Database, jobEndState: string, parts = 1): Promise<number> {
+  await settle(database);
   const db = await database.open();
   try {
-    const elapsed = await runDrainBaseline(db);
+    const elapsed = await runDrainBaseline(db, parts);
     const baselineEndState = await endStateFingerprint(db);
     if (baselineEndState !== jobEndState) throw new Error(`the baseline did not reach the job's end state:\n  job      ${jobEndState}\n  baseline ${baselineEndState}`);
     return elapsed;
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * On PostgreSQL, a checkpoint before each measurement: the previous scenario's millions of dirty
+ * pages are written out now rather than in the middle of the next one's latencies.
+ */
+async function settle(database: Database): Promise<void> {
+  if (database.backend !== "postgres") return;
+  const db = await database.open();
+  try {
+    await db.query("checkpoint");
   } finally {
     await db.close();
   }
@@ -252,6 +269,7 @@ async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, 
     const server = await startServer(measured, backend === "pglite" ? [] : ["--no-worker"], env);
     const workerProcs = backend === "pglite" ? [server] : Array.from({ length: workers }, () => run(["worker", ...measured.flags], env));
     for (const worker of workerProcs) if (worker !== server) await waitForOutput(worker, /credauth worker processing/);
+    await settle(measured);
     const accepted = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/revoke-all`, ADMIN_TOKEN, { revoke_credentials: true });
     const started = performance.now();
     if (accepted.status !== 202) throw new Error(`revoke-all answered ${accepted.status}: ${accepted.body}`);
@@ -267,7 +285,16 @@ async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, 
     const workerPeakRssMb = Math.max(...workerProcs.map((w) => w.peakRssMb()));
     for (const worker of workerProcs) await worker.stop();
     await server.stop();
-    const baselineMs = await drainBaseline(baselineCopy, await fingerprintOf(measured));
+    const jobEndState = await fingerprintOf(measured);
+    const baselineMs = await drainBaseline(baselineCopy, jobEndState);
+    // With several workers, what the same SQL gains from as many concurrent connections: the
+    // database's own ceiling for that many writers on this machine.
+    let parallelBaselineMs = baselineMs;
+    if (workers > 1) {
+      const parallelCopy = await template.copy();
+      parallelBaselineMs = await drainBaseline(parallelCopy, jobEndState, workers);
+      await parallelCopy.drop();
+    }
     results.push({
       backend,
       workers,
@@ -276,9 +303,13 @@ async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, 
       drainMs,
       baselineMs,
       ratio: drainMs / baselineMs,
+      parallelBaselineMs,
       workerPeakRssMb,
     });
-    log(`  drain ${backend} x${workers}: ${Math.round(drainMs)} ms vs baseline ${Math.round(baselineMs)} ms, worker peak RSS ${Math.round(workerPeakRssMb)} MB`);
+    log(
+      `  drain ${backend} x${workers}: ${Math.round(drainMs)} ms vs baseline ${Math.round(baselineMs)} ms` +
+        `${workers > 1 ? ` (${workers} parallel parts: ${Math.round(parallelBaselineMs)} ms)` : ""}, worker peak RSS ${Math.round(workerPeakRssMb)} MB`,
+    );
     await measured.drop();
     await baselineCopy.drop();
   }
@@ -364,6 +395,7 @@ async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
   const baselineDb = await database.copy();
+  await settle(database);
   const server = await startServer(database, ["--no-worker"]);
   const results: EnqueueResult[] = [];
   const users: [number, number] = [1, plan.loadSize.users];
@@ -413,6 +445,7 @@ interface ReadResult {
 async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<ReadResult[]> {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
+  await settle(database);
   // bench_user_1 joins the organizations its PAT is authorized for, so GET /orgs/{org} runs the SSO check.
   const [credential] = classicCredentials(plan.loadSize, 1, 1);
   if (!credential) throw new Error("the world has no classic PAT");
@@ -461,6 +494,7 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
   const size = plan.loadSize;
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, size);
+  await settle(database);
   const server = await startServer(database);
   const targets = classicCredentials(size, 2, plan.containmentTrials);
   const trials = targets.length;
@@ -570,8 +604,18 @@ export function toMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Benchmark (${report.mode}) on ${report.date}: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB, Node ${report.machine.node}.`, "");
   lines.push("**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)", "");
-  lines.push("| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | worker peak RSS MB |", "|---|---|---|---|---|---|---|---|");
-  for (const d of report.drain) lines.push(`| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${fmt(d.workerPeakRssMb)} |`);
+  lines.push(
+    "| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | speed-up over 1 worker | SQL in as many parallel parts ms | its speed-up | worker peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const d of report.drain) {
+    const single = report.drain.find((o) => o.backend === d.backend && o.workers === 1);
+    const speedUp = single ? fmt(single.drainMs / d.drainMs, 2) : "—";
+    const sqlSpeedUp = single ? fmt(single.baselineMs / d.parallelBaselineMs, 2) : "—";
+    lines.push(
+      `| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${speedUp} | ${fmt(d.parallelBaselineMs)} | ${sqlSpeedUp} | ${fmt(d.workerPeakRssMb)} |`,
+    );
+  }
   lines.push("", "**Enqueue** (`POST …/{username}/revoke`; target ≥ 70 % of the insert baseline at c=64)", "");
   lines.push("| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | floor: authenticate + insert /s | floor ratio | non-2xx |", "|---|---|---|---|---|---|---|---|---|---|");
   for (const e of report.enqueue) {
