@@ -1,7 +1,21 @@
 // The read baseline: a bare Fastify route in its own process, answering what GET /user answers on
 // the wire — a body of the same size and GitHub's same response headers, with fixed values — so the
 // load generator parses the same bytes from both and the difference is credauth's own work.
+//
+// With --data DIR or --database-url URL it is the read *floor* instead: the same route, which first
+// looks the caller's token up with credauth's authentication query. That is the least any design
+// that asks the database once per request can do.
+import { parseArgs } from "node:util";
 import Fastify from "fastify";
+import { hashToken } from "../src/domain/tokens.ts";
+import { tokenFromHeader } from "../src/http/authentication.ts";
+import type { Db } from "../src/store/db.ts";
+import { openPglite } from "../src/store/pglite.ts";
+import { openPostgres } from "../src/store/postgres.ts";
+import { findPrincipalByTokenHash } from "../src/store/principals.ts";
+
+const { values: flags } = parseArgs({ options: { data: { type: "string" }, "database-url": { type: "string" } } });
+const db: Db | null = flags["database-url"] ? openPostgres(flags["database-url"]) : flags.data ? await openPglite(flags.data) : null;
 
 const body = JSON.stringify({ login: "bench_user_1", id: 1, type: "User", site_admin: false, padding: "x".repeat(1270) });
 const headers = {
@@ -18,7 +32,16 @@ const headers = {
   "content-type": "application/json; charset=utf-8",
 };
 const app = Fastify({ logger: false });
-app.get("/user", async (_request, reply) => reply.headers(headers).send(body));
+app.get("/user", async (request, reply) => {
+  if (db) {
+    const token = tokenFromHeader(request.headers.authorization);
+    if (!token || (await findPrincipalByTokenHash(db, hashToken(token))) === null) return reply.code(401).send({ message: "Bad credentials" });
+  }
+  return reply.headers(headers).send(body);
+});
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 console.log(`bare listening on ${address}`);
-process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));
+process.on("SIGTERM", () => void app.close().then(async () => {
+  await db?.close();
+  process.exit(0);
+}));

@@ -22,7 +22,7 @@ describe("the benchmark harness", () => {
       assert.ok(drain!.credentials > 0 && drain!.baselineMs > 0 && drain!.workerPeakRssMb > 0);
       assert.deepEqual(report.enqueue.map((e) => e.concurrency), [1, 4]);
       assert.ok(report.enqueue.every((e) => e.rps > 0 && e.floorRps > 0 && e.errors === 0), JSON.stringify(report.enqueue));
-      assert.ok(report.reads.every((r) => r.rps > 0 && r.errors === 0), JSON.stringify(report.reads));
+      assert.ok(report.reads.every((r) => r.rps > 0 && r.floorRps > 0 && r.errors === 0), JSON.stringify(report.reads));
       assert.equal(report.containment[0]?.trials, 5);
       assert.equal(report.containment[0]?.letInAfter202, 0);
       assert.ok(report.startup && report.startup.runs === 1);
