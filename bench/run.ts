@@ -34,12 +34,14 @@ interface Plan {
   workerCounts: number[];
   containmentTrials: number;
   startupRuns: number;
+  /** Alternating rounds of the read scenario; the medians are reported. */
+  readRounds: number;
 }
 
 const PLANS: Record<Mode, Plan> = {
-  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5 },
-  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3 },
-  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1 },
+  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5, readRounds: 3 },
+  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3, readRounds: 3 },
+  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1, readRounds: 1 },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -472,24 +474,39 @@ async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, 
   try {
     const token = classicToken(credential.id);
     const concurrency = Math.max(...plan.concurrencies);
-    const baseline = await load({ url: bareUrl, method: "GET", path: "/user", token, connections: concurrency, durationSeconds: plan.seconds });
-    const floorRun = await load({ url: floorUrl, method: "GET", path: "/user", token, connections: concurrency, durationSeconds: plan.seconds });
-    if (floorRun.non2xx + floorRun.errors > 0) throw new Error("the read floor refused the bench token");
-    for (const endpoint of ["/user", `/orgs/${authorized!.login}`]) {
-      const measured = await load({ url: server.url, method: "GET", path: endpoint, token, connections: concurrency, durationSeconds: plan.seconds });
+    const endpoints = ["/user", `/orgs/${authorized!.login}`];
+    // Rounds that alternate the servers, medians over the rounds: the machine's drift over a minute
+    // then moves every series alike instead of favouring whichever ran in the quiet moment.
+    const samples = new Map<string, LoadResult[]>();
+    const measure = async (key: string, url: string, path: string) => {
+      const result = await load({ url, method: "GET", path, token, connections: concurrency, durationSeconds: plan.seconds });
+      samples.set(key, [...(samples.get(key) ?? []), result]);
+    };
+    for (let round = 0; round < plan.readRounds; round++) {
+      await measure("bare", bareUrl!, "/user");
+      await measure("floor", floorUrl!, "/user");
+      for (const endpoint of endpoints) await measure(endpoint, server.url, endpoint);
+    }
+    const medianOf = (key: string, pick: (r: LoadResult) => number) => median(samples.get(key)!.map(pick));
+    const failures = (key: string) => samples.get(key)!.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+    if (failures("floor") > 0) throw new Error("the read floor refused the bench token");
+    const baselineRps = medianOf("bare", (r) => r.rps);
+    const floorRps = medianOf("floor", (r) => r.rps);
+    for (const endpoint of endpoints) {
+      const rps = medianOf(endpoint, (r) => r.rps);
       results.push({
         backend,
         endpoint,
         concurrency,
-        rps: measured.rps,
-        p99: measured.p99,
-        baselineRps: baseline.rps,
-        ratio: measured.rps / baseline.rps,
-        floorRps: floorRun.rps,
-        floorRatio: floorRun.rps / baseline.rps,
-        errors: measured.non2xx + measured.errors,
+        rps,
+        p99: medianOf(endpoint, (r) => r.p99),
+        baselineRps,
+        ratio: rps / baselineRps,
+        floorRps,
+        floorRatio: floorRps / baselineRps,
+        errors: failures(endpoint),
       });
-      log(`  read ${backend} GET ${endpoint}: ${Math.round(measured.rps)} req/s vs bare ${Math.round(baseline.rps)} req/s, floor ${Math.round(floorRun.rps)} req/s`);
+      log(`  read ${backend} GET ${endpoint}: ${Math.round(rps)} req/s vs bare ${Math.round(baselineRps)} req/s, floor ${Math.round(floorRps)} req/s (medians of ${plan.readRounds})`);
     }
   } finally {
     await floor.stop();
