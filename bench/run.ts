@@ -348,16 +348,19 @@ function revokeUsersLoad(url: string, users: [number, number], connections: numb
   };
 }
 
-/** One-row inserts from Node at the same concurrency, on a copy of the same database. */
-async function insertBaseline(database: Database, concurrency: number, total: number): Promise<number> {
+/**
+ * `total` operations from Node, `concurrency` at a time, on their own connection to the database
+ * (after `setup`): operations per second.
+ */
+async function operationsPerSecond(database: Database, concurrency: number, total: number, setup: string, operation: (db: Db, n: number) => Promise<void>): Promise<number> {
   const db = await database.open();
   try {
-    await db.exec("create table if not exists bench_inserts (id bigint generated always as identity primary key, payload text not null)");
+    await db.exec(setup);
     let remaining = total;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (remaining-- > 0) await db.query("insert into bench_inserts (payload) values ($1)", ["x"]);
+        while (remaining-- > 0) await operation(db, remaining);
       }),
     );
     return total / ((performance.now() - started) / 1000);
@@ -366,31 +369,35 @@ async function insertBaseline(database: Database, concurrency: number, total: nu
   }
 }
 
+/** One-row inserts from Node at the same concurrency, on a copy of the same database. */
+function insertBaseline(database: Database, concurrency: number, total: number): Promise<number> {
+  return operationsPerSecond(
+    database,
+    concurrency,
+    total,
+    "create table if not exists bench_inserts (id bigint generated always as identity primary key, payload text not null)",
+    async (db) => void (await db.query("insert into bench_inserts (payload) values ($1)", ["x"])),
+  );
+}
+
 /**
  * The least a revocation request can cost on a design that checks each token in the database and
  * stores each request on its own: the authentication query and one insert, from Node at the same
  * concurrency, with no HTTP, no authorization and no job. Its ratio to the insert baseline bounds
  * what the real endpoint can reach.
  */
-async function authenticateAndInsertFloor(database: Database, concurrency: number, total: number, tokenHashes: Uint8Array[]): Promise<number> {
-  const db = await database.open();
-  try {
-    await db.exec("create table if not exists bench_requests (id bigint generated always as identity primary key, credential_id bigint not null)");
-    let remaining = total;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (remaining-- > 0) {
-          const found = await findPrincipalByTokenHash(db, tokenHashes[remaining % tokenHashes.length]!);
-          if (found === null) throw new Error("a bench token did not authenticate");
-          await db.query("insert into bench_requests (credential_id) values ($1)", [found.principal.credential.id]);
-        }
-      }),
-    );
-    return total / ((performance.now() - started) / 1000);
-  } finally {
-    await db.close();
-  }
+function authenticateAndInsertFloor(database: Database, concurrency: number, total: number, tokenHashes: Uint8Array[]): Promise<number> {
+  return operationsPerSecond(
+    database,
+    concurrency,
+    total,
+    "create table if not exists bench_requests (id bigint generated always as identity primary key, credential_id bigint not null)",
+    async (db, n) => {
+      const found = await findPrincipalByTokenHash(db, tokenHashes[n % tokenHashes.length]!);
+      if (found === null) throw new Error("a bench token did not authenticate");
+      await db.query("insert into bench_requests (credential_id) values ($1)", [found.principal.credential.id]);
+    },
+  );
 }
 
 async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void) {
