@@ -180,6 +180,26 @@ for (const backend of backends()) {
         assert.equal(newer.headers["x-github-api-version-selected"], "2026-03-10");
       });
 
+      it("answers GET /user with the caller's own user, on the host it was asked at, however often asked", async () => {
+        // The rendered body is memoized (docs/performance.md): each caller, and each host, must still get its own.
+        const asked = async (token: string, host: string) => {
+          const response = await t.app.inject({ method: "GET", url: "/user", headers: { ...bearer(token), host } });
+          assertMatchesContract("GET", "/user", response);
+          assert.equal(response.headers["content-type"], "application/json; charset=utf-8");
+          return response.json() as { login: string; id: number; url: string };
+        };
+        for (let round = 0; round < 2; round++) {
+          const owen = await asked(t.tokens.owenClassic, "api.one.test");
+          const ann = await asked(t.tokens.annClassic, "api.one.test");
+          const owenElsewhere = await asked(t.tokens.owenClassic, "api.two.test");
+          assert.equal(owen.login, "owen_emu");
+          assert.equal(ann.login, "ann_emu");
+          assert.notEqual(owen.id, ann.id);
+          assert.equal(owen.url, "http://api.one.test/users/owen_emu");
+          assert.equal(owenElsewhere.url, "http://api.two.test/users/owen_emu");
+        }
+      });
+
       it("sends GitHub's standard headers on every answer", async () => {
         const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.melClassic);
         assert.match(String(r.headers["x-github-request-id"]), /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/);
