@@ -5,7 +5,7 @@
 import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
-import type { Queryable } from "./db.ts";
+import type { Db, Queryable } from "./db.ts";
 import { AUTHORIZATION_IN_SCOPE, AUTHORIZATION_OR_CREDENTIAL_FENCED, CREDENTIAL_FENCED, CREDENTIAL_IN_DESTROY_SCOPE } from "./revocation-scope.ts";
 
 export type RevocationState = "queued" | "running" | "succeeded" | "failed";
@@ -86,6 +86,28 @@ export async function insertRevocation(
     requestedAt: row.requested_at,
     callerToken: { authorizationInScope: row.authorization_in_scope, destroyedInScope: row.destroyed_in_scope },
   };
+}
+
+/** The first revocation id whose insert refreshes the table's statistics; then every doubling. */
+const FIRST_STATISTICS_REFRESH = 64;
+
+/** True for ids 64, 128, 256, …: the moments the revocations table has (about) doubled. */
+export function revocationStatisticsDue(revocationId: number): boolean {
+  return revocationId >= FIRST_STATISTICS_REFRESH && Number.isInteger(Math.log2(revocationId));
+}
+
+/**
+ * PostgreSQL keeps one plan per prepared statement per connection, and a generic plan made while
+ * `revocations` was empty and analyzed as empty (a fresh install, a restore) reads it with
+ * sequential scans. Nothing replans it until the table is analyzed again, so with autovacuum off,
+ * or in the minute before it wakes, every authenticated request reads every revocation, and a flood
+ * of revocation requests slows each request it adds (docs/performance.md). ANALYZE as the table
+ * doubles makes every connection replan: a logarithmic number of sampled, non-blocking passes.
+ * PGlite plans each statement afresh, so only PostgreSQL needs it.
+ */
+export async function refreshRevocationStatisticsIfDue(db: Db, revocationId: number): Promise<void> {
+  if (db.kind !== "postgres" || !revocationStatisticsDue(revocationId)) return;
+  await db.query("analyze revocations");
 }
 
 /** A would-be revocation as the row `r`, from parameters $n..$n+5 (see scopeValues). */
