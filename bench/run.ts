@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--only drain,enqueue,reads,containment,startup] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only drain,enqueue,reads,containment,startup] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
@@ -694,6 +694,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
       smoke: { type: "boolean", default: false },
       "database-url": { type: "string" },
       only: { type: "string" },
+      backends: { type: "string" },
       out: { type: "string", default: join(ROOT, "bench", "results") },
     },
   });
@@ -701,6 +702,12 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const adminUrl = values["database-url"] ?? null;
   const only = new Set((values.only ?? "drain,enqueue,reads,containment,startup").split(","));
   const backends: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
+  if (values.backends !== undefined) {
+    const chosen = values.backends.split(",");
+    const unknown = chosen.filter((name) => !(backends as string[]).includes(name));
+    if (unknown.length > 0) throw new Error(`--backends ${unknown.join(",")}: choose from ${backends.join(",")}${adminUrl ? "" : " (postgres needs --database-url)"}`);
+    backends.splice(0, backends.length, ...backends.filter((name) => chosen.includes(name)));
+  }
   const scratch = mkdtempSync(join(tmpdir(), "credauth-bench-"));
   const log = (line: string) => console.log(line);
   const report: BenchReport = {
