@@ -107,7 +107,7 @@ export function revocationStatisticsDue(revocationId: number): boolean {
  */
 export async function refreshRevocationStatisticsIfDue(db: Db, revocationId: number): Promise<void> {
   if (db.kind !== "postgres" || !revocationStatisticsDue(revocationId)) return;
-  await db.query("analyze revocations");
+  await db.exec("analyze revocations"); // a plain statement: nothing to prepare for a handful of runs
 }
 
 /** A would-be revocation as the row `r`, from parameters $n..$n+5 (see scopeValues). */

@@ -41,8 +41,8 @@ describe("the fence's plan on postgres", { skip: postgresBackend === null ? "TES
 
   it("is replanned with indexes once the table has grown and been refreshed", async () => {
     const db = t.app.services.db;
-    const [{ count }] = (await db.query<{ count: number }>("select count(*)::int as count from revocations")) as [{ count: number }];
-    assert.equal(count, 0, "a new install has no revocations");
+    const [row] = await db.query<{ count: number }>("select count(*)::int as count from revocations");
+    assert.equal(row!.count, 0, "a new install has no revocations");
     await db.query("analyze revocations");
     const hashHex = hashToken(t.tokens.annClassic).toString("hex");
     // The authentication query's fence, prepared and run until PostgreSQL settles on a generic plan.
