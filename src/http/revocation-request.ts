@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../domain/model.ts";
 import { acceptedMessage, callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import { requestRevocation } from "../jobs/revocation-job.ts";
-import { callerTokenInScope, previewRevocation, refreshRevocationStatisticsIfDue } from "../store/revocations.ts";
+import { callerTokenInScope, previewRevocation } from "../store/revocations.ts";
 import { countsByType, EXTENSION_PREFIX, revocationUrl } from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
 
@@ -20,11 +20,7 @@ export const DRY_RUN_PREFIX = `${EXTENSION_PREFIX}/dry-run`;
 const levelOf = (scope: RevocationScope) => (scope.organizationId === null ? "enterprise" : "organization");
 
 export async function queueRevocation(services: Services, prepared: PreparedRevocation, request: FastifyRequest, reply: FastifyReply) {
-  const { revocationId, warning } = await requestRevocation(services, prepared.principal, prepared.form, prepared.scope);
-  // In the background: the 202 waits for no statistics, and a failure here changes no answer.
-  refreshRevocationStatisticsIfDue(services.db, revocationId).catch((error: unknown) =>
-    request.log.warn({ err: error }, "could not refresh the statistics of the revocations table"),
-  );
+  const { revocationId, warning } = await requestRevocation(services, prepared.principal, prepared.form, prepared.scope, request.log);
   return reply
     .code(202)
     .header("location", revocationUrl(request, revocationId))

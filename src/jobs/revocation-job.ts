@@ -3,6 +3,7 @@
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { JOB_DEFAULTS, type JobsConfig } from "../config.ts";
 import type { Db, Queryable } from "../store/db.ts";
+import type { QueueLogger } from "./queue.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import {
@@ -14,6 +15,7 @@ import {
   insertRevocation,
   listUnfinishedShards,
   planShards,
+  refreshRevocationStatisticsIfDue,
   revokeAuthorizationBatch,
   startRevocationAttempt,
   type Shard,
@@ -146,17 +148,24 @@ export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConf
 /**
  * Accepts a revocation: in one transaction, insert the request (which is the containment fence
  * from the moment it commits, and says whether the caller's own token is in scope) and enqueue its
- * job. The 202 is sent only after this returns, so containment holds from the 202 on.
+ * job. The 202 is sent only after this returns, so containment holds from the 202 on. After the
+ * commit, when the new id doubles the table, its statistics are refreshed in the background
+ * (decision 23): nothing waits for that, and a failure is only logged.
  */
 export async function requestRevocation(
   services: { db: Db; boss: PgBoss },
   principal: Principal,
   form: RevocationForm,
   scope: RevocationScope & { exemptUserId: number | null },
+  log: Pick<QueueLogger, "warn">,
 ): Promise<{ revocationId: number; warning: string | undefined }> {
-  return services.db.transaction(async (tx) => {
+  const accepted = await services.db.transaction(async (tx) => {
     const { id, callerToken } = await insertRevocation(tx, scope, { userId: principal.user.id, credentialId: principal.credential.id });
     await scheduleRevocation(services.boss, tx, id);
     return { revocationId: id, warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization") };
   });
+  refreshRevocationStatisticsIfDue(services.db, accepted.revocationId).catch((error: unknown) =>
+    log.warn({ err: error }, "could not refresh the statistics of the revocations table"),
+  );
+  return accepted;
 }
