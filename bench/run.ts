@@ -701,13 +701,11 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
   const only = new Set((values.only ?? "drain,enqueue,reads,containment,startup").split(","));
-  const backends: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
-  if (values.backends !== undefined) {
-    const chosen = values.backends.split(",");
-    const unknown = chosen.filter((name) => !(backends as string[]).includes(name));
-    if (unknown.length > 0) throw new Error(`--backends ${unknown.join(",")}: choose from ${backends.join(",")}${adminUrl ? "" : " (postgres needs --database-url)"}`);
-    backends.splice(0, backends.length, ...backends.filter((name) => chosen.includes(name)));
-  }
+  const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
+  const chosen = values.backends?.split(",") ?? available;
+  const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
+  if (unavailable.length > 0) throw new Error(`--backends ${unavailable.join(",")}: choose from ${available.join(",")}${adminUrl ? "" : " (postgres needs --database-url)"}`);
+  const backends = available.filter((name) => chosen.includes(name));
   const scratch = mkdtempSync(join(tmpdir(), "credauth-bench-"));
   const log = (line: string) => console.log(line);
   const report: BenchReport = {
