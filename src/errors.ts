@@ -109,6 +109,11 @@ export const Errors = {
   /** Any other client error the HTTP framework detects (malformed URL, header, ...). */
   clientError: (status: number) => new ApiError("client_error", status, status === 404 ? "Not Found" : "Bad Request"),
   serverError: () => new ApiError("server_error", 500, "Server Error"),
+  /** The database is unreachable (restarting, down): nothing was done, try again after `retryAfterSeconds`. */
+  serviceUnavailable: (retryAfterSeconds: number) =>
+    new ApiError("service_unavailable", 503, "Service Unavailable: the database is unavailable; nothing was changed. Try again later.", {
+      headers: { "retry-after": String(retryAfterSeconds) },
+    }),
 } as const;
 
 export type ErrorCode = ReturnType<(typeof Errors)[keyof typeof Errors]>["code"];

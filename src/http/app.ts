@@ -57,7 +57,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   });
 
   const ownsDb = options.db === undefined;
-  const db = options.db ?? (await openDatabase(config.database));
+  const db = options.db ?? (await openDatabase(config.database, app.log));
   try {
     await migrate(db);
     const boss = await startQueue(db, config.database.kind === "postgres" ? config.database.url : null, config.jobs, app.log);

@@ -2,7 +2,11 @@
 // own client errors are mapped onto the catalogue; anything else is our fault: logged, 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, DEFAULT_DOCUMENTATION_URL, Errors } from "../errors.ts";
+import { DatabaseUnavailableError } from "../store/db.ts";
 import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
+
+/** What a 503 tells clients to wait: about as long as a PostgreSQL restart takes. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const documentationUrl = error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
@@ -32,6 +36,10 @@ export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimit
     countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);
     const known = error instanceof ApiError ? error : fromFastifyError(error);
     if (known) return renderError(known, request, reply);
+    if (error instanceof DatabaseUnavailableError) {
+      request.log.warn({ err: error.cause }, "database unavailable");
+      return renderError(Errors.serviceUnavailable(DATABASE_RETRY_AFTER_SECONDS), request, reply);
+    }
     request.log.error({ err: error }, "unhandled error");
     return renderError(Errors.serverError(), request, reply);
   });

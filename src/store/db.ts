@@ -27,3 +27,38 @@ export interface Db extends Queryable {
   writeEpoch(): number | null;
   close(): Promise<void>;
 }
+
+/**
+ * The database cannot be reached right now (refused, dropped, shutting down, starting up). Not a
+ * fault of the request: the API answers 503 with Retry-After, and the statement can be tried
+ * again once the database is back. The driver's error is kept as `cause`, for the log.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** SQLSTATEs that mean the server or the connection went away, not that the statement was wrong. */
+const UNAVAILABLE_SQLSTATES = new Set([
+  "57P01", // admin_shutdown: the server is stopping (a restart)
+  "57P02", // crash_shutdown: another backend crashed, this one was terminated
+  "57P03", // cannot_connect_now: the server is starting up or in recovery
+  "53300", // too_many_connections
+]);
+const CONNECTION_EXCEPTION_CLASS = "08";
+const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+// node-postgres says these in words only.
+const UNAVAILABLE_DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && code.startsWith(CONNECTION_EXCEPTION_CLASS)) return true;
+  }
+  if (error instanceof AggregateError) return error.errors.some(isConnectionFailure);
+  return UNAVAILABLE_DRIVER_MESSAGES.test(error.message);
+}

@@ -1,10 +1,13 @@
 import pg from "pg";
-import type { Db, Queryable, Row } from "./db.ts";
+import { DatabaseUnavailableError, isConnectionFailure, type Db, type Queryable, type Row } from "./db.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
 const INT8_OID = 20;
 pg.types.setTypeParser(INT8_OID, (value: string) => Number(value));
+
+/** A request waits this long for a connection before it is answered 503 (the database is down or saturated). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Every statement credauth sends through query() is a fixed text with parameters, so each gets a
@@ -23,17 +26,26 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
+/** A lost connection becomes DatabaseUnavailableError; every other error passes unchanged. */
+async function classified<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
+  }
+}
+
 function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
-  const queryable: Queryable = {
+  return {
     async query<T extends Row>(text: string, values?: readonly unknown[]) {
       const name = statementName(text);
-      const result = await client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined });
+      const result = await classified(client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined }));
       return result.rows as T[];
     },
     asBossDb() {
       return {
         async executeSql(text: string, values?: unknown[]) {
-          const result = await client.query(text, values);
+          const result = await classified(client.query(text, values));
           // Multi-statement text (no values) returns one result per statement.
           if (Array.isArray(result)) return { rows: result.flatMap((r: pg.QueryResult) => r.rows ?? []) };
           return { rows: result.rows };
@@ -41,32 +53,49 @@ function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
       };
     },
   };
-  return queryable;
 }
 
-export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: "credauth" });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on("error", () => {});
+export function openPostgres(connectionString: string, options: { maxConnections?: number; onError?: (error: Error) => void } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.maxConnections ?? 10,
+    application_name: "credauth",
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle client losing its connection (a database restart) must not crash the process; the
+  // pool drops it and the next query opens a new one.
+  const onError = options.onError ?? (() => {});
+  pool.on("error", onError);
   const base = queryableOf(pool);
   return {
     kind: "postgres",
     ...base,
     async exec(sql: string) {
-      await pool.query(sql);
+      await classified(pool.query(sql));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await classified(pool.connect());
+      // While checked out, a client has no pool listener: a connection dropped mid-transaction
+      // would be an unhandled 'error' event, which ends the process. The statement under way
+      // fails with the same error, so this listener only has to keep it from being thrown.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => {
+        lost = error;
+      };
+      client.on("error", onLost);
       try {
-        await client.query("begin");
+        await classified(client.query("begin"));
         const result = await fn(queryableOf(client));
-        await client.query("commit");
+        await classified(client.query("commit"));
         return result;
       } catch (error) {
-        await client.query("rollback").catch(() => {});
-        throw error;
+        if (isConnectionFailure(error) || error instanceof DatabaseUnavailableError) lost ??= error as Error;
+        if (lost === undefined) await client.query("rollback").catch(() => {});
+        throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
       } finally {
-        client.release();
+        client.removeListener("error", onLost);
+        // A broken connection is destroyed rather than handed to the next request.
+        client.release(lost);
       }
     },
     writeEpoch: () => null,

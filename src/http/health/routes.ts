@@ -1,11 +1,20 @@
-// GET /healthz — 200 once the database is migrated and answering. Registered only after start-up
-// finished, so an earlier probe cannot see a half-ready server.
+// Health, for load balancers and orchestrators. `/healthz/live`: the process answers (restart it
+// if not). `/healthz`: ready to serve — the database answers and the job queue runs — or 503 with
+// what is down, so traffic goes elsewhere until it recovers by itself.
 import type { FastifyInstance } from "fastify";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../error-handler.ts";
 import type { Services } from "../services.ts";
 
 export default async function healthRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.get("/healthz", async () => {
-    await services.db.query("select 1");
-    return { status: "ok", database: services.db.kind };
+  app.get("/healthz/live", async () => ({ status: "ok" }));
+
+  app.get("/healthz", async (_request, reply) => {
+    const database = await services.db.query("select 1").then(
+      () => "ok" as const,
+      () => "unavailable" as const,
+    );
+    const ready = database === "ok";
+    if (!ready) reply.code(503).header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    return { status: ready ? "ok" : "unavailable", database, backend: services.db.kind, worker: services.config.runWorker };
   });
 }
