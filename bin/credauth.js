@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // credauth's command line. The project brings its own Node 24 (the `node` devDependency); when
-// this file is started by an older Node (a shell whose PATH has the system Node 20), it re-runs
-// itself with the project's Node rather than failing on TypeScript it cannot strip.
-import { spawnSync } from "node:child_process";
+// this file is started by an older Node (a shell whose PATH has the system Node 20), it hands over
+// to the project's Node so that the pid the user started is the server:
+// - with process.execve (Node 22.15 and later) the process becomes the project's Node in place;
+// - otherwise (Node 20) it runs it as a child and stands in for it: every signal it receives is
+//   passed on, it exits with the child's status, and if it is killed outright the child sees its
+//   IPC channel close and shuts down gracefully, so no server is ever left behind.
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as nodeModule from "node:module";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,14 +21,22 @@ if (major < 24) {
     console.error(`credauth needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} first.`);
     process.exit(1);
   }
-  const result = spawnSync(projectNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
-  process.exit(result.status ?? 1);
+  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  if (typeof process.execve === "function") process.execve(projectNode, [projectNode, ...args], process.env);
+  const child = spawn(projectNode, args, { stdio: ["inherit", "inherit", "inherit", "ipc"], env: { ...process.env, CREDAUTH_LAUNCHER_PID: String(process.pid) } });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2"]) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 1)));
+} else {
+  // The launcher's IPC channel closing means the launcher is gone (killed outright): stop too.
+  if (process.env.CREDAUTH_LAUNCHER_PID && process.connected) {
+    process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
+    process.channel?.unref();
+  }
+  // Node keeps the code it compiled on disk and reuses it on the next start: a third less start-up
+  // time (docs/performance.md). The cache is disposable; a read-only node_modules just means no cache.
+  nodeModule.enableCompileCache(join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile-cache"));
+  const { main } = await import("../src/cli/main.ts");
+  await main(process.argv);
 }
-
-// Node keeps the code it compiled on disk and reuses it on the next start: a third less start-up
-// time (docs/performance.md). The cache is disposable; a read-only node_modules just means no cache.
-// (A namespace import: Node 20, which only re-runs this file, has no enableCompileCache.)
-nodeModule.enableCompileCache(join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile-cache"));
-
-const { main } = await import("../src/cli/main.ts");
-await main(process.argv);

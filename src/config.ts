@@ -1,5 +1,6 @@
 // Configuration is parsed once, here, from command-line flags and the environment, validated, and
 // frozen. Nothing else in credauth reads process.env: the parsed Config is passed down.
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -38,6 +39,11 @@ export interface Config {
   /** Base of the web URLs credauth hands out (the SSO authorization URL). (Default: https://github.com) */
   webUrl: string;
   /**
+   * Base of the API URLs credauth hands out (Location, `url` fields, Link headers). Never taken
+   * from the request's Host header, which belongs to the caller. (Default: http://HOST:PORT as listening)
+   */
+  publicUrl: string | null;
+  /**
    * The site-admin token of the provisioning API under /_credauth/admin. (Default: none, and the
    * admin API does not exist.) Never has a default value: a known secret would be no secret.
    */
@@ -71,12 +77,57 @@ export interface ConfigFlags {
   host?: string;
   data?: string;
   databaseUrl?: string;
+  databaseUrlFile?: string;
   seed?: string;
   worker?: boolean;
   logLevel?: string;
   webUrl?: string;
+  publicUrl?: string;
   demo?: boolean;
   adminToken?: string;
+  adminTokenFile?: string;
+  jobBatchSize?: string;
+  jobHeartbeatSeconds?: string;
+  jobSuperviseSeconds?: string;
+  jobPollSeconds?: string;
+  jobRetryLimit?: string;
+  jobShardSize?: string;
+}
+
+/**
+ * The environment variable behind each flag, in one place: parseConfig reads them, and the CLI
+ * declares them on its options so that `--help` lists them.
+ */
+export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | undefined>> = {
+  port: "PORT",
+  host: "HOST",
+  data: "CREDAUTH_DATA_DIR",
+  databaseUrl: "DATABASE_URL",
+  databaseUrlFile: "DATABASE_URL_FILE",
+  seed: undefined,
+  worker: undefined,
+  logLevel: "CREDAUTH_LOG_LEVEL",
+  webUrl: "CREDAUTH_WEB_URL",
+  publicUrl: "CREDAUTH_PUBLIC_URL",
+  demo: undefined,
+  adminToken: "CREDAUTH_ADMIN_TOKEN",
+  adminTokenFile: "CREDAUTH_ADMIN_TOKEN_FILE",
+  jobBatchSize: "CREDAUTH_JOB_BATCH_SIZE",
+  jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
+  jobSuperviseSeconds: "CREDAUTH_JOB_SUPERVISE_SECONDS",
+  jobPollSeconds: "CREDAUTH_JOB_POLL_SECONDS",
+  jobRetryLimit: "CREDAUTH_JOB_RETRY_LIMIT",
+  jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
+};
+
+/** A secret given as a file (`--admin-token-file`, Docker/Kubernetes secrets): its first line. */
+function secretFromFile(name: string, path: string | undefined): string | undefined {
+  if (path === undefined || path === "") return undefined;
+  try {
+    return readFileSync(path, "utf8").split(/\r?\n/)[0]!.trim();
+  } catch (error) {
+    throw new ConfigError(`${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+  }
 }
 
 function integerIn(name: string, raw: string | number | undefined, fallback: number, min: number, max: number, hint: string): number {
@@ -98,9 +149,10 @@ function numberIn(name: string, raw: string | undefined, fallback: number, min: 
 }
 
 export function parseConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd = process.cwd()): Readonly<Config> {
-  const databaseUrl = flags.databaseUrl ?? env.DATABASE_URL;
+  const databaseUrl =
+    flags.databaseUrl ?? secretFromFile("--database-url-file", flags.databaseUrlFile) ?? env.DATABASE_URL ?? secretFromFile("DATABASE_URL_FILE", env.DATABASE_URL_FILE);
   const dataDir = flags.data ?? env.CREDAUTH_DATA_DIR;
-  if (flags.databaseUrl !== undefined && flags.data !== undefined) {
+  if ((flags.databaseUrl !== undefined || flags.databaseUrlFile !== undefined) && flags.data !== undefined) {
     throw new ConfigError("--data and --database-url both choose a database: pass --data DIR for embedded PGlite, or --database-url URL for PostgreSQL, not both.");
   }
   let database: DatabaseConfig;
@@ -127,7 +179,18 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     throw new ConfigError(`--web-url / CREDAUTH_WEB_URL must be an http(s) URL, got ${JSON.stringify(webUrl)}.`);
   }
 
-  const adminToken = flags.adminToken ?? env.CREDAUTH_ADMIN_TOKEN ?? null;
+  const publicUrlText = flags.publicUrl ?? env.CREDAUTH_PUBLIC_URL;
+  const publicUrl = publicUrlText === undefined || publicUrlText === "" ? null : publicUrlText.replace(/\/+$/, "");
+  if (publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new ConfigError(`--public-url / CREDAUTH_PUBLIC_URL must be an http(s) URL without query, such as https://credauth.example.com, got ${JSON.stringify(publicUrlText)}.`);
+  }
+
+  const adminToken =
+    flags.adminToken ??
+    secretFromFile("--admin-token-file", flags.adminTokenFile) ??
+    env.CREDAUTH_ADMIN_TOKEN ??
+    secretFromFile("CREDAUTH_ADMIN_TOKEN_FILE", env.CREDAUTH_ADMIN_TOKEN_FILE) ??
+    null;
   if (adminToken !== null && !/^[\x21-\x7e]{32,256}$/.test(adminToken)) {
     throw new ConfigError(
       "--admin-token / CREDAUTH_ADMIN_TOKEN must be 32 to 256 printable characters without spaces; generate one with `openssl rand -hex 32`.",
@@ -142,14 +205,15 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     seedDemoWhenEmpty: flags.demo ?? false,
     logLevel,
     webUrl,
+    publicUrl,
     adminToken,
     jobs: {
-      batchSize: integerIn("CREDAUTH_JOB_BATCH_SIZE", env.CREDAUTH_JOB_BATCH_SIZE, JOB_DEFAULTS.batchSize, 1, 100_000, "Rows per transaction; 2000 is a good start."),
-      heartbeatSeconds: integerIn("CREDAUTH_JOB_HEARTBEAT_SECONDS", env.CREDAUTH_JOB_HEARTBEAT_SECONDS, JOB_DEFAULTS.heartbeatSeconds, 10, 3600, "pg-boss requires at least 10."),
-      superviseIntervalSeconds: integerIn("CREDAUTH_JOB_SUPERVISE_SECONDS", env.CREDAUTH_JOB_SUPERVISE_SECONDS, JOB_DEFAULTS.superviseIntervalSeconds, 1, 3600, ""),
-      pollingIntervalSeconds: numberIn("CREDAUTH_JOB_POLL_SECONDS", env.CREDAUTH_JOB_POLL_SECONDS, JOB_DEFAULTS.pollingIntervalSeconds, 0.5, 60),
-      retryLimit: integerIn("CREDAUTH_JOB_RETRY_LIMIT", env.CREDAUTH_JOB_RETRY_LIMIT, JOB_DEFAULTS.retryLimit, 0, 1000, ""),
-      shardSize: integerIn("CREDAUTH_JOB_SHARD_SIZE", env.CREDAUTH_JOB_SHARD_SIZE, JOB_DEFAULTS.shardSize, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
+      batchSize: integerIn("--job-batch-size / CREDAUTH_JOB_BATCH_SIZE", flags.jobBatchSize ?? env.CREDAUTH_JOB_BATCH_SIZE, JOB_DEFAULTS.batchSize, 1, 100_000, "Rows per transaction; 2000 is a good start."),
+      heartbeatSeconds: integerIn("--job-heartbeat-seconds / CREDAUTH_JOB_HEARTBEAT_SECONDS", flags.jobHeartbeatSeconds ?? env.CREDAUTH_JOB_HEARTBEAT_SECONDS, JOB_DEFAULTS.heartbeatSeconds, 10, 3600, "pg-boss requires at least 10."),
+      superviseIntervalSeconds: integerIn("--job-supervise-seconds / CREDAUTH_JOB_SUPERVISE_SECONDS", flags.jobSuperviseSeconds ?? env.CREDAUTH_JOB_SUPERVISE_SECONDS, JOB_DEFAULTS.superviseIntervalSeconds, 1, 3600, ""),
+      pollingIntervalSeconds: numberIn("--job-poll-seconds / CREDAUTH_JOB_POLL_SECONDS", flags.jobPollSeconds ?? env.CREDAUTH_JOB_POLL_SECONDS, JOB_DEFAULTS.pollingIntervalSeconds, 0.5, 60),
+      retryLimit: integerIn("--job-retry-limit / CREDAUTH_JOB_RETRY_LIMIT", flags.jobRetryLimit ?? env.CREDAUTH_JOB_RETRY_LIMIT, JOB_DEFAULTS.retryLimit, 0, 1000, ""),
+      shardSize: integerIn("--job-shard-size / CREDAUTH_JOB_SHARD_SIZE", flags.jobShardSize ?? env.CREDAUTH_JOB_SHARD_SIZE, JOB_DEFAULTS.shardSize, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
     },
   };
   return deepFreeze(config);
@@ -161,4 +225,15 @@ function deepFreeze<T>(value: T): Readonly<T> {
     Object.freeze(value);
   }
   return value;
+}
+
+/** A connection URL fit for a log line or a message: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "redacted";
+    return parsed.toString();
+  } catch {
+    return "(a malformed URL)";
+  }
 }

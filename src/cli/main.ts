@@ -1,27 +1,55 @@
 // `credauth serve | worker | migrate | seed FILE`. The only place that listens on a port, reads
-// process.env (through parseConfig) or exits the process.
+// process.env (through parseConfig and commander's Option.env) or exits the process.
 import { readFileSync } from "node:fs";
+import closeWithGrace from "close-with-grace";
 import { Command, Option } from "commander";
 import { pino } from "pino";
-import { ConfigError, parseConfig, type Config, type ConfigFlags } from "../config.ts";
+import { ConfigError, ENVIRONMENT, parseConfig, redactUrl, type Config, type ConfigFlags } from "../config.ts";
 import { FixtureError, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
-import { startQueue } from "../jobs/queue.ts";
-import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation-job.ts";
-import type { Db } from "../store/db.ts";
+import { startJobs } from "../jobs/queue.ts";
+import { claimDataFolder, DataFolderError, type DataFolderLock } from "../store/data-folder.ts";
+import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
-import { printDemoBanner, DEMO_FIXTURE } from "./demo.ts";
+import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** How long a stopping process waits for in-flight requests and the batch under way before it gives up. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** An option whose environment variable comes from config.ts's one table, so `--help` lists it. */
+function option(flags: string, description: string, key: keyof typeof ENVIRONMENT): Option {
+  const made = new Option(flags, description);
+  const variable = ENVIRONMENT[key];
+  return variable ? made.env(variable) : made;
+}
 
 const databaseOptions = (command: Command) =>
   command
-    .addOption(new Option("--data <dir>", "embedded PGlite data folder (default .credauth/data)"))
-    .addOption(new Option("--database-url <url>", "PostgreSQL connection URL (or DATABASE_URL)"))
-    .addOption(new Option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent"));
+    .addOption(option("--data <dir>", "embedded PGlite data folder (default .credauth/data)", "data"))
+    .addOption(option("--database-url <url>", "PostgreSQL connection URL; prefer the environment or a file, which `ps` does not show", "databaseUrl"))
+    .addOption(option("--database-url-file <file>", "read the PostgreSQL connection URL from this file", "databaseUrlFile"))
+    .addOption(option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)", "logLevel"));
 
+const jobOptions = (command: Command) =>
+  command
+    .addOption(option("--job-batch-size <rows>", "rows per transaction in a revocation job (default 2000)", "jobBatchSize"))
+    .addOption(option("--job-shard-size <ids>", "ids per shard; the shards of one revocation are shared by all workers (default 50000)", "jobShardSize"))
+    .addOption(option("--job-heartbeat-seconds <s>", "a silent worker's job is retried after this, at least 10 (default 10)", "jobHeartbeatSeconds"))
+    .addOption(option("--job-supervise-seconds <s>", "how often dead workers are looked for (default 5)", "jobSuperviseSeconds"))
+    .addOption(option("--job-poll-seconds <s>", "how often an idle worker polls (default 0.5)", "jobPollSeconds"))
+    .addOption(option("--job-retry-limit <n>", "retries before a job is failed; its containment stays (default 10)", "jobRetryLimit"));
+
+/** Commander has merged the environment into the flags already; parseConfig validates them. */
 function configFrom(flags: ConfigFlags): Readonly<Config> {
   return parseConfig(flags, process.env);
+}
+
+/** The embedded data folder is claimed for this process for as long as it runs (null: PostgreSQL or in memory). */
+function claimFor(config: Readonly<Config>, command: string): DataFolderLock | null {
+  return config.database.kind === "pglite" && config.database.dataDir !== null ? claimDataFolder(config.database.dataDir, command) : null;
 }
 
 function printSeedReport(report: SeedReport, source: string): void {
@@ -42,122 +70,153 @@ async function seedFile(db: Db, file: string): Promise<SeedReport> {
   return applyFixture(db, parseFixture(text, file));
 }
 
-function onShutdown(stop: () => Promise<void>): void {
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+/**
+ * SIGTERM/SIGINT (and a fatal error): stop accepting, let in-flight work finish, then exit 0 —
+ * or 1 if that takes longer than SHUTDOWN_GRACE_MS. A second signal exits at once.
+ */
+function onShutdown(logger: pino.Logger, stop: () => Promise<void>): void {
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
+    if (err) logger.fatal({ err }, "unexpected error; shutting down");
+    else logger.info({ signal }, "shutting down");
+    await stop();
+  });
+}
+
+function describeDatabase(config: Readonly<Config>): string {
+  if (config.database.kind === "postgres") return `PostgreSQL at ${redactUrl(config.database.url)}`;
+  return config.database.dataDir ? `embedded PGlite in ${config.database.dataDir}` : "in-memory PGlite";
+}
+
+async function serve(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  const lock = claimFor(config, "serve");
+  const app = await buildApp(config);
+  const db = app.services.db;
+  if (config.seedFile) printSeedReport(await seedFile(db, config.seedFile), config.seedFile);
+  let demoLoaded = false;
+  if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
+    await seedFile(db, DEMO_FIXTURE);
+    demoLoaded = true;
+  }
+  onShutdown(app.log as pino.Logger, async () => {
+    await app.close();
+    lock?.release();
+  });
+  const address = await app.listen({ port: config.http.port, host: config.http.host }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
+  lock?.announce(address);
+  console.log(`credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`);
+  if (config.seedDemoWhenEmpty) printDemoBanner(address, demoLoaded);
+}
+
+async function worker(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  if (config.database.kind !== "postgres") {
+    throw new ConfigError(
+      "`credauth worker` needs a shared PostgreSQL database (--database-url or DATABASE_URL). With the embedded database, the worker runs inside `credauth serve`.",
+    );
+  }
+  const logger = pino({ level: config.logLevel, name: "credauth-worker" });
+  const db = await openDatabase(config.database, logger);
+  try {
+    await migrate(db);
+    const jobs = await startJobs(db, config.database, config.jobs, logger, { work: true });
+    onShutdown(logger, async () => {
+      await jobs.stop(SHUTDOWN_GRACE_MS - 2000);
+      await db.close();
     });
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+  console.log(`credauth worker processing revocation jobs (${describeDatabase(config)})`);
+}
+
+async function migrateCommand(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  const lock = claimFor(config, "migrate");
+  const db = await openDatabase(config.database);
+  try {
+    const applied = await migrate(db);
+    const jobs = await startJobs(db, config.database, config.jobs, { info() {}, warn() {}, error() {} }, { work: false });
+    await jobs.stop();
+    console.log(applied.length > 0 ? `Applied migrations ${applied.join(", ")}.` : "The database is up to date.");
+  } finally {
+    await db.close();
+    lock?.release();
+  }
+}
+
+async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  const parsed = parseFixture(readFileSync(file, "utf8"), file); // refuse a bad file before touching the database
+  const lock = claimFor(config, "seed");
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db);
+    printSeedReport(await applyFixture(db, parsed), file);
+  } finally {
+    await db.close();
+    lock?.release();
   }
 }
 
 export function buildCli(): Command {
   const program = new Command("credauth")
     .description("GitHub Enterprise Cloud's credential-authorization API, self-hosted and stateful")
-    .showHelpAfterError();
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)");
 
-  databaseOptions(
+  jobOptions(databaseOptions(
     program
       .command("serve")
       .description("run the HTTP API (and, unless --no-worker, the background worker)")
-      .option("--port <port>", "port to listen on", "3000")
-      .option("--host <host>", "address to listen on", "127.0.0.1")
+      .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
+      .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+      .addOption(option("--public-url <url>", "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT", "publicUrl"))
       .option("--seed <file>", "load this fixture file at start-up")
       .option("--no-worker", "do not process revocation jobs in this process")
       .option("--demo", "load the bundled demo world when the database is empty")
-      .option("--web-url <url>", "base URL for web links such as the SSO authorization URL")
-      .option("--admin-token <token>", "enable the provisioning API under /_credauth/admin with this site-admin token (or CREDAUTH_ADMIN_TOKEN)"),
-  ).action(async (flags: ConfigFlags) => {
-    const config = configFrom(flags);
-    const app = await buildApp(config);
-    const db = app.services.db;
-    if (config.seedFile) printSeedReport(await seedFile(db, config.seedFile), config.seedFile);
-    let demoLoaded = false;
-    if (config.seedDemoWhenEmpty) {
-      if (await isEmptyWorld(db)) {
-        await seedFile(db, DEMO_FIXTURE);
-        demoLoaded = true;
-      }
-    }
-    onShutdown(() => app.close());
-    const address = await app.listen({ port: config.http.port, host: config.http.host });
-    console.log(`credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`);
-    if (config.seedDemoWhenEmpty) printDemoBanner(address, demoLoaded);
-  });
+      .addOption(option("--web-url <url>", "base URL for web links such as the SSO authorization URL (default https://github.com)", "webUrl"))
+      .addOption(option("--admin-token <token>", "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file", "adminToken"))
+      .addOption(option("--admin-token-file <file>", "read the site-admin token from this file (its first line)", "adminTokenFile")),
+  )).action(serve);
 
-  databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)")).action(async (flags: ConfigFlags) => {
-    const config = configFrom(flags);
-    if (config.database.kind !== "postgres") {
-      throw new ConfigError(
-        "`credauth worker` needs a shared PostgreSQL database (--database-url or DATABASE_URL). With the embedded database, the worker runs inside `credauth serve`.",
-      );
-    }
-    const db = await openDatabase(config.database);
-    await migrate(db);
-    const logger = pino({ level: config.logLevel, name: "credauth-worker" });
-    const boss = await startQueue(db, config.database.url, config.jobs, logger);
-    await createRevocationQueue(boss, config.jobs);
-    await startRevocationWorker(boss, db, config.jobs, logger);
-    console.log("credauth worker processing revocation jobs");
-    onShutdown(async () => {
-      await boss.stop({ graceful: true, timeout: 10_000 });
-      await db.close();
-    });
-  });
-
-  databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(async (flags: ConfigFlags) => {
-    const config = configFrom(flags);
-    const db = await openDatabase(config.database);
-    try {
-      const applied = await migrate(db);
-      const boss = await startQueue(db, config.database.kind === "postgres" ? config.database.url : null, config.jobs, { warn: () => {}, error: () => {} });
-      await createRevocationQueue(boss, config.jobs);
-      await boss.stop({ graceful: false });
-      console.log(applied.length > 0 ? `Applied migrations ${applied.join(", ")}.` : "The database is up to date.");
-    } finally {
-      await db.close();
-    }
-  });
-
-  databaseOptions(program.command("seed").description("load a fixture file (YAML or JSON) into the database").argument("<file>")).action(
-    async (file: string, flags: ConfigFlags) => {
-      const config = configFrom(flags);
-      const text = readFileSync(file, "utf8");
-      const parsed = parseFixture(text, file); // refuse a bad file before touching the database
-      const db = await openDatabase(config.database);
-      try {
-        await migrate(db);
-        printSeedReport(await applyFixture(db, parsed), file);
-      } finally {
-        await db.close();
-      }
-    },
-  );
+  jobOptions(databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)"))).action(worker);
+  databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(migrateCommand);
+  databaseOptions(program.command("seed").description("load a fixture file (YAML or JSON) into the database").argument("<file>")).action(seedCommand);
   return program;
 }
 
-function describeDatabase(config: Readonly<Config>): string {
-  if (config.database.kind === "postgres") return "PostgreSQL";
-  return config.database.dataDir ? `embedded PGlite in ${config.database.dataDir}` : "in-memory PGlite";
+/** What went wrong at start-up, as one line for a person; null for a fault of ours. */
+function startupFailure(error: unknown): string | null {
+  if (error instanceof ConfigError || error instanceof FixtureError || error instanceof DatabaseTooNewError || error instanceof DataFolderError) return error.message;
+  if (error instanceof DatabaseUnavailableError) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return `cannot reach the database (${cause}). Is PostgreSQL running and the URL right?`;
+  }
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (code === "EADDRINUSE") return `cannot listen: ${(error as Error).message.replace(/^listen /, "")} (the port is in use). Choose another with --port.`;
+  if (code === "EACCES" || code === "EADDRNOTAVAIL") return `cannot listen: ${(error as Error).message.replace(/^listen /, "")}. Check --host and --port.`;
+  if (code === "ENOENT" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR") return (error as Error).message;
+  return null;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof FixtureError || error instanceof DatabaseTooNewError) {
-      console.error(`credauth: ${error.message}`);
+    const line = startupFailure(error);
+    if (line !== null) {
+      console.error(`credauth: ${line}`);
       process.exit(2);
     }
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") {
-      console.error(`credauth: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
+    // A fault of ours: one line, and the details only when asked for.
+    console.error(`credauth: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.CREDAUTH_LOG_LEVEL === "debug" || process.env.CREDAUTH_LOG_LEVEL === "trace") console.error(error);
+    else console.error("credauth: run with CREDAUTH_LOG_LEVEL=debug for details.");
+    process.exit(1);
   }
 }

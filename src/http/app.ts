@@ -2,8 +2,7 @@
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Config } from "../config.ts";
-import { startQueue } from "../jobs/queue.ts";
-import { createRevocationQueue, startRevocationWorker } from "../jobs/revocation-job.ts";
+import { startJobs } from "../jobs/queue.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
@@ -60,13 +59,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const db = options.db ?? (await openDatabase(config.database, app.log));
   try {
     await migrate(db);
-    const boss = await startQueue(db, config.database.kind === "postgres" ? config.database.url : null, config.jobs, app.log);
-    await createRevocationQueue(boss, config.jobs);
-    if (config.runWorker) await startRevocationWorker(boss, db, config.jobs, app.log);
-    const services: Services = { config, db, boss };
+    const jobs = await startJobs(db, config.database, config.jobs, app.log, { work: config.runWorker });
+    const services: Services = { config, db, boss: jobs.boss };
     app.decorate("services", services);
+    // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
     app.addHook("onClose", async () => {
-      await boss.stop({ graceful: true, timeout: 5000 });
+      await jobs.stop();
       if (ownsDb) await db.close();
     });
   } catch (error) {

@@ -58,11 +58,14 @@ export async function scheduleRevocation(boss: PgBoss, tx: Queryable, revocation
  * audit events and counts together, so running it again after a crash continues where the last
  * commit left off. The last shard to finish marks the revocation succeeded.
  */
-export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number): Promise<void> {
+export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number, stop?: AbortSignal): Promise<void> {
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return;
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
   for (let afterId = shard.afterId; afterId < shard.throughId; ) {
+    // A stopping process ends the shard between batches: what committed stays, and the job is
+    // retried where it left off, by this process after a restart or by another worker.
+    if (stop?.aborted) throw new WorkerStoppedError();
     const range = { afterId, throughId: shard.throughId, targetUserId: shard.targetUserId, organizationId: shard.organizationId };
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
     afterId = batch.nextAfterId;
@@ -99,6 +102,14 @@ function yieldToWaitingQueries(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The worker was asked to stop (shutdown) between two batches; not a failure of the revocation. */
+export class WorkerStoppedError extends Error {
+  constructor() {
+    super("the worker stopped between two batches; the shard is resumed by the next attempt");
+    this.name = "WorkerStoppedError";
+  }
+}
+
 export interface WorkerLogger {
   info(details: object, message: string): void;
   error(details: object, message: string): void;
@@ -111,7 +122,11 @@ async function failAfterLastAttempt(db: Db, job: JobWithMetadata<{ revocationId:
   }
 }
 
-export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConfig, logger: WorkerLogger): Promise<void> {
+/**
+ * Processes both queues in this process. `stop` aborted (at shutdown) ends a running shard after
+ * its current batch, before pg-boss itself is stopped.
+ */
+export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConfig, logger: WorkerLogger, stop?: AbortSignal): Promise<void> {
   const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: jobs.pollingIntervalSeconds } as const;
   // The planner: splits the revocation into shards and queues them, in one transaction.
   await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
@@ -136,8 +151,12 @@ export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConf
     const job = fetched as JobWithMetadata<ShardJobData>;
     const { revocationId, shard } = job.data;
     try {
-      await performShard(db, revocationId, shard, jobs.batchSize);
+      await performShard(db, revocationId, shard, jobs.batchSize, stop ? AbortSignal.any([stop, job.signal]) : job.signal);
     } catch (error) {
+      if (error instanceof WorkerStoppedError) {
+        logger.info({ revocationId, shard }, "revocation shard paused by shutdown; it resumes on the next attempt");
+        throw error;
+      }
       logger.error({ revocationId, shard, err: error, attempt: job.retryCount }, "revocation shard attempt failed");
       await failAfterLastAttempt(db, job, error);
       throw error;

@@ -4,11 +4,7 @@ import { requirePrincipal } from "../authentication.ts";
 import { presentPrivateUser } from "../presenters.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
-/**
- * How many characters of rendered bodies are kept; past it the memo starts over (as the principal
- * cache does). Counted in characters, not entries: the Host header is the caller's, and a long one
- * is repeated in every URL of the body.
- */
+/** How many characters of rendered bodies are kept; past it the memo starts over (as the principal cache does). */
 const RENDERED_CHARACTERS = 16_000_000;
 
 export default async function userRoutes(app: FastifyInstance, services: Services): Promise<void> {
