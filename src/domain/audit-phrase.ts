@@ -21,12 +21,23 @@ export interface AuditFilter {
 
 export type PhraseResult = { ok: true; filter: AuditFilter } | { ok: false; problem: string };
 
-const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+/** Audit events exist from the Unix epoch to the end of year 9999; a date outside names none and is refused. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/** A calendar date (and time) that exists: 2026-02-30 or 24:00 is refused, not rolled over. */
 function parseDate(text: string): Date | null {
-  if (!DATE.test(text)) return null;
-  const date = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const match = DATE.exec(text);
+  if (!match) return null;
+  const [, year, month, day, hour = "0", minute = "0", second = "0", , zone, zoneHours = "0", zoneMinutes = "0"] = match;
+  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const calendar = new Date(Date.UTC(y, mo - 1, d));
+  if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || se > 59 || Number(zoneHours) > 14 || Number(zoneMinutes) > 59) return null;
+  const date = new Date(text.length === 10 ? `${text}T00:00:00Z` : zone === undefined ? `${text}Z` : text);
+  const time = date.getTime();
+  return Number.isNaN(time) || time < EARLIEST || time > LATEST ? null : date;
 }
 
 /** The end of the day (or instant) a date qualifier names, for inclusive upper bounds. */

@@ -101,3 +101,13 @@ export function sshFingerprint(publicKey: string): string | null {
   if (bytes.length < 16) return null;
   return "SHA256:" + createHash("sha256").update(bytes).digest("base64").replace(/=+$/, "");
 }
+
+/** Anything shaped like a GitHub token (any prefix, any length GitHub allows), wherever it stands. */
+const TOKEN_LIKE = /\b(?:gh[pousr](?:_|%5F)|github(?:_|%5F)pat(?:_|%5F))[A-Za-z0-9_%]{8,}/gi;
+/** Query parameters whose value is a secret by name, whatever it looks like. */
+const SECRET_PARAMETER = /([?&](?:access_token|token|client_secret|password|secret|key)=)[^&#]*/gi;
+
+/** A URL fit for a log line: secret-named parameters and token-shaped strings replaced. */
+export function redactUrlSecrets(url: string): string {
+  return url.replace(SECRET_PARAMETER, "$1[redacted]").replace(TOKEN_LIKE, "[redacted]");
+}

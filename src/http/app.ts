@@ -12,7 +12,8 @@ import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { Errors } from "../errors.ts";
-import { installErrorHandling, renderError } from "./error-handler.ts";
+import { redactUrlSecrets } from "../domain/tokens.ts";
+import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId, RateLimitWindow } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
@@ -39,8 +40,16 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     logger: {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
-      // Tokens travel in this header; it must never reach a log line.
+      // Tokens travel in these headers; they must never reach a log line. A token can also be put
+      // in a URL (`?access_token=`): logged URLs are cleaned of anything that could be one.
       redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+      serializers: {
+        req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+          method: request.method,
+          url: redactUrlSecrets(request.url),
+          remoteAddress: request.ip,
+        }),
+      },
     },
     genReqId: () => newRequestId(),
     requestIdHeader: false,
@@ -49,6 +58,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       const apiError = error.code === "FST_ERR_BAD_URL" ? Errors.notFound() : Errors.clientError(400);
       reply.header("x-github-request-id", request.id);
       void renderError(apiError, request, reply);
+    },
+    clientErrorHandler(error, socket) {
+      if ((error as NodeJS.ErrnoException).code === "ECONNRESET" || socket.destroyed) return;
+      if (socket.writable) socket.write(protocolErrorResponse(error, newRequestId()));
+      socket.destroy(error);
     },
     bodyLimit: 1024 * 1024,
     // One line per request only when asked for (debug/trace); info keeps start-up and job lines readable.

@@ -31,6 +31,24 @@ function fromFastifyError(error: FastifyError): ApiError | null {
   return null;
 }
 
+/**
+ * Requests Node's HTTP parser refuses before any route sees them (an unknown method, a NUL in the
+ * request line, headers over 16 KB, a timeout) get GitHub's JSON error too, written to the socket.
+ */
+export function protocolErrorResponse(error: NodeJS.ErrnoException, requestId: string): string {
+  const [status, reason] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout"]
+        : [400, "Bad Request"];
+  const body = JSON.stringify({ message: reason, documentation_url: DEFAULT_DOCUMENTATION_URL, status: String(status) });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `X-GitHub-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
 export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimitWindow): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);

@@ -79,8 +79,29 @@ export function countRateLimit(window: RateLimitWindow, request: FastifyRequest,
   reply.headers(headers);
 }
 
+/** Ruby's JSON parser stops at 100 levels of nesting; GitHub answers deeper bodies as unparsable. */
+export const MAX_JSON_NESTING = 100;
+
+/** True when arrays and objects in `text` nest deeper than `limit` (brackets inside strings do not count). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
+}
+
 function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
   if (body.trim() === "") return done(null, undefined);
+  if (nestsDeeperThan(body, MAX_JSON_NESTING)) return done(Errors.problemsParsingJson());
   try {
     done(null, JSON.parse(body));
   } catch {

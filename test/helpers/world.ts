@@ -4,6 +4,7 @@ import { parseFixture, type Fixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { applyFixture } from "../../src/store/seed.ts";
+import type { Queryable } from "../../src/store/db.ts";
 import type { Backend } from "./backends.ts";
 
 export const SSH_KEYS = {
@@ -130,3 +131,24 @@ export async function startWorldApp(backend: Backend, options: { runWorker?: boo
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Everything a request could change, in one comparable value: a refused request must leave it as
+ * it was. Counts and the newest ids of every table a request writes, and the live state of rows.
+ */
+export async function worldDigest(db: Queryable): Promise<string> {
+  const [row] = await db.query<Record<string, unknown>>(
+    `select (select count(*) from revocations) as revocations,
+            (select count(*) from credential_authorizations where revoked_at is null) as live_authorizations,
+            (select count(*) from credential_authorizations) as authorizations,
+            (select count(*) from credentials where destroyed_at is null) as live_credentials,
+            (select count(*) from credentials) as credentials,
+            (select count(*) from audit_events) as audit_events,
+            (select count(*) from users) as users,
+            (select count(*) from enterprises) as enterprises,
+            (select count(*) from organizations) as organizations,
+            (select count(*) from enterprise_roles) as enterprise_roles,
+            (select count(*) from organization_roles) as organization_roles`,
+  );
+  return JSON.stringify(row);
+}

@@ -1,12 +1,17 @@
-// A client can never cause a 500, and no token ever reaches a log line.
+// A client can never cause a 5xx, a refused request changes nothing, and no token ever reaches a
+// log line. (test/integration/fuzz.test.ts generates such requests; these are the known ones.)
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../src/config.ts";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import { makeTokens, worldFixture, type Tokens } from "../helpers/world.ts";
+import { makeTokens, worldDigest, worldFixture, type Tokens } from "../helpers/world.ts";
 import type { FastifyInstance } from "fastify";
+
+const ADMIN_TOKEN = "admin-token-of-the-hostile-input-test-0123456789";
+const DEEP = "[".repeat(10_000) + "]".repeat(10_000);
 
 describe("hostile input", () => {
   let app: FastifyInstance;
@@ -14,7 +19,7 @@ describe("hostile input", () => {
   const logLines: string[] = [];
 
   before(async () => {
-    const config = parseConfig({ data: ":memory:", logLevel: "trace", worker: true }, {});
+    const config = parseConfig({ data: ":memory:", logLevel: "trace", worker: false, adminToken: ADMIN_TOKEN, publicUrl: "https://credauth.example.test/" }, {});
     app = await buildApp(config, { logStream: { write: (line: string) => void logLines.push(line) } });
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
@@ -38,13 +43,16 @@ describe("hostile input", () => {
     '{"revoke_credentials": {"nested": true}}',
     '{"credential_type": ["classic_pat"]}',
     '{"credential_type": "classic_pat\\u0000"}',
-    '{"__proto__": {"revoke_credentials": true}}',
+    '{"__proto__": {"revoke_credentials": true}, "credential_type": 1}',
     "{".repeat(10000),
+    DEEP,
+    `{"revoke_credentials": ${DEEP}}`,
+    `{"credential_type": ${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}}`,
     JSON.stringify({ revoke_credentials: false, extra: "x".repeat(500_000) }),
   ];
   const hostileAuthorizations = ["", "token", "token ", "Bearer a b c", "Basic !!!", `Basic ${Buffer.from("x").toString("base64")}`, `token ghp_${"A".repeat(36)}\u0000`, "token " + "g".repeat(100_000)];
 
-  it("answers every hostile request with a 4xx in GitHub's shape", async () => {
+  it("answers every hostile request with a 4xx in GitHub's shape, and changes nothing", async () => {
     const requests: { method: "GET" | "POST"; url: string; payload?: string; headers: Record<string, string> }[] = [];
     for (const path of paths) {
       for (const payload of hostileBodies) requests.push({ method: "POST", url: path, payload, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
@@ -76,17 +84,67 @@ describe("hostile input", () => {
       requests.push({ method: "GET", url: `/enterprises/classic-corp/audit-log?${query}`, headers: { authorization: `Bearer ${tokens.tedClassic}` } });
     }
     for (const payload of hostileBodies) {
+      for (const path of paths) requests.push({ method: "POST", url: `/_credauth/dry-run${path}`, payload, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
       requests.push({ method: "POST", url: "/_credauth/dry-run/orgs/classic-eng/credential-authorizations/revoke-credential-type", payload, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+      for (const url of ["/_credauth/admin/fixtures", "/_credauth/admin/enterprises", "/_credauth/admin/enterprises/emu-corp/organizations", "/_credauth/admin/users", "/_credauth/admin/users/ann_emu/credentials", "/_credauth/admin/credentials/1/authorizations"]) {
+        requests.push({ method: "POST", url, payload, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      }
     }
+    // Some bodies are valid for some paths (revoke-all ignores credential_type) and queue a real
+    // revocation; every refused one must leave the world exactly as it was.
     for (const request of requests) {
-      // Hostile bodies must not revoke anything either: they go to a world we check below.
+      const before = await worldDigest(app.services.db);
       const response = await app.inject(request);
-      assert.ok(response.statusCode >= 200 && response.statusCode < 500, `${request.method} ${request.url.slice(0, 80)} ${String(request.payload).slice(0, 40)} → ${response.statusCode} ${response.body.slice(0, 200)}`);
+      const what = `${request.method} ${request.url.slice(0, 80)} ${String(request.payload).slice(0, 40)} → ${response.statusCode} ${response.body.slice(0, 200)}`;
+      assert.ok(response.statusCode < 500, what);
       if (response.statusCode >= 400) {
         const body = response.json();
-        assert.equal(typeof body.message, "string");
-        assert.equal(body.status, String(response.statusCode));
+        assert.equal(typeof body.message, "string", what);
+        assert.equal(body.status, String(response.statusCode), what);
+        assert.equal(await worldDigest(app.services.db), before, `refused, yet the world changed: ${what}`);
       }
+    }
+  });
+
+  it("refuses null where GitHub's schema wants a boolean, and nests JSON no deeper than GitHub", async () => {
+    const nullFlag = await app.inject({ method: "POST", url: paths[0]!, payload: '{"revoke_credentials": null}', headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+    assert.equal(nullFlag.statusCode, 422);
+    assert.equal(nullFlag.json().message, "Invalid request.\n\nFor 'properties/revoke_credentials', null is not a boolean.");
+    const deep = await app.inject({ method: "POST", url: paths[0]!, payload: DEEP, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+    assert.equal(deep.statusCode, 400);
+    assert.equal(deep.json().message, "Problems parsing JSON");
+  });
+
+  it("builds URLs from --public-url, never from the Host header", async () => {
+    const response = await app.inject({ method: "GET", url: "/user", headers: { authorization: `Bearer ${tokens.annClassic}`, host: "evil.example" } });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.json().url, "https://credauth.example.test/users/ann_emu");
+    assert.doesNotMatch(response.body, /evil\.example/);
+  });
+
+  it("answers what Node's HTTP parser refuses in GitHub's JSON shape", async () => {
+    const address = await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = new URL(address);
+    const raw = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.end(bytes));
+        let answer = "";
+        socket.on("data", (chunk) => (answer += chunk));
+        socket.on("close", () => resolve(answer));
+        socket.on("error", reject);
+      });
+    for (const [bytes, status] of [
+      ["FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+      ["GET /us\u0000er HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+      [`GET /user HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
+      ["this is not HTTP\r\n\r\n", 400],
+    ] as const) {
+      const answer = await raw(bytes);
+      const [head, body] = answer.split("\r\n\r\n") as [string, string];
+      assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), answer);
+      assert.match(head, /content-type: application\/json; charset=utf-8/i);
+      assert.equal(JSON.parse(body).status, String(status));
+      assert.equal(typeof JSON.parse(body).message, "string");
     }
   });
 
@@ -94,6 +152,9 @@ describe("hostile input", () => {
     await app.inject({ method: "GET", url: "/user", headers: { authorization: `token ${tokens.annClassic}` } });
     await app.inject({ method: "POST", url: paths[0]!, headers: { authorization: `Bearer ${tokens.owenFineGrained}` }, payload: "{not json" });
     await app.inject({ method: "GET", url: "/user", headers: { authorization: `Basic ${Buffer.from(`x:${tokens.gwenClassic}`).toString("base64")}` } });
+    // A token in the URL, where GitHub no longer reads one, is still someone's secret.
+    await app.inject({ method: "GET", url: `/user?access_token=${tokens.tedClassic}` });
+    await app.inject({ method: "GET", url: `/orgs/${tokens.cleoClassic}?x=${encodeURIComponent(tokens.zedClassic)}` });
     const log = logLines.join("");
     assert.ok(log.length > 0, "trace logging wrote lines");
     for (const token of Object.values(tokens)) {

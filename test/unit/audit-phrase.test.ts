@@ -29,6 +29,12 @@ describe("audit-log phrase", () => {
     assert.deepEqual(open.filter.created[0], { to: new Date("2026-01-01T10:00:00Z"), toInclusive: true, fromInclusive: false });
   });
 
+  it("accepts every day that exists, leap days included, up to the end of year 9999", () => {
+    for (const phrase of ["created:2024-02-29", "created:9999-12-31", "created:1970-01-01", "created:2026-01-01T10:00", "created:2026-01-01T10:00:00.5+14:00"]) {
+      assert.ok(parsePhrase(phrase).ok, phrase);
+    }
+  });
+
   it("refuses what it cannot search by, saying what is wrong", () => {
     for (const [phrase, problem] of [
       ["repo:x", /not a supported qualifier/],
@@ -37,6 +43,16 @@ describe("audit-log phrase", () => {
       ["hello", /not a qualifier/],
       ["actor:", /needs a value/],
       ["created:2026-13-45", /not a created: date/],
+      // Dates that do not exist are refused, not rolled over into the next month or day.
+      ["created:2026-02-30", /not a created: date/],
+      ["created:2025-02-29", /not a created: date/],
+      ["created:2026-01-01T24:00:00Z", /not a created: date/],
+      ["created:2026-01-01T10:00:00+15:00", /not a created: date/],
+      // Outside the years an event can have (the database cannot even hold some of them).
+      ["created:0000-01-01", /not a created: date/],
+      ["created:1969-12-31", /not a created: date/],
+      ["created:9999-12-31T23:59:59-14:00", /not a created: date/],
+      ["created:>=2026-01-01..9999-99-99", /not a created: date/],
     ] as const) {
       const result = parsePhrase(phrase);
       assert.ok(!result.ok, phrase);

@@ -17,7 +17,8 @@ export function parseRevokeBody(body: unknown, options: { credentialTypeRequired
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw Errors.bodyNotObject();
   const fields = body as Record<string, unknown>;
   // The organization endpoints have no revoke_credentials: there it is an unknown field, ignored.
-  const revokeCredentials = options.acceptsRevokeCredentials === false ? false : (fields.revoke_credentials ?? false);
+  // Present but null is refused as GitHub's schema check does: null is not a boolean.
+  const revokeCredentials = options.acceptsRevokeCredentials === false || !("revoke_credentials" in fields) ? false : fields.revoke_credentials;
   if (typeof revokeCredentials !== "boolean") {
     throw Errors.invalidRequest(`For 'properties/revoke_credentials', ${describe(revokeCredentials)} is not a boolean.`);
   }
