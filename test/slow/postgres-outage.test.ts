@@ -28,7 +28,9 @@ async function until(probe: () => Promise<Response>, ok: (response: Response) =>
   }
 }
 
-describe("PostgreSQL restarts and crashes during a revocation job", { skip: privatePostgresAvailable() ?? false }, () => {
+// Outside CI a machine without PostgreSQL's server binaries skips this, saying why; CI must run it.
+const unavailable = privatePostgresAvailable();
+describe("PostgreSQL restarts and crashes during a revocation job", { skip: unavailable !== null && !process.env.CI ? unavailable : false }, () => {
   let cluster: PrivatePostgres;
   let url: string;
   let world: LargeEnterprise;
