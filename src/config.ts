@@ -3,6 +3,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
+/** `github`: GitHub's rate limits, enforced; `off`: none, and no x-ratelimit-* headers (test suites that need it). */
+export type RateLimitMode = "github" | "off";
+const RATE_LIMIT_MODES: readonly RateLimitMode[] = ["github", "off"];
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -48,6 +52,8 @@ export interface Config {
    * admin API does not exist.) Never has a default value: a known secret would be no secret.
    */
   adminToken: string | null;
+  /** GitHub's rate limits enforced, or none. (Default: github) */
+  rateLimit: RateLimitMode;
   jobs: JobsConfig;
 }
 
@@ -86,6 +92,7 @@ export interface ConfigFlags {
   demo?: boolean;
   adminToken?: string;
   adminTokenFile?: string;
+  rateLimit?: string;
   jobBatchSize?: string;
   jobHeartbeatSeconds?: string;
   jobSuperviseSeconds?: string;
@@ -112,6 +119,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   demo: undefined,
   adminToken: "CREDAUTH_ADMIN_TOKEN",
   adminTokenFile: "CREDAUTH_ADMIN_TOKEN_FILE",
+  rateLimit: "CREDAUTH_RATE_LIMIT",
   jobBatchSize: "CREDAUTH_JOB_BATCH_SIZE",
   jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
   jobSuperviseSeconds: "CREDAUTH_JOB_SUPERVISE_SECONDS",
@@ -197,6 +205,11 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     );
   }
 
+  const rateLimit = (flags.rateLimit ?? env.CREDAUTH_RATE_LIMIT ?? "github") as RateLimitMode;
+  if (!RATE_LIMIT_MODES.includes(rateLimit)) {
+    throw new ConfigError(`--rate-limit / CREDAUTH_RATE_LIMIT must be github (GitHub's limits, enforced) or off, got ${JSON.stringify(rateLimit)}.`);
+  }
+
   const config: Config = {
     database,
     http: { host, port },
@@ -207,6 +220,7 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     webUrl,
     publicUrl,
     adminToken,
+    rateLimit,
     jobs: {
       batchSize: integerIn("--job-batch-size / CREDAUTH_JOB_BATCH_SIZE", flags.jobBatchSize ?? env.CREDAUTH_JOB_BATCH_SIZE, JOB_DEFAULTS.batchSize, 1, 100_000, "Rows per transaction; 2000 is a good start."),
       heartbeatSeconds: integerIn("--job-heartbeat-seconds / CREDAUTH_JOB_HEARTBEAT_SECONDS", flags.jobHeartbeatSeconds ?? env.CREDAUTH_JOB_HEARTBEAT_SECONDS, JOB_DEFAULTS.heartbeatSeconds, 10, 3600, "pg-boss requires at least 10."),

@@ -30,6 +30,14 @@ export class ApiError extends Error {
   }
 }
 
+const RATE_LIMITS_DOCUMENTATION_URL = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+
+/** "…please include the request ID X and timestamp 2026-11-25 10:20:51 UTC.", as GitHub ends its rate-limit messages. */
+function supportSentence(requestId: string, now = new Date()): string {
+  const timestamp = now.toISOString().slice(0, 19).replace("T", " ");
+  return `If you reach out to GitHub Support for help, please include the request ID ${requestId} and timestamp ${timestamp} UTC.`;
+}
+
 export const SUPPORTED_API_VERSIONS = ["2026-03-10", "2022-11-28"] as const;
 
 export const Errors = {
@@ -105,6 +113,29 @@ export const Errors = {
           `The following versions are currently supported: "${SUPPORTED_API_VERSIONS[0]}" (most recent) and "${SUPPORTED_API_VERSIONS[1]}".`,
       },
     }),
+  /** The hourly primary limit of a user (x-ratelimit-remaining: 0 tells clients to wait for x-ratelimit-reset). */
+  primaryRateLimitExceededForUser: (userId: string, requestId: string) =>
+    new ApiError("primary_rate_limit_exceeded", 403, `API rate limit exceeded for user ID ${userId}. ${supportSentence(requestId)}`, {
+      documentationUrl: RATE_LIMITS_DOCUMENTATION_URL,
+    }),
+  /** The hourly primary limit of an IP address without a valid token (failed authentications count). */
+  primaryRateLimitExceededForIp: (ip: string, requestId: string) =>
+    new ApiError(
+      "primary_rate_limit_exceeded",
+      403,
+      `API rate limit exceeded for ${ip}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) ${supportSentence(requestId)}`,
+      { documentationUrl: RATE_LIMITS_DOCUMENTATION_URL },
+    ),
+  secondaryRateLimitExceeded: (requestId: string, retryAfterSeconds: number) =>
+    new ApiError(
+      "secondary_rate_limit_exceeded",
+      403,
+      `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ${supportSentence(requestId)}`,
+      {
+        documentationUrl: `${RATE_LIMITS_DOCUMENTATION_URL}#about-secondary-rate-limits`,
+        headers: { "retry-after": String(retryAfterSeconds) },
+      },
+    ),
   payloadTooLarge: () => new ApiError("payload_too_large", 413, "Payload too large"),
   /** Any other client error the HTTP framework detects (malformed URL, header, ...). */
   clientError: (status: number) => new ApiError("client_error", status, status === 404 ? "Not Found" : "Bad Request"),

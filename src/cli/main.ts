@@ -175,6 +175,7 @@ export function buildCli(): Command {
       .description("run the HTTP API (and, unless --no-worker, the background worker)")
       .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
       .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+      .addOption(option("--rate-limit <mode>", "github: GitHub's rate limits, enforced; off: none (default github)", "rateLimit"))
       .addOption(option("--public-url <url>", "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT", "publicUrl"))
       .option("--seed <file>", "load this fixture file at start-up")
       .option("--no-worker", "do not process revocation jobs in this process")

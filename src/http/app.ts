@@ -14,7 +14,8 @@ import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-aut
 import { Errors } from "../errors.ts";
 import { redactUrlSecrets } from "../domain/tokens.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
-import githubConventions, { newRequestId, RateLimitWindow } from "./github-conventions.ts";
+import githubConventions, { newRequestId } from "./github-conventions.ts";
+import { RateLimits } from "./rate-limits.ts";
 import healthRoutes from "./health/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
@@ -86,8 +87,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     throw error;
   }
 
-  const rateLimits = new RateLimitWindow();
-  await app.register(githubConventions, { rateLimits });
+  const rateLimits = new RateLimits(config.rateLimit);
+  await app.register(githubConventions);
   await app.register(authentication, { findPrincipal: principalLookup(db), rateLimits });
   installErrorHandling(app, rateLimits);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);

@@ -6,7 +6,7 @@ import type { Principal } from "../domain/model.ts";
 import { hashToken, tokenHashesEqual, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
-import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
+import type { RateLimits } from "./rate-limits.ts";
 
 export type Authentication = { kind: "anonymous" } | { kind: "invalid" } | { kind: "authenticated"; principal: Principal };
 
@@ -63,21 +63,20 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-async function authenticationPlugin(app: FastifyInstance, options: { findPrincipal: PrincipalLookup; rateLimits: RateLimitWindow }): Promise<void> {
+async function authenticationPlugin(app: FastifyInstance, options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits }): Promise<void> {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request, reply) => {
-    if (request.routeOptions.config.siteAdmin) {
-      countRateLimit(options.rateLimits, request, reply, null);
-      return; // the admin routes check their own token
-    }
+    if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
     const result = await authenticate(options.findPrincipal, request.headers.authorization);
     if (result.kind === "invalid") {
-      countRateLimit(options.rateLimits, request, reply, null);
+      // A failed authentication counts against the client's address, as GitHub's do: guessing
+      // tokens runs into that address's hourly limit.
+      await options.rateLimits.admit(request, reply, { ip: request.ip });
       throw Errors.badCredentials();
     }
     const principal = result.kind === "authenticated" ? result.principal : null;
     request.principal = principal;
-    countRateLimit(options.rateLimits, request, reply, principal?.user.id ?? null);
+    await options.rateLimits.admit(request, reply, principal ? { userId: principal.user.id } : { ip: request.ip });
     if (principal && (principal.credential.type === "classic_pat" || principal.credential.type === "oauth_app_token")) {
       reply.header("x-oauth-scopes", principal.credential.scopes.join(", "));
       reply.header("x-accepted-oauth-scopes", request.routeOptions.config.acceptedOAuthScopes ?? "");

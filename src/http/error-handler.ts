@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, DEFAULT_DOCUMENTATION_URL, Errors } from "../errors.ts";
 import { DatabaseUnavailableError } from "../store/db.ts";
-import { countRateLimit, type RateLimitWindow } from "./github-conventions.ts";
+import type { RateLimits } from "./rate-limits.ts";
 
 /** What a 503 tells clients to wait: about as long as a PostgreSQL restart takes. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -49,9 +49,15 @@ export function protocolErrorResponse(error: NodeJS.ErrnoException, requestId: s
   );
 }
 
-export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimitWindow): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);
+/** Requests refused before authentication counted them (a bad API version, a malformed URL) count now. */
+function countRefused(rateLimits: RateLimits, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const caller = request.principal ? { userId: request.principal.user.id } : { ip: request.ip };
+  return rateLimits.admit(request, reply, caller, { refuse: false });
+}
+
+export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimits): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    await countRefused(rateLimits, request, reply);
     const known = error instanceof ApiError ? error : fromFastifyError(error);
     if (known) return renderError(known, request, reply);
     if (error instanceof DatabaseUnavailableError) {
@@ -61,8 +67,8 @@ export function installErrorHandling(app: FastifyInstance, rateLimits: RateLimit
     request.log.error({ err: error }, "unhandled error");
     return renderError(Errors.serverError(), request, reply);
   });
-  app.setNotFoundHandler((request, reply) => {
-    countRateLimit(rateLimits, request, reply, request.principal?.user.id ?? null);
+  app.setNotFoundHandler(async (request, reply) => {
+    await countRefused(rateLimits, request, reply);
     return renderError(Errors.notFound(), request, reply);
   });
 }

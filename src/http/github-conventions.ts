@@ -1,7 +1,7 @@
 // What every GitHub REST response carries, whatever the route: request id, media type, API
 // version selection, rate-limit headers and the JSON body parser with GitHub's errors.
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { Errors, SUPPORTED_API_VERSIONS } from "../errors.ts";
 
@@ -30,53 +30,6 @@ export function mediaTypeFor(accept: string | undefined): string {
   }
   const format = match[3] ?? "json";
   return `github.${version}${param ? `; param=${param}` : ""}; format=${format}`;
-}
-
-/**
- * GitHub-shaped rate-limit headers from a per-process fixed one-hour window. credauth reports
- * usage but does not refuse requests (docs/decisions.md): a test double must not throttle tests.
- */
-export class RateLimitWindow {
-  private readonly buckets = new Map<string, { resetAt: number; used: number }>();
-
-  take(key: string, limit: number, now = Date.now()): Record<string, string> {
-    let bucket = this.buckets.get(key);
-    if (!bucket || bucket.resetAt * 1000 <= now) {
-      if (this.buckets.size > 100_000) this.prune(now);
-      bucket = { resetAt: Math.floor(now / 1000) + 3600, used: 0 };
-      this.buckets.set(key, bucket);
-    }
-    bucket.used++;
-    return {
-      "x-ratelimit-limit": String(limit),
-      "x-ratelimit-remaining": String(Math.max(0, limit - bucket.used)),
-      "x-ratelimit-reset": String(bucket.resetAt),
-      "x-ratelimit-used": String(bucket.used),
-      "x-ratelimit-resource": "core",
-    };
-  }
-
-  private prune(now: number): void {
-    for (const [key, bucket] of this.buckets) if (bucket.resetAt * 1000 <= now) this.buckets.delete(key);
-  }
-}
-
-export const AUTHENTICATED_RATE_LIMIT = 5000;
-export const UNAUTHENTICATED_RATE_LIMIT = 60;
-
-declare module "fastify" {
-  interface FastifyReply {
-    /** Set once per response; the unauthenticated bucket is used if nothing set it earlier. */
-    rateLimitCounted?: boolean;
-  }
-}
-
-export function countRateLimit(window: RateLimitWindow, request: FastifyRequest, reply: FastifyReply, userId: number | null): void {
-  if (reply.rateLimitCounted) return;
-  reply.rateLimitCounted = true;
-  const headers =
-    userId === null ? window.take(`ip:${request.ip}`, UNAUTHENTICATED_RATE_LIMIT) : window.take(`user:${userId}`, AUTHENTICATED_RATE_LIMIT);
-  reply.headers(headers);
 }
 
 /** Ruby's JSON parser stops at 100 levels of nesting; GitHub answers deeper bodies as unparsable. */
@@ -109,7 +62,7 @@ function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error
   }
 }
 
-async function githubConventions(app: FastifyInstance, options: { rateLimits: RateLimitWindow }): Promise<void> {
+async function githubConventions(app: FastifyInstance): Promise<void> {
   // GitHub reads the body as JSON whatever Content-Type says (curl -d sends form encoding).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, parseJsonBody);
@@ -120,7 +73,6 @@ async function githubConventions(app: FastifyInstance, options: { rateLimits: Ra
     const requested = request.headers["x-github-api-version"];
     const version = Array.isArray(requested) ? requested[0] : requested;
     if (version !== undefined && !(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
-      countRateLimit(options.rateLimits, request, reply, null);
       throw Errors.unsupportedApiVersion(version);
     }
     reply.header("x-github-api-version-selected", version ?? DEFAULT_API_VERSION);

@@ -6,6 +6,8 @@ import { parseConfig, type Config } from "../../src/config.ts";
 
 export interface Overrides {
   runWorker?: boolean;
+  /** Integration tests send hundreds of writes a minute as one user: limits are off unless a test turns them on. */
+  rateLimit?: "github" | "off";
   adminToken?: string;
   jobs?: Partial<Config["jobs"]>;
 }
@@ -27,7 +29,7 @@ function withDatabase(url: string, database: string): string {
 
 function configFor(database: { data?: string; databaseUrl?: string }, overrides: Overrides) {
   const base = parseConfig(
-    { ...database, logLevel: "silent", worker: overrides.runWorker ?? false, ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}) },
+    { ...database, logLevel: "silent", worker: overrides.runWorker ?? false, rateLimit: overrides.rateLimit ?? "off", ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}) },
     {},
   );
   return Object.freeze({ ...base, jobs: Object.freeze({ ...base.jobs, ...overrides.jobs }) }) as Readonly<Config>;

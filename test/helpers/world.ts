@@ -115,7 +115,7 @@ export interface TestApp {
 }
 
 /** A built (not listening) app on a fresh database of `backend`, seeded with the world. */
-export async function startWorldApp(backend: Backend, options: { runWorker?: boolean; adminToken?: string } = {}): Promise<TestApp> {
+export async function startWorldApp(backend: Backend, options: { runWorker?: boolean; adminToken?: string; rateLimit?: "github" | "off" } = {}): Promise<TestApp> {
   const { config, drop } = await backend.create({ ...options, runWorker: options.runWorker ?? false, jobs: { pollingIntervalSeconds: 0.5 } });
   const app = await buildApp(config);
   const tokens = makeTokens();

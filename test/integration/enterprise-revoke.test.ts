@@ -82,7 +82,6 @@ for (const backend of backends()) {
           assert.equal(r.status, 401);
           assert.equal(r.body.message, "Bad credentials");
           assert.equal(r.body.documentation_url, "https://docs.github.com/rest");
-          assert.equal(r.headers["x-ratelimit-limit"], "60");
         }
       });
 
@@ -205,9 +204,6 @@ for (const backend of backends()) {
         const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.melClassic);
         assert.match(String(r.headers["x-github-request-id"]), /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/);
         assert.equal(r.headers["x-github-media-type"], "github.v3; format=json");
-        assert.equal(r.headers["x-ratelimit-limit"], "5000");
-        assert.equal(r.headers["x-ratelimit-resource"], "core");
-        assert.ok(Number(r.headers["x-ratelimit-used"]) >= 1);
       });
 
       it("recorded no revocation for any of the refused requests", async () => {

@@ -19,7 +19,7 @@ describe("hostile input", () => {
   const logLines: string[] = [];
 
   before(async () => {
-    const config = parseConfig({ data: ":memory:", logLevel: "trace", worker: false, adminToken: ADMIN_TOKEN, publicUrl: "https://credauth.example.test/" }, {});
+    const config = parseConfig({ data: ":memory:", logLevel: "trace", worker: false, rateLimit: "off", adminToken: ADMIN_TOKEN, publicUrl: "https://credauth.example.test/" }, {});
     app = await buildApp(config, { logStream: { write: (line: string) => void logLines.push(line) } });
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));

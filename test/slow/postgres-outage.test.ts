@@ -5,12 +5,15 @@
 // duplicate audit events.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { Octokit } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
 import pg from "pg";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { assertExactCounts, assertExactOutcome, buildLargeEnterprise, revokeAll, settled, SLOW_JOB_ENV, startedButUnfinished, waitForJob, type LargeEnterprise } from "../helpers/large-enterprise.ts";
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
 import { runCredauth, startServer, type RunningProcess } from "../helpers/process.ts";
 
+const RetryingOctokit = Octokit.plugin(retry);
 const SIZE = { users: 3000, tokensPerUser: 5, organizations: 2 };
 
 async function get(url: string, token?: string): Promise<Response> {
@@ -73,8 +76,22 @@ describe("PostgreSQL restarts and crashes during a revocation job", { skip: unav
     assert.equal(health.status, 503);
     assert.equal(((await health.json()) as { database: string }).database, "unavailable");
     assert.equal((await get(`${api.url}/healthz/live`)).status, 200, "the process itself is alive");
+    // GitHub's own retrying client, started while the database is down, gets its answer once it is back.
+    const statuses: number[] = [];
+    const octokit = new RetryingOctokit({
+      auth: world.ownerToken,
+      baseUrl: api.url,
+      request: { retries: 8, fetch: async (input: string | URL, init?: RequestInit) => {
+        const response = await fetch(input, init);
+        statuses.push(response.status);
+        return response;
+      } },
+    });
+    const retried = octokit.request("GET /user");
     await new Promise((resolve) => setTimeout(resolve, 2000));
     cluster.start();
+    assert.equal((await retried).status, 200);
+    assert.equal(statuses[0], 503, "the first attempt met the outage");
     await until(() => get(`${api.url}/user`, world.ownerToken), (r) => r.status === 200);
     assert.equal((await get(`${api.url}/healthz`)).status, 200);
 

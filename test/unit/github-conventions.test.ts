@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { mediaTypeFor, newRequestId, RateLimitWindow } from "../../src/http/github-conventions.ts";
+import { mediaTypeFor, newRequestId } from "../../src/http/github-conventions.ts";
 
 describe("GitHub response conventions", () => {
   it("echoes the negotiated media type as X-GitHub-Media-Type does", () => {
@@ -18,19 +18,4 @@ describe("GitHub response conventions", () => {
     assert.notEqual(newRequestId(), newRequestId());
   });
 
-  it("counts per key in a fixed hourly window and starts again after it", () => {
-    const window = new RateLimitWindow();
-    const start = Date.UTC(2026, 0, 1, 0, 0, 0);
-    window.take("user:1", 5000, start);
-    const second = window.take("user:1", 5000, start + 1000);
-    assert.deepEqual(second, {
-      "x-ratelimit-limit": "5000",
-      "x-ratelimit-remaining": "4998",
-      "x-ratelimit-reset": String(start / 1000 + 3600),
-      "x-ratelimit-used": "2",
-      "x-ratelimit-resource": "core",
-    });
-    assert.equal(window.take("user:2", 5000, start)["x-ratelimit-used"], "1", "another key has its own count");
-    assert.equal(window.take("user:1", 5000, start + 3600_000)["x-ratelimit-used"], "1", "a new hour starts again");
-  });
 });

@@ -72,7 +72,8 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
       throw asInvalidRequest(error, bodyPath);
     }
   };
-  const config = { siteAdmin: true };
+  // The site admin is not a GitHub user: no GitHub rate limit applies.
+  const config = { siteAdmin: true, rateLimitResource: "none" } as const;
 
   app.post(`${ADMIN_PREFIX}/fixtures`, { config }, async (request, reply) => {
     const parsed = fixtureFrom(request.body, (body) => body as Fixture, "");

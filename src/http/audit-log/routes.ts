@@ -102,7 +102,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
 
   app.get<{ Params: { enterprise: string }; Querystring: Query }>(
     "/enterprises/:enterprise/audit-log",
-    { config: { acceptedOAuthScopes: "read:audit_log", documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise" } },
+    { config: { acceptedOAuthScopes: "read:audit_log", rateLimitResource: "audit_log", documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise" } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const found = await findEnterpriseWithRelation(db, request.params.enterprise, principal.user.id);
@@ -117,7 +117,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
 
   app.get<{ Params: { org: string }; Querystring: Query }>(
     "/orgs/:org/audit-log",
-    { config: { acceptedOAuthScopes: "read:audit_log", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization" } },
+    { config: { acceptedOAuthScopes: "read:audit_log", rateLimitResource: "audit_log", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization" } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const organization = await authorizeOrganizationOwner(db, services.config.webUrl, principal, request.params.org, ORGANIZATION_AUDIT_LOG_READ);

@@ -6,9 +6,11 @@ import { DATABASE_RETRY_AFTER_SECONDS } from "../error-handler.ts";
 import type { Services } from "../services.ts";
 
 export default async function healthRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.get("/healthz/live", async () => ({ status: "ok" }));
+  // Probes are not API calls: they count against no rate limit.
+  const config = { rateLimitResource: "none" } as const;
+  app.get("/healthz/live", { config }, async () => ({ status: "ok" }));
 
-  app.get("/healthz", async (_request, reply) => {
+  app.get("/healthz", { config }, async (_request, reply) => {
     const database = await services.db.query("select 1").then(
       () => "ok" as const,
       () => "unavailable" as const,

@@ -1,0 +1,124 @@
+// GitHub's rate limits, enforced (docs/decisions.md): the primary hourly limit per user (per IP
+// without a valid token, where failed authentications count too, which is what throttles
+// guessing), the audit log's own hourly limit, and the documented secondary limits (concurrent
+// requests, points per minute, content-creating requests per minute and per hour). Counters are
+// fixed windows in this process's memory (rate-limiter-flexible), reported in the x-ratelimit-*
+// headers of every answer. `--rate-limit off` turns refusals and headers off.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimitMode } from "../config.ts";
+import { Errors, type ApiError } from "../errors.ts";
+
+/** GitHub's documented numbers (rate-limits-for-the-rest-api; the audit log's from its endpoint description). */
+export const GITHUB_RATE_LIMITS = {
+  authenticatedPerHour: 5000,
+  unauthenticatedPerHour: 60,
+  auditLogPerHour: 1750,
+  concurrentRequests: 100,
+  pointsPerMinute: 900,
+  contentCreatingPerMinute: 80,
+  contentCreatingPerHour: 500,
+} as const;
+
+/** A read costs one point, a write five (GitHub's secondary-limit accounting). */
+const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+/** Which counter a route draws on: GitHub's `core`, the audit log's own, or none (health, the admin API). */
+export type RateLimitResource = "core" | "audit_log" | "none";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The rate-limit resource this route counts against. (Default: core) */
+    rateLimitResource?: RateLimitResource;
+  }
+  interface FastifyReply {
+    /** Set once the request was counted, so it is counted once whatever path its answer takes. */
+    rateLimitCounted?: boolean;
+  }
+}
+
+export type Caller = { userId: number } | { ip: string };
+
+function hours(points: number): RateLimiterMemory {
+  return new RateLimiterMemory({ points, duration: 3600 });
+}
+
+export class RateLimits {
+  private readonly authenticated = hours(GITHUB_RATE_LIMITS.authenticatedPerHour);
+  private readonly unauthenticated = hours(GITHUB_RATE_LIMITS.unauthenticatedPerHour);
+  private readonly auditLog = hours(GITHUB_RATE_LIMITS.auditLogPerHour);
+  private readonly points = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.pointsPerMinute, duration: 60 });
+  private readonly creatingPerMinute = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.contentCreatingPerMinute, duration: 60 });
+  private readonly creatingPerHour = hours(GITHUB_RATE_LIMITS.contentCreatingPerHour);
+  private readonly inFlight = new Map<string, number>();
+
+  readonly mode: RateLimitMode;
+  constructor(mode: RateLimitMode) {
+    this.mode = mode;
+  }
+
+  /**
+   * Counts the request against the caller's limits and sets the x-ratelimit-* headers; throws
+   * GitHub's 403 when a limit is exhausted. `refuse: false` only counts (a request already being
+   * refused for another reason).
+   */
+  async admit(request: FastifyRequest, reply: FastifyReply, caller: Caller, options: { refuse: boolean } = { refuse: true }): Promise<void> {
+    if (this.mode === "off" || reply.rateLimitCounted) return;
+    reply.rateLimitCounted = true;
+    const resource = request.routeOptions.config?.rateLimitResource ?? "core";
+    if (resource === "none") return;
+    const key = "userId" in caller ? `user:${caller.userId}` : `ip:${caller.ip}`;
+
+    const [limiter, limit] =
+      resource === "audit_log"
+        ? [this.auditLog, GITHUB_RATE_LIMITS.auditLogPerHour]
+        : "userId" in caller
+          ? [this.authenticated, GITHUB_RATE_LIMITS.authenticatedPerHour]
+          : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
+    // The audit log counts per user and IP, as GitHub documents it.
+    const primary = await consume(limiter, resource === "audit_log" ? `${key} ip:${request.ip}` : key, 1);
+    const used = Math.min(primary.consumedPoints, limit);
+    const reset = Math.ceil((Date.now() + primary.msBeforeNext) / 1000);
+    reply.headers({
+      "x-ratelimit-limit": String(limit),
+      "x-ratelimit-remaining": String(limit - used),
+      "x-ratelimit-reset": String(reset),
+      "x-ratelimit-used": String(used),
+      "x-ratelimit-resource": resource,
+    });
+    if (!options.refuse) return;
+    if (primary.consumedPoints > limit) {
+      throw "userId" in caller ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id) : Errors.primaryRateLimitExceededForIp(caller.ip, request.id);
+    }
+
+    const write = WRITE_METHODS.has(request.method);
+    const secondary = [await consume(this.points, key, write ? 5 : 1)];
+    if (write) secondary.push(await consume(this.creatingPerMinute, key, 1), await consume(this.creatingPerHour, key, 1));
+    const limits = [GITHUB_RATE_LIMITS.pointsPerMinute, GITHUB_RATE_LIMITS.contentCreatingPerMinute, GITHUB_RATE_LIMITS.contentCreatingPerHour];
+    const exceeded = secondary.filter((res, i) => res.consumedPoints > limits[i]!);
+    if (exceeded.length > 0) throw secondaryLimit(request, Math.max(...exceeded.map((res) => res.msBeforeNext)));
+
+    const running = (this.inFlight.get(key) ?? 0) + 1;
+    if (running > GITHUB_RATE_LIMITS.concurrentRequests) throw secondaryLimit(request, 1000);
+    this.inFlight.set(key, running);
+    reply.raw.once("close", () => {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, left);
+    });
+  }
+}
+
+function secondaryLimit(request: FastifyRequest, waitMs: number): ApiError {
+  return Errors.secondaryRateLimitExceeded(request.id, Math.max(1, Math.ceil(waitMs / 1000)));
+}
+
+/** consume() without the exception: a refused consumption is a result, not an error. */
+async function consume(limiter: RateLimiterMemory, key: string, points: number): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key, points);
+  } catch (result) {
+    if (result instanceof RateLimiterRes) return result;
+    throw result;
+  }
+}
