@@ -3,11 +3,22 @@
 import http from "node:http";
 import autocannon from "autocannon";
 
+interface MixedRequest {
+  method: "GET" | "POST";
+  /** Path; `{user}` is replaced by a rotating bench user number from userRange. */
+  path: string;
+  body?: string;
+}
+
 interface LoadSpec {
   url: string;
   method: "GET" | "POST";
   /** Path; `{user}` is replaced by a rotating bench user number from userRange. */
   path: string;
+  /** Paced load only: requests taken in turn instead of method/path/body (the soak's mixed load). */
+  mix?: MixedRequest[];
+  /** Paced load only: also report the p99 of each window of this many seconds. */
+  windowSeconds?: number;
   token: string;
   /** Per-user classic tokens, same order as userRange, when each request authenticates as its user. */
   body?: string;
@@ -21,11 +32,19 @@ interface LoadSpec {
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 let next = spec.userRange?.[0] ?? 0;
 
-function nextPath(): string {
-  if (!spec.userRange) return spec.path;
-  const path = spec.path.replace("{user}", String(next));
+function nextPath(template = spec.path): string {
+  if (!spec.userRange) return template;
+  const path = template.replace("{user}", String(next));
   next = next >= spec.userRange[1] ? spec.userRange[0] : next + 1;
   return path;
+}
+
+let turn = 0;
+/** The next request: the spec's one, or the next of its mix. */
+function nextRequest(): { method: string; path: string; body: string | undefined } {
+  if (!spec.mix) return { method: spec.method, path: nextPath(), body: spec.body };
+  const request = spec.mix[turn++ % spec.mix.length]!;
+  return { method: request.method, path: nextPath(request.path), body: request.body };
 }
 
 const headers = { authorization: `Bearer ${spec.token}`, "content-type": "application/json", accept: "application/vnd.github+json" };
@@ -42,17 +61,20 @@ const headers = { authorization: `Bearer ${spec.token}`, "content-type": "applic
 async function paced(rate: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
   const target = new URL(spec.url);
-  const send = (path: string) =>
+  const send = ({ method, path, body }: { method: string; path: string; body: string | undefined }) =>
     new Promise<number>((resolve, reject) => {
-      const request = http.request({ agent, host: target.hostname, port: target.port, method: spec.method, path, headers }, (response) => {
+      const request = http.request({ agent, host: target.hostname, port: target.port, method, path, headers }, (response) => {
         response.resume();
         response.on("end", () => resolve(response.statusCode ?? 0));
         response.on("error", reject);
       });
       request.on("error", reject);
-      request.end(spec.body);
+      request.end(body);
     });
   const latencies: number[] = [];
+  /** Latencies by window (of windowSeconds, counted from the end of the warm-up). */
+  const windows: number[][] = [];
+  const statuses: Record<string, number> = {};
   let non2xx = 0;
   let errors = 0;
   const warmUp = Math.round(rate);
@@ -64,11 +86,15 @@ async function paced(rate: number) {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const recorded = i >= warmUp;
+    const window = spec.windowSeconds ? Math.floor((i - warmUp) / rate / spec.windowSeconds) : 0;
     inFlight.push(
-      send(nextPath()).then(
+      send(nextRequest()).then(
         (status) => {
           if (!recorded) return;
-          latencies.push(performance.now() - due);
+          const latency = performance.now() - due;
+          latencies.push(latency);
+          (windows[window] ??= []).push(latency);
+          statuses[status] = (statuses[status] ?? 0) + 1;
           if (status < 200 || status > 299) non2xx++;
         },
         () => void (recorded && errors++),
@@ -78,9 +104,21 @@ async function paced(rate: number) {
   await Promise.all(inFlight);
   agent.destroy();
   const elapsed = (performance.now() - started) / 1000 - 1;
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-  return { requests: latencies.length + errors, rps: (latencies.length + errors) / elapsed, p50: at(50), p99: at(99), non2xx, errors, durationSeconds: elapsed };
+  const percentileOf = (values: number[], p: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  };
+  return {
+    requests: latencies.length + errors,
+    rps: (latencies.length + errors) / elapsed,
+    p50: percentileOf(latencies, 50),
+    p99: percentileOf(latencies, 99),
+    non2xx,
+    errors,
+    durationSeconds: elapsed,
+    p99ByWindow: windows.map((w) => percentileOf(w, 99)),
+    statuses,
+  };
 }
 
 async function closedLoop() {

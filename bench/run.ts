@@ -36,12 +36,15 @@ interface Plan {
   startupRuns: number;
   /** Alternating rounds of the read scenario; the medians are reported. */
   readRounds: number;
+  /** The soak: mixed load at a fixed rate for this long. */
+  soakSeconds: number;
+  soakRate: number;
 }
 
 const PLANS: Record<Mode, Plan> = {
-  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5, readRounds: 3 },
-  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3, readRounds: 3 },
-  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1, readRounds: 1 },
+  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5, readRounds: 3, soakSeconds: 600, soakRate: 100 },
+  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3, readRounds: 3, soakSeconds: 30, soakRate: 50 },
+  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1, readRounds: 1, soakSeconds: 4, soakRate: 20 },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -120,6 +123,8 @@ interface Proc {
   output: () => string;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): number;
   stop(): Promise<void>;
 }
 
@@ -136,6 +141,10 @@ function run(args: string[], env: Record<string, string> = {}, script = BIN): Pr
     peakRssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    rssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -588,6 +597,88 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
   return result;
 }
 
+interface SoakResult {
+  backend: BackendName;
+  rate: number;
+  durationSeconds: number;
+  requests: number;
+  /** Answers other than the expected 2xx, and transport errors: the target is none. */
+  failures: number;
+  statuses: Record<string, number>;
+  /** p99 of each tenth of the run, ms. */
+  p99ByWindow: number[];
+  /** The slowest window's p99 over the median window's: how stable the tail stays. */
+  p99Spread: number;
+  /** The server's RSS, sampled evenly over the run, MB. */
+  rssMb: number[];
+  /** RSS at the end over RSS after the first tenth (warm-up): how flat memory stays. */
+  rssGrowth: number;
+}
+
+/**
+ * The soak: for plan.soakSeconds, a fixed rate of mixed requests — reads (GET /user, an
+ * organization, the job resource, the audit log), dry runs and real user revocations, whose jobs
+ * run meanwhile — against one server. Reported: failures (target none), the p99 of each tenth of
+ * the run (stable), and the server's RSS over time (flat).
+ */
+async function soak(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<SoakResult> {
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, plan.loadSize);
+  await settle(database);
+  const server = await startServer(database);
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => rssSamples.push(server.rssMb()), (plan.soakSeconds * 1000) / 20);
+  try {
+    const first = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_1/revoke`, ADMIN_TOKEN);
+    if (first.status !== 202) throw new Error(`the soak's first revocation was refused: ${first.status}`);
+    const jobPath = new URL(first.headers.get("location")!).pathname;
+    const result = (await load({
+      url: server.url,
+      method: "GET",
+      path: "/user",
+      token: ADMIN_TOKEN,
+      connections: 32,
+      durationSeconds: plan.soakSeconds,
+      overallRate: plan.soakRate,
+      windowSeconds: plan.soakSeconds / 10,
+      userRange: [2, plan.loadSize.users],
+      mix: [
+        { method: "GET", path: "/user" },
+        { method: "GET", path: "/orgs/bench-org-1" },
+        { method: "GET", path: jobPath },
+        { method: "GET", path: `/enterprises/${ENTERPRISE}/audit-log?per_page=30` },
+        { method: "POST", path: `/_credauth/dry-run/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke` },
+        { method: "POST", path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`, body: '{"revoke_credentials": true}' },
+      ],
+    })) as LoadResult & { p99ByWindow: number[]; statuses: Record<string, number> };
+    clearInterval(sampler);
+    rssSamples.push(server.rssMb());
+    const windows = result.p99ByWindow.filter(Number.isFinite);
+    const afterWarmUp = rssSamples[Math.max(1, Math.floor(rssSamples.length / 10))] ?? rssSamples[0]!;
+    const soaked: SoakResult = {
+      backend,
+      rate: plan.soakRate,
+      durationSeconds: plan.soakSeconds,
+      requests: result.requests,
+      failures: result.non2xx + result.errors,
+      statuses: result.statuses,
+      p99ByWindow: windows,
+      p99Spread: Math.max(...windows) / median(windows),
+      rssMb: rssSamples,
+      rssGrowth: rssSamples.at(-1)! / afterWarmUp,
+    };
+    log(
+      `  soak ${backend}: ${soaked.requests} requests at ${soaked.rate}/s, ${soaked.failures} failures, p99 by tenth ${windows.map((w) => fmt(w, 1)).join("/")} ms, ` +
+        `RSS ${fmt(afterWarmUp)} → ${fmt(rssSamples.at(-1)!)} MB`,
+    );
+    return soaked;
+  } finally {
+    clearInterval(sampler);
+    await server.stop();
+    await database.drop();
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -643,6 +734,7 @@ export interface BenchReport {
   enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
   reads: ReadResult[];
   containment: ContainmentResult[];
+  soak: SoakResult[];
   startup: StartupResult | null;
 }
 
@@ -681,6 +773,14 @@ export function toMarkdown(report: BenchReport): string {
   lines.push("", "**Containment** under enqueue load (target: zero requests let in after the 202)", "");
   lines.push("| backend | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |", "|---|---|---|---|---|---|");
   for (const c of report.containment) lines.push(`| ${c.backend} | ${c.trials} | ${c.letInAfter202} | ${fmt(c.refusedAfterMs.p50, 2)} | ${fmt(c.refusedAfterMs.p99, 2)} | ${fmt(c.refusedAfterMs.max, 2)} |`);
+  lines.push("", "**Soak**: mixed reads, dry runs and real revocations at a fixed rate (targets: no failures, p99 stable, RSS flat)", "");
+  lines.push("| backend | rate /s | seconds | requests | failures | p99 by tenth of the run, ms | slowest / median tenth | RSS after warm-up → end, MB | growth |", "|---|---|---|---|---|---|---|---|---|");
+  for (const k of report.soak) {
+    const warm = k.rssMb[Math.max(1, Math.floor(k.rssMb.length / 10))] ?? k.rssMb[0] ?? NaN;
+    lines.push(
+      `| ${k.backend} | ${k.rate} | ${k.durationSeconds} | ${k.requests} | ${k.failures} | ${k.p99ByWindow.map((w) => fmt(w, 1)).join(" / ")} | ${fmt(k.p99Spread, 2)} | ${fmt(warm)} → ${fmt(k.rssMb.at(-1) ?? NaN)} | ${fmt(k.rssGrowth, 2)} |`,
+    );
+  }
   if (report.startup) {
     lines.push("", `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`);
   }
@@ -701,7 +801,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   });
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
-  const only = new Set((values.only ?? "drain,enqueue,reads,containment,startup").split(","));
+  const only = new Set((values.only ?? "drain,enqueue,reads,containment,soak,startup").split(","));
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
   const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
@@ -718,6 +818,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     enqueueHalfRate: [],
     reads: [],
     containment: [],
+    soak: [],
     startup: null,
   };
   try {
@@ -731,6 +832,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
       }
       if (only.has("reads")) report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log)));
       if (only.has("containment")) report.containment.push(await containment(plan, backend, adminUrl, scratch, log));
+      if (only.has("soak")) report.soak.push(await soak(plan, backend, adminUrl, scratch, log));
     }
     if (only.has("startup")) report.startup = await startup(plan, scratch, log);
   } finally {

@@ -92,7 +92,7 @@ export async function buildWorld(db: Db, size: WorldSize): Promise<void> {
     }
     await tx.query(
       `insert into credentials (user_id, type, token_hash, token_last_eight, scopes)
-       values ($1, 'classic_pat', $2, $3, '{admin:enterprise,read:org}')`,
+       values ($1, 'classic_pat', $2, $3, '{admin:enterprise,read:org,read:audit_log}')`,
       [adminId, hashToken(ADMIN_TOKEN), ADMIN_TOKEN.slice(-8)],
     );
     // Each credential is authorized for `perCredential` distinct organizations.

@@ -25,6 +25,9 @@ describe("the benchmark harness", () => {
       assert.ok(report.reads.every((r) => r.rps > 0 && r.floorRps > 0 && r.errors === 0), JSON.stringify(report.reads));
       assert.equal(report.containment[0]?.trials, 5);
       assert.equal(report.containment[0]?.letInAfter202, 0);
+      const [soaked] = report.soak;
+      assert.ok(soaked && soaked.requests === 80 && soaked.p99ByWindow.length > 0 && soaked.rssMb.length > 1, JSON.stringify(report.soak));
+      assert.equal(soaked.failures, 0, `the soak's mixed load all succeeded: ${JSON.stringify(soaked.statuses)}`);
       assert.ok(report.startup && report.startup.runs === 1);
       assert.match(readFileSync(join(out, "latest-smoke.md"), "utf8"), /\*\*Drain\*\*/);
     } finally {
