@@ -2,7 +2,7 @@
 // process.env (through parseConfig and commander's Option.env) or exits the process.
 import { readFileSync } from "node:fs";
 import closeWithGrace from "close-with-grace";
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
 import { ConfigError, ENVIRONMENT, parseConfig, redactUrl, type Config, type ConfigFlags } from "../config.ts";
 import { FixtureError, parseFixture } from "../domain/fixture.ts";
@@ -164,10 +164,13 @@ async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
 }
 
 export function buildCli(): Command {
+  // Usage mistakes are one line on stderr and exit 2, like every other start-up failure; the
+  // settings reach every subcommand created below.
   const program = new Command("credauth")
     .description("GitHub Enterprise Cloud's credential-authorization API, self-hosted and stateful")
     .version(VERSION, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)");
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`credauth: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`) });
 
   jobOptions(databaseOptions(
     program
@@ -209,6 +212,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2); // commander has written its line
     const line = startupFailure(error);
     if (line !== null) {
       console.error(`credauth: ${line}`);

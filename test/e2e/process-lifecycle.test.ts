@@ -122,6 +122,8 @@ describe("credauth as a process", () => {
         { args: ["serve", "--data", BIN], message: /is a file, not a folder/ },
         { args: ["serve", "--data", join(import.meta.dirname)], message: /is not empty and is not a credauth data folder/ },
         { args: ["serve", "--admin-token-file", join(dir, "missing")], message: /--admin-token-file .* cannot be read \(ENOENT\)/ },
+        { args: ["serve", "--prot", "3000"], message: /unknown option '--prot' \(Did you mean --port\?\)/ },
+        { args: ["serve", "--rate-limit", "sometimes"], message: /--rate-limit \/ CREDAUTH_RATE_LIMIT must be github .* or off/ },
       ];
       for (const { args, message } of cases) {
         const result = credauth(args);

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, parseConfig } from "../../src/config.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, parseConfig, redactUrl } from "../../src/config.ts";
 
 describe("configuration", () => {
   it("defaults to embedded PGlite in .credauth/data on 127.0.0.1:3000", () => {
@@ -17,11 +20,31 @@ describe("configuration", () => {
     assert.equal(parseConfig({ data: "x" }, { DATABASE_URL: "postgres://a/b" }, "/srv").database.kind, "pglite");
   });
 
+  it("reads secrets from files, the public URL and the rate-limit mode", () => {
+    const dir = mkdtempSync(join(tmpdir(), "credauth-config-"));
+    try {
+      writeFileSync(join(dir, "token"), "a".repeat(40) + "\n");
+      writeFileSync(join(dir, "url"), "postgres://u:secret@db/credauth\n");
+      const config = parseConfig({ adminTokenFile: join(dir, "token") }, { DATABASE_URL_FILE: join(dir, "url"), CREDAUTH_PUBLIC_URL: "https://credauth.example/" });
+      assert.equal(config.adminToken, "a".repeat(40));
+      assert.deepEqual(config.database, { kind: "postgres", url: "postgres://u:secret@db/credauth" });
+      assert.equal(config.publicUrl, "https://credauth.example");
+      assert.equal(config.rateLimit, "github");
+      assert.equal(parseConfig({ rateLimit: "off" }, {}).rateLimit, "off");
+      assert.equal(redactUrl("postgres://u:secret@db/credauth"), "postgres://u:redacted@db/credauth");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("explains how to fix bad values", () => {
     assert.throws(() => parseConfig({ databaseUrl: "mysql://x" }, {}), (e: Error) => e instanceof ConfigError && /Omit it to use the embedded PGlite/.test(e.message));
     assert.throws(() => parseConfig({ port: "70000" }, {}), /--port \/ PORT must be a whole number from 0 to 65535/);
     assert.throws(() => parseConfig({ logLevel: "loud" }, {}), /must be one of fatal/);
     assert.throws(() => parseConfig({ data: "a", databaseUrl: "postgres://x" }, {}), /not both/);
     assert.throws(() => parseConfig({}, { CREDAUTH_JOB_HEARTBEAT_SECONDS: "5" }), /pg-boss requires at least 10/);
+    assert.throws(() => parseConfig({ publicUrl: "credauth.example" }, {}), /--public-url \/ CREDAUTH_PUBLIC_URL must be an http\(s\) URL/);
+    assert.throws(() => parseConfig({ rateLimit: "maybe" }, {}), /must be github .* or off/);
+    assert.throws(() => parseConfig({ adminTokenFile: "/nonexistent/token" }, {}), /--admin-token-file \/nonexistent\/token cannot be read \(ENOENT\)/);
   });
 });
