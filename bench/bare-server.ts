@@ -15,9 +15,19 @@ import { openPostgres } from "../src/store/postgres.ts";
 import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 
 const { values: flags } = parseArgs({ options: { data: { type: "string" }, "database-url": { type: "string" } } });
-const db: Db | null = flags["database-url"] ? openPostgres(flags["database-url"]) : flags.data ? await openPglite(flags.data) : null;
+const db: Db | null = flags["database-url"]
+  ? openPostgres(flags["database-url"])
+  : flags.data
+    ? await openPglite(flags.data)
+    : null;
 
-const body = JSON.stringify({ login: "bench_user_1", id: 1, type: "User", site_admin: false, padding: "x".repeat(1270) });
+const body = JSON.stringify({
+  login: "bench_user_1",
+  id: 1,
+  type: "User",
+  site_admin: false,
+  padding: "x".repeat(1270),
+});
 const headers = {
   "x-github-request-id": "0000:0000:000000:000000:00000000",
   "x-github-media-type": "github.v3; format=json",
@@ -35,13 +45,18 @@ const app = Fastify({ logger: false });
 app.get("/user", async (request, reply) => {
   if (db) {
     const token = tokenFromHeader(request.headers.authorization);
-    if (!token || (await findPrincipalByTokenHash(db, hashToken(token))) === null) return reply.code(401).send({ message: "Bad credentials" });
+    if (!token || (await findPrincipalByTokenHash(db, hashToken(token))) === null)
+      return reply.code(401).send({ message: "Bad credentials" });
   }
   return reply.headers(headers).send(body);
 });
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 console.log(`bare listening on ${address}`);
-process.on("SIGTERM", () => void app.close().then(async () => {
-  await db?.close();
-  process.exit(0);
-}));
+process.on(
+  "SIGTERM",
+  () =>
+    void app.close().then(async () => {
+      await db?.close();
+      process.exit(0);
+    }),
+);

@@ -28,7 +28,14 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
   const { id } = await db.transaction((tx) =>
     insertRevocation(
       tx,
-      { enterpriseId: requester.enterprise_id, organizationId: null, targetUserId: null, credentialType: null, revokeCredentials: true, exemptUserId: requester.user_id },
+      {
+        enterpriseId: requester.enterprise_id,
+        organizationId: null,
+        targetUserId: null,
+        credentialType: null,
+        revokeCredentials: true,
+        exemptUserId: requester.user_id,
+      },
       { userId: requester.user_id, credentialId: requester.credential_id },
     ),
   );
@@ -42,12 +49,17 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
   const inParts = async (maxId: number, statement: (range: string, values: number[]) => Promise<Counted[]>) => {
     if (parts === 1) return void counted.push(...(await statement("", [])));
     const step = Math.ceil(maxId / parts);
-    const answers = await Promise.all(Array.from({ length: parts }, (_, i) => statement("and $4::bigint < id_column and id_column <= $5::bigint", [i * step, (i + 1) * step])));
+    const answers = await Promise.all(
+      Array.from({ length: parts }, (_, i) =>
+        statement("and $4::bigint < id_column and id_column <= $5::bigint", [i * step, (i + 1) * step]),
+      ),
+    );
     counted.push(...answers.flat());
   };
   const started = performance.now();
-  await inParts(bounds!.authorizations, (range, values) => db.query<Counted>(
-    `with r as materialized (select * from revocations where id = $1),
+  await inParts(bounds!.authorizations, (range, values) =>
+    db.query<Counted>(
+      `with r as materialized (select * from revocations where id = $1),
      revoked as (
        update credential_authorizations a set revoked_at = now(), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
@@ -64,10 +76,12 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
          cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
         where act.action is not null)
      select 'authorization_revoked' as effect, type, count(*)::int as n from revoked group by type`,
-    [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, ...values],
-  ));
-  await inParts(bounds!.credentials, (range, values) => db.query<Counted>(
-    `with r as materialized (select * from revocations where id = $1),
+      [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, ...values],
+    ),
+  );
+  await inParts(bounds!.credentials, (range, values) =>
+    db.query<Counted>(
+      `with r as materialized (select * from revocations where id = $1),
      destroyed as (
        update credentials c set destroyed_at = now(), destroyed_by_revocation_id = $1
          from users u, r
@@ -82,14 +96,17 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
               jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
          from destroyed d cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id)
      select 'credential_destroyed' as effect, type, count(*)::int as n from destroyed group by type`,
-    [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, ...values],
-  ));
+      [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, ...values],
+    ),
+  );
   await db.query(
     `insert into revocation_counts (revocation_id, effect, credential_type, count)
      select $1, effect, type, sum(n) from unnest($2::text[], $3::text[], $4::int[]) k(effect, type, n) group by effect, type`,
     [id, counted.map((c) => c.effect), counted.map((c) => c.type), counted.map((c) => c.n)],
   );
-  await db.query("update revocations set state = 'succeeded', started_at = now(), finished_at = now() where id = $1", [id]);
+  await db.query("update revocations set state = 'succeeded', started_at = now(), finished_at = now() where id = $1", [
+    id,
+  ]);
   return performance.now() - started;
 }
 

@@ -47,7 +47,11 @@ function nextRequest(): { method: string; path: string; body: string | undefined
   return { method: request.method, path: nextPath(request.path), body: request.body };
 }
 
-const headers = { authorization: `Bearer ${spec.token}`, "content-type": "application/json", accept: "application/vnd.github+json" };
+const headers = {
+  authorization: `Bearer ${spec.token}`,
+  "content-type": "application/json",
+  accept: "application/vnd.github+json",
+};
 
 /**
  * Requests at a fixed rate, evenly spaced (open loop), each timed from the moment it was due, so a
@@ -63,11 +67,14 @@ async function paced(rate: number) {
   const target = new URL(spec.url);
   const send = ({ method, path, body }: { method: string; path: string; body: string | undefined }) =>
     new Promise<number>((resolve, reject) => {
-      const request = http.request({ agent, host: target.hostname, port: target.port, method, path, headers }, (response) => {
-        response.resume();
-        response.on("end", () => resolve(response.statusCode ?? 0));
-        response.on("error", reject);
-      });
+      const request = http.request(
+        { agent, host: target.hostname, port: target.port, method, path, headers },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode ?? 0));
+          response.on("error", reject);
+        },
+      );
       request.on("error", reject);
       request.end(body);
     });
@@ -93,7 +100,9 @@ async function paced(rate: number) {
           if (!recorded) return;
           const latency = performance.now() - due;
           latencies.push(latency);
-          (windows[window] ??= []).push(latency);
+          const bucket = windows[window] ?? [];
+          windows[window] = bucket;
+          bucket.push(latency);
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status < 200 || status > 299) non2xx++;
         },
@@ -147,4 +156,4 @@ async function closedLoop() {
 }
 
 const result = spec.overallRate ? await paced(spec.overallRate) : await closedLoop();
-process.stdout.write(JSON.stringify(result) + "\n");
+process.stdout.write(`${JSON.stringify(result)}\n`);

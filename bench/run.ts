@@ -3,7 +3,7 @@
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
 // --database-url (a URL the harness may create databases from).
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,13 +11,24 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import type { Db } from "../src/store/db.ts";
 import { hashToken } from "../src/domain/tokens.ts";
+import type { Db } from "../src/store/db.ts";
 import { openPglite } from "../src/store/pglite.ts";
-import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 import { openPostgres } from "../src/store/postgres.ts";
+import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
-import { ADMIN_TOKEN, buildWorld, classicCredentials, classicToken, ENTERPRISE, FULL_SIZE, LOAD_SIZE, QUICK_SIZE, SMOKE_SIZE, type WorldSize } from "./world.ts";
+import {
+  ADMIN_TOKEN,
+  buildWorld,
+  classicCredentials,
+  classicToken,
+  ENTERPRISE,
+  FULL_SIZE,
+  LOAD_SIZE,
+  QUICK_SIZE,
+  SMOKE_SIZE,
+  type WorldSize,
+} from "./world.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "credauth.js");
@@ -42,9 +53,45 @@ interface Plan {
 }
 
 const PLANS: Record<Mode, Plan> = {
-  full: { mode: "full", drainSize: FULL_SIZE, loadSize: LOAD_SIZE, seconds: 10, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 1000, startupRuns: 5, readRounds: 3, soakSeconds: 600, soakRate: 100 },
-  quick: { mode: "quick", drainSize: QUICK_SIZE, loadSize: QUICK_SIZE, seconds: 3, concurrencies: [1, 16, 64], workerCounts: [1, 2, 4], containmentTrials: 100, startupRuns: 3, readRounds: 3, soakSeconds: 30, soakRate: 50 },
-  smoke: { mode: "smoke", drainSize: SMOKE_SIZE, loadSize: SMOKE_SIZE, seconds: 1, concurrencies: [1, 4], workerCounts: [1, 2], containmentTrials: 5, startupRuns: 1, readRounds: 1, soakSeconds: 4, soakRate: 20 },
+  full: {
+    mode: "full",
+    drainSize: FULL_SIZE,
+    loadSize: LOAD_SIZE,
+    seconds: 10,
+    concurrencies: [1, 16, 64],
+    workerCounts: [1, 2, 4],
+    containmentTrials: 1000,
+    startupRuns: 5,
+    readRounds: 3,
+    soakSeconds: 600,
+    soakRate: 100,
+  },
+  quick: {
+    mode: "quick",
+    drainSize: QUICK_SIZE,
+    loadSize: QUICK_SIZE,
+    seconds: 3,
+    concurrencies: [1, 16, 64],
+    workerCounts: [1, 2, 4],
+    containmentTrials: 100,
+    startupRuns: 3,
+    readRounds: 3,
+    soakSeconds: 30,
+    soakRate: 50,
+  },
+  smoke: {
+    mode: "smoke",
+    drainSize: SMOKE_SIZE,
+    loadSize: SMOKE_SIZE,
+    seconds: 1,
+    concurrencies: [1, 4],
+    workerCounts: [1, 2],
+    containmentTrials: 5,
+    startupRuns: 1,
+    readRounds: 1,
+    soakSeconds: 4,
+    soakRate: 20,
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -130,7 +177,10 @@ interface Proc {
 
 function run(args: string[], env: Record<string, string> = {}, script = BIN): Proc {
   // Benchmarks send thousands of requests a second as one user: GitHub's rate limits are off.
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", CREDAUTH_RATE_LIMIT: "off", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", CREDAUTH_RATE_LIMIT: "off", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -158,12 +208,17 @@ async function waitForOutput(proc: Proc, pattern: RegExp, timeoutMs = 120_000): 
   for (;;) {
     const match = pattern.exec(proc.output());
     if (match) return match;
-    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${pattern} from process:\n${proc.output()}`);
+    if (proc.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`no ${pattern} from process:\n${proc.output()}`);
     await sleep(20);
   }
 }
 
-async function startServer(database: Database, extra: string[] = [], env: Record<string, string> = {}): Promise<Proc & { url: string }> {
+async function startServer(
+  database: Database,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Proc & { url: string }> {
   const proc = run(["serve", "--port", "0", ...database.flags, ...extra], env);
   const [, url] = await waitForOutput(proc, /credauth listening on (http:\/\/\S+)/);
   return Object.assign(proc, { url: url! });
@@ -238,7 +293,10 @@ async function drainBaseline(database: Database, jobEndState: string, parts = 1)
   try {
     const elapsed = await runDrainBaseline(db, parts);
     const baselineEndState = await endStateFingerprint(db);
-    if (baselineEndState !== jobEndState) throw new Error(`the baseline did not reach the job's end state:\n  job      ${jobEndState}\n  baseline ${baselineEndState}`);
+    if (baselineEndState !== jobEndState)
+      throw new Error(
+        `the baseline did not reach the job's end state:\n  job      ${jobEndState}\n  baseline ${baselineEndState}`,
+      );
     return elapsed;
   } finally {
     await db.close();
@@ -268,7 +326,13 @@ async function fingerprintOf(database: Database): Promise<string> {
   }
 }
 
-async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<DrainResult[]> {
+async function drain(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<DrainResult[]> {
   const template = await newDatabase(backend, adminUrl, scratch);
   log(`  building ${plan.drainSize.authorizations.toLocaleString()} authorizations on ${backend}`);
   await withWorld(template, plan.drainSize);
@@ -279,14 +343,24 @@ async function drain(plan: Plan, backend: BackendName, adminUrl: string | null, 
     const baselineCopy = await template.copy();
     const env = { CREDAUTH_JOB_POLL_SECONDS: "0.5" };
     const server = await startServer(measured, backend === "pglite" ? [] : ["--no-worker"], env);
-    const workerProcs = backend === "pglite" ? [server] : Array.from({ length: workers }, () => run(["worker", ...measured.flags], env));
+    const workerProcs =
+      backend === "pglite" ? [server] : Array.from({ length: workers }, () => run(["worker", ...measured.flags], env));
     for (const worker of workerProcs) if (worker !== server) await waitForOutput(worker, /credauth worker processing/);
     await settle(measured);
-    const accepted = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/revoke-all`, ADMIN_TOKEN, { revoke_credentials: true });
+    const accepted = await api(
+      server.url,
+      "POST",
+      `/enterprises/${ENTERPRISE}/credential-authorizations/revoke-all`,
+      ADMIN_TOKEN,
+      { revoke_credentials: true },
+    );
     const started = performance.now();
     if (accepted.status !== 202) throw new Error(`revoke-all answered ${accepted.status}: ${accepted.body}`);
     const jobPath = new URL(accepted.headers.get("location")!).pathname;
-    let job: { state: string; counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } } };
+    let job: {
+      state: string;
+      counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } };
+    };
     for (;;) {
       job = JSON.parse((await api(server.url, "GET", jobPath, ADMIN_TOKEN)).body);
       if (job.state === "succeeded" || job.state === "failed") break;
@@ -344,7 +418,13 @@ interface EnqueueResult {
 }
 
 /** autocannon revoking users of `users` one after another, as the enterprise's first owner. */
-function revokeUsersLoad(url: string, users: [number, number], connections: number, durationSeconds: number, overallRate?: number) {
+function revokeUsersLoad(
+  url: string,
+  users: [number, number],
+  connections: number,
+  durationSeconds: number,
+  overallRate?: number,
+) {
   return {
     url,
     method: "POST",
@@ -362,7 +442,13 @@ function revokeUsersLoad(url: string, users: [number, number], connections: numb
  * `total` operations from Node, `concurrency` at a time, on their own connection to the database
  * (after `setup`): operations per second.
  */
-async function operationsPerSecond(database: Database, concurrency: number, total: number, setup: string, operation: (db: Db, n: number) => Promise<void>): Promise<number> {
+async function operationsPerSecond(
+  database: Database,
+  concurrency: number,
+  total: number,
+  setup: string,
+  operation: (db: Db, n: number) => Promise<void>,
+): Promise<number> {
   const db = await database.open();
   try {
     await db.exec(setup);
@@ -396,7 +482,12 @@ function insertBaseline(database: Database, concurrency: number, total: number):
  * concurrency, with no HTTP, no authorization and no job. Its ratio to the insert baseline bounds
  * what the real endpoint can reach.
  */
-function authenticateAndInsertFloor(database: Database, concurrency: number, total: number, tokenHashes: Uint8Array[]): Promise<number> {
+function authenticateAndInsertFloor(
+  database: Database,
+  concurrency: number,
+  total: number,
+  tokenHashes: Uint8Array[],
+): Promise<number> {
   return operationsPerSecond(
     database,
     concurrency,
@@ -410,7 +501,13 @@ function authenticateAndInsertFloor(database: Database, concurrency: number, tot
   );
 }
 
-async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void) {
+async function enqueue(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+) {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
   const baselineDb = await database.copy();
@@ -437,10 +534,20 @@ async function enqueue(plan: Plan, backend: BackendName, adminUrl: string | null
         floorRatio: floorRps / baselineRps,
         errors: measured.non2xx + measured.errors,
       });
-      log(`  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s, floor ${Math.round(floorRps)}/s`);
+      log(
+        `  enqueue ${backend} c=${concurrency}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99} ms) vs ${Math.round(baselineRps)} inserts/s, floor ${Math.round(floorRps)}/s`,
+      );
     }
     const top = Math.max(...results.map((r) => r.rps));
-    const half = await load(revokeUsersLoad(server.url, users, Math.max(...plan.concurrencies), plan.seconds, Math.max(1, Math.floor(top / 2))));
+    const half = await load(
+      revokeUsersLoad(
+        server.url,
+        users,
+        Math.max(...plan.concurrencies),
+        plan.seconds,
+        Math.max(1, Math.floor(top / 2)),
+      ),
+    );
     log(`  enqueue ${backend} at half the top rate (${Math.floor(top / 2)} req/s): p99 ${half.p99} ms`);
     return { results, halfRate: { backend, rate: Math.floor(top / 2), p50: half.p50, p99: half.p99 } };
   } finally {
@@ -464,7 +571,13 @@ interface ReadResult {
   errors: number;
 }
 
-async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<ReadResult[]> {
+async function reads(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<ReadResult[]> {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
   await settle(database);
@@ -496,7 +609,14 @@ async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, 
     // then moves every series alike instead of favouring whichever ran in the quiet moment.
     const samples = new Map<string, LoadResult[]>();
     const measure = async (key: string, url: string, path: string) => {
-      const result = await load({ url, method: "GET", path, token, connections: concurrency, durationSeconds: plan.seconds });
+      const result = await load({
+        url,
+        method: "GET",
+        path,
+        token,
+        connections: concurrency,
+        durationSeconds: plan.seconds,
+      });
       samples.set(key, [...(samples.get(key) ?? []), result]);
     };
     for (let round = 0; round < plan.readRounds; round++) {
@@ -523,7 +643,9 @@ async function reads(plan: Plan, backend: BackendName, adminUrl: string | null, 
         floorRatio: floorRps / baselineRps,
         errors: failures(endpoint),
       });
-      log(`  read ${backend} GET ${endpoint}: ${Math.round(rps)} req/s vs bare ${Math.round(baselineRps)} req/s, floor ${Math.round(floorRps)} req/s (medians of ${plan.readRounds})`);
+      log(
+        `  read ${backend} GET ${endpoint}: ${Math.round(rps)} req/s vs bare ${Math.round(baselineRps)} req/s, floor ${Math.round(floorRps)} req/s (medians of ${plan.readRounds})`,
+      );
     }
   } finally {
     await floor.stop();
@@ -547,7 +669,13 @@ interface ContainmentResult {
  * GET /user with that user's token. Counts responses that let a request in although it was sent
  * after the 202 arrived, and how long after the 202 the first refusal arrived.
  */
-async function containment(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<ContainmentResult> {
+async function containment(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<ContainmentResult> {
   const size = plan.loadSize;
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, size);
@@ -556,7 +684,8 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
   const targets = classicCredentials(size, 2, plan.containmentTrials);
   const trials = targets.length;
   // The background load revokes users of the upper half; the trials' users come from the lower.
-  if (targets.some((t) => t.id > size.users / 2)) throw new Error(`the world is too small for ${plan.containmentTrials} containment trials`);
+  if (targets.some((t) => t.id > size.users / 2))
+    throw new Error(`the world is too small for ${plan.containmentTrials} containment trials`);
   const background = startLoad(revokeUsersLoad(server.url, [Math.floor(size.users / 2) + 1, size.users], 16, 3600));
   let letIn = 0;
   const delays: number[] = [];
@@ -580,7 +709,13 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
       };
       const probes = Array.from({ length: 4 }, probe);
       await sleep(2);
-      const accepted = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/${credential.login}/revoke`, ADMIN_TOKEN, { revoke_credentials: true });
+      const accepted = await api(
+        server.url,
+        "POST",
+        `/enterprises/${ENTERPRISE}/credential-authorizations/${credential.login}/revoke`,
+        ADMIN_TOKEN,
+        { revoke_credentials: true },
+      );
       revokedAt = performance.now();
       if (accepted.status !== 202) throw new Error(`revoke answered ${accepted.status}: ${accepted.body}`);
       await Promise.all(probes);
@@ -592,8 +727,15 @@ async function containment(plan: Plan, backend: BackendName, adminUrl: string | 
     await server.stop();
     await database.drop();
   }
-  const result = { backend, trials, letInAfter202: letIn, refusedAfterMs: { p50: median(delays), p99: percentile(delays, 99), max: Math.max(...delays) } };
-  log(`  containment ${backend}: ${trials} trials, ${letIn} let in after the 202, first refusal ${result.refusedAfterMs.p50.toFixed(2)} ms (p99 ${result.refusedAfterMs.p99.toFixed(2)}) after it`);
+  const result = {
+    backend,
+    trials,
+    letInAfter202: letIn,
+    refusedAfterMs: { p50: median(delays), p99: percentile(delays, 99), max: Math.max(...delays) },
+  };
+  log(
+    `  containment ${backend}: ${trials} trials, ${letIn} let in after the 202, first refusal ${result.refusedAfterMs.p50.toFixed(2)} ms (p99 ${result.refusedAfterMs.p99.toFixed(2)}) after it`,
+  );
   return result;
 }
 
@@ -621,7 +763,13 @@ interface SoakResult {
  * run meanwhile — against one server. Reported: failures (target none), the p99 of each tenth of
  * the run (stable), and the server's RSS over time (flat).
  */
-async function soak(plan: Plan, backend: BackendName, adminUrl: string | null, scratch: string, log: (line: string) => void): Promise<SoakResult> {
+async function soak(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<SoakResult> {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
   await settle(database);
@@ -629,7 +777,12 @@ async function soak(plan: Plan, backend: BackendName, adminUrl: string | null, s
   const rssSamples: number[] = [];
   const sampler = setInterval(() => rssSamples.push(server.rssMb()), (plan.soakSeconds * 1000) / 20);
   try {
-    const first = await api(server.url, "POST", `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_1/revoke`, ADMIN_TOKEN);
+    const first = await api(
+      server.url,
+      "POST",
+      `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_1/revoke`,
+      ADMIN_TOKEN,
+    );
     if (first.status !== 202) throw new Error(`the soak's first revocation was refused: ${first.status}`);
     const jobPath = new URL(first.headers.get("location")!).pathname;
     const result = (await load({
@@ -647,8 +800,15 @@ async function soak(plan: Plan, backend: BackendName, adminUrl: string | null, s
         { method: "GET", path: "/orgs/bench-org-1" },
         { method: "GET", path: jobPath },
         { method: "GET", path: `/enterprises/${ENTERPRISE}/audit-log?per_page=30` },
-        { method: "POST", path: `/_credauth/dry-run/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke` },
-        { method: "POST", path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`, body: '{"revoke_credentials": true}' },
+        {
+          method: "POST",
+          path: `/_credauth/dry-run/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+        },
+        {
+          method: "POST",
+          path: `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_{user}/revoke`,
+          body: '{"revoke_credentials": true}',
+        },
       ],
     })) as LoadResult & { p99ByWindow: number[]; statuses: Record<string, number> };
     clearInterval(sampler);
@@ -708,7 +868,10 @@ async function startup(plan: Plan, scratch: string, log: (line: string) => void)
     const started = performance.now();
     const proc = run(["serve", "--port", String(port), ...database.flags]);
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (proc.child.exitCode !== null) throw new Error(`serve exited:\n${proc.output()}`);
       await sleep(5);
@@ -742,8 +905,14 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 export function toMarkdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Benchmark (${report.mode}) on ${report.date}: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB, Node ${report.machine.node}.`, "");
-  lines.push("**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)", "");
+  lines.push(
+    `Benchmark (${report.mode}) on ${report.date}: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB, Node ${report.machine.node}.`,
+    "",
+  );
+  lines.push(
+    "**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)",
+    "",
+  );
   lines.push(
     "| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | speed-up over 1 worker | SQL in as many parallel parts ms | its speed-up | worker peak RSS MB |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -757,24 +926,48 @@ export function toMarkdown(report: BenchReport): string {
     );
   }
   lines.push("", "**Enqueue** (`POST …/{username}/revoke`; target ≥ 70 % of the insert baseline at c=64)", "");
-  lines.push("| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | floor: authenticate + insert /s | floor ratio | non-2xx |", "|---|---|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| backend | concurrency | req/s | p50 ms | p99 ms | inserts/s baseline | ratio | floor: authenticate + insert /s | floor ratio | non-2xx |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  );
   for (const e of report.enqueue) {
-    lines.push(`| ${e.backend} | ${e.concurrency} | ${fmt(e.rps)} | ${fmt(e.p50, 1)} | ${fmt(e.p99, 1)} | ${fmt(e.baselineRps)} | ${fmt(e.ratio, 2)} | ${fmt(e.floorRps)} | ${fmt(e.floorRatio, 2)} | ${e.errors} |`);
+    lines.push(
+      `| ${e.backend} | ${e.concurrency} | ${fmt(e.rps)} | ${fmt(e.p50, 1)} | ${fmt(e.p99, 1)} | ${fmt(e.baselineRps)} | ${fmt(e.ratio, 2)} | ${fmt(e.floorRps)} | ${fmt(e.floorRatio, 2)} | ${e.errors} |`,
+    );
   }
-  for (const h of report.enqueueHalfRate) lines.push("", `At half the top rate on ${h.backend} (${h.rate} req/s): p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms (target ≤ 25 ms).`);
+  for (const h of report.enqueueHalfRate)
+    lines.push(
+      "",
+      `At half the top rate on ${h.backend} (${h.rate} req/s): p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms (target ≤ 25 ms).`,
+    );
   lines.push("", "**Authenticated reads** (target: GET /user ≥ 50 % of a bare Fastify route)", "");
   lines.push(
     "| backend | endpoint | concurrency | req/s | p99 ms | bare route req/s | ratio | floor: bare route + authentication query req/s | floor ratio | non-2xx |",
     "|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const r of report.reads) {
-    lines.push(`| ${r.backend} | GET ${r.endpoint} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ${fmt(r.floorRps)} | ${fmt(r.floorRatio, 2)} | ${r.errors} |`);
+    lines.push(
+      `| ${r.backend} | GET ${r.endpoint} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ${fmt(r.floorRps)} | ${fmt(r.floorRatio, 2)} | ${r.errors} |`,
+    );
   }
   lines.push("", "**Containment** under enqueue load (target: zero requests let in after the 202)", "");
-  lines.push("| backend | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |", "|---|---|---|---|---|---|");
-  for (const c of report.containment) lines.push(`| ${c.backend} | ${c.trials} | ${c.letInAfter202} | ${fmt(c.refusedAfterMs.p50, 2)} | ${fmt(c.refusedAfterMs.p99, 2)} | ${fmt(c.refusedAfterMs.max, 2)} |`);
-  lines.push("", "**Soak**: mixed reads, dry runs and real revocations at a fixed rate (targets: no failures, p99 stable, RSS flat)", "");
-  lines.push("| backend | rate /s | seconds | requests | failures | p99 by tenth of the run, ms | slowest / median tenth | RSS after warm-up → end, MB | growth |", "|---|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| backend | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const c of report.containment)
+    lines.push(
+      `| ${c.backend} | ${c.trials} | ${c.letInAfter202} | ${fmt(c.refusedAfterMs.p50, 2)} | ${fmt(c.refusedAfterMs.p99, 2)} | ${fmt(c.refusedAfterMs.max, 2)} |`,
+    );
+  lines.push(
+    "",
+    "**Soak**: mixed reads, dry runs and real revocations at a fixed rate (targets: no failures, p99 stable, RSS flat)",
+    "",
+  );
+  lines.push(
+    "| backend | rate /s | seconds | requests | failures | p99 by tenth of the run, ms | slowest / median tenth | RSS after warm-up → end, MB | growth |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
   for (const k of report.soak) {
     const warm = k.rssMb[Math.max(1, Math.floor(k.rssMb.length / 10))] ?? k.rssMb[0] ?? NaN;
     lines.push(
@@ -782,9 +975,12 @@ export function toMarkdown(report: BenchReport): string {
     );
   }
   if (report.startup) {
-    lines.push("", `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`);
+    lines.push(
+      "",
+      `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`,
+    );
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export async function main(argv: string[]): Promise<BenchReport> {
@@ -805,14 +1001,22 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
   const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
-  if (unavailable.length > 0) throw new Error(`--backends ${unavailable.join(",")}: choose from ${available.join(",")}${adminUrl ? "" : " (postgres needs --database-url)"}`);
+  if (unavailable.length > 0)
+    throw new Error(
+      `--backends ${unavailable.join(",")}: choose from ${available.join(",")}${adminUrl ? "" : " (postgres needs --database-url)"}`,
+    );
   const backends = available.filter((name) => chosen.includes(name));
   const scratch = mkdtempSync(join(tmpdir(), "credauth-bench-"));
   const log = (line: string) => console.log(line);
   const report: BenchReport = {
     mode: plan.mode,
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     drain: [],
     enqueue: [],
     enqueueHalfRate: [],
@@ -840,7 +1044,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   }
   mkdirSync(values.out, { recursive: true });
   const stem = plan.mode === "full" ? "latest" : `latest-${plan.mode}`;
-  writeFileSync(join(values.out, `${stem}.json`), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(values.out, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(values.out, `${stem}.md`), toMarkdown(report));
   log(`\nwrote ${join(values.out, `${stem}.md`)} and .json`);
   return report;

@@ -12,7 +12,12 @@ export interface WorldSize {
   authorizations: number;
 }
 
-export const FULL_SIZE: WorldSize = { organizations: 100, users: 100_000, credentials: 250_000, authorizations: 1_000_000 };
+export const FULL_SIZE: WorldSize = {
+  organizations: 100,
+  users: 100_000,
+  credentials: 250_000,
+  authorizations: 1_000_000,
+};
 /** Enough users for a thousand containment trials; used for the load scenarios of a full run. */
 export const LOAD_SIZE: WorldSize = { organizations: 20, users: 10_000, credentials: 25_000, authorizations: 100_000 };
 export const QUICK_SIZE: WorldSize = { organizations: 20, users: 2_000, credentials: 5_000, authorizations: 20_000 };
@@ -46,14 +51,20 @@ export async function buildWorld(db: Db, size: WorldSize): Promise<void> {
   await migrate(db);
   const perCredential = Math.round(size.authorizations / size.credentials);
   await db.transaction(async (tx) => {
-    await tx.query("insert into enterprises (id, slug, name, emu) overriding system value values (1, $1, 'Bench Inc.', true)", [ENTERPRISE]);
+    await tx.query(
+      "insert into enterprises (id, slug, name, emu) overriding system value values (1, $1, 'Bench Inc.', true)",
+      [ENTERPRISE],
+    );
     await tx.query(
       `insert into users (id, login, managed_by_enterprise_id) overriding system value
        select g, 'bench_user_' || g, 1 from generate_series(1, $1::int) g`,
       [size.users],
     );
     const adminId = size.users + 1;
-    await tx.query("insert into users (id, login, managed_by_enterprise_id) overriding system value values ($1, 'bench_admin', 1)", [adminId]);
+    await tx.query(
+      "insert into users (id, login, managed_by_enterprise_id) overriding system value values ($1, 'bench_admin', 1)",
+      [adminId],
+    );
     await tx.query("update enterprises set first_owner_id = $1 where id = 1", [adminId]);
     await tx.query("insert into enterprise_roles (enterprise_id, user_id, role) values (1, $1, 'owner')", [adminId]);
     await tx.query(

@@ -18,12 +18,17 @@ if (major < 24) {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const projectNode = join(root, "node_modules", "node", "bin", "node");
   if (!existsSync(projectNode)) {
-    console.error(`credauth needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} first.`);
+    console.error(
+      `credauth needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} first.`,
+    );
     process.exit(1);
   }
   const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   if (typeof process.execve === "function") process.execve(projectNode, [projectNode, ...args], process.env);
-  const child = spawn(projectNode, args, { stdio: ["inherit", "inherit", "inherit", "ipc"], env: { ...process.env, CREDAUTH_LAUNCHER_PID: String(process.pid) } });
+  const child = spawn(projectNode, args, {
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: { ...process.env, CREDAUTH_LAUNCHER_PID: String(process.pid) },
+  });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2"]) {
     process.on(signal, () => child.kill(signal));
   }
@@ -36,7 +41,9 @@ if (major < 24) {
   }
   // Node keeps the code it compiled on disk and reuses it on the next start: a third less start-up
   // time (docs/performance.md). The cache is disposable; a read-only node_modules just means no cache.
-  nodeModule.enableCompileCache(join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile-cache"));
+  nodeModule.enableCompileCache(
+    join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile-cache"),
+  );
   const { main } = await import("../src/cli/main.ts");
   await main(process.argv);
 }

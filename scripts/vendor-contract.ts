@@ -2,7 +2,7 @@
 // endpoints it uses to show a revocation's effect), cut out of GitHub's official OpenAPI
 // description with every component they reference. `--check` fails when the committed file
 // differs from what the pinned @octokit/openapi package would produce.
-import { readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,7 +75,11 @@ export function buildSubset(spec: { [key: string]: Json }): { [key: string]: Jso
   const sortedComponents: { [kind: string]: { [name: string]: Json } } = {};
   for (const kind of Object.keys(keptComponents).sort()) {
     const bucket = keptComponents[kind]!;
-    sortedComponents[kind] = Object.fromEntries(Object.keys(bucket).sort().map((name) => [name, bucket[name]!]));
+    sortedComponents[kind] = Object.fromEntries(
+      Object.keys(bucket)
+        .sort()
+        .map((name) => [name, bucket[name]!]),
+    );
   }
   return {
     openapi: spec.openapi ?? null,
@@ -91,14 +95,14 @@ export function buildSubset(spec: { [key: string]: Json }): { [key: string]: Jso
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const spec = JSON.parse(readFileSync(join(packageDir, "generated", "ghec.json"), "utf8"));
-  const text = JSON.stringify(buildSubset(spec), null, 2) + "\n";
+  const text = `${JSON.stringify(buildSubset(spec), null, 2)}\n`;
   if (process.argv.includes("--check")) {
     const committed = readFileSync(outputPath, "utf8");
     if (committed !== text) {
       console.error("contract/ghec-subset.json is out of date: run `npm run contract:vendor` and commit the result.");
       process.exit(1);
     }
-    console.log("contract/ghec-subset.json matches @octokit/openapi " + packageVersion);
+    console.log(`contract/ghec-subset.json matches @octokit/openapi ${packageVersion}`);
   } else {
     writeFileSync(outputPath, text);
     copyFileSync(join(packageDir, "LICENSE"), join(repoRoot, "contract", "LICENSE"));

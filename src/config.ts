@@ -12,8 +12,7 @@ const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debu
 
 export type DatabaseConfig =
   /** Embedded PGlite; `dataDir` null keeps the database in memory (tests). */
-  | { kind: "pglite"; dataDir: string | null }
-  | { kind: "postgres"; url: string };
+  { kind: "pglite"; dataDir: string | null } | { kind: "postgres"; url: string };
 
 export interface JobsConfig {
   /** Rows per transaction when materializing a revocation. (Default: 2000) */
@@ -134,11 +133,20 @@ function secretFromFile(name: string, path: string | undefined): string | undefi
   try {
     return readFileSync(path, "utf8").split(/\r?\n/)[0]!.trim();
   } catch (error) {
-    throw new ConfigError(`${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new ConfigError(
+      `${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
   }
 }
 
-function integerIn(name: string, raw: string | number | undefined, fallback: number, min: number, max: number, hint: string): number {
+function integerIn(
+  name: string,
+  raw: string | number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  hint: string,
+): number {
   if (raw === undefined || raw === "") return fallback;
   const value = typeof raw === "number" ? raw : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -156,12 +164,21 @@ function numberIn(name: string, raw: string | undefined, fallback: number, min: 
   return value;
 }
 
-export function parseConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd = process.cwd()): Readonly<Config> {
+export function parseConfig(
+  flags: ConfigFlags,
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+): Readonly<Config> {
   const databaseUrl =
-    flags.databaseUrl ?? secretFromFile("--database-url-file", flags.databaseUrlFile) ?? env.DATABASE_URL ?? secretFromFile("DATABASE_URL_FILE", env.DATABASE_URL_FILE);
+    flags.databaseUrl ??
+    secretFromFile("--database-url-file", flags.databaseUrlFile) ??
+    env.DATABASE_URL ??
+    secretFromFile("DATABASE_URL_FILE", env.DATABASE_URL_FILE);
   const dataDir = flags.data ?? env.CREDAUTH_DATA_DIR;
   if ((flags.databaseUrl !== undefined || flags.databaseUrlFile !== undefined) && flags.data !== undefined) {
-    throw new ConfigError("--data and --database-url both choose a database: pass --data DIR for embedded PGlite, or --database-url URL for PostgreSQL, not both.");
+    throw new ConfigError(
+      "--data and --database-url both choose a database: pass --data DIR for embedded PGlite, or --database-url URL for PostgreSQL, not both.",
+    );
   }
   let database: DatabaseConfig;
   if (databaseUrl !== undefined && databaseUrl !== "" && flags.data === undefined) {
@@ -180,7 +197,9 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
   const host = flags.host ?? env.HOST ?? "127.0.0.1";
   const logLevel = (flags.logLevel ?? env.CREDAUTH_LOG_LEVEL ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`--log-level / CREDAUTH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}.`);
+    throw new ConfigError(
+      `--log-level / CREDAUTH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}.`,
+    );
   }
   const webUrl = (flags.webUrl ?? env.CREDAUTH_WEB_URL ?? "https://github.com").replace(/\/+$/, "");
   if (!/^https?:\/\/[^\s]+$/.test(webUrl)) {
@@ -190,7 +209,9 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
   const publicUrlText = flags.publicUrl ?? env.CREDAUTH_PUBLIC_URL;
   const publicUrl = publicUrlText === undefined || publicUrlText === "" ? null : publicUrlText.replace(/\/+$/, "");
   if (publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
-    throw new ConfigError(`--public-url / CREDAUTH_PUBLIC_URL must be an http(s) URL without query, such as https://credauth.example.com, got ${JSON.stringify(publicUrlText)}.`);
+    throw new ConfigError(
+      `--public-url / CREDAUTH_PUBLIC_URL must be an http(s) URL without query, such as https://credauth.example.com, got ${JSON.stringify(publicUrlText)}.`,
+    );
   }
 
   const adminToken =
@@ -207,7 +228,9 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
 
   const rateLimit = (flags.rateLimit ?? env.CREDAUTH_RATE_LIMIT ?? "github") as RateLimitMode;
   if (!RATE_LIMIT_MODES.includes(rateLimit)) {
-    throw new ConfigError(`--rate-limit / CREDAUTH_RATE_LIMIT must be github (GitHub's limits, enforced) or off, got ${JSON.stringify(rateLimit)}.`);
+    throw new ConfigError(
+      `--rate-limit / CREDAUTH_RATE_LIMIT must be github (GitHub's limits, enforced) or off, got ${JSON.stringify(rateLimit)}.`,
+    );
   }
 
   const config: Config = {
@@ -222,12 +245,53 @@ export function parseConfig(flags: ConfigFlags, env: Record<string, string | und
     adminToken,
     rateLimit,
     jobs: {
-      batchSize: integerIn("--job-batch-size / CREDAUTH_JOB_BATCH_SIZE", flags.jobBatchSize ?? env.CREDAUTH_JOB_BATCH_SIZE, JOB_DEFAULTS.batchSize, 1, 100_000, "Rows per transaction; 2000 is a good start."),
-      heartbeatSeconds: integerIn("--job-heartbeat-seconds / CREDAUTH_JOB_HEARTBEAT_SECONDS", flags.jobHeartbeatSeconds ?? env.CREDAUTH_JOB_HEARTBEAT_SECONDS, JOB_DEFAULTS.heartbeatSeconds, 10, 3600, "pg-boss requires at least 10."),
-      superviseIntervalSeconds: integerIn("--job-supervise-seconds / CREDAUTH_JOB_SUPERVISE_SECONDS", flags.jobSuperviseSeconds ?? env.CREDAUTH_JOB_SUPERVISE_SECONDS, JOB_DEFAULTS.superviseIntervalSeconds, 1, 3600, ""),
-      pollingIntervalSeconds: numberIn("--job-poll-seconds / CREDAUTH_JOB_POLL_SECONDS", flags.jobPollSeconds ?? env.CREDAUTH_JOB_POLL_SECONDS, JOB_DEFAULTS.pollingIntervalSeconds, 0.5, 60),
-      retryLimit: integerIn("--job-retry-limit / CREDAUTH_JOB_RETRY_LIMIT", flags.jobRetryLimit ?? env.CREDAUTH_JOB_RETRY_LIMIT, JOB_DEFAULTS.retryLimit, 0, 1000, ""),
-      shardSize: integerIn("--job-shard-size / CREDAUTH_JOB_SHARD_SIZE", flags.jobShardSize ?? env.CREDAUTH_JOB_SHARD_SIZE, JOB_DEFAULTS.shardSize, 100, 100_000_000, "Ids per shard; 50000 is a good start."),
+      batchSize: integerIn(
+        "--job-batch-size / CREDAUTH_JOB_BATCH_SIZE",
+        flags.jobBatchSize ?? env.CREDAUTH_JOB_BATCH_SIZE,
+        JOB_DEFAULTS.batchSize,
+        1,
+        100_000,
+        "Rows per transaction; 2000 is a good start.",
+      ),
+      heartbeatSeconds: integerIn(
+        "--job-heartbeat-seconds / CREDAUTH_JOB_HEARTBEAT_SECONDS",
+        flags.jobHeartbeatSeconds ?? env.CREDAUTH_JOB_HEARTBEAT_SECONDS,
+        JOB_DEFAULTS.heartbeatSeconds,
+        10,
+        3600,
+        "pg-boss requires at least 10.",
+      ),
+      superviseIntervalSeconds: integerIn(
+        "--job-supervise-seconds / CREDAUTH_JOB_SUPERVISE_SECONDS",
+        flags.jobSuperviseSeconds ?? env.CREDAUTH_JOB_SUPERVISE_SECONDS,
+        JOB_DEFAULTS.superviseIntervalSeconds,
+        1,
+        3600,
+        "",
+      ),
+      pollingIntervalSeconds: numberIn(
+        "--job-poll-seconds / CREDAUTH_JOB_POLL_SECONDS",
+        flags.jobPollSeconds ?? env.CREDAUTH_JOB_POLL_SECONDS,
+        JOB_DEFAULTS.pollingIntervalSeconds,
+        0.5,
+        60,
+      ),
+      retryLimit: integerIn(
+        "--job-retry-limit / CREDAUTH_JOB_RETRY_LIMIT",
+        flags.jobRetryLimit ?? env.CREDAUTH_JOB_RETRY_LIMIT,
+        JOB_DEFAULTS.retryLimit,
+        0,
+        1000,
+        "",
+      ),
+      shardSize: integerIn(
+        "--job-shard-size / CREDAUTH_JOB_SHARD_SIZE",
+        flags.jobShardSize ?? env.CREDAUTH_JOB_SHARD_SIZE,
+        JOB_DEFAULTS.shardSize,
+        100,
+        100_000_000,
+        "Ids per shard; 50000 is a good start.",
+      ),
     },
   };
   return deepFreeze(config);

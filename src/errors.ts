@@ -52,8 +52,10 @@ export const Errors = {
       403,
       "You must be an enterprise owner or have the write_enterprise_credentials permission to use this endpoint.",
     ),
-  enterpriseOwnerRequired: () => new ApiError("enterprise_owner_required", 403, "You must be an enterprise owner to use this endpoint."),
-  organizationOwnerRequired: () => new ApiError("organization_owner_required", 403, "Must be an organization owner to access this resource."),
+  enterpriseOwnerRequired: () =>
+    new ApiError("enterprise_owner_required", 403, "You must be an enterprise owner to use this endpoint."),
+  organizationOwnerRequired: () =>
+    new ApiError("organization_owner_required", 403, "Must be an organization owner to access this resource."),
   /** A classic PAT or OAuth token lacking the scope an endpoint checks. */
   missingOAuthScope: (acceptedScope: string, tokenScopes: readonly string[]) =>
     new ApiError(
@@ -71,7 +73,7 @@ export const Errors = {
     new ApiError("resource_not_accessible_by_integration", 403, "Resource not accessible by integration", {
       headers: { "x-accepted-github-permissions": acceptedPermissions },
     }),
-  samlEnforced: (orgLogin: string, tokenKind: "Personal Access token" | "OAuth token", ssoUrl: string) =>
+  samlEnforced: (tokenKind: "Personal Access token" | "OAuth token", ssoUrl: string) =>
     new ApiError(
       "saml_enforced",
       403,
@@ -97,7 +99,11 @@ export const Errors = {
       "The `revoke_credentials` option is only available for Enterprise Managed User (EMU) enterprises",
     ),
   firstEmuOwnerNotTargetable: () =>
-    new ApiError("first_emu_owner_not_targetable", 422, "The first EMU owner cannot be targeted for credential revocation."),
+    new ApiError(
+      "first_emu_owner_not_targetable",
+      422,
+      "The first EMU owner cannot be targeted for credential revocation.",
+    ),
   invalidCredentialType: () =>
     new ApiError(
       "invalid_credential_type",
@@ -115,9 +121,14 @@ export const Errors = {
     }),
   /** The hourly primary limit of a user (x-ratelimit-remaining: 0 tells clients to wait for x-ratelimit-reset). */
   primaryRateLimitExceededForUser: (userId: string, requestId: string) =>
-    new ApiError("primary_rate_limit_exceeded", 403, `API rate limit exceeded for user ID ${userId}. ${supportSentence(requestId)}`, {
-      documentationUrl: RATE_LIMITS_DOCUMENTATION_URL,
-    }),
+    new ApiError(
+      "primary_rate_limit_exceeded",
+      403,
+      `API rate limit exceeded for user ID ${userId}. ${supportSentence(requestId)}`,
+      {
+        documentationUrl: RATE_LIMITS_DOCUMENTATION_URL,
+      },
+    ),
   /** The hourly primary limit of an IP address without a valid token (failed authentications count). */
   primaryRateLimitExceededForIp: (ip: string, requestId: string) =>
     new ApiError(
@@ -142,9 +153,14 @@ export const Errors = {
   serverError: () => new ApiError("server_error", 500, "Server Error"),
   /** The database is unreachable (restarting, down): nothing was done, try again after `retryAfterSeconds`. */
   serviceUnavailable: (retryAfterSeconds: number) =>
-    new ApiError("service_unavailable", 503, "Service Unavailable: the database is unavailable; nothing was changed. Try again later.", {
-      headers: { "retry-after": String(retryAfterSeconds) },
-    }),
+    new ApiError(
+      "service_unavailable",
+      503,
+      "Service Unavailable: the database is unavailable; nothing was changed. Try again later.",
+      {
+        headers: { "retry-after": String(retryAfterSeconds) },
+      },
+    ),
 } as const;
 
 export type ErrorCode = ReturnType<(typeof Errors)[keyof typeof Errors]>["code"];

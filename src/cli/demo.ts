@@ -8,11 +8,19 @@ export const DEMO_FIXTURE = join(import.meta.dirname, "..", "..", "fixtures", "d
 export function printDemoBanner(address: string, justLoaded: boolean): void {
   const { fixture } = parseFixture(readFileSync(DEMO_FIXTURE, "utf8"), DEMO_FIXTURE);
   const lines: string[] = [];
-  lines.push("", justLoaded ? "Loaded the demo world (fixtures/demo.yaml). Its tokens:" : "Demo tokens (fixtures/demo.yaml; revoked ones stay revoked):");
+  lines.push(
+    "",
+    justLoaded
+      ? "Loaded the demo world (fixtures/demo.yaml). Its tokens:"
+      : "Demo tokens (fixtures/demo.yaml; revoked ones stay revoked):",
+  );
   for (const user of fixture.users ?? []) {
     for (const credential of user.credentials ?? []) {
       if (!credential.token) continue;
-      lines.push(`  ${user.login.padEnd(12)} ${credential.type.padEnd(17)} ${credential.token}`, `               ${credential.note ?? ""}`);
+      lines.push(
+        `  ${user.login.padEnd(12)} ${credential.type.padEnd(17)} ${credential.token}`,
+        `               ${credential.note ?? ""}`,
+      );
     }
   }
   const alice = "ghp_credauthDemoAliceAcmeLaptop000000000";

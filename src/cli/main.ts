@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import closeWithGrace from "close-with-grace";
 import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
-import { ConfigError, ENVIRONMENT, parseConfig, redactUrl, type Config, type ConfigFlags } from "../config.ts";
+import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, redactUrl } from "../config.ts";
 import { FixtureError, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
 import { startJobs } from "../jobs/queue.ts";
@@ -15,7 +15,9 @@ import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 /** How long a stopping process waits for in-flight requests and the batch under way before it gives up. */
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -29,18 +31,50 @@ function option(flags: string, description: string, key: keyof typeof ENVIRONMEN
 const databaseOptions = (command: Command) =>
   command
     .addOption(option("--data <dir>", "embedded PGlite data folder (default .credauth/data)", "data"))
-    .addOption(option("--database-url <url>", "PostgreSQL connection URL; prefer the environment or a file, which `ps` does not show", "databaseUrl"))
-    .addOption(option("--database-url-file <file>", "read the PostgreSQL connection URL from this file", "databaseUrlFile"))
-    .addOption(option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)", "logLevel"));
+    .addOption(
+      option(
+        "--database-url <url>",
+        "PostgreSQL connection URL; prefer the environment or a file, which `ps` does not show",
+        "databaseUrl",
+      ),
+    )
+    .addOption(
+      option("--database-url-file <file>", "read the PostgreSQL connection URL from this file", "databaseUrlFile"),
+    )
+    .addOption(
+      option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)", "logLevel"),
+    );
 
 const jobOptions = (command: Command) =>
   command
-    .addOption(option("--job-batch-size <rows>", "rows per transaction in a revocation job (default 2000)", "jobBatchSize"))
-    .addOption(option("--job-shard-size <ids>", "ids per shard; the shards of one revocation are shared by all workers (default 50000)", "jobShardSize"))
-    .addOption(option("--job-heartbeat-seconds <s>", "a silent worker's job is retried after this, at least 10 (default 10)", "jobHeartbeatSeconds"))
-    .addOption(option("--job-supervise-seconds <s>", "how often dead workers are looked for (default 5)", "jobSuperviseSeconds"))
+    .addOption(
+      option("--job-batch-size <rows>", "rows per transaction in a revocation job (default 2000)", "jobBatchSize"),
+    )
+    .addOption(
+      option(
+        "--job-shard-size <ids>",
+        "ids per shard; the shards of one revocation are shared by all workers (default 50000)",
+        "jobShardSize",
+      ),
+    )
+    .addOption(
+      option(
+        "--job-heartbeat-seconds <s>",
+        "a silent worker's job is retried after this, at least 10 (default 10)",
+        "jobHeartbeatSeconds",
+      ),
+    )
+    .addOption(
+      option("--job-supervise-seconds <s>", "how often dead workers are looked for (default 5)", "jobSuperviseSeconds"),
+    )
     .addOption(option("--job-poll-seconds <s>", "how often an idle worker polls (default 0.5)", "jobPollSeconds"))
-    .addOption(option("--job-retry-limit <n>", "retries before a job is failed; its containment stays (default 10)", "jobRetryLimit"));
+    .addOption(
+      option(
+        "--job-retry-limit <n>",
+        "retries before a job is failed; its containment stays (default 10)",
+        "jobRetryLimit",
+      ),
+    );
 
 /** Commander has merged the environment into the flags already; parseConfig validates them. */
 function configFrom(flags: ConfigFlags): Readonly<Config> {
@@ -49,7 +83,9 @@ function configFrom(flags: ConfigFlags): Readonly<Config> {
 
 /** The embedded data folder is claimed for this process for as long as it runs (null: PostgreSQL or in memory). */
 function claimFor(config: Readonly<Config>, command: string): DataFolderLock | null {
-  return config.database.kind === "pglite" && config.database.dataDir !== null ? claimDataFolder(config.database.dataDir, command) : null;
+  return config.database.kind === "pglite" && config.database.dataDir !== null
+    ? claimDataFolder(config.database.dataDir, command)
+    : null;
 }
 
 function printSeedReport(report: SeedReport, source: string): void {
@@ -107,7 +143,9 @@ async function serve(flags: ConfigFlags): Promise<void> {
     throw error;
   });
   lock?.announce(address);
-  console.log(`credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`);
+  console.log(
+    `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
+  );
   if (config.seedDemoWhenEmpty) printDemoBanner(address, demoLoaded);
 }
 
@@ -140,7 +178,13 @@ async function migrateCommand(flags: ConfigFlags): Promise<void> {
   const db = await openDatabase(config.database);
   try {
     const applied = await migrate(db);
-    const jobs = await startJobs(db, config.database, config.jobs, { info() {}, warn() {}, error() {} }, { work: false });
+    const jobs = await startJobs(
+      db,
+      config.database,
+      config.jobs,
+      { info() {}, warn() {}, error() {} },
+      { work: false },
+    );
     await jobs.stop();
     console.log(applied.length > 0 ? `Applied migrations ${applied.join(", ")}.` : "The database is up to date.");
   } finally {
@@ -170,41 +214,96 @@ export function buildCli(): Command {
     .description("GitHub Enterprise Cloud's credential-authorization API, self-hosted and stateful")
     .version(VERSION, "-V, --version")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`credauth: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`) });
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `credauth: ${text
+            .replace(/^error: /, "")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")} (see --help)\n`,
+        ),
+    });
 
-  jobOptions(databaseOptions(
-    program
-      .command("serve")
-      .description("run the HTTP API (and, unless --no-worker, the background worker)")
-      .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
-      .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
-      .addOption(option("--rate-limit <mode>", "github: GitHub's rate limits, enforced; off: none (default github)", "rateLimit"))
-      .addOption(option("--public-url <url>", "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT", "publicUrl"))
-      .option("--seed <file>", "load this fixture file at start-up")
-      .option("--no-worker", "do not process revocation jobs in this process")
-      .option("--demo", "load the bundled demo world when the database is empty")
-      .addOption(option("--web-url <url>", "base URL for web links such as the SSO authorization URL (default https://github.com)", "webUrl"))
-      .addOption(option("--admin-token <token>", "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file", "adminToken"))
-      .addOption(option("--admin-token-file <file>", "read the site-admin token from this file (its first line)", "adminTokenFile")),
-  )).action(serve);
+  jobOptions(
+    databaseOptions(
+      program
+        .command("serve")
+        .description("run the HTTP API (and, unless --no-worker, the background worker)")
+        .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
+        .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+        .addOption(
+          option(
+            "--rate-limit <mode>",
+            "github: GitHub's rate limits, enforced; off: none (default github)",
+            "rateLimit",
+          ),
+        )
+        .addOption(
+          option(
+            "--public-url <url>",
+            "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
+            "publicUrl",
+          ),
+        )
+        .option("--seed <file>", "load this fixture file at start-up")
+        .option("--no-worker", "do not process revocation jobs in this process")
+        .option("--demo", "load the bundled demo world when the database is empty")
+        .addOption(
+          option(
+            "--web-url <url>",
+            "base URL for web links such as the SSO authorization URL (default https://github.com)",
+            "webUrl",
+          ),
+        )
+        .addOption(
+          option(
+            "--admin-token <token>",
+            "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
+            "adminToken",
+          ),
+        )
+        .addOption(
+          option(
+            "--admin-token-file <file>",
+            "read the site-admin token from this file (its first line)",
+            "adminTokenFile",
+          ),
+        ),
+    ),
+  ).action(serve);
 
-  jobOptions(databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)"))).action(worker);
-  databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(migrateCommand);
-  databaseOptions(program.command("seed").description("load a fixture file (YAML or JSON) into the database").argument("<file>")).action(seedCommand);
+  jobOptions(
+    databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)")),
+  ).action(worker);
+  databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(
+    migrateCommand,
+  );
+  databaseOptions(
+    program.command("seed").description("load a fixture file (YAML or JSON) into the database").argument("<file>"),
+  ).action(seedCommand);
   return program;
 }
 
 /** What went wrong at start-up, as one line for a person; null for a fault of ours. */
 function startupFailure(error: unknown): string | null {
-  if (error instanceof ConfigError || error instanceof FixtureError || error instanceof DatabaseTooNewError || error instanceof DataFolderError) return error.message;
+  if (
+    error instanceof ConfigError ||
+    error instanceof FixtureError ||
+    error instanceof DatabaseTooNewError ||
+    error instanceof DataFolderError
+  )
+    return error.message;
   if (error instanceof DatabaseUnavailableError) {
     const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
     return `cannot reach the database (${cause}). Is PostgreSQL running and the URL right?`;
   }
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-  if (code === "EADDRINUSE") return `cannot listen: ${(error as Error).message.replace(/^listen /, "")} (the port is in use). Choose another with --port.`;
-  if (code === "EACCES" || code === "EADDRNOTAVAIL") return `cannot listen: ${(error as Error).message.replace(/^listen /, "")}. Check --host and --port.`;
-  if (code === "ENOENT" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR") return (error as Error).message;
+  if (code === "EADDRINUSE")
+    return `cannot listen: ${(error as Error).message.replace(/^listen /, "")} (the port is in use). Choose another with --port.`;
+  if (code === "EACCES" || code === "EADDRNOTAVAIL")
+    return `cannot listen: ${(error as Error).message.replace(/^listen /, "")}. Check --host and --port.`;
+  if (code === "ENOENT" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR")
+    return (error as Error).message;
   return null;
 }
 

@@ -30,8 +30,16 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 function parseDate(text: string): Date | null {
   const match = DATE.exec(text);
   if (!match) return null;
-  const [, year, month, day, hour = "0", minute = "0", second = "0", , zone, zoneHours = "0", zoneMinutes = "0"] = match;
-  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const [, year, month, day, hour = "0", minute = "0", second = "0", , zone, zoneHours = "0", zoneMinutes = "0"] =
+    match;
+  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const calendar = new Date(Date.UTC(y, mo - 1, d));
   if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d) return null;
   if (h > 23 || mi > 59 || se > 59 || Number(zoneHours) > 14 || Number(zoneMinutes) > 59) return null;
@@ -68,7 +76,12 @@ function parseCreated(value: string): CreatedRange | null {
     const from = fromText === "*" ? undefined : parseDate(fromText);
     const to = toText === "*" ? undefined : parseDate(toText);
     if (from === null || to === null) return null;
-    return { ...(from ? { from } : {}), fromInclusive: true, ...(to ? { to: endOf(toText, to) } : {}), toInclusive: true };
+    return {
+      ...(from ? { from } : {}),
+      fromInclusive: true,
+      ...(to ? { to: endOf(toText, to) } : {}),
+      toInclusive: true,
+    };
   }
   const day = parseDate(value);
   if (!day) return null;
@@ -82,14 +95,19 @@ export function parsePhrase(phrase: string | undefined): PhraseResult {
   const words = phrase.match(/-?[a-z_]+:"[^"]*"|\S+/g) ?? [];
   for (const word of words) {
     const match = /^(-?)([a-z_]+):(.*)$/.exec(word);
-    if (!match) return { ok: false, problem: `'${word}' is not a qualifier such as action:, actor:, user:, org: or created:` };
+    if (!match)
+      return { ok: false, problem: `'${word}' is not a qualifier such as action:, actor:, user:, org: or created:` };
     const [, minus, field, rawValue] = match as unknown as [string, string, string, string];
     const value = rawValue.replace(/^"(.*)"$/, "$1");
     if (value === "") return { ok: false, problem: `${field}: needs a value` };
     if (field === "created") {
       if (minus) return { ok: false, problem: "created: cannot be negated" };
       const range = parseCreated(value);
-      if (!range) return { ok: false, problem: `'${value}' is not a created: date or range such as >=2026-01-01 or 2026-01-01..2026-02-01` };
+      if (!range)
+        return {
+          ok: false,
+          problem: `'${value}' is not a created: date or range such as >=2026-01-01 or 2026-01-01..2026-02-01`,
+        };
       filter.created.push(range);
     } else if (field === "action" || field === "actor" || field === "user" || field === "org") {
       filter.terms.push({ field, value, negated: minus === "-" });

@@ -165,7 +165,10 @@ export function parseFixture(text: string, source: string): ParsedFixture {
   const data: unknown = document.toJS() ?? {};
   if (!validateShape(data)) {
     const error = validateShape.errors![0] as ErrorObject;
-    const path = error.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const path = error.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const property = (error.params as { additionalProperty?: string }).additionalProperty;
     const problem =
       property !== undefined
@@ -184,7 +187,8 @@ export function parseFixture(text: string, source: string): ParsedFixture {
   const enterpriseOfPerson = new Map<string, Set<string>>();
   fixture.enterprises?.forEach((enterprise, e) => {
     const slug = enterprise.slug.toLowerCase();
-    if (seenEnterprises.has(slug)) fail(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);
+    if (seenEnterprises.has(slug))
+      fail(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);
     seenEnterprises.add(slug);
     const people = new Set<string>();
     for (const list of [enterprise.owners, enterprise.credential_managers, enterprise.guest_collaborators]) {
@@ -192,7 +196,8 @@ export function parseFixture(text: string, source: string): ParsedFixture {
     }
     enterprise.organizations?.forEach((organization, o) => {
       const login = organization.login.toLowerCase();
-      if (seenOrganizations.has(login)) fail(["enterprises", e, "organizations", o, "login"], `organization "${organization.login}" is declared twice`);
+      if (seenOrganizations.has(login))
+        fail(["enterprises", e, "organizations", o, "login"], `organization "${organization.login}" is declared twice`);
       seenOrganizations.add(login);
       for (const list of [organization.owners, organization.members, organization.outside_collaborators]) {
         for (const person of list ?? []) people.add(person.toLowerCase());
@@ -205,7 +210,10 @@ export function parseFixture(text: string, source: string): ParsedFixture {
       if (enterprise.emu) {
         const other = managedBy.get(person);
         if (other !== undefined && other !== slug) {
-          fail(["enterprises", e], `user "${person}" is a managed user of EMU enterprise "${other}" and cannot also be managed by "${enterprise.slug}"`);
+          fail(
+            ["enterprises", e],
+            `user "${person}" is a managed user of EMU enterprise "${other}" and cannot also be managed by "${enterprise.slug}"`,
+          );
         }
         managedBy.set(person, slug);
       }
@@ -215,7 +223,10 @@ export function parseFixture(text: string, source: string): ParsedFixture {
     const others = [...(enterpriseOfPerson.get(person) ?? [])].filter((s) => s !== slug);
     if (others.length > 0) {
       const index = fixture.enterprises!.findIndex((ent) => ent.slug.toLowerCase() === others[0]);
-      fail(["enterprises", index], `user "${person}" is a managed user of EMU enterprise "${slug}" and cannot belong to enterprise "${others[0]}"`);
+      fail(
+        ["enterprises", index],
+        `user "${person}" is a managed user of EMU enterprise "${slug}" and cannot belong to enterprise "${others[0]}"`,
+      );
     }
   }
 
@@ -228,7 +239,8 @@ export function parseFixture(text: string, source: string): ParsedFixture {
       const at = ["users", u, "credentials", c];
       if (credential.type === "ssh_key") {
         if (credential.key === undefined) fail([...at], 'an ssh_key needs "key" (an OpenSSH public key)');
-        if (sshFingerprint(credential.key!) === null) fail([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
+        if (sshFingerprint(credential.key!) === null)
+          fail([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
         for (const field of ["token", "scopes", "permissions", "resource_owner", "expires_at"] as const) {
           if (credential[field] !== undefined) fail([...at, field], "does not apply to an ssh_key");
         }
@@ -239,15 +251,20 @@ export function parseFixture(text: string, source: string): ParsedFixture {
         const tokenType = tokenTypeOf(credential.token);
         // Never echo the token itself: a fixture may hold real-looking secrets.
         if (tokenType !== credential.type) {
-          fail([...at, "token"], `is not a well-formed ${credential.type} token (expected prefix, characters [A-Za-z0-9_] and length as GitHub issues them)`);
+          fail(
+            [...at, "token"],
+            `is not a well-formed ${credential.type} token (expected prefix, characters [A-Za-z0-9_] and length as GitHub issues them)`,
+          );
         }
       }
       if (credential.expires_at !== undefined && Number.isNaN(Date.parse(credential.expires_at))) {
         fail([...at, "expires_at"], "must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z");
       }
       const tokenBased = credential.type === "fine_grained_pat" || credential.type === "github_app_token";
-      if (credential.permissions !== undefined && !tokenBased) fail([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
-      if (credential.scopes !== undefined && tokenBased) fail([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
+      if (credential.permissions !== undefined && !tokenBased)
+        fail([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
+      if (credential.scopes !== undefined && tokenBased)
+        fail([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
       if (credential.resource_owner !== undefined && credential.type !== "fine_grained_pat") {
         fail([...at, "resource_owner"], "only a fine_grained_pat has a resource owner");
       }

@@ -1,6 +1,12 @@
 // The credauth world, as plain types. No SQL, no HTTP.
 
-export const CREDENTIAL_TYPES = ["classic_pat", "fine_grained_pat", "oauth_app_token", "github_app_token", "ssh_key"] as const;
+export const CREDENTIAL_TYPES = [
+  "classic_pat",
+  "fine_grained_pat",
+  "oauth_app_token",
+  "github_app_token",
+  "ssh_key",
+] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
 /** The `credential_type` values the revoke-credential-type endpoints accept (GitHub's enum). */
@@ -11,7 +17,11 @@ export type RevocableCredentialType = (typeof REVOCABLE_CREDENTIAL_TYPES)[number
  * What `revoke_credentials: true` destroys on an EMU enterprise: PATs (classic and fine-grained)
  * and SSH keys. OAuth app tokens and GitHub App user tokens only ever lose their authorizations.
  */
-export const DESTROYABLE_CREDENTIAL_TYPES = ["classic_pat", "fine_grained_pat", "ssh_key"] as const satisfies readonly CredentialType[];
+export const DESTROYABLE_CREDENTIAL_TYPES = [
+  "classic_pat",
+  "fine_grained_pat",
+  "ssh_key",
+] as const satisfies readonly CredentialType[];
 
 export function isRevocableCredentialType(value: unknown): value is RevocableCredentialType {
   return typeof value === "string" && (REVOCABLE_CREDENTIAL_TYPES as readonly string[]).includes(value);

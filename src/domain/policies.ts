@@ -89,7 +89,8 @@ export function mayManageEnterpriseCredentials(
   if (relation === null || !relation.isRelated) return deny({ kind: "hidden" });
   const token = tokenAllows(principal, ENTERPRISE_CREDENTIALS_WRITE, enterpriseSlug);
   if (!token.allowed) return token;
-  if (!relation.isOwner && !relation.isCredentialManager) return deny({ kind: "missing_role", role: "enterprise_credentials_manager" });
+  if (!relation.isOwner && !relation.isCredentialManager)
+    return deny({ kind: "missing_role", role: "enterprise_credentials_manager" });
   return ALLOW;
 }
 
@@ -110,7 +111,11 @@ export const ENTERPRISE_AUDIT_LOG_READ: TokenRequirement = {
 };
 
 /** The enterprise audit log: enterprise owners only. */
-export function mayReadEnterpriseAuditLog(principal: Principal, enterpriseSlug: string, relation: EnterpriseRelation | null): Decision {
+export function mayReadEnterpriseAuditLog(
+  principal: Principal,
+  enterpriseSlug: string,
+  relation: EnterpriseRelation | null,
+): Decision {
   if (relation === null || !relation.isRelated) return deny({ kind: "hidden" });
   const token = tokenAllows(principal, ENTERPRISE_AUDIT_LOG_READ, enterpriseSlug);
   if (!token.allowed) return token;

@@ -1,5 +1,5 @@
 // The revocation rules: what a request covers, what it is refused for, and what it answers.
-import { Errors, type ApiError } from "../errors.ts";
+import { type ApiError, Errors } from "../errors.ts";
 import type { Enterprise, RevocableCredentialType, User } from "./model.ts";
 
 /** The four request forms; the organization endpoints reuse them with an organization set. */
@@ -21,8 +21,13 @@ export interface RevocationScope {
  * Refusals that depend on the enterprise and target, in GitHub's order: the first EMU owner is
  * never a target, and `revoke_credentials` needs an EMU enterprise.
  */
-export function refuseRevocation(enterprise: Enterprise, target: User | null, revokeCredentials: boolean): ApiError | null {
-  if (target !== null && enterprise.emu && enterprise.firstOwnerId === target.id) return Errors.firstEmuOwnerNotTargetable();
+export function refuseRevocation(
+  enterprise: Enterprise,
+  target: User | null,
+  revokeCredentials: boolean,
+): ApiError | null {
+  if (target !== null && enterprise.emu && enterprise.firstOwnerId === target.id)
+    return Errors.firstEmuOwnerNotTargetable();
   if (revokeCredentials && !enterprise.emu) return Errors.revokeCredentialsRequiresEmu();
   return null;
 }
@@ -42,7 +47,8 @@ export function acceptedMessage(form: RevocationForm, targetLogin: string | null
 
 export const WARNINGS = {
   revokedOrDestroyed: "The token used for this request may also be revoked or destroyed as part of this operation",
-  authorizationRevoked: "The token used for this request may also have its authorization revoked as part of this operation",
+  authorizationRevoked:
+    "The token used for this request may also have its authorization revoked as part of this operation",
   destroyed: "The token used for this request may also be destroyed as part of this operation",
 } as const;
 

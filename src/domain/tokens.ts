@@ -62,7 +62,9 @@ export function tokenTypeOf(token: string): TokenCredentialType | null {
   if (FINE_GRAINED_TOKEN.test(token)) return "fine_grained_pat";
   const match = SHORT_TOKEN.exec(token);
   if (!match) return null;
-  return ({ ghp: "classic_pat", gho: "oauth_app_token", ghu: "github_app_token" } as const)[match[1] as "ghp" | "gho" | "ghu"];
+  return ({ ghp: "classic_pat", gho: "oauth_app_token", ghu: "github_app_token" } as const)[
+    match[1] as "ghp" | "gho" | "ghu"
+  ];
 }
 
 /** True when the checksum embedded in a generated token matches. Fixture tokens need not pass. */
@@ -95,11 +97,12 @@ export function lastEight(token: string): string {
 /** `SHA256:<base64 without padding>` of an OpenSSH public key's blob, as `ssh-keygen -l` prints it. */
 export function sshFingerprint(publicKey: string): string | null {
   const [algorithm, blob] = publicKey.trim().split(/\s+/);
-  if (!algorithm || !blob || !/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)$/.test(algorithm)) return null;
+  if (!algorithm || !blob || !/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)$/.test(algorithm))
+    return null;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return null;
   const bytes = Buffer.from(blob, "base64");
   if (bytes.length < 16) return null;
-  return "SHA256:" + createHash("sha256").update(bytes).digest("base64").replace(/=+$/, "");
+  return `SHA256:${createHash("sha256").update(bytes).digest("base64").replace(/=+$/, "")}`;
 }
 
 /** Anything shaped like a GitHub token (any prefix, any length GitHub allows), wherever it stands. */

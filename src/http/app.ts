@@ -1,7 +1,9 @@
 // buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
-import Fastify, { LogController, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.ts";
+import { redactUrlSecrets } from "../domain/tokens.ts";
+import { Errors } from "../errors.ts";
 import { startJobs } from "../jobs/queue.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
@@ -11,14 +13,12 @@ import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
-import { Errors } from "../errors.ts";
-import { redactUrlSecrets } from "../domain/tokens.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
-import { RateLimits } from "./rate-limits.ts";
 import healthRoutes from "./health/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
+import { RateLimits } from "./rate-limits.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
 import userRoutes from "./users/routes.ts";
@@ -67,7 +67,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     },
     bodyLimit: 1024 * 1024,
     // One line per request only when asked for (debug/trace); info keeps start-up and job lines readable.
-    logController: new LogController({ disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace") }),
+    logController: new LogController({
+      disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace"),
+    }),
   });
 
   const ownsDb = options.db === undefined;

@@ -8,7 +8,10 @@ import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
-export type Authentication = { kind: "anonymous" } | { kind: "invalid" } | { kind: "authenticated"; principal: Principal };
+export type Authentication =
+  | { kind: "anonymous" }
+  | { kind: "invalid" }
+  | { kind: "authenticated"; principal: Principal };
 
 /** The token in `Authorization: token X`, `Bearer X` or Basic `user:X`; null when there is none. */
 export function tokenFromHeader(header: string | undefined): string | null {
@@ -30,7 +33,11 @@ export function tokenFromHeader(header: string | undefined): string | null {
   }
 }
 
-export async function authenticate(findPrincipal: PrincipalLookup, header: string | undefined, now = new Date()): Promise<Authentication> {
+export async function authenticate(
+  findPrincipal: PrincipalLookup,
+  header: string | undefined,
+  now = new Date(),
+): Promise<Authentication> {
   const token = tokenFromHeader(header);
   if (token === null) return { kind: "anonymous" };
   // A string that cannot be a GitHub token is not worth a database round trip.
@@ -63,7 +70,10 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-async function authenticationPlugin(app: FastifyInstance, options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits }): Promise<void> {
+async function authenticationPlugin(
+  app: FastifyInstance,
+  options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits },
+): Promise<void> {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request, reply) => {
     if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token

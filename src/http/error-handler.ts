@@ -9,12 +9,18 @@ import type { RateLimits } from "./rate-limits.ts";
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const documentationUrl = error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
+  const documentationUrl =
+    error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
   return reply
     .code(error.status)
     .headers(error.headers)
     .type("application/json; charset=utf-8")
-    .send({ message: error.message, ...error.extra, documentation_url: documentationUrl, status: String(error.status) });
+    .send({
+      message: error.message,
+      ...error.extra,
+      documentation_url: documentationUrl,
+      status: String(error.status),
+    });
 }
 
 function fromFastifyError(error: FastifyError): ApiError | null {
@@ -42,7 +48,11 @@ export function protocolErrorResponse(error: NodeJS.ErrnoException, requestId: s
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "Request Timeout"]
         : [400, "Bad Request"];
-  const body = JSON.stringify({ message: reason, documentation_url: DEFAULT_DOCUMENTATION_URL, status: String(status) });
+  const body = JSON.stringify({
+    message: reason,
+    documentation_url: DEFAULT_DOCUMENTATION_URL,
+    status: String(status),
+  });
   return (
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-GitHub-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`

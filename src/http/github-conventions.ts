@@ -13,14 +13,19 @@ export function newRequestId(now = Date.now()): string {
   // request, the largest single cost of an authenticated read (docs/performance.md).
   const uuid = randomUUID().replaceAll("-", "").toUpperCase();
   const random = uuid.slice(0, 12) + uuid.slice(13, 16) + uuid.slice(17); // without the fixed version and variant digits
-  return `${random.slice(0, 4)}:${random.slice(4, 8)}:${random.slice(8, 14)}:${random.slice(14, 20)}:${Math.floor(now / 1000)
+  return `${random.slice(0, 4)}:${random.slice(4, 8)}:${random.slice(8, 14)}:${random.slice(14, 20)}:${Math.floor(
+    now / 1000,
+  )
     .toString(16)
     .toUpperCase()}`;
 }
 
 /** `Accept: application/vnd.github.v3.raw+json` → `github.v3; param=raw; format=json`. */
 export function mediaTypeFor(accept: string | undefined): string {
-  const match = /application\/vnd\.github(?:\.(v3|[a-z0-9-]+))?(?:\.([a-z0-9-]+))?(?:\+(json|raw|text|html|full|diff|patch))?/i.exec(accept ?? "");
+  const match =
+    /application\/vnd\.github(?:\.(v3|[a-z0-9-]+))?(?:\.([a-z0-9-]+))?(?:\+(json|raw|text|html|full|diff|patch))?/i.exec(
+      accept ?? "",
+    );
   if (!match) return "github.v3; format=json";
   let version = "v3";
   let param = match[2];
@@ -52,13 +57,19 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
-function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
-  if (body.trim() === "") return done(null, undefined);
-  if (nestsDeeperThan(body, MAX_JSON_NESTING)) return done(Errors.problemsParsingJson());
-  try {
-    done(null, JSON.parse(body));
-  } catch {
-    done(Errors.problemsParsingJson());
+function parseJsonBody(
+  _request: FastifyRequest,
+  body: string,
+  done: (err: Error | null, body?: unknown) => void,
+): void {
+  if (body.trim() === "") done(null, undefined);
+  else if (nestsDeeperThan(body, MAX_JSON_NESTING)) done(Errors.problemsParsingJson());
+  else {
+    try {
+      done(null, JSON.parse(body));
+    } catch {
+      done(Errors.problemsParsingJson());
+    }
   }
 }
 
@@ -87,7 +98,9 @@ async function githubConventions(app: FastifyInstance): Promise<void> {
     for (const [name, raw] of Object.entries(query)) {
       const value = Array.isArray(raw) ? raw.at(-1) : raw;
       if (typeof value === "string" && value.includes("\u0000")) {
-        throw Errors.invalidRequest(`For 'properties/${name.replaceAll("\u0000", "")}', the value contains a NUL character.`);
+        throw Errors.invalidRequest(
+          `For 'properties/${name.replaceAll("\u0000", "")}', the value contains a NUL character.`,
+        );
       }
       query[name] = value;
     }

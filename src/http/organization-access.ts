@@ -21,9 +21,12 @@ export async function checkSamlEnforcement(
 ): Promise<void> {
   if (principal === null || !organization.samlSso || !relation.isParticipant) return;
   if (await useLiveAuthorization(db, principal.credential.id, organization.id)) return;
-  const tokenKind = principal.credential.type === "oauth_app_token" || principal.credential.type === "github_app_token" ? "OAuth token" : "Personal Access token";
+  const tokenKind =
+    principal.credential.type === "oauth_app_token" || principal.credential.type === "github_app_token"
+      ? "OAuth token"
+      : "Personal Access token";
   const request = randomBytes(24).toString("base64url");
-  throw Errors.samlEnforced(organization.login, tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);
+  throw Errors.samlEnforced(tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);
 }
 
 /** Organization owners only; outsiders get 404. The owner's own token must pass SAML SSO too. */

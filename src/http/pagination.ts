@@ -10,7 +10,8 @@ export interface Pagination {
 function positiveInteger(name: string, raw: unknown): number | null {
   if (raw === undefined || raw === "") return null;
   const text = String(raw);
-  if (!/^\d{1,9}$/.test(text)) throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(text)} is not an integer.`);
+  if (!/^\d{1,9}$/.test(text))
+    throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(text)} is not an integer.`);
   return Number(text);
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitMode } from "../config.ts";
-import { Errors, type ApiError } from "../errors.ts";
+import { type ApiError, Errors } from "../errors.ts";
 
 /** GitHub's documented numbers (rate-limits-for-the-rest-api; the audit log's from its endpoint description). */
 export const GITHUB_RATE_LIMITS = {
@@ -48,7 +48,10 @@ export class RateLimits {
   private readonly unauthenticated = hours(GITHUB_RATE_LIMITS.unauthenticatedPerHour);
   private readonly auditLog = hours(GITHUB_RATE_LIMITS.auditLogPerHour);
   private readonly points = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.pointsPerMinute, duration: 60 });
-  private readonly creatingPerMinute = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.contentCreatingPerMinute, duration: 60 });
+  private readonly creatingPerMinute = new RateLimiterMemory({
+    points: GITHUB_RATE_LIMITS.contentCreatingPerMinute,
+    duration: 60,
+  });
   private readonly creatingPerHour = hours(GITHUB_RATE_LIMITS.contentCreatingPerHour);
   private readonly inFlight = new Map<string, number>();
 
@@ -62,7 +65,12 @@ export class RateLimits {
    * GitHub's 403 when a limit is exhausted. `refuse: false` only counts (a request already being
    * refused for another reason).
    */
-  async admit(request: FastifyRequest, reply: FastifyReply, caller: Caller, options: { refuse: boolean } = { refuse: true }): Promise<void> {
+  async admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller: Caller,
+    options: { refuse: boolean } = { refuse: true },
+  ): Promise<void> {
     if (this.mode === "off" || reply.rateLimitCounted) return;
     reply.rateLimitCounted = true;
     const resource = request.routeOptions.config?.rateLimitResource ?? "core";
@@ -88,13 +96,20 @@ export class RateLimits {
     });
     if (!options.refuse) return;
     if (primary.consumedPoints > limit) {
-      throw "userId" in caller ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id) : Errors.primaryRateLimitExceededForIp(caller.ip, request.id);
+      throw "userId" in caller
+        ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id)
+        : Errors.primaryRateLimitExceededForIp(caller.ip, request.id);
     }
 
     const write = WRITE_METHODS.has(request.method);
     const secondary = [await consume(this.points, key, write ? 5 : 1)];
-    if (write) secondary.push(await consume(this.creatingPerMinute, key, 1), await consume(this.creatingPerHour, key, 1));
-    const limits = [GITHUB_RATE_LIMITS.pointsPerMinute, GITHUB_RATE_LIMITS.contentCreatingPerMinute, GITHUB_RATE_LIMITS.contentCreatingPerHour];
+    if (write)
+      secondary.push(await consume(this.creatingPerMinute, key, 1), await consume(this.creatingPerHour, key, 1));
+    const limits = [
+      GITHUB_RATE_LIMITS.pointsPerMinute,
+      GITHUB_RATE_LIMITS.contentCreatingPerMinute,
+      GITHUB_RATE_LIMITS.contentCreatingPerHour,
+    ];
     const exceeded = secondary.filter((res, i) => res.consumedPoints > limits[i]!);
     if (exceeded.length > 0) throw secondaryLimit(request, Math.max(...exceeded.map((res) => res.msBeforeNext)));
 

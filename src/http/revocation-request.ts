@@ -19,12 +19,26 @@ export const DRY_RUN_PREFIX = `${EXTENSION_PREFIX}/dry-run`;
 
 const levelOf = (scope: RevocationScope) => (scope.organizationId === null ? "enterprise" : "organization");
 
-export async function queueRevocation(services: Services, prepared: PreparedRevocation, request: FastifyRequest, reply: FastifyReply) {
-  const { revocationId, warning } = await requestRevocation(services, prepared.principal, prepared.form, prepared.scope, request.log);
+export async function queueRevocation(
+  services: Services,
+  prepared: PreparedRevocation,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const { revocationId, warning } = await requestRevocation(
+    services,
+    prepared.principal,
+    prepared.form,
+    prepared.scope,
+    request.log,
+  );
   return reply
     .code(202)
     .header("location", revocationUrl(request, revocationId))
-    .send({ message: acceptedMessage(prepared.form, prepared.targetLogin), ...(warning === undefined ? {} : { warning }) });
+    .send({
+      message: acceptedMessage(prepared.form, prepared.targetLogin),
+      ...(warning === undefined ? {} : { warning }),
+    });
 }
 
 export async function previewRevocationRequest(services: Services, prepared: PreparedRevocation) {
@@ -35,7 +49,11 @@ export async function previewRevocationRequest(services: Services, prepared: Pre
   const warning = callerWarning(prepared.form, callerToken, levelOf(prepared.scope));
   return {
     dry_run: true,
-    would_answer: { status: 202, message: acceptedMessage(prepared.form, prepared.targetLogin), ...(warning === undefined ? {} : { warning }) },
+    would_answer: {
+      status: 202,
+      message: acceptedMessage(prepared.form, prepared.targetLogin),
+      ...(warning === undefined ? {} : { warning }),
+    },
     authorizations_revoked: countsByType(preview.authorizations),
     credentials_destroyed: countsByType(preview.credentials),
     affected_users: preview.affectedUsers,
@@ -60,7 +78,10 @@ export function registerRevokeRoutes<Params>(
   prepare: (form: RevocationForm, request: FastifyRequest<{ Params: Params }>) => Promise<PreparedRevocation>,
 ): void {
   for (const route of routes) {
-    const config = { acceptedOAuthScopes: options.acceptedOAuthScopes, documentationUrl: `${options.documentationPage}#${route.anchor}` };
+    const config = {
+      acceptedOAuthScopes: options.acceptedOAuthScopes,
+      documentationUrl: `${options.documentationPage}#${route.anchor}`,
+    };
     app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>
       queueRevocation(services, await prepare(route.form, request), request, reply),
     );

@@ -18,14 +18,30 @@ export interface Jobs {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startJobs(db: Db, database: DatabaseConfig, jobs: JobsConfig, logger: QueueLogger, options: { work: boolean }): Promise<Jobs> {
+export async function startJobs(
+  db: Db,
+  database: DatabaseConfig,
+  jobs: JobsConfig,
+  logger: QueueLogger,
+  options: { work: boolean },
+): Promise<Jobs> {
   // The monitor pass is the one that fails jobs whose heartbeat stopped (a killed worker); it runs
   // as often as the supervisor so such a job is retried within seconds, not pg-boss's default minute.
-  const timers = { superviseIntervalSeconds: jobs.superviseIntervalSeconds, monitorIntervalSeconds: jobs.superviseIntervalSeconds, schedule: false };
+  const timers = {
+    superviseIntervalSeconds: jobs.superviseIntervalSeconds,
+    monitorIntervalSeconds: jobs.superviseIntervalSeconds,
+    schedule: false,
+  };
   const boss =
     database.kind === "pglite"
       ? new PgBoss({ db: db.asBossDb(), backend: "pglite", schema: BOSS_SCHEMA, ...timers })
-      : new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, max: 4, application_name: "credauth-jobs", ...timers });
+      : new PgBoss({
+          connectionString: database.url,
+          schema: BOSS_SCHEMA,
+          max: 4,
+          application_name: "credauth-jobs",
+          ...timers,
+        });
   // Background loops never throw; they report here (a database outage shows up as these).
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
   boss.on("warning", (warning) => logger.warn({ warning }, "job queue warning"));

@@ -2,10 +2,9 @@
 // job behind it), performed in bounded batches, idempotent, and safe to resume after a crash.
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { JOB_DEFAULTS, type JobsConfig } from "../config.ts";
-import type { Db, Queryable } from "../store/db.ts";
-import type { QueueLogger } from "./queue.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
+import type { Db, Queryable } from "../store/db.ts";
 import {
   completeShard,
   destroyCredentialBatch,
@@ -17,9 +16,10 @@ import {
   planShards,
   refreshRevocationStatisticsIfDue,
   revokeAuthorizationBatch,
-  startRevocationAttempt,
   type Shard,
+  startRevocationAttempt,
 } from "../store/revocations.ts";
+import type { QueueLogger } from "./queue.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
 export const SHARD_QUEUE = "credauth-revocation-shard";
@@ -58,7 +58,13 @@ export async function scheduleRevocation(boss: PgBoss, tx: Queryable, revocation
  * audit events and counts together, so running it again after a crash continues where the last
  * commit left off. The last shard to finish marks the revocation succeeded.
  */
-export async function performShard(db: Db, revocationId: number, shardNumber: number, batchSize: number, stop?: AbortSignal): Promise<void> {
+export async function performShard(
+  db: Db,
+  revocationId: number,
+  shardNumber: number,
+  batchSize: number,
+  stop?: AbortSignal,
+): Promise<void> {
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return;
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
@@ -66,7 +72,12 @@ export async function performShard(db: Db, revocationId: number, shardNumber: nu
     // A stopping process ends the shard between batches: what committed stays, and the job is
     // retried where it left off, by this process after a restart or by another worker.
     if (stop?.aborted) throw new WorkerStoppedError();
-    const range = { afterId, throughId: shard.throughId, targetUserId: shard.targetUserId, organizationId: shard.organizationId };
+    const range = {
+      afterId,
+      throughId: shard.throughId,
+      targetUserId: shard.targetUserId,
+      organizationId: shard.organizationId,
+    };
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
     afterId = batch.nextAfterId;
     await yieldToWaitingQueries();
@@ -79,19 +90,31 @@ export async function performShard(db: Db, revocationId: number, shardNumber: nu
  * in the same transaction, so a crash leaves either no plan or a plan whose shards are all queued.
  * A revocation with nothing in scope succeeds at once.
  */
-async function startRevocation(db: Db, revocationId: number, shardSize: number, dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>): Promise<void> {
+async function startRevocation(
+  db: Db,
+  revocationId: number,
+  shardSize: number,
+  dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
+): Promise<void> {
   if (!(await startRevocationAttempt(db, revocationId))) return; // already settled
   await db.transaction(async (tx) => {
     const shards = await planShards(tx, revocationId, shardSize);
     await dispatch(tx, shards);
-    if (shards.length === 0 && (await listUnfinishedShards(tx, revocationId)).length === 0) await finishRevocation(tx, revocationId);
+    if (shards.length === 0 && (await listUnfinishedShards(tx, revocationId)).length === 0)
+      await finishRevocation(tx, revocationId);
   });
 }
 
 /** Runs a whole revocation in this process, shard after shard (tests, and the embedded worker's logic). */
-export async function performRevocation(db: Db, revocationId: number, batchSize: number, shardSize: number = JOB_DEFAULTS.shardSize): Promise<void> {
+export async function performRevocation(
+  db: Db,
+  revocationId: number,
+  batchSize: number,
+  shardSize: number = JOB_DEFAULTS.shardSize,
+): Promise<void> {
   await startRevocation(db, revocationId, shardSize, async () => {});
-  for (const shard of await listUnfinishedShards(db, revocationId)) await performShard(db, revocationId, shard, batchSize);
+  for (const shard of await listUnfinishedShards(db, revocationId))
+    await performShard(db, revocationId, shard, batchSize);
 }
 
 /**
@@ -116,9 +139,15 @@ export interface WorkerLogger {
 }
 
 /** After the last retry, the revocation is marked failed; its fence stays (docs/decisions.md). */
-async function failAfterLastAttempt(db: Db, job: JobWithMetadata<{ revocationId: number }>, error: unknown): Promise<void> {
+async function failAfterLastAttempt(
+  db: Db,
+  job: JobWithMetadata<{ revocationId: number }>,
+  error: unknown,
+): Promise<void> {
   if (job.retryCount >= job.retryLimit) {
-    await failRevocation(db, job.data.revocationId, error instanceof Error ? error.message : String(error)).catch(() => {});
+    await failRevocation(db, job.data.revocationId, error instanceof Error ? error.message : String(error)).catch(
+      () => {},
+    );
   }
 }
 
@@ -126,7 +155,13 @@ async function failAfterLastAttempt(db: Db, job: JobWithMetadata<{ revocationId:
  * Processes both queues in this process. `stop` aborted (at shutdown) ends a running shard after
  * its current batch, before pg-boss itself is stopped.
  */
-export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConfig, logger: WorkerLogger, stop?: AbortSignal): Promise<void> {
+export async function startRevocationWorker(
+  boss: PgBoss,
+  db: Db,
+  jobs: JobsConfig,
+  logger: WorkerLogger,
+  stop?: AbortSignal,
+): Promise<void> {
   const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: jobs.pollingIntervalSeconds } as const;
   // The planner: splits the revocation into shards and queues them, in one transaction.
   await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
@@ -136,11 +171,17 @@ export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConf
       await startRevocation(db, job.data.revocationId, jobs.shardSize, async (tx, shards) => {
         for (const shard of shards) {
           const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
-          await boss.send(SHARD_QUEUE, data, { db: tx.asBossDb(), singletonKey: `revocation-${shard.revocationId}-shard-${shard.shard}` });
+          await boss.send(SHARD_QUEUE, data, {
+            db: tx.asBossDb(),
+            singletonKey: `revocation-${shard.revocationId}-shard-${shard.shard}`,
+          });
         }
       });
     } catch (error) {
-      logger.error({ revocationId: job.data.revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
+      logger.error(
+        { revocationId: job.data.revocationId, err: error, attempt: job.retryCount },
+        "revocation planning failed",
+      );
       await failAfterLastAttempt(db, job, error);
       throw error;
     }
@@ -151,7 +192,13 @@ export async function startRevocationWorker(boss: PgBoss, db: Db, jobs: JobsConf
     const job = fetched as JobWithMetadata<ShardJobData>;
     const { revocationId, shard } = job.data;
     try {
-      await performShard(db, revocationId, shard, jobs.batchSize, stop ? AbortSignal.any([stop, job.signal]) : job.signal);
+      await performShard(
+        db,
+        revocationId,
+        shard,
+        jobs.batchSize,
+        stop ? AbortSignal.any([stop, job.signal]) : job.signal,
+      );
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
         logger.info({ revocationId, shard }, "revocation shard paused by shutdown; it resumes on the next attempt");
@@ -179,9 +226,15 @@ export async function requestRevocation(
   log: Pick<QueueLogger, "warn">,
 ): Promise<{ revocationId: number; warning: string | undefined }> {
   const accepted = await services.db.transaction(async (tx) => {
-    const { id, callerToken } = await insertRevocation(tx, scope, { userId: principal.user.id, credentialId: principal.credential.id });
+    const { id, callerToken } = await insertRevocation(tx, scope, {
+      userId: principal.user.id,
+      credentialId: principal.credential.id,
+    });
     await scheduleRevocation(services.boss, tx, id);
-    return { revocationId: id, warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization") };
+    return {
+      revocationId: id,
+      warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization"),
+    };
   });
   refreshRevocationStatisticsIfDue(services.db, accepted.revocationId).catch((error: unknown) =>
     log.warn({ err: error }, "could not refresh the statistics of the revocations table"),

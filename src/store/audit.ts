@@ -62,12 +62,18 @@ export async function listAuditEvents(
     return `$${values.length}`;
   };
   const where: string[] = [];
-  where.push("enterpriseId" in owner ? `enterprise_id = ${bind(owner.enterpriseId)}` : `organization_id = ${bind(owner.organizationId)}`);
+  where.push(
+    "enterpriseId" in owner
+      ? `enterprise_id = ${bind(owner.enterpriseId)}`
+      : `organization_id = ${bind(owner.organizationId)}`,
+  );
   for (const term of filter.terms) {
     let condition: string;
     switch (term.field) {
       case "action":
-        condition = term.value.includes(".") ? `action = ${bind(term.value)}` : `(action = ${bind(term.value)} or action like ${bind(`${term.value}.%`)})`;
+        condition = term.value.includes(".")
+          ? `action = ${bind(term.value)}`
+          : `(action = ${bind(term.value)} or action like ${bind(`${term.value}.%`)})`;
         break;
       case "actor":
         condition = `lower(actor_login) = lower(${bind(term.value)})`;

@@ -5,7 +5,19 @@
 // A lock left by a process that died (even by SIGKILL) is stale: its pid is gone, or now belongs
 // to a process that started later. Stale locks are taken over under a short takeover mutex (a
 // directory, which only one process can create), so two starters cannot both take one over.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -87,7 +99,10 @@ export function describeHolder(holder: LockHolder): string {
 /** Refuses a path that is a file, or a non-empty folder that is not a credauth data folder. */
 function checkFolder(dir: string): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new DataFolderError(`--data ${dir} is a file, not a folder. Point --data at a folder (it is created if missing).`);
+  if (!statSync(dir).isDirectory())
+    throw new DataFolderError(
+      `--data ${dir} is a file, not a folder. Point --data at a folder (it is created if missing).`,
+    );
   const entries = readdirSync(dir).filter((name) => !name.startsWith(LOCK_FILE));
   if (entries.length > 0 && !entries.includes(DATA_FOLDER_MARK)) {
     throw new DataFolderError(
@@ -105,7 +120,13 @@ export function claimDataFolder(dir: string, command: string): DataFolderLock {
   checkFolder(dir);
   mkdirSync(dir, { recursive: true });
   const lockPath = join(dir, LOCK_FILE);
-  const record: LockHolder = { pid: process.pid, processStart: processStartOf(process.pid), host: hostname(), command, url: null };
+  const record: LockHolder = {
+    pid: process.pid,
+    processStart: processStartOf(process.pid),
+    host: hostname(),
+    command,
+    url: null,
+  };
   // Our record is written to a file of our own first, then linked into place: link() fails if a
   // lock exists, so the lock file is always either absent or a complete record.
   const ownPath = `${lockPath}.${process.pid}`;
@@ -163,11 +184,15 @@ function link(ownPath: string, lockPath: string): void {
     }
     const holder = readHolder(lockPath);
     if (holder !== null && isAlive(holder)) {
-      throw new DataFolderError(`the data folder ${join(lockPath, "..")} is in use by ${describeHolder(holder)}. Stop it first, or use another --data folder.`);
+      throw new DataFolderError(
+        `the data folder ${join(lockPath, "..")} is in use by ${describeHolder(holder)}. Stop it first, or use another --data folder.`,
+      );
     }
     takeOver(lockPath, holder);
   }
-  throw new DataFolderError(`could not claim the data folder ${join(lockPath, "..")}: other processes keep taking it. Try again.`);
+  throw new DataFolderError(
+    `could not claim the data folder ${join(lockPath, "..")}: other processes keep taking it. Try again.`,
+  );
 }
 
 /** Removes the stale lock `seen`, unless another process replaced it first. */
@@ -182,7 +207,8 @@ function takeOver(lockPath: string, seen: LockHolder | null): void {
   }
   try {
     const now = readHolder(lockPath);
-    const unchanged = now === null ? seen === null : seen !== null && now.pid === seen.pid && now.processStart === seen.processStart;
+    const unchanged =
+      now === null ? seen === null : seen !== null && now.pid === seen.pid && now.processStart === seen.processStart;
     if (unchanged && (now === null || !isAlive(now))) unlinkSync(lockPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;

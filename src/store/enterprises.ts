@@ -27,7 +27,10 @@ export async function findEnterpriseBySlug(db: Queryable, slug: string): Promise
 }
 
 export async function findEnterpriseById(db: Queryable, id: number): Promise<Enterprise | null> {
-  const [row] = await db.query<EnterpriseRow>("select id, slug, name, emu, first_owner_id from enterprises where id = $1", [id]);
+  const [row] = await db.query<EnterpriseRow>(
+    "select id, slug, name, emu, first_owner_id from enterprises where id = $1",
+    [id],
+  );
   return row ? toEnterprise(row) : null;
 }
 
@@ -54,8 +57,15 @@ const toRelation = (row: RelationRow | undefined): EnterpriseRelation => ({
 });
 
 /** A user's standing in an enterprise: roles, and whether they belong to it at all. */
-export async function findEnterpriseRelation(db: Queryable, enterpriseId: number, userId: number): Promise<EnterpriseRelation> {
-  const [row] = await db.query<RelationRow>(`select ${RELATION_COLUMNS} from (select $1::bigint as id) e`, [enterpriseId, userId]);
+export async function findEnterpriseRelation(
+  db: Queryable,
+  enterpriseId: number,
+  userId: number,
+): Promise<EnterpriseRelation> {
+  const [row] = await db.query<RelationRow>(`select ${RELATION_COLUMNS} from (select $1::bigint as id) e`, [
+    enterpriseId,
+    userId,
+  ]);
   return toRelation(row);
 }
 
@@ -63,7 +73,11 @@ export async function findEnterpriseRelation(db: Queryable, enterpriseId: number
  * The enterprise with this slug and the caller's standing in it, in one round trip, for the
  * authorization rule to judge before anything else is read. Null when there is no such enterprise.
  */
-export async function findEnterpriseWithRelation(db: Queryable, slug: string, userId: number): Promise<{ enterprise: Enterprise; relation: EnterpriseRelation } | null> {
+export async function findEnterpriseWithRelation(
+  db: Queryable,
+  slug: string,
+  userId: number,
+): Promise<{ enterprise: Enterprise; relation: EnterpriseRelation } | null> {
   const [row] = await db.query<EnterpriseRow & RelationRow>(
     `select e.id, e.slug, e.name, e.emu, e.first_owner_id, ${RELATION_COLUMNS} from enterprises e where lower(e.slug) = lower($1)`,
     [slug, userId],

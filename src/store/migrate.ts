@@ -51,7 +51,10 @@ export async function migrate(db: Db): Promise<number[]> {
       const current = row?.max ?? 0;
       if (current > latestKnown) throw new DatabaseTooNewError(current, latestKnown);
       if (current >= migration.version) return false;
-      await tx.query("insert into credauth_migrations (version, name) values ($1, $2)", [migration.version, migration.name]);
+      await tx.query("insert into credauth_migrations (version, name) values ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       return true;
     });

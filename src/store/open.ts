@@ -9,5 +9,7 @@ export interface DatabaseLogger {
 
 export async function openDatabase(database: DatabaseConfig, logger?: DatabaseLogger): Promise<Db> {
   if (database.kind === "pglite") return openPglite(database.dataDir ?? undefined);
-  return openPostgres(database.url, { onError: (error) => logger?.warn({ err: error }, "a database connection was lost; it will be replaced") });
+  return openPostgres(database.url, {
+    onError: (error) => logger?.warn({ err: error }, "a database connection was lost; it will be replaced"),
+  });
 }

@@ -13,21 +13,43 @@ interface OrganizationRow {
   [key: string]: unknown;
 }
 
-export async function findOrganizationByLogin(db: Queryable, login: string): Promise<(Organization & { createdAt: Date }) | null> {
+export async function findOrganizationByLogin(
+  db: Queryable,
+  login: string,
+): Promise<(Organization & { createdAt: Date }) | null> {
   const [row] = await db.query<OrganizationRow>(
     "select id, login, enterprise_id, saml_sso, created_at from organizations where lower(login) = lower($1)",
     [login],
   );
-  return row ? { id: row.id, login: row.login, enterpriseId: row.enterprise_id, samlSso: row.saml_sso, createdAt: row.created_at } : null;
+  return row
+    ? {
+        id: row.id,
+        login: row.login,
+        enterpriseId: row.enterprise_id,
+        samlSso: row.saml_sso,
+        createdAt: row.created_at,
+      }
+    : null;
 }
 
-export async function findOrganizationRelation(db: Queryable, organizationId: number, userId: number): Promise<OrganizationRelation> {
-  const rows = await db.query<{ role: string }>("select role from organization_roles where organization_id = $1 and user_id = $2", [organizationId, userId]);
+export async function findOrganizationRelation(
+  db: Queryable,
+  organizationId: number,
+  userId: number,
+): Promise<OrganizationRelation> {
+  const rows = await db.query<{ role: string }>(
+    "select role from organization_roles where organization_id = $1 and user_id = $2",
+    [organizationId, userId],
+  );
   return { isOwner: rows.some((r) => r.role === "owner"), isParticipant: rows.length > 0 };
 }
 
 /** A user of the organization (any role, or holding an authorization for it), by login. */
-export async function findOrganizationPerson(db: Queryable, organizationId: number, login: string): Promise<User | null> {
+export async function findOrganizationPerson(
+  db: Queryable,
+  organizationId: number,
+  login: string,
+): Promise<User | null> {
   const [row] = await db.query<{ id: number; login: string; created_at: Date }>(
     `select u.id, u.login, u.created_at from users u
       where lower(u.login) = lower($2)
@@ -44,7 +66,11 @@ export async function findOrganizationPerson(db: Queryable, organizationId: numb
  * revoked, not inside an unsettled revocation's fence), recording the access (credential_accessed_at). The write happens
  * at most once a minute per authorization, so frequent reads do not turn into frequent writes.
  */
-export async function useLiveAuthorization(db: Queryable, credentialId: number, organizationId: number): Promise<boolean> {
+export async function useLiveAuthorization(
+  db: Queryable,
+  credentialId: number,
+  organizationId: number,
+): Promise<boolean> {
   const rows = await db.query<{ id: number; stale: boolean }>(
     `select a.id, (a.accessed_at is null or a.accessed_at < clock_timestamp() - interval '60 seconds') as stale
        from credential_authorizations a
@@ -56,7 +82,8 @@ export async function useLiveAuthorization(db: Queryable, credentialId: number, 
   );
   const live = rows[0];
   if (!live) return false;
-  if (live.stale) await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [live.id]);
+  if (live.stale)
+    await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [live.id]);
   return true;
 }
 
@@ -91,7 +118,10 @@ export async function listLiveAuthorizations(
   organizationId: number,
   options: { login: string | null; limit: number; offset: number },
 ): Promise<{ rows: LiveAuthorizationRow[]; total: number }> {
-  const [count] = await db.query<{ total: number }>(`select count(*)::int as total ${LIVE_IN_ORGANIZATION}`, [organizationId, options.login]);
+  const [count] = await db.query<{ total: number }>(`select count(*)::int as total ${LIVE_IN_ORGANIZATION}`, [
+    organizationId,
+    options.login,
+  ]);
   const rows = await db.query<LiveAuthorizationRow>(
     `select a.id, u.login, c.type, c.token_last_eight, a.authorized_at, a.accessed_at, c.scopes, c.fingerprint,
             c.id as credential_id, c.title, c.note, c.expires_at
@@ -138,7 +168,14 @@ export async function revokeAuthorizationNow(
          cross join lateral (values ($5::text), (case when rv.type = 'fine_grained_pat' then $6::text end)) act(action)
         where act.action is not null)
      select count(*)::int as revoked from revoked`,
-    [organizationId, authorizationId, actor.id, actor.login, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked],
+    [
+      organizationId,
+      authorizationId,
+      actor.id,
+      actor.login,
+      AUDIT_ACTIONS.authorizationRevoked,
+      AUDIT_ACTIONS.fineGrainedAccessRevoked,
+    ],
   );
   return (row?.revoked ?? 0) > 0;
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { PGlite, types, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
 import type { Db, Queryable, Row } from "./db.ts";
 
@@ -29,7 +29,10 @@ function queryableOf(session: PgliteSession): Queryable {
  * principal cache a miss, a false "read" would cost containment, so the test leans one way.
  */
 export function isPlainRead(sql: string): boolean {
-  return /^\s*select\b/i.test(sql) && !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql);
+  return (
+    /^\s*select\b/i.test(sql) &&
+    !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql)
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { DatabaseUnavailableError, isConnectionFailure, type Db, type Queryable, type Row } from "./db.ts";
+import { DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable, type Row } from "./db.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
@@ -39,7 +39,9 @@ function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<T extends Row>(text: string, values?: readonly unknown[]) {
       const name = statementName(text);
-      const result = await classified(client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined }));
+      const result = await classified(
+        client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined }),
+      );
       return result.rows as T[];
     },
     asBossDb() {
@@ -55,7 +57,10 @@ function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-export function openPostgres(connectionString: string, options: { maxConnections?: number; onError?: (error: Error) => void } = {}): Db {
+export function openPostgres(
+  connectionString: string,
+  options: { maxConnections?: number; onError?: (error: Error) => void } = {},
+): Db {
   const pool = new pg.Pool({
     connectionString,
     max: options.maxConnections ?? 10,

@@ -7,9 +7,13 @@ import { grantAuthorization } from "./seed.ts";
 
 /** Removes an enterprise with its organizations, roles, revocations and, if EMU, its managed users. */
 export async function deleteEnterprise(db: Queryable, slug: string): Promise<boolean> {
-  const [enterprise] = await db.query<{ id: number }>("select id from enterprises where lower(slug) = lower($1)", [slug]);
+  const [enterprise] = await db.query<{ id: number }>("select id from enterprises where lower(slug) = lower($1)", [
+    slug,
+  ]);
   if (!enterprise) return false;
-  const managed = await db.query<{ id: number }>("select id from users where managed_by_enterprise_id = $1", [enterprise.id]);
+  const managed = await db.query<{ id: number }>("select id from users where managed_by_enterprise_id = $1", [
+    enterprise.id,
+  ]);
   // The enterprise first (its revocations go with it), then its managed users.
   await db.query("delete from enterprises where id = $1", [enterprise.id]);
   for (const user of managed) await deleteUserRow(db, user.id);
@@ -50,14 +54,27 @@ async function deleteUserRow(db: Queryable, userId: number): Promise<void> {
   await db.query("delete from users where id = $1", [userId]);
 }
 
-const ENTERPRISE_ROLES = { owners: "owner", credential_managers: "credential_manager", guest_collaborators: "guest_collaborator" } as const;
-const ORGANIZATION_ROLES = { owners: "owner", members: "member", outside_collaborators: "outside_collaborator" } as const;
+const ENTERPRISE_ROLES = {
+  owners: "owner",
+  credential_managers: "credential_manager",
+  guest_collaborators: "guest_collaborator",
+} as const;
+const ORGANIZATION_ROLES = {
+  owners: "owner",
+  members: "member",
+  outside_collaborators: "outside_collaborator",
+} as const;
 export type EnterpriseRoleList = keyof typeof ENTERPRISE_ROLES;
 export type OrganizationRoleList = keyof typeof ORGANIZATION_ROLES;
 export const isEnterpriseRoleList = (value: string): value is EnterpriseRoleList => value in ENTERPRISE_ROLES;
 export const isOrganizationRoleList = (value: string): value is OrganizationRoleList => value in ORGANIZATION_ROLES;
 
-export async function removeEnterpriseRole(db: Queryable, slug: string, list: EnterpriseRoleList, login: string): Promise<boolean> {
+export async function removeEnterpriseRole(
+  db: Queryable,
+  slug: string,
+  list: EnterpriseRoleList,
+  login: string,
+): Promise<boolean> {
   const rows = await db.query(
     `delete from enterprise_roles where role = $3
        and enterprise_id = (select id from enterprises where lower(slug) = lower($1))
@@ -68,7 +85,12 @@ export async function removeEnterpriseRole(db: Queryable, slug: string, list: En
   return rows.length > 0;
 }
 
-export async function removeOrganizationRole(db: Queryable, org: string, list: OrganizationRoleList, login: string): Promise<boolean> {
+export async function removeOrganizationRole(
+  db: Queryable,
+  org: string,
+  list: OrganizationRoleList,
+  login: string,
+): Promise<boolean> {
   const rows = await db.query(
     `delete from organization_roles where role = $3
        and organization_id = (select id from organizations where lower(login) = lower($1))
@@ -100,14 +122,26 @@ export type GrantOutcome =
   | { kind: "no_credential" | "no_organization" | "previously_revoked" | "credential_destroyed" };
 
 /** Grants a credential an SSO authorization for an organization; a revoked one is never granted again. */
-export async function grantCredentialAuthorization(db: Queryable, credentialId: number, organizationLogin: string): Promise<GrantOutcome> {
-  const [credential] = await db.query<{ destroyed: boolean }>("select destroyed_at is not null as destroyed from credentials where id = $1", [credentialId]);
+export async function grantCredentialAuthorization(
+  db: Queryable,
+  credentialId: number,
+  organizationLogin: string,
+): Promise<GrantOutcome> {
+  const [credential] = await db.query<{ destroyed: boolean }>(
+    "select destroyed_at is not null as destroyed from credentials where id = $1",
+    [credentialId],
+  );
   if (!credential) return { kind: "no_credential" };
   if (credential.destroyed) return { kind: "credential_destroyed" };
-  const [organization] = await db.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [organizationLogin]);
+  const [organization] = await db.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [
+    organizationLogin,
+  ]);
   if (!organization) return { kind: "no_organization" };
   if (await grantAuthorization(db, credentialId, organization.id)) {
-    const [row] = await db.query<{ id: number }>("select id from credential_authorizations where credential_id = $1 and organization_id = $2", [credentialId, organization.id]);
+    const [row] = await db.query<{ id: number }>(
+      "select id from credential_authorizations where credential_id = $1 and organization_id = $2",
+      [credentialId, organization.id],
+    );
     return { kind: "granted", authorizationId: row!.id };
   }
   // Revoked, or about to be: inside the fence of a revocation whose job has not finished.
@@ -119,5 +153,7 @@ export async function grantCredentialAuthorization(db: Queryable, credentialId: 
       where a.credential_id = $1 and a.organization_id = $2`,
     [credentialId, organization.id],
   );
-  return existing!.revoked ? { kind: "previously_revoked" } : { kind: "already_granted", authorizationId: existing!.id };
+  return existing!.revoked
+    ? { kind: "previously_revoked" }
+    : { kind: "already_granted", authorizationId: existing!.id };
 }

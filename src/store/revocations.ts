@@ -6,7 +6,12 @@ import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
-import { AUTHORIZATION_IN_SCOPE, AUTHORIZATION_OR_CREDENTIAL_FENCED, CREDENTIAL_FENCED, CREDENTIAL_IN_DESTROY_SCOPE } from "./revocation-scope.ts";
+import {
+  AUTHORIZATION_IN_SCOPE,
+  AUTHORIZATION_OR_CREDENTIAL_FENCED,
+  CREDENTIAL_FENCED,
+  CREDENTIAL_IN_DESTROY_SCOPE,
+} from "./revocation-scope.ts";
 
 export type RevocationState = "queued" | "running" | "succeeded" | "failed";
 export type RevocationEffect = "authorization_revoked" | "credential_destroyed";
@@ -62,7 +67,12 @@ export async function insertRevocation(
   scope: RevocationScope & { exemptUserId: number | null },
   requester: { userId: number; credentialId: number },
 ): Promise<{ id: number; requestedAt: Date; callerToken: CallerTokenInScope }> {
-  const [row] = await tx.query<{ id: number; requested_at: Date; authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
+  const [row] = await tx.query<{
+    id: number;
+    requested_at: Date;
+    authorization_in_scope: boolean;
+    destroyed_in_scope: boolean;
+  }>(
     `with r as (
        insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
                                 exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
@@ -119,16 +129,30 @@ function virtualRevocation(n: number): string {
 }
 
 function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): unknown[] {
-  return [scope.enterpriseId, scope.organizationId, scope.targetUserId, scope.credentialType, scope.revokeCredentials, scope.exemptUserId];
+  return [
+    scope.enterpriseId,
+    scope.organizationId,
+    scope.targetUserId,
+    scope.credentialType,
+    scope.revokeCredentials,
+    scope.exemptUserId,
+  ];
 }
 
 /** What insertRevocation would say about the caller's token, for a dry run that inserts nothing. */
-export async function callerTokenInScope(db: Queryable, credentialId: number, scope: RevocationScope & { exemptUserId: number | null }): Promise<CallerTokenInScope> {
+export async function callerTokenInScope(
+  db: Queryable,
+  credentialId: number,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<CallerTokenInScope> {
   const [row] = await db.query<{ authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
     `with ${virtualRevocation(2)} select ${CALLER_TOKEN_IN_SCOPE}`,
     [credentialId, ...scopeValues(scope)],
   );
-  return { authorizationInScope: row?.authorization_in_scope ?? false, destroyedInScope: row?.destroyed_in_scope ?? false };
+  return {
+    authorizationInScope: row?.authorization_in_scope ?? false,
+    destroyedInScope: row?.destroyed_in_scope ?? false,
+  };
 }
 
 export interface RevocationPreview {
@@ -142,8 +166,15 @@ export interface RevocationPreview {
  * authorizations it would revoke and the credentials it would destroy, by type, and how many
  * distinct users own them. The same predicates as the job, over a virtual revocation row.
  */
-export async function previewRevocation(db: Queryable, scope: RevocationScope & { exemptUserId: number | null }): Promise<RevocationPreview> {
-  const rows = await db.query<{ effect: "authorization_revoked" | "credential_destroyed" | "users"; credential_type: string | null; count: number }>(
+export async function previewRevocation(
+  db: Queryable,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<RevocationPreview> {
+  const rows = await db.query<{
+    effect: "authorization_revoked" | "credential_destroyed" | "users";
+    credential_type: string | null;
+    count: number;
+  }>(
     `with ${virtualRevocation(1)},
      authorizations as (
        select c.type, c.user_id from credential_authorizations a
@@ -163,8 +194,12 @@ export async function previewRevocation(db: Queryable, scope: RevocationScope & 
     scopeValues(scope),
   );
   return {
-    authorizations: rows.filter((r) => r.effect === "authorization_revoked").map((r) => ({ credentialType: r.credential_type!, count: r.count })),
-    credentials: rows.filter((r) => r.effect === "credential_destroyed").map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    authorizations: rows
+      .filter((r) => r.effect === "authorization_revoked")
+      .map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    credentials: rows
+      .filter((r) => r.effect === "credential_destroyed")
+      .map((r) => ({ credentialType: r.credential_type!, count: r.count })),
     affectedUsers: rows.find((r) => r.effect === "users")?.count ?? 0,
   };
 }
@@ -221,11 +256,17 @@ export async function startRevocationAttempt(db: Queryable, id: number): Promise
 }
 
 export async function finishRevocation(db: Queryable, id: number): Promise<void> {
-  await db.query(`update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`, [id]);
+  await db.query(
+    `update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`,
+    [id],
+  );
 }
 
 export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
-  await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [id, message]);
+  await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [
+    id,
+    message,
+  ]);
 }
 
 /** The revocation row `r` and its requester `requester`, once per statement ($1 = revocation id). */
@@ -237,7 +278,12 @@ const REVOCATION_AND_REQUESTER = `r as materialized (select * from revocations w
  * batch's transaction: the count rows are shared by every worker draining the revocation, and
  * their row locks are held from this update to the commit only, not through the batch's work.
  */
-async function addToCounts(tx: Queryable, revocationId: number, effect: RevocationEffect, byType: Record<string, number>): Promise<void> {
+async function addToCounts(
+  tx: Queryable,
+  revocationId: number,
+  effect: RevocationEffect,
+  byType: Record<string, number>,
+): Promise<void> {
   const types = Object.keys(byType);
   if (types.length === 0) return;
   await tx.query(
@@ -292,7 +338,10 @@ export interface BatchResult {
  */
 function batchWindow(range: ShardRange, limit: number): { wholeEnterprise: boolean; upperId: number } {
   const wholeEnterprise = range.targetUserId === null && range.organizationId === null;
-  return { wholeEnterprise, upperId: wholeEnterprise ? Math.min(range.afterId + limit, range.throughId) : range.throughId };
+  return {
+    wholeEnterprise,
+    upperId: wholeEnterprise ? Math.min(range.afterId + limit, range.throughId) : range.throughId,
+  };
 }
 
 /**
@@ -301,9 +350,19 @@ function batchWindow(range: ShardRange, limit: number): { wholeEnterprise: boole
  * row another transaction changed meanwhile, so a row is revoked, audited and counted exactly once
  * even when a removal or another revocation touches it at the same moment.
  */
-export async function revokeAuthorizationBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
+export async function revokeAuthorizationBatch(
+  db: Queryable,
+  revocationId: number,
+  limit: number,
+  range: ShardRange,
+): Promise<BatchResult> {
   const { wholeEnterprise, upperId } = batchWindow(range, limit);
-  const shapeFilter = range.targetUserId !== null ? "c.user_id = $6" : range.organizationId !== null ? "a.organization_id = $6" : "$6::bigint is null";
+  const shapeFilter =
+    range.targetUserId !== null
+      ? "c.user_id = $6"
+      : range.organizationId !== null
+        ? "a.organization_id = $6"
+        : "$6::bigint is null";
   // The keyset form reads the next `limit` rows in scope; the UPDATE then takes them by id.
   const picked = wholeEnterprise
     ? ""
@@ -339,14 +398,27 @@ export async function revokeAuthorizationBatch(db: Queryable, revocationId: numb
          cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
         where act.action is not null)
      ${batchSummary("revoked", wholeEnterprise)}`,
-    [revocationId, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, range.afterId, upperId, range.targetUserId ?? range.organizationId, ...(wholeEnterprise ? [] : [limit])],
+    [
+      revocationId,
+      AUDIT_ACTIONS.authorizationRevoked,
+      AUDIT_ACTIONS.fineGrainedAccessRevoked,
+      range.afterId,
+      upperId,
+      range.targetUserId ?? range.organizationId,
+      ...(wholeEnterprise ? [] : [limit]),
+    ],
   );
   await addToCounts(db, revocationId, "authorization_revoked", row?.by_type ?? {});
   return { rows: total(row?.by_type ?? {}), nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
 }
 
 /** Where the next batch starts: past the window, or past the last row picked, or done when fewer than `limit` were left. */
-function nextAfterId(wholeEnterprise: boolean, upperId: number, limit: number, row: { picked: number; last_picked: number | null } | undefined): number {
+function nextAfterId(
+  wholeEnterprise: boolean,
+  upperId: number,
+  limit: number,
+  row: { picked: number; last_picked: number | null } | undefined,
+): number {
   if (wholeEnterprise || !row || row.picked < limit || row.last_picked === null) return upperId;
   return Number(row.last_picked);
 }
@@ -355,7 +427,12 @@ function nextAfterId(wholeEnterprise: boolean, upperId: number, limit: number, r
  * Destroys the credentials in scope of one batch (EMU, revoke_credentials), on the same terms as
  * revokeAuthorizationBatch: `destroyed_at is null` re-checked by the UPDATE itself.
  */
-export async function destroyCredentialBatch(db: Queryable, revocationId: number, limit: number, range: ShardRange): Promise<BatchResult> {
+export async function destroyCredentialBatch(
+  db: Queryable,
+  revocationId: number,
+  limit: number,
+  range: ShardRange,
+): Promise<BatchResult> {
   const { wholeEnterprise, upperId } = batchWindow({ ...range, organizationId: null }, limit);
   const shapeFilter = range.targetUserId !== null ? "c.user_id = $6" : "$6::bigint is null";
   const picked = wholeEnterprise
@@ -385,7 +462,15 @@ export async function destroyCredentialBatch(db: Queryable, revocationId: number
          join enterprises e on e.id = r.enterprise_id
          cross join requester q)
      ${batchSummary("destroyed", wholeEnterprise)}`,
-    [revocationId, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, range.afterId, upperId, range.targetUserId, ...(wholeEnterprise ? [] : [limit])],
+    [
+      revocationId,
+      AUDIT_ACTIONS.sshKeyDeleted,
+      AUDIT_ACTIONS.personalAccessTokenDestroyed,
+      range.afterId,
+      upperId,
+      range.targetUserId,
+      ...(wholeEnterprise ? [] : [limit]),
+    ],
   );
   await addToCounts(db, revocationId, "credential_destroyed", row?.by_type ?? {});
   return { rows: total(row?.by_type ?? {}), nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };
@@ -409,7 +494,13 @@ export interface Shard {
  * call (none when they already existed).
  */
 export async function planShards(tx: Queryable, revocationId: number, span: number): Promise<Shard[]> {
-  const [revocation] = await tx.query<{ target_user_id: number | null; revoke_credentials: boolean; planned: boolean; max_authorization: number | null; max_credential: number | null }>(
+  const [revocation] = await tx.query<{
+    target_user_id: number | null;
+    revoke_credentials: boolean;
+    planned: boolean;
+    max_authorization: number | null;
+    max_credential: number | null;
+  }>(
     `select target_user_id, revoke_credentials,
             exists (select 1 from revocation_shards where revocation_id = $1) as planned,
             (select max(id) from credential_authorizations) as max_authorization,
@@ -422,25 +513,34 @@ export async function planShards(tx: Queryable, revocationId: number, span: numb
   const split = (phase: ShardPhase, maxId: number | null) => {
     if (maxId === null) return;
     const step = revocation.target_user_id === null ? span : maxId;
-    for (let afterId = 0; afterId < maxId; afterId += step) ranges.push({ phase, afterId, throughId: Math.min(afterId + step, maxId) });
+    for (let afterId = 0; afterId < maxId; afterId += step)
+      ranges.push({ phase, afterId, throughId: Math.min(afterId + step, maxId) });
   };
   split("authorizations", revocation.max_authorization);
   if (revocation.revoke_credentials) split("credentials", revocation.max_credential);
   const shards = ranges.map((range, shard) => ({ revocationId, shard, ...range, done: false }));
   for (const shard of shards) {
-    await tx.query("insert into revocation_shards (revocation_id, shard, phase, after_id, through_id) values ($1, $2, $3, $4, $5)", [
-      revocationId,
-      shard.shard,
-      shard.phase,
-      shard.afterId,
-      shard.throughId,
-    ]);
+    await tx.query(
+      "insert into revocation_shards (revocation_id, shard, phase, after_id, through_id) values ($1, $2, $3, $4, $5)",
+      [revocationId, shard.shard, shard.phase, shard.afterId, shard.throughId],
+    );
   }
   return shards;
 }
 
-export async function findShard(db: Queryable, revocationId: number, shard: number): Promise<(Shard & { targetUserId: number | null; organizationId: number | null }) | null> {
-  const [row] = await db.query<{ phase: ShardPhase; after_id: number; through_id: number; done: boolean; target_user_id: number | null; organization_id: number | null }>(
+export async function findShard(
+  db: Queryable,
+  revocationId: number,
+  shard: number,
+): Promise<(Shard & { targetUserId: number | null; organizationId: number | null }) | null> {
+  const [row] = await db.query<{
+    phase: ShardPhase;
+    after_id: number;
+    through_id: number;
+    done: boolean;
+    target_user_id: number | null;
+    organization_id: number | null;
+  }>(
     `select s.phase, s.after_id, s.through_id, s.done, r.target_user_id, r.organization_id
        from revocation_shards s join revocations r on r.id = s.revocation_id
       where s.revocation_id = $1 and s.shard = $2`,
@@ -460,7 +560,10 @@ export async function findShard(db: Queryable, revocationId: number, shard: numb
 }
 
 export async function listUnfinishedShards(db: Queryable, revocationId: number): Promise<number[]> {
-  const rows = await db.query<{ shard: number }>("select shard from revocation_shards where revocation_id = $1 and not done order by shard", [revocationId]);
+  const rows = await db.query<{ shard: number }>(
+    "select shard from revocation_shards where revocation_id = $1 and not done order by shard",
+    [revocationId],
+  );
   return rows.map((r) => r.shard);
 }
 
@@ -470,8 +573,14 @@ export async function listUnfinishedShards(db: Queryable, revocationId: number):
  */
 export async function completeShard(tx: Queryable, revocationId: number, shard: number): Promise<boolean> {
   await tx.query("select id from revocations where id = $1 for update", [revocationId]);
-  await tx.query("update revocation_shards set done = true where revocation_id = $1 and shard = $2", [revocationId, shard]);
-  const [row] = await tx.query<{ remaining: number }>("select count(*)::int as remaining from revocation_shards where revocation_id = $1 and not done", [revocationId]);
+  await tx.query("update revocation_shards set done = true where revocation_id = $1 and shard = $2", [
+    revocationId,
+    shard,
+  ]);
+  const [row] = await tx.query<{ remaining: number }>(
+    "select count(*)::int as remaining from revocation_shards where revocation_id = $1 and not done",
+    [revocationId],
+  );
   if ((row?.remaining ?? 0) > 0) return false;
   await finishRevocation(tx, revocationId);
   return true;

@@ -1,9 +1,9 @@
 // Applies a parsed fixture in one transaction: everything or nothing. Loading the same fixture
 // again only adds what is new; a revoked authorization or destroyed credential stays that way.
-import { FixtureError, type FixtureCredential, type ParsedFixture } from "../domain/fixture.ts";
+import { type FixtureCredential, FixtureError, type ParsedFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
-import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
+import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
 import { credentialAuditData } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
@@ -21,7 +21,11 @@ export interface SeedReport {
   credentials: CreatedCredential[];
 }
 
-async function ensureUser(tx: Queryable, login: string, report: SeedReport): Promise<{ id: number; managedBy: number | null }> {
+async function ensureUser(
+  tx: Queryable,
+  login: string,
+  report: SeedReport,
+): Promise<{ id: number; managedBy: number | null }> {
   const inserted = await tx.query<{ id: number; managed_by_enterprise_id: number | null }>(
     `insert into users (login) values ($1) on conflict ((lower(login))) do nothing returning id, managed_by_enterprise_id`,
     [login],
@@ -42,7 +46,11 @@ async function ensureUser(tx: Queryable, login: string, report: SeedReport): Pro
  * (org_credential_authorization.grant). False when an authorization already exists, live or
  * revoked: a revoked one is never granted again.
  */
-export async function grantAuthorization(tx: Queryable, credentialId: number, organizationId: number): Promise<boolean> {
+export async function grantAuthorization(
+  tx: Queryable,
+  credentialId: number,
+  organizationId: number,
+): Promise<boolean> {
   const [row] = await tx.query<{ granted: number }>(
     `with granted as (
        insert into credential_authorizations (credential_id, organization_id) values ($1, $2)
@@ -76,7 +84,11 @@ interface KnownCredential {
   destroyed: boolean;
 }
 
-async function findCredential(tx: Queryable, where: string, values: unknown[]): Promise<(KnownCredential & { userId: number }) | null> {
+async function findCredential(
+  tx: Queryable,
+  where: string,
+  values: unknown[],
+): Promise<(KnownCredential & { userId: number }) | null> {
   const [row] = await tx.query<{ id: number; user_id: number; destroyed: boolean }>(
     `select id, user_id, destroyed_at is not null as destroyed from credentials where ${where}`,
     values,
@@ -85,10 +97,19 @@ async function findCredential(tx: Queryable, where: string, values: unknown[]): 
 }
 
 /** An SSH key is the same key when its fingerprint is, for the same user. */
-async function ensureSshKey(tx: Queryable, userId: number, login: string, credential: FixtureCredential, report: SeedReport): Promise<KnownCredential> {
+async function ensureSshKey(
+  tx: Queryable,
+  userId: number,
+  login: string,
+  credential: FixtureCredential,
+  report: SeedReport,
+): Promise<KnownCredential> {
   const key = credential.key!.trim(); // parseFixture checked it is an OpenSSH public key
   const fingerprint = sshFingerprint(key)!;
-  const existing = await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [userId, fingerprint]);
+  const existing = await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [
+    userId,
+    fingerprint,
+  ]);
   if (existing) return existing;
   const [row] = await tx.query<{ id: number }>(
     `insert into credentials (user_id, type, public_key, fingerprint, title) values ($1, 'ssh_key', $2, $3, $4)
@@ -96,7 +117,8 @@ async function ensureSshKey(tx: Queryable, userId: number, login: string, creden
     [userId, key, fingerprint, credential.title ?? null],
   );
   // Another transaction inserted it since we looked (two provisioning requests at once).
-  if (!row) return (await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [userId, fingerprint]))!;
+  if (!row)
+    return (await findCredential(tx, "user_id = $1 and type = 'ssh_key' and fingerprint = $2", [userId, fingerprint]))!;
   report.created.credentials++;
   report.credentials.push({ id: row!.id, login, type: "ssh_key", note: credential.title ?? null });
   return { id: row!.id, destroyed: false };
@@ -152,7 +174,13 @@ async function ensureTokenCredential(
     return raced!;
   }
   report.created.credentials++;
-  report.credentials.push({ id: row!.id, login, type, note: credential.note ?? null, ...(credential.token === undefined ? { token } : {}) });
+  report.credentials.push({
+    id: row!.id,
+    login,
+    type,
+    note: credential.note ?? null,
+    ...(credential.token === undefined ? { token } : {}),
+  });
   return { id: row!.id, destroyed: false };
 }
 
@@ -181,7 +209,10 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
       );
       const enterpriseId = row!.id;
       if (enterprise.emu !== undefined && row!.emu !== enterprise.emu) {
-        fail([...at, "emu"], `enterprise "${enterprise.slug}" already exists with emu: ${row!.emu}; it cannot be changed by loading a fixture`);
+        fail(
+          [...at, "emu"],
+          `enterprise "${enterprise.slug}" already exists with emu: ${row!.emu}; it cannot be changed by loading a fixture`,
+        );
       }
       const emu = row!.emu;
 
@@ -199,7 +230,11 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
                           where r.user_id = $1 and o.enterprise_id <> $2 limit 1`,
               [user.id, enterpriseId],
             );
-            if (elsewhere.length > 0) fail([...path, i], `user "${login}" already belongs to another enterprise and cannot become a managed user of "${enterprise.slug}"`);
+            if (elsewhere.length > 0)
+              fail(
+                [...path, i],
+                `user "${login}" already belongs to another enterprise and cannot become a managed user of "${enterprise.slug}"`,
+              );
             await tx.query("update users set managed_by_enterprise_id = $2 where id = $1", [user.id, enterpriseId]);
           }
           ids.push(user.id);
@@ -208,7 +243,10 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
       };
       const grant = async (ids: number[], role: string) => {
         for (const id of ids) {
-          await tx.query("insert into enterprise_roles (enterprise_id, user_id, role) values ($1, $2, $3) on conflict do nothing", [enterpriseId, id, role]);
+          await tx.query(
+            "insert into enterprise_roles (enterprise_id, user_id, role) values ($1, $2, $3) on conflict do nothing",
+            [enterpriseId, id, role],
+          );
         }
       };
       const owners = await people(enterprise.owners, [...at, "owners"]);
@@ -231,10 +269,18 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
           "select id, enterprise_id from organizations where lower(login) = lower($1)",
           [organization.login],
         );
-        if (orgRow!.enterprise_id !== enterpriseId) fail([...orgAt, "login"], `organization "${organization.login}" already belongs to another enterprise`);
-        for (const [field, role] of [["owners", "owner"], ["members", "member"], ["outside_collaborators", "outside_collaborator"]] as const) {
+        if (orgRow!.enterprise_id !== enterpriseId)
+          fail([...orgAt, "login"], `organization "${organization.login}" already belongs to another enterprise`);
+        for (const [field, role] of [
+          ["owners", "owner"],
+          ["members", "member"],
+          ["outside_collaborators", "outside_collaborator"],
+        ] as const) {
           for (const id of await people(organization[field], [...orgAt, field])) {
-            await tx.query("insert into organization_roles (organization_id, user_id, role) values ($1, $2, $3) on conflict do nothing", [orgRow!.id, id, role]);
+            await tx.query(
+              "insert into organization_roles (organization_id, user_id, role) values ($1, $2, $3) on conflict do nothing",
+              [orgRow!.id, id, role],
+            );
           }
         }
       }
@@ -247,10 +293,14 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
         const { id: credentialId, destroyed } =
           credential.type === "ssh_key"
             ? await ensureSshKey(tx, owner.id, user.login, credential, report)
-            : await ensureTokenCredential(tx, owner.id, user.login, credential, report, () => fail([...at, "token"], "this token already belongs to another user"));
+            : await ensureTokenCredential(tx, owner.id, user.login, credential, report, () =>
+                fail([...at, "token"], "this token already belongs to another user"),
+              );
         if (destroyed) continue; // a destroyed credential is gone for good, and so are its authorizations
         for (const [a, orgLogin] of (credential.authorized_orgs ?? []).entries()) {
-          const [org] = await tx.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [orgLogin]);
+          const [org] = await tx.query<{ id: number }>("select id from organizations where lower(login) = lower($1)", [
+            orgLogin,
+          ]);
           if (!org) fail([...at, "authorized_orgs", a], `organization "${orgLogin}" is not declared in any enterprise`);
           if (await grantAuthorization(tx, credentialId, org!.id)) report.created.authorizations++;
         }

@@ -11,7 +11,10 @@ import { startServer } from "../helpers/process.ts";
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 
 function credauth(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env },
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -48,7 +51,9 @@ describe("the credauth command line", () => {
     const again = await startServer(["--data", join(dir, "demo"), "--demo"]);
     try {
       await again.waitFor(/Demo tokens \(fixtures\/demo\.yaml; revoked ones stay revoked\)/);
-      const response = await fetch(`${again.url}/user`, { headers: { authorization: "Bearer ghp_credauthDemoAliceAcmeLaptop000000000" } });
+      const response = await fetch(`${again.url}/user`, {
+        headers: { authorization: "Bearer ghp_credauthDemoAliceAcmeLaptop000000000" },
+      });
       assert.equal(response.status, 401);
     } finally {
       await again.stop();
@@ -57,13 +62,22 @@ describe("the credauth command line", () => {
 
   it("seed refuses a bad fixture with its line and loads nothing; a good one prints generated tokens once", () => {
     const data = join(dir, "seeded");
-    writeFileSync(join(dir, "bad.yaml"), "users:\n  - login: ok_user\n  - login: bad\n    credentials:\n      - type: classic_pat\n        token: ghp_nope\n");
+    writeFileSync(
+      join(dir, "bad.yaml"),
+      "users:\n  - login: ok_user\n  - login: bad\n    credentials:\n      - type: classic_pat\n        token: ghp_nope\n",
+    );
     const bad = credauth(["seed", join(dir, "bad.yaml"), "--data", data]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /bad\.yaml:6: users\[1\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/);
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:6: users\[1\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/,
+    );
     assert.ok(!bad.stderr.includes("ghp_nope"));
 
-    writeFileSync(join(dir, "good.yaml"), "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n");
+    writeFileSync(
+      join(dir, "good.yaml"),
+      "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n",
+    );
     const good = credauth(["seed", join(dir, "good.yaml"), "--data", data]);
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
@@ -77,7 +91,14 @@ describe("the credauth command line", () => {
     const data = join(dir, "migrated");
     const first = credauth(["migrate", "--data", data]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, new RegExp(`Applied migrations ${loadMigrations().map((m) => m.version).join(", ")}\\.`));
+    assert.match(
+      first.stdout,
+      new RegExp(
+        `Applied migrations ${loadMigrations()
+          .map((m) => m.version)
+          .join(", ")}\\.`,
+      ),
+    );
     assert.match(credauth(["migrate", "--data", data]).stdout, /The database is up to date\./);
   });
 
@@ -93,15 +114,22 @@ describe("the credauth command line", () => {
     assert.match(port.stderr, /--port \/ PORT must be a whole number from 0 to 65535/);
   });
 
-  it("re-runs itself with the project's Node 24 when started by an older Node", { skip: !existsSystemNode() ? "no system node on PATH" : false }, () => {
-    const result = spawnSync("/usr/bin/env", ["-i", `PATH=${systemPath()}`, "node", BIN, "--help"], { encoding: "utf8" });
+  it("re-runs itself with the project's Node 24 when started by an older Node", {
+    skip: !existsSystemNode() ? "no system node on PATH" : false,
+  }, () => {
+    const result = spawnSync("/usr/bin/env", ["-i", `PATH=${systemPath()}`, "node", BIN, "--help"], {
+      encoding: "utf8",
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /serve/);
   });
 });
 
 function systemPath(): string {
-  return (process.env.PATH ?? "").split(":").filter((p) => !p.includes("node_modules")).join(":");
+  return (process.env.PATH ?? "")
+    .split(":")
+    .filter((p) => !p.includes("node_modules"))
+    .join(":");
 }
 
 function existsSystemNode(): boolean {

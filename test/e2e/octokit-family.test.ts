@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
-import { startServer, type RunningProcess } from "../helpers/process.ts";
+import { type RunningProcess, startServer } from "../helpers/process.ts";
 
 interface Authorization {
   login: string;
@@ -31,7 +31,9 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "credauth-family-"));
-    server = await startServer(["--data", join(dir, "data"), "--admin-token", adminToken], { CREDAUTH_JOB_POLL_SECONDS: "0.5" });
+    server = await startServer(["--data", join(dir, "data"), "--admin-token", adminToken], {
+      CREDAUTH_JOB_POLL_SECONDS: "0.5",
+    });
   });
   after(async () => {
     await server?.stop();
@@ -53,16 +55,32 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
       scopes: ["admin:org", "read:audit_log"],
       note: "incident response",
     });
-    const dev = await admin.request("POST /_credauth/admin/users/{login}/credentials", { login: "flow_dev", type: "classic_pat", scopes: ["repo"], note: "laptop" });
-    const spare = await admin.request("POST /_credauth/admin/users/{login}/credentials", { login: "flow_dev", type: "oauth_app_token", scopes: ["repo"], note: "cli" });
+    const dev = await admin.request("POST /_credauth/admin/users/{login}/credentials", {
+      login: "flow_dev",
+      type: "classic_pat",
+      scopes: ["repo"],
+      note: "laptop",
+    });
+    const spare = await admin.request("POST /_credauth/admin/users/{login}/credentials", {
+      login: "flow_dev",
+      type: "oauth_app_token",
+      scopes: ["repo"],
+      note: "cli",
+    });
     for (const credential of [owner.data, dev.data, spare.data]) {
-      const grant = await admin.request("POST /_credauth/admin/credentials/{id}/authorizations", { id: credential.id, organization: "flow-eng" });
+      const grant = await admin.request("POST /_credauth/admin/credentials/{id}/authorizations", {
+        id: credential.id,
+        organization: "flow-eng",
+      });
       assert.equal(grant.status, 201);
     }
     const ownerClient = client(owner.data.token);
     const devClient = client(dev.data.token);
 
-    const listed = (await ownerClient.request("GET /orgs/{org}/credential-authorizations", { org: "flow-eng" })) as { status: number; data: Authorization[] };
+    const listed = (await ownerClient.request("GET /orgs/{org}/credential-authorizations", { org: "flow-eng" })) as {
+      status: number;
+      data: Authorization[];
+    };
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.data.map((a) => a.login).sort(), ["flow_dev", "flow_dev", "flow_owner"]);
     const devAuthorization = listed.data.find((a) => a.authorized_credential_id === dev.data.id)!;
@@ -71,14 +89,25 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
 
     // Remove the spare OAuth token's authorization directly, then revoke the rest of flow_dev's.
     const spareAuthorization = listed.data.find((a) => a.authorized_credential_id === spare.data.id)!;
-    const removed = await ownerClient.request("DELETE /orgs/{org}/credential-authorizations/{credential_id}", { org: "flow-eng", credential_id: spareAuthorization.credential_id });
+    const removed = await ownerClient.request("DELETE /orgs/{org}/credential-authorizations/{credential_id}", {
+      org: "flow-eng",
+      credential_id: spareAuthorization.credential_id,
+    });
     assert.equal(removed.status, 204);
-    const revoked = await ownerClient.request("POST /orgs/{org}/credential-authorizations/{username}/revoke", { org: "flow-eng", username: "flow_dev" });
+    const revoked = await ownerClient.request("POST /orgs/{org}/credential-authorizations/{username}/revoke", {
+      org: "flow-eng",
+      username: "flow_dev",
+    });
     assert.equal(revoked.status, 202);
     assert.equal(revoked.data.message, "Credential authorization revocation for user 'flow_dev' has been queued");
 
-    const after = (await ownerClient.request("GET /orgs/{org}/credential-authorizations", { org: "flow-eng" })) as { data: Authorization[] };
-    assert.deepEqual(after.data.map((a) => a.login), ["flow_owner"]);
+    const after = (await ownerClient.request("GET /orgs/{org}/credential-authorizations", { org: "flow-eng" })) as {
+      data: Authorization[];
+    };
+    assert.deepEqual(
+      after.data.map((a) => a.login),
+      ["flow_owner"],
+    );
     await assert.rejects(devClient.request("GET /orgs/{org}", { org: "flow-eng" }), (error: unknown) => {
       assert.ok(error instanceof RequestError);
       assert.equal(error.status, 403);
@@ -94,7 +123,12 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
     }
     assert.equal(state, "succeeded");
 
-    const log = (await ownerClient.request("GET /orgs/{org}/audit-log", { org: "flow-eng", phrase: "user:flow_dev", order: "asc", per_page: 100 })) as { data: AuditEvent[] };
+    const log = (await ownerClient.request("GET /orgs/{org}/audit-log", {
+      org: "flow-eng",
+      phrase: "user:flow_dev",
+      order: "asc",
+      per_page: 100,
+    })) as { data: AuditEvent[] };
     const steps = log.data.map((e) => [e.action, e.actor, e.token_id]);
     assert.deepEqual(steps, [
       ["org_credential_authorization.grant", "flow_dev", dev.data.id],
@@ -102,7 +136,10 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
       ["org_credential_authorization.revoke", "flow_owner", spare.data.id],
       ["org_credential_authorization.revoke", "flow_owner", dev.data.id],
     ]);
-    const enterpriseLog = await ownerClient.request("GET /enterprises/{enterprise}/audit-log", { enterprise: "flow", phrase: "action:org_credential_authorization.grant" });
+    const enterpriseLog = await ownerClient.request("GET /enterprises/{enterprise}/audit-log", {
+      enterprise: "flow",
+      phrase: "action:org_credential_authorization.grant",
+    });
     assert.equal(enterpriseLog.data.length, 3);
   });
 });

@@ -11,8 +11,8 @@ import { Octokit } from "@octokit/core";
 import { throttling } from "@octokit/plugin-throttling";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
-import { startServer, type RunningProcess } from "../helpers/process.ts";
-import { makeTokens, worldFixture, type Tokens } from "../helpers/world.ts";
+import { type RunningProcess, startServer } from "../helpers/process.ts";
+import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
 const ThrottledOctokit = Octokit.plugin(throttling);
 
@@ -40,7 +40,14 @@ describe("@octokit/plugin-throttling against credauth's rate limits", () => {
     dir = mkdtempSync(join(tmpdir(), "credauth-throttling-"));
     tokens = makeTokens();
     writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
-    server = await startServer(["--data", join(dir, "data"), "--seed", join(dir, "world.json"), "--rate-limit", "github"]);
+    server = await startServer([
+      "--data",
+      join(dir, "data"),
+      "--seed",
+      join(dir, "world.json"),
+      "--rate-limit",
+      "github",
+    ]);
   });
   after(async () => {
     await server?.stop();
@@ -66,7 +73,10 @@ describe("@octokit/plugin-throttling against credauth's rate limits", () => {
     // The minute's 80 writes go straight (the plugin itself spaces writes a second apart).
     const dryRun = "/_credauth/dry-run/orgs/classic-eng/credential-authorizations/revoke-all";
     for (let i = 0; i < GITHUB_RATE_LIMITS.contentCreatingPerMinute; i++) {
-      const response = await fetch(`${server.url}${dryRun}`, { method: "POST", headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+      const response = await fetch(`${server.url}${dryRun}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.cleoClassic}` },
+      });
       assert.equal(response.status, 200);
     }
     await assert.rejects(octokit.request(`POST ${dryRun}`), /secondary rate limit/);
@@ -74,7 +84,10 @@ describe("@octokit/plugin-throttling against credauth's rate limits", () => {
     const refusals = seen.filter((s) => s.status === 403);
     assert.equal(refusals.length, 2, "refused, retried once, refused again");
     assert.equal(waits[0], Number(refusals[0]!.headers.get("retry-after")), "the plugin waits what Retry-After says");
-    assert.ok(refusals[1]!.at - refusals[0]!.at >= waits[0]!, `it waited ${refusals[1]!.at - refusals[0]!.at} ms for ${waits[0]} s`);
+    assert.ok(
+      refusals[1]!.at - refusals[0]!.at >= waits[0]!,
+      `it waited ${refusals[1]!.at - refusals[0]!.at} ms for ${waits[0]} s`,
+    );
   });
 
   it("waits for x-ratelimit-reset once the primary limit is used up", async () => {

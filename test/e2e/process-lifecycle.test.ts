@@ -16,7 +16,10 @@ const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 const dir = mkdtempSync(join(tmpdir(), "credauth-lifecycle-"));
 
 function credauth(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env },
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -55,11 +58,20 @@ describe("credauth as a process", () => {
     const data = join(dir, "shared");
     const first = await startServer(["--data", data]);
     try {
-      for (const command of [["serve", "--port", "0"], ["migrate"], ["seed", join(import.meta.dirname, "..", "..", "fixtures", "demo.yaml")]]) {
+      for (const command of [
+        ["serve", "--port", "0"],
+        ["migrate"],
+        ["seed", join(import.meta.dirname, "..", "..", "fixtures", "demo.yaml")],
+      ]) {
         const second = credauth([...command, "--data", data]);
         assert.equal(second.code, 2, second.stderr);
         assert.equal(second.stderr.trim().split("\n").length, 1, second.stderr);
-        assert.match(second.stderr, new RegExp(`in use by credauth serve \\(pid ${first.child.pid}, listening on ${first.url.replaceAll(".", "\\.")}\\)`));
+        assert.match(
+          second.stderr,
+          new RegExp(
+            `in use by credauth serve \\(pid ${first.child.pid}, listening on ${first.url.replaceAll(".", "\\.")}\\)`,
+          ),
+        );
       }
     } finally {
       await first.kill();
@@ -71,11 +83,16 @@ describe("credauth as a process", () => {
     assert.ok(!existsSync(join(data, LOCK_FILE)), "a clean exit releases the lock");
   });
 
-  it("stops the server when the pid started by an older Node gets SIGTERM, or is killed outright", { skip: olderSystemNode() === null ? "no Node older than 24 on the PATH" : false }, async () => {
+  it("stops the server when the pid started by an older Node gets SIGTERM, or is killed outright", {
+    skip: olderSystemNode() === null ? "no Node older than 24 on the PATH" : false,
+  }, async () => {
     const node = olderSystemNode()!;
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       const data = join(dir, `launcher-${signal}`);
-      const launcher = spawn(node, [BIN, "serve", "--data", data, "--port", "0"], { env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"] });
+      const launcher = spawn(node, [BIN, "serve", "--data", data, "--port", "0"], {
+        env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       launcher.stdout.on("data", (chunk) => (output += chunk));
       const url = await new Promise<string>((resolve, reject) => {
@@ -91,7 +108,8 @@ describe("credauth as a process", () => {
       if (signal === "SIGTERM") assert.equal(code, 0, "the launcher exits with the server's status");
       // The server itself goes too, and releases the data folder.
       const deadline = Date.now() + 15_000;
-      while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       assert.ok(await refusesConnections(url), `after ${signal} to the launcher nothing listens on ${url}`);
       assert.ok(!existsSync(join(data, LOCK_FILE)), `after ${signal} to the launcher the data folder is free`);
     }
@@ -114,16 +132,33 @@ describe("credauth as a process", () => {
 
   it("says what is wrong at start-up in one line, never a stack trace", async () => {
     const busy = createServer();
-    const port = await new Promise<number>((resolve) => busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)),
+    );
     try {
       const cases = [
-        { args: ["serve", "--data", join(dir, "busy"), "--port", String(port)], message: /cannot listen: .*the port is in use/ },
-        { args: ["serve", "--database-url", "postgres://postgres:secret@127.0.0.1:1/none"], message: /cannot reach the database/ },
+        {
+          args: ["serve", "--data", join(dir, "busy"), "--port", String(port)],
+          message: /cannot listen: .*the port is in use/,
+        },
+        {
+          args: ["serve", "--database-url", "postgres://postgres:secret@127.0.0.1:1/none"],
+          message: /cannot reach the database/,
+        },
         { args: ["serve", "--data", BIN], message: /is a file, not a folder/ },
-        { args: ["serve", "--data", join(import.meta.dirname)], message: /is not empty and is not a credauth data folder/ },
-        { args: ["serve", "--admin-token-file", join(dir, "missing")], message: /--admin-token-file .* cannot be read \(ENOENT\)/ },
+        {
+          args: ["serve", "--data", join(import.meta.dirname)],
+          message: /is not empty and is not a credauth data folder/,
+        },
+        {
+          args: ["serve", "--admin-token-file", join(dir, "missing")],
+          message: /--admin-token-file .* cannot be read \(ENOENT\)/,
+        },
         { args: ["serve", "--prot", "3000"], message: /unknown option '--prot' \(Did you mean --port\?\)/ },
-        { args: ["serve", "--rate-limit", "sometimes"], message: /--rate-limit \/ CREDAUTH_RATE_LIMIT must be github .* or off/ },
+        {
+          args: ["serve", "--rate-limit", "sometimes"],
+          message: /--rate-limit \/ CREDAUTH_RATE_LIMIT must be github .* or off/,
+        },
       ];
       for (const { args, message } of cases) {
         const result = credauth(args);

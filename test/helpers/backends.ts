@@ -2,7 +2,7 @@
 // TEST_DATABASE_URL is set (CI sets it). Each test database is new and dropped afterwards.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { parseConfig, type Config } from "../../src/config.ts";
+import { type Config, parseConfig } from "../../src/config.ts";
 
 export interface Overrides {
   runWorker?: boolean;
@@ -29,7 +29,13 @@ function withDatabase(url: string, database: string): string {
 
 function configFor(database: { data?: string; databaseUrl?: string }, overrides: Overrides) {
   const base = parseConfig(
-    { ...database, logLevel: "silent", worker: overrides.runWorker ?? false, rateLimit: overrides.rateLimit ?? "off", ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}) },
+    {
+      ...database,
+      logLevel: "silent",
+      worker: overrides.runWorker ?? false,
+      rateLimit: overrides.rateLimit ?? "off",
+      ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}),
+    },
     {},
   );
   return Object.freeze({ ...base, jobs: Object.freeze({ ...base.jobs, ...overrides.jobs }) }) as Readonly<Config>;

@@ -25,24 +25,38 @@ export interface LargeEnterprise {
 }
 
 /** `users` managed users with `tokensPerUser` classic PATs each, every one authorized for `organizations` organizations. */
-export async function buildLargeEnterprise(db: Db, size: { users: number; tokensPerUser: number; organizations: number }): Promise<LargeEnterprise> {
+export async function buildLargeEnterprise(
+  db: Db,
+  size: { users: number; tokensPerUser: number; organizations: number },
+): Promise<LargeEnterprise> {
   await migrate(db);
   const ownerToken = generateToken("classic_pat");
   await db.transaction(async (tx) => {
-    const [enterprise] = await tx.query<{ id: number }>("insert into enterprises (slug, name, emu) values ('crash', 'Crash Inc.', true) returning id");
+    const [enterprise] = await tx.query<{ id: number }>(
+      "insert into enterprises (slug, name, emu) values ('crash', 'Crash Inc.', true) returning id",
+    );
     const e = enterprise!.id;
-    const [admin] = await tx.query<{ id: number }>("insert into users (login, managed_by_enterprise_id) values ('crash_admin', $1) returning id", [e]);
+    const [admin] = await tx.query<{ id: number }>(
+      "insert into users (login, managed_by_enterprise_id) values ('crash_admin', $1) returning id",
+      [e],
+    );
     await tx.query("update enterprises set first_owner_id = $1 where id = $2", [admin!.id, e]);
-    await tx.query("insert into enterprise_roles (enterprise_id, user_id, role) values ($1, $2, 'owner')", [e, admin!.id]);
+    await tx.query("insert into enterprise_roles (enterprise_id, user_id, role) values ($1, $2, 'owner')", [
+      e,
+      admin!.id,
+    ]);
     await tx.query(
       `insert into credentials (user_id, type, token_hash, token_last_eight, scopes) values ($1, 'classic_pat', $2, $3, '{admin:enterprise}')`,
       [admin!.id, hashToken(ownerToken), ownerToken.slice(-8)],
     );
-    await tx.query("insert into users (login, managed_by_enterprise_id) select 'crash_user_' || g, $1 from generate_series(1, $2::int) g", [e, size.users]);
-    await tx.query("insert into organizations (login, enterprise_id) select 'crash-org-' || g, $1 from generate_series(1, $2::int) g", [
-      e,
-      size.organizations,
-    ]);
+    await tx.query(
+      "insert into users (login, managed_by_enterprise_id) select 'crash_user_' || g, $1 from generate_series(1, $2::int) g",
+      [e, size.users],
+    );
+    await tx.query(
+      "insert into organizations (login, enterprise_id) select 'crash-org-' || g, $1 from generate_series(1, $2::int) g",
+      [e, size.organizations],
+    );
     await tx.query(
       `insert into organization_roles (organization_id, user_id, role)
        select o.id, u.id, 'member' from organizations o cross join users u where o.enterprise_id = $1 and u.login like 'crash_user_%'`,
@@ -86,14 +100,22 @@ export interface Job {
 
 /** The job resource, or null while the server cannot answer (refused connection, 503). */
 export async function readJob(baseUrl: string, path: string, token: string): Promise<Job | null> {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+  const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } }).catch(
+    () => null,
+  );
   if (response === null || response.status === 503) return null;
   const text = await response.text();
   assert.equal(response.status, 200, text);
   return JSON.parse(text) as Job;
 }
 
-export async function waitForJob(baseUrl: string, path: string, token: string, done: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
+export async function waitForJob(
+  baseUrl: string,
+  path: string,
+  token: string,
+  done: (job: Job) => boolean,
+  timeoutMs: number,
+): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
   let last: Job | null = null;
   for (;;) {
@@ -104,7 +126,8 @@ export async function waitForJob(baseUrl: string, path: string, token: string, d
   }
 }
 
-export const startedButUnfinished = (job: Job) => job.counts.authorizations_revoked.total > 0 && job.state === "running";
+export const startedButUnfinished = (job: Job) =>
+  job.counts.authorizations_revoked.total > 0 && job.state === "running";
 export const settled = (job: Job) => job.state === "succeeded" || job.state === "failed";
 
 export function assertExactCounts(job: Job, world: LargeEnterprise): void {

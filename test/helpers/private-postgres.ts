@@ -39,7 +39,8 @@ function runAsOwner(binary: string, args: string[]): void {
   const result = asRoot
     ? spawnSync("runuser", ["-u", "postgres", "--", path, ...args], { encoding: "utf8" })
     : spawnSync(path, args, { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`${binary} ${args.join(" ")} failed (${result.status}): ${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${binary} ${args.join(" ")} failed (${result.status}): ${result.stdout}${result.stderr}`);
 }
 
 export function privatePostgresAvailable(): string | null {

@@ -1,5 +1,5 @@
 // Runs credauth as a real process, the way a user does, and finds the port it listens on.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
@@ -66,7 +66,10 @@ export function runCredauth(args: string[], env: Record<string, string> = {}): R
   };
 }
 
-export async function startServer(args: string[], env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
+export async function startServer(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunningProcess & { url: string }> {
   const server = runCredauth(["serve", "--port", "0", ...args], env);
   const [, url] = await server.waitFor(/credauth listening on (http:\/\/\S+)/);
   return Object.assign(server, { url: url! });

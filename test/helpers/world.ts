@@ -1,10 +1,10 @@
 // A small world every integration test can reason about, with known tokens.
 import type { FastifyInstance } from "fastify";
-import { parseFixture, type Fixture } from "../../src/domain/fixture.ts";
+import { type Fixture, parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { buildApp } from "../../src/http/app.ts";
-import { applyFixture } from "../../src/store/seed.ts";
 import type { Queryable } from "../../src/store/db.ts";
+import { applyFixture } from "../../src/store/seed.ts";
 import type { Backend } from "./backends.ts";
 
 export const SSH_KEYS = {
@@ -54,56 +54,154 @@ export function worldFixture(t: Tokens): Fixture {
         credential_managers: ["cara_emu"],
         guest_collaborators: ["gwen_emu"],
         organizations: [
-          { login: "emu-eng", owners: ["owen_emu", "emu_admin"], members: ["ann_emu", "gwen_emu", "mel_emu"], outside_collaborators: ["oscar_emu"] },
+          {
+            login: "emu-eng",
+            owners: ["owen_emu", "emu_admin"],
+            members: ["ann_emu", "gwen_emu", "mel_emu"],
+            outside_collaborators: ["oscar_emu"],
+          },
           { login: "emu-ops", members: ["ann_emu"] },
           { login: "emu-open", saml_sso: false, members: ["ann_emu"] },
         ],
       },
-      { slug: "classic-corp", name: "Classic Corp", owners: ["ted"], organizations: [{ login: "classic-eng", owners: ["cleo"], members: ["pat", "shared_user"] }] },
-      { slug: "other-corp", name: "Other Corp", owners: ["olga"], organizations: [{ login: "other-eng", members: ["shared_user"] }] },
+      {
+        slug: "classic-corp",
+        name: "Classic Corp",
+        owners: ["ted"],
+        organizations: [{ login: "classic-eng", owners: ["cleo"], members: ["pat", "shared_user"] }],
+      },
+      {
+        slug: "other-corp",
+        name: "Other Corp",
+        owners: ["olga"],
+        organizations: [{ login: "other-eng", members: ["shared_user"] }],
+      },
     ],
     users: [
-      { login: "emu_admin", credentials: [{ type: "classic_pat", token: t.emuAdmin, scopes: ["admin:enterprise"], authorized_orgs: ["emu-eng"] }] },
+      {
+        login: "emu_admin",
+        credentials: [
+          { type: "classic_pat", token: t.emuAdmin, scopes: ["admin:enterprise"], authorized_orgs: ["emu-eng"] },
+        ],
+      },
       {
         login: "owen_emu",
         credentials: [
           { type: "classic_pat", token: t.owenClassic, scopes: ["admin:enterprise"], authorized_orgs: ["emu-eng"] },
           { type: "classic_pat", token: t.owenReadOrgOnly, scopes: ["read:org"] },
-          { type: "fine_grained_pat", token: t.owenFineGrained, resource_owner: "emu-corp", permissions: { enterprise_credentials: "write" } },
-          { type: "fine_grained_pat", token: t.owenFineGrainedNoPermission, resource_owner: "emu-corp", permissions: { enterprise_credentials: "read" } },
+          {
+            type: "fine_grained_pat",
+            token: t.owenFineGrained,
+            resource_owner: "emu-corp",
+            permissions: { enterprise_credentials: "write" },
+          },
+          {
+            type: "fine_grained_pat",
+            token: t.owenFineGrainedNoPermission,
+            resource_owner: "emu-corp",
+            permissions: { enterprise_credentials: "read" },
+          },
           { type: "github_app_token", token: t.owenAppNoPermission, permissions: { contents: "read" } },
           { type: "oauth_app_token", token: t.owenOAuth, scopes: ["admin:enterprise"] },
         ],
       },
-      { login: "cara_emu", credentials: [{ type: "fine_grained_pat", token: t.caraFineGrained, resource_owner: "emu-corp", permissions: { enterprise_credentials: "write" } }] },
+      {
+        login: "cara_emu",
+        credentials: [
+          {
+            type: "fine_grained_pat",
+            token: t.caraFineGrained,
+            resource_owner: "emu-corp",
+            permissions: { enterprise_credentials: "write" },
+          },
+        ],
+      },
       { login: "mel_emu", credentials: [{ type: "classic_pat", token: t.melClassic, scopes: ["admin:enterprise"] }] },
       {
         login: "ann_emu",
         credentials: [
-          { type: "classic_pat", token: t.annClassic, scopes: ["repo", "read:org"], note: "laptop", authorized_orgs: ["emu-eng", "emu-ops"] },
+          {
+            type: "classic_pat",
+            token: t.annClassic,
+            scopes: ["repo", "read:org"],
+            note: "laptop",
+            authorized_orgs: ["emu-eng", "emu-ops"],
+          },
           { type: "classic_pat", token: t.annSpare, scopes: ["repo"], note: "spare" },
-          { type: "fine_grained_pat", token: t.annFineGrained, resource_owner: "emu-eng", permissions: { contents: "read" }, authorized_orgs: ["emu-eng"] },
+          {
+            type: "fine_grained_pat",
+            token: t.annFineGrained,
+            resource_owner: "emu-eng",
+            permissions: { contents: "read" },
+            authorized_orgs: ["emu-eng"],
+          },
           { type: "ssh_key", title: "laptop", key: SSH_KEYS.ann, authorized_orgs: ["emu-eng"] },
           { type: "oauth_app_token", token: t.annOAuth, scopes: ["repo"], authorized_orgs: ["emu-eng"] },
-          { type: "github_app_token", token: t.annApp, permissions: { contents: "read" }, authorized_orgs: ["emu-ops"] },
+          {
+            type: "github_app_token",
+            token: t.annApp,
+            permissions: { contents: "read" },
+            authorized_orgs: ["emu-ops"],
+          },
         ],
       },
-      { login: "gwen_emu", credentials: [{ type: "classic_pat", token: t.gwenClassic, scopes: ["repo"], authorized_orgs: ["emu-eng"] }] },
-      { login: "oscar_emu", credentials: [{ type: "ssh_key", title: "desktop", key: SSH_KEYS.oscar, authorized_orgs: ["emu-eng"] }] },
-      { login: "ted", credentials: [{ type: "classic_pat", token: t.tedClassic, scopes: ["admin:enterprise", "read:audit_log"] }] },
+      {
+        login: "gwen_emu",
+        credentials: [{ type: "classic_pat", token: t.gwenClassic, scopes: ["repo"], authorized_orgs: ["emu-eng"] }],
+      },
+      {
+        login: "oscar_emu",
+        credentials: [{ type: "ssh_key", title: "desktop", key: SSH_KEYS.oscar, authorized_orgs: ["emu-eng"] }],
+      },
+      {
+        login: "ted",
+        credentials: [{ type: "classic_pat", token: t.tedClassic, scopes: ["admin:enterprise", "read:audit_log"] }],
+      },
       {
         login: "cleo",
         credentials: [
-          { type: "classic_pat", token: t.cleoClassic, scopes: ["admin:org", "read:audit_log"], note: "owner", authorized_orgs: ["classic-eng"] },
+          {
+            type: "classic_pat",
+            token: t.cleoClassic,
+            scopes: ["admin:org", "read:audit_log"],
+            note: "owner",
+            authorized_orgs: ["classic-eng"],
+          },
           { type: "classic_pat", token: t.cleoReadOrg, scopes: ["read:org"], authorized_orgs: ["classic-eng"] },
-          { type: "fine_grained_pat", token: t.cleoFineGrained, resource_owner: "classic-eng", permissions: { organization_administration: "write" }, authorized_orgs: ["classic-eng"] },
+          {
+            type: "fine_grained_pat",
+            token: t.cleoFineGrained,
+            resource_owner: "classic-eng",
+            permissions: { organization_administration: "write" },
+            authorized_orgs: ["classic-eng"],
+          },
           { type: "classic_pat", token: t.cleoUnauthorized, scopes: ["admin:org"] },
         ],
       },
-      { login: "shared_user", credentials: [{ type: "classic_pat", token: t.sharedClassic, scopes: ["repo"], authorized_orgs: ["classic-eng", "other-eng"] }] },
-      { login: "pat", credentials: [{ type: "oauth_app_token", token: t.patOAuth, scopes: ["repo"], authorized_orgs: ["classic-eng"] }] },
+      {
+        login: "shared_user",
+        credentials: [
+          {
+            type: "classic_pat",
+            token: t.sharedClassic,
+            scopes: ["repo"],
+            authorized_orgs: ["classic-eng", "other-eng"],
+          },
+        ],
+      },
+      {
+        login: "pat",
+        credentials: [
+          { type: "oauth_app_token", token: t.patOAuth, scopes: ["repo"], authorized_orgs: ["classic-eng"] },
+        ],
+      },
       { login: "zed", credentials: [{ type: "classic_pat", token: t.zedClassic, scopes: ["admin:enterprise"] }] },
-      { login: "expired_user", credentials: [{ type: "classic_pat", token: t.expired, scopes: ["admin:enterprise"], expires_at: "2020-01-01T00:00:00Z" }] },
+      {
+        login: "expired_user",
+        credentials: [
+          { type: "classic_pat", token: t.expired, scopes: ["admin:enterprise"], expires_at: "2020-01-01T00:00:00Z" },
+        ],
+      },
     ],
   };
 }
@@ -115,8 +213,15 @@ export interface TestApp {
 }
 
 /** A built (not listening) app on a fresh database of `backend`, seeded with the world. */
-export async function startWorldApp(backend: Backend, options: { runWorker?: boolean; adminToken?: string; rateLimit?: "github" | "off" } = {}): Promise<TestApp> {
-  const { config, drop } = await backend.create({ ...options, runWorker: options.runWorker ?? false, jobs: { pollingIntervalSeconds: 0.5 } });
+export async function startWorldApp(
+  backend: Backend,
+  options: { runWorker?: boolean; adminToken?: string; rateLimit?: "github" | "off" } = {},
+): Promise<TestApp> {
+  const { config, drop } = await backend.create({
+    ...options,
+    runWorker: options.runWorker ?? false,
+    jobs: { pollingIntervalSeconds: 0.5 },
+  });
   const app = await buildApp(config);
   const tokens = makeTokens();
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));

@@ -15,19 +15,46 @@ for (const backend of backends()) {
     let t: TestApp;
     let patAuthorizationId: number;
 
-    async function read(spec: "/enterprises/{enterprise}/audit-log" | "/orgs/{org}/audit-log", owner: string, token: string, query = "") {
+    async function read(
+      spec: "/enterprises/{enterprise}/audit-log" | "/orgs/{org}/audit-log",
+      owner: string,
+      token: string,
+      query = "",
+    ) {
       const url = spec.replace("{enterprise}", owner).replace("{org}", owner) + query;
       const response = await t.app.inject({ method: "GET", url, headers: bearer(token) });
       assertMatchesContract("GET", spec, response, [403, 404, 422]);
-      return { status: response.statusCode, events: response.json() as AuditEvent[], body: response.json(), link: response.headers.link as string | undefined };
+      return {
+        status: response.statusCode,
+        events: response.json() as AuditEvent[],
+        body: response.json(),
+        link: response.headers.link as string | undefined,
+      };
     }
 
     before(async () => {
       t = await startWorldApp(backend);
-      const list = await t.app.inject({ method: "GET", url: "/orgs/classic-eng/credential-authorizations?login=pat", headers: bearer(t.tokens.cleoClassic) });
+      const list = await t.app.inject({
+        method: "GET",
+        url: "/orgs/classic-eng/credential-authorizations?login=pat",
+        headers: bearer(t.tokens.cleoClassic),
+      });
       patAuthorizationId = list.json()[0].credential_id;
-      assert.equal((await t.app.inject({ method: "DELETE", url: `/orgs/classic-eng/credential-authorizations/${patAuthorizationId}`, headers: bearer(t.tokens.cleoClassic) })).statusCode, 204);
-      const revoke = await t.app.inject({ method: "POST", url: "/enterprises/classic-corp/credential-authorizations/shared_user/revoke", headers: bearer(t.tokens.tedClassic) });
+      assert.equal(
+        (
+          await t.app.inject({
+            method: "DELETE",
+            url: `/orgs/classic-eng/credential-authorizations/${patAuthorizationId}`,
+            headers: bearer(t.tokens.cleoClassic),
+          })
+        ).statusCode,
+        204,
+      );
+      const revoke = await t.app.inject({
+        method: "POST",
+        url: "/enterprises/classic-corp/credential-authorizations/shared_user/revoke",
+        headers: bearer(t.tokens.tedClassic),
+      });
       await performRevocation(t.app.services.db, Number(/(\d+)$/.exec(String(revoke.headers.location))![1]), 10);
     });
     after(() => t.close());
@@ -36,8 +63,14 @@ for (const backend of backends()) {
       const r = await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, "?per_page=100");
       assert.equal(r.status, 200);
       const timestamps = r.events.map((e) => e["@timestamp"]);
-      assert.deepEqual(timestamps, [...timestamps].sort((a, b) => b - a));
-      assert.ok(r.events.every((e) => e.business === "classic-corp"), "only this enterprise's events");
+      assert.deepEqual(
+        timestamps,
+        [...timestamps].sort((a, b) => b - a),
+      );
+      assert.ok(
+        r.events.every((e) => e.business === "classic-corp"),
+        "only this enterprise's events",
+      );
       assert.equal(new Set(r.events.map((e) => e._document_id)).size, r.events.length);
       const [newest] = r.events;
       assert.equal(newest?.action, "org_credential_authorization.revoke");
@@ -67,10 +100,24 @@ for (const backend of backends()) {
 
     it("filters with action:, actor:, user:, org:, negation and created: ranges", async () => {
       const q = async (phrase: string) =>
-        (await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, `?per_page=100&phrase=${encodeURIComponent(phrase)}`)).events;
-      assert.ok((await q("action:org_credential_authorization.revoke")).every((e) => e.action === "org_credential_authorization.revoke"));
+        (
+          await read(
+            "/enterprises/{enterprise}/audit-log",
+            "classic-corp",
+            t.tokens.tedClassic,
+            `?per_page=100&phrase=${encodeURIComponent(phrase)}`,
+          )
+        ).events;
+      assert.ok(
+        (await q("action:org_credential_authorization.revoke")).every(
+          (e) => e.action === "org_credential_authorization.revoke",
+        ),
+      );
       assert.equal((await q("action:org_credential_authorization")).length, 7, "a category matches all its actions");
-      assert.deepEqual([...new Set((await q("actor:CLEO")).map((e) => e.action))], ["org_credential_authorization.revoke", "org_credential_authorization.grant"]);
+      assert.deepEqual(
+        [...new Set((await q("actor:CLEO")).map((e) => e.action))],
+        ["org_credential_authorization.revoke", "org_credential_authorization.grant"],
+      );
       assert.equal((await q("user:shared_user")).length, 2);
       assert.equal((await q("org:classic-eng -action:org_credential_authorization.grant")).length, 2);
       const today = new Date().toISOString().slice(0, 10);
@@ -79,14 +126,26 @@ for (const backend of backends()) {
       assert.equal((await q("created:<2000-01-01")).length, 0);
       assert.equal((await q("created:2000-01-01..*")).length, 7);
       for (const bad of ["colour:red", "created:yesterday", "action:"]) {
-        const r = await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, `?phrase=${encodeURIComponent(bad)}`);
+        const r = await read(
+          "/enterprises/{enterprise}/audit-log",
+          "classic-corp",
+          t.tokens.tedClassic,
+          `?phrase=${encodeURIComponent(bad)}`,
+        );
         assert.equal(r.status, 422, bad);
       }
     });
 
     it("pages with after/before cursors and a Link header, in both orders", async () => {
       for (const order of ["desc", "asc"]) {
-        const all = (await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, `?per_page=100&order=${order}`)).events.map((e) => e._document_id);
+        const all = (
+          await read(
+            "/enterprises/{enterprise}/audit-log",
+            "classic-corp",
+            t.tokens.tedClassic,
+            `?per_page=100&order=${order}`,
+          )
+        ).events.map((e) => e._document_id);
         const seen: string[] = [];
         let query = `?per_page=3&order=${order}`;
         for (let i = 0; i < 10; i++) {
@@ -96,8 +155,16 @@ for (const backend of backends()) {
           if (i > 0) {
             const prev = /<([^>]+)>; rel="prev"/.exec(page.link ?? "");
             assert.ok(prev, "a later page links back");
-            const back = await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, new URL(prev[1]!).search);
-            assert.deepEqual(back.events.map((e) => e._document_id), seen.slice(seen.length - page.events.length - back.events.length, seen.length - page.events.length));
+            const back = await read(
+              "/enterprises/{enterprise}/audit-log",
+              "classic-corp",
+              t.tokens.tedClassic,
+              new URL(prev[1]!).search,
+            );
+            assert.deepEqual(
+              back.events.map((e) => e._document_id),
+              seen.slice(seen.length - page.events.length - back.events.length, seen.length - page.events.length),
+            );
           }
           if (!next) break;
           assert.match(next[1]!, /after=/);
@@ -105,7 +172,12 @@ for (const backend of backends()) {
         }
         assert.deepEqual(seen, all, `${order}: the pages together are the whole log, once`);
       }
-      const bad = await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, "?after=not-a-cursor");
+      const bad = await read(
+        "/enterprises/{enterprise}/audit-log",
+        "classic-corp",
+        t.tokens.tedClassic,
+        "?after=not-a-cursor",
+      );
       assert.equal(bad.status, 422);
     });
 
@@ -117,11 +189,18 @@ for (const backend of backends()) {
       const permission = await read("/enterprises/{enterprise}/audit-log", "emu-corp", t.tokens.caraFineGrained);
       assert.equal(permission.status, 403);
       assert.equal(permission.body.message, "Resource not accessible by personal access token");
-      assert.equal((await read("/orgs/{org}/audit-log", "classic-eng", t.tokens.tedClassic)).status, 404, "an enterprise owner outside the organization");
+      assert.equal(
+        (await read("/orgs/{org}/audit-log", "classic-eng", t.tokens.tedClassic)).status,
+        404,
+        "an enterprise owner outside the organization",
+      );
       assert.equal((await read("/orgs/{org}/audit-log", "emu-eng", t.tokens.annClassic)).status, 403);
       const org = await read("/orgs/{org}/audit-log", "classic-eng", t.tokens.cleoClassic, "?per_page=100");
       assert.ok(org.events.length > 0 && org.events.every((e) => e.org === "classic-eng"));
-      assert.equal((await read("/orgs/{org}/audit-log", "classic-eng", t.tokens.cleoClassic, "?include=git")).events.length, 0);
+      assert.equal(
+        (await read("/orgs/{org}/audit-log", "classic-eng", t.tokens.cleoClassic, "?include=git")).events.length,
+        0,
+      );
     });
   });
 }

@@ -22,23 +22,49 @@ for (const backend of backends()) {
     after(() => t.close());
 
     async function dryRun(path: string, token: string, body?: unknown) {
-      const response = await t.app.inject({ method: "POST", url: `/_credauth/dry-run${path}`, headers: bearer(token), ...(body ? { payload: JSON.stringify(body) } : {}) });
+      const response = await t.app.inject({
+        method: "POST",
+        url: `/_credauth/dry-run${path}`,
+        headers: bearer(token),
+        ...(body ? { payload: JSON.stringify(body) } : {}),
+      });
       return { status: response.statusCode, body: response.json() };
     }
 
     // First: the revoke-all below destroys some of these tokens.
     it("refuses exactly what the real call refuses", async () => {
-      assert.equal((await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.zedClassic)).status, 404);
-      assert.equal((await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.melClassic)).status, 403);
-      const nonEmu = await dryRun("/enterprises/classic-corp/credential-authorizations/revoke-all", t.tokens.tedClassic, { revoke_credentials: true });
+      assert.equal(
+        (await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.zedClassic)).status,
+        404,
+      );
+      assert.equal(
+        (await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.melClassic)).status,
+        403,
+      );
+      const nonEmu = await dryRun(
+        "/enterprises/classic-corp/credential-authorizations/revoke-all",
+        t.tokens.tedClassic,
+        { revoke_credentials: true },
+      );
       assert.equal(nonEmu.status, 422);
-      assert.equal((await dryRun("/enterprises/emu-corp/credential-authorizations/emu_admin/revoke", t.tokens.emuAdmin)).status, 422);
-      assert.equal((await dryRun("/orgs/classic-eng/credential-authorizations/revoke-credential-type", t.tokens.cleoClassic, {})).status, 422);
+      assert.equal(
+        (await dryRun("/enterprises/emu-corp/credential-authorizations/emu_admin/revoke", t.tokens.emuAdmin)).status,
+        422,
+      );
+      assert.equal(
+        (await dryRun("/orgs/classic-eng/credential-authorizations/revoke-credential-type", t.tokens.cleoClassic, {}))
+          .status,
+        422,
+      );
     });
 
     it("previews an EMU revoke-all exactly, changes nothing, and the real call then does just that", async () => {
       const before = await snapshot(t);
-      const preview = await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.caraFineGrained, { revoke_credentials: true });
+      const preview = await dryRun(
+        "/enterprises/emu-corp/credential-authorizations/revoke-all",
+        t.tokens.caraFineGrained,
+        { revoke_credentials: true },
+      );
       assert.equal(preview.status, 200);
       assert.deepEqual(preview.body, {
         dry_run: true,
@@ -47,13 +73,30 @@ for (const backend of backends()) {
           message: "Credential authorization revocation has been queued",
           warning: "The token used for this request may also be revoked or destroyed as part of this operation",
         },
-        authorizations_revoked: { classic_pat: 5, fine_grained_pat: 1, ssh_key: 2, oauth_app_token: 1, github_app_token: 1, total: 10 },
-        credentials_destroyed: { classic_pat: 6, fine_grained_pat: 4, ssh_key: 2, oauth_app_token: 0, github_app_token: 0, total: 12 },
+        authorizations_revoked: {
+          classic_pat: 5,
+          fine_grained_pat: 1,
+          ssh_key: 2,
+          oauth_app_token: 1,
+          github_app_token: 1,
+          total: 10,
+        },
+        credentials_destroyed: {
+          classic_pat: 6,
+          fine_grained_pat: 4,
+          ssh_key: 2,
+          oauth_app_token: 0,
+          github_app_token: 0,
+          total: 12,
+        },
         affected_users: 7,
         caller_token: { authorization_revoked: false, destroyed: true },
       });
       assert.deepEqual(await snapshot(t), before, "a dry run changes nothing");
-      assert.equal((await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.caraFineGrained) })).statusCode, 200);
+      assert.equal(
+        (await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.caraFineGrained) })).statusCode,
+        200,
+      );
 
       const real = await t.app.inject({
         method: "POST",
@@ -62,31 +105,46 @@ for (const backend of backends()) {
         payload: JSON.stringify({ revoke_credentials: true }),
       });
       assert.equal(real.statusCode, 202);
-      assert.deepEqual(real.json(), { message: preview.body.would_answer.message, warning: preview.body.would_answer.warning });
+      assert.deepEqual(real.json(), {
+        message: preview.body.would_answer.message,
+        warning: preview.body.would_answer.warning,
+      });
       const id = Number(/(\d+)$/.exec(String(real.headers.location))![1]);
       await performRevocation(t.app.services.db, id, 100);
-      const job = await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(t.tokens.emuAdmin) });
+      const job = await t.app.inject({
+        method: "GET",
+        url: `/_credauth/revocations/${id}`,
+        headers: bearer(t.tokens.emuAdmin),
+      });
       assert.deepEqual(job.json().counts, {
         authorizations_revoked: preview.body.authorizations_revoked,
         credentials_destroyed: preview.body.credentials_destroyed,
       });
 
-      const after = await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.emuAdmin, { revoke_credentials: true });
+      const after = await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.emuAdmin, {
+        revoke_credentials: true,
+      });
       assert.equal(after.body.authorizations_revoked.total, 0, "nothing left to revoke");
       assert.equal(after.body.credentials_destroyed.total, 0);
       assert.equal(after.body.would_answer.warning, undefined);
     });
 
     it("previews the organization forms, narrowed to a user and a type", async () => {
-      const user = await dryRun("/orgs/classic-eng/credential-authorizations/cleo/revoke-credential-type", t.tokens.cleoClassic, { credential_type: "classic_pat" });
+      const user = await dryRun(
+        "/orgs/classic-eng/credential-authorizations/cleo/revoke-credential-type",
+        t.tokens.cleoClassic,
+        { credential_type: "classic_pat" },
+      );
       assert.equal(user.status, 200);
       assert.equal(user.body.authorizations_revoked.classic_pat, 2);
       assert.equal(user.body.authorizations_revoked.total, 2);
       assert.equal(user.body.credentials_destroyed.total, 0);
       assert.equal(user.body.affected_users, 1);
       assert.deepEqual(user.body.caller_token, { authorization_revoked: true, destroyed: false });
-      assert.equal(user.body.would_answer.warning, "The token used for this request may also have its authorization revoked as part of this operation");
+      assert.equal(
+        user.body.would_answer.warning,
+        "The token used for this request may also have its authorization revoked as part of this operation",
+      );
     });
-
   });
 }

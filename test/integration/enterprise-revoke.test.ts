@@ -2,10 +2,10 @@
 // containment before the job runs, what the job materializes, and each response against the contract.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { performRevocation } from "../../src/jobs/revocation-job.ts";
-import { applyFixture } from "../../src/store/seed.ts";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
+import { performRevocation } from "../../src/jobs/revocation-job.ts";
+import { applyFixture } from "../../src/store/seed.ts";
 import { backends } from "../helpers/backends.ts";
 import { assertMatchesContract } from "../helpers/contract.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
@@ -21,11 +21,22 @@ function urlOf(specPath: string, params: { enterprise: string; username?: string
   return specPath.replace("{enterprise}", params.enterprise).replace("{username}", params.username ?? "");
 }
 
-async function post(t: TestApp, specPath: string, params: { enterprise: string; username?: string }, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+async function post(
+  t: TestApp,
+  specPath: string,
+  params: { enterprise: string; username?: string },
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await t.app.inject({
     method: "POST",
     url: urlOf(specPath, params),
-    headers: { ...(token ? bearer(token) : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    headers: {
+      ...(token ? bearer(token) : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
     ...(body === undefined ? {} : { payload: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   assertMatchesContract("POST", specPath, response);
@@ -69,7 +80,9 @@ for (const backend of backends()) {
 
       it("answers 401 Requires authentication without a token, on all four paths", async () => {
         for (const path of Object.values(P)) {
-          const r = await post(t, path, { enterprise: "emu-corp", username: "ann_emu" }, null, { credential_type: "ssh_key" });
+          const r = await post(t, path, { enterprise: "emu-corp", username: "ann_emu" }, null, {
+            credential_type: "ssh_key",
+          });
           assert.equal(r.status, 401);
           assert.equal(r.body.message, "Requires authentication");
           assert.equal(r.body.status, "401");
@@ -134,9 +147,14 @@ for (const backend of backends()) {
       });
 
       it("answers 422 Invalid request for a revoke_credentials that is not a boolean", async () => {
-        const r = await post(t, P.user, { enterprise: "emu-corp", username: "ann_emu" }, t.tokens.owenClassic, { revoke_credentials: "yes" });
+        const r = await post(t, P.user, { enterprise: "emu-corp", username: "ann_emu" }, t.tokens.owenClassic, {
+          revoke_credentials: "yes",
+        });
         assert.equal(r.status, 422);
-        assert.equal(r.body.message, `Invalid request.\n\nFor 'properties/revoke_credentials', "yes" is not a boolean.`);
+        assert.equal(
+          r.body.message,
+          `Invalid request.\n\nFor 'properties/revoke_credentials', "yes" is not a boolean.`,
+        );
       });
 
       it("answers 422 with the contract's message for a missing or invalid credential_type", async () => {
@@ -144,15 +162,23 @@ for (const backend of backends()) {
           for (const path of [P.type, P.userType]) {
             const r = await post(t, path, { enterprise: "emu-corp", username: "ann_emu" }, t.tokens.owenClassic, body);
             assert.equal(r.status, 422);
-            assert.equal(r.body.message, "The `credential_type` parameter is required and must be one of: classic_pat, fine_grained_pat, ssh_key, oauth_app_token");
+            assert.equal(
+              r.body.message,
+              "The `credential_type` parameter is required and must be one of: classic_pat, fine_grained_pat, ssh_key, oauth_app_token",
+            );
           }
         }
       });
 
       it("answers 422 for revoke_credentials on a non-EMU enterprise", async () => {
-        const r = await post(t, P.all, { enterprise: "classic-corp" }, t.tokens.tedClassic, { revoke_credentials: true });
+        const r = await post(t, P.all, { enterprise: "classic-corp" }, t.tokens.tedClassic, {
+          revoke_credentials: true,
+        });
         assert.equal(r.status, 422);
-        assert.equal(r.body.message, "The `revoke_credentials` option is only available for Enterprise Managed User (EMU) enterprises");
+        assert.equal(
+          r.body.message,
+          "The `revoke_credentials` option is only available for Enterprise Managed User (EMU) enterprises",
+        );
         assert.match(r.body.documentation_url, /#revoke-all-credential-authorizations-for-an-enterprise$/);
       });
 
@@ -161,7 +187,10 @@ for (const backend of backends()) {
           const r = await post(t, P.user, { enterprise: "emu-corp", username }, t.tokens.owenClassic);
           assert.equal(r.status, 404, username);
         }
-        for (const [path, body] of [[P.user, {}], [P.userType, { credential_type: "classic_pat" }]] as const) {
+        for (const [path, body] of [
+          [P.user, {}],
+          [P.userType, { credential_type: "classic_pat" }],
+        ] as const) {
           const r = await post(t, path, { enterprise: "emu-corp", username: "emu_admin" }, t.tokens.owenClassic, body);
           assert.equal(r.status, 422);
           assert.equal(r.body.message, "The first EMU owner cannot be targeted for credential revocation.");
@@ -169,13 +198,19 @@ for (const backend of backends()) {
       });
 
       it("refuses unsupported API versions with GitHub's 400 and selects supported ones", async () => {
-        const bad = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenClassic, undefined, { "x-github-api-version": "1999-01-01" });
+        const bad = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenClassic, undefined, {
+          "x-github-api-version": "1999-01-01",
+        });
         assert.equal(bad.status, 400);
         assert.equal(bad.body.message, "Bad Request");
         assert.match(bad.body.errors, /"1999-01-01", is not a supported version/);
         const current = await get(t, "/user", t.tokens.owenClassic);
         assert.equal(current.headers["x-github-api-version-selected"], "2022-11-28");
-        const newer = await t.app.inject({ method: "GET", url: "/user", headers: { ...bearer(t.tokens.owenClassic), "x-github-api-version": "2026-03-10" } });
+        const newer = await t.app.inject({
+          method: "GET",
+          url: "/user",
+          headers: { ...bearer(t.tokens.owenClassic), "x-github-api-version": "2026-03-10" },
+        });
         assert.equal(newer.headers["x-github-api-version-selected"], "2026-03-10");
       });
 
@@ -202,7 +237,10 @@ for (const backend of backends()) {
 
       it("sends GitHub's standard headers on every answer", async () => {
         const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.melClassic);
-        assert.match(String(r.headers["x-github-request-id"]), /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/);
+        assert.match(
+          String(r.headers["x-github-request-id"]),
+          /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/,
+        );
         assert.equal(r.headers["x-github-media-type"], "github.v3; format=json");
       });
 
@@ -225,13 +263,27 @@ for (const backend of backends()) {
         // No worker runs in this app: containment must not depend on the job.
         const blocked = await get(t, "/orgs/emu-eng", t.tokens.annClassic);
         assert.equal(blocked.status, 403);
-        assert.equal(blocked.body.message, "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.");
-        assert.match(String(blocked.headers["x-github-sso"]), /^required; url=https:\/\/github\.com\/orgs\/emu-eng\/sso\?authorization_request=[A-Za-z0-9_-]+$/);
+        assert.equal(
+          blocked.body.message,
+          "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.",
+        );
+        assert.match(
+          String(blocked.headers["x-github-sso"]),
+          /^required; url=https:\/\/github\.com\/orgs\/emu-eng\/sso\?authorization_request=[A-Za-z0-9_-]+$/,
+        );
         const oauthBlocked = await get(t, "/orgs/emu-eng", t.tokens.annOAuth);
         assert.match(oauthBlocked.body.message, /your OAuth token access/);
-        assert.equal((await get(t, "/orgs/emu-open", t.tokens.annClassic)).status, 200, "an organization without SSO stays open");
+        assert.equal(
+          (await get(t, "/orgs/emu-open", t.tokens.annClassic)).status,
+          200,
+          "an organization without SSO stays open",
+        );
         assert.equal((await get(t, "/user", t.tokens.annClassic)).status, 200, "the credential itself lives on");
-        assert.equal((await get(t, "/orgs/emu-eng", t.tokens.gwenClassic)).status, 200, "other users keep their access");
+        assert.equal(
+          (await get(t, "/orgs/emu-eng", t.tokens.gwenClassic)).status,
+          200,
+          "other users keep their access",
+        );
 
         const queued = await get(t, `/_credauth/revocations/${id}`, t.tokens.owenClassic);
         assert.equal(queued.body.state, "queued");
@@ -240,18 +292,41 @@ for (const backend of backends()) {
         const done = await get(t, `/_credauth/revocations/${id}`, t.tokens.caraFineGrained);
         assert.equal(done.status, 200);
         assert.equal(done.body.state, "succeeded");
-        assert.deepEqual(done.body.scope, { enterprise: "emu-corp", organization: null, username: "ann_emu", credential_type: null, revoke_credentials: false });
+        assert.deepEqual(done.body.scope, {
+          enterprise: "emu-corp",
+          organization: null,
+          username: "ann_emu",
+          credential_type: null,
+          revoke_credentials: false,
+        });
         assert.equal(done.body.requester.login, "owen_emu");
-        assert.deepEqual(done.body.counts.authorizations_revoked, { classic_pat: 2, fine_grained_pat: 1, ssh_key: 1, oauth_app_token: 1, github_app_token: 1, total: 6 });
+        assert.deepEqual(done.body.counts.authorizations_revoked, {
+          classic_pat: 2,
+          fine_grained_pat: 1,
+          ssh_key: 1,
+          oauth_app_token: 1,
+          github_app_token: 1,
+          total: 6,
+        });
         assert.equal(done.body.counts.credentials_destroyed.total, 0);
-        assert.deepEqual(await auditCounts(t, id), { "org_credential_authorization.revoke": 6, "personal_access_token.access_revoked": 1 });
-        assert.equal((await get(t, "/orgs/emu-eng", t.tokens.annClassic)).status, 403, "still refused once materialized");
+        assert.deepEqual(await auditCounts(t, id), {
+          "org_credential_authorization.revoke": 6,
+          "personal_access_token.access_revoked": 1,
+        });
+        assert.equal(
+          (await get(t, "/orgs/emu-eng", t.tokens.annClassic)).status,
+          403,
+          "still refused once materialized",
+        );
 
         // Idempotent: a second run (a retried job) changes nothing.
         await performRevocation(t.app.services.db, id, 2);
         const again = await get(t, `/_credauth/revocations/${id}`, t.tokens.owenClassic);
         assert.deepEqual(again.body.counts, done.body.counts);
-        assert.deepEqual(await auditCounts(t, id), { "org_credential_authorization.revoke": 6, "personal_access_token.access_revoked": 1 });
+        assert.deepEqual(await auditCounts(t, id), {
+          "org_credential_authorization.revoke": 6,
+          "personal_access_token.access_revoked": 1,
+        });
       });
 
       it("shows the job only to the enterprise's owners and credential managers", async () => {
@@ -271,17 +346,30 @@ for (const backend of backends()) {
       after(() => t.close());
 
       it("warns exactly when the caller's token is in scope, with the contract's wording", async () => {
-        const none = await post(t, P.type, { enterprise: "emu-corp" }, t.tokens.owenClassic, { credential_type: "ssh_key" });
+        const none = await post(t, P.type, { enterprise: "emu-corp" }, t.tokens.owenClassic, {
+          credential_type: "ssh_key",
+        });
         assert.equal(none.status, 202);
         assert.deepEqual(none.body, { message: "Credential type revocation has been queued" });
 
-        const typeRevoked = await post(t, P.type, { enterprise: "emu-corp" }, t.tokens.owenClassic, { credential_type: "classic_pat" });
-        assert.equal(typeRevoked.body.warning, "The token used for this request may also have its authorization revoked as part of this operation");
-
-        const userDestroyed = await post(t, P.userType, { enterprise: "emu-corp", username: "cara_emu" }, t.tokens.caraFineGrained, {
-          credential_type: "fine_grained_pat",
-          revoke_credentials: true,
+        const typeRevoked = await post(t, P.type, { enterprise: "emu-corp" }, t.tokens.owenClassic, {
+          credential_type: "classic_pat",
         });
+        assert.equal(
+          typeRevoked.body.warning,
+          "The token used for this request may also have its authorization revoked as part of this operation",
+        );
+
+        const userDestroyed = await post(
+          t,
+          P.userType,
+          { enterprise: "emu-corp", username: "cara_emu" },
+          t.tokens.caraFineGrained,
+          {
+            credential_type: "fine_grained_pat",
+            revoke_credentials: true,
+          },
+        );
         assert.deepEqual(userDestroyed.body, {
           message: "Credential type revocation for user 'cara_emu' has been queued",
           warning: "The token used for this request may also be destroyed as part of this operation",
@@ -291,7 +379,9 @@ for (const backend of backends()) {
       });
 
       it("uses revoke-all's single wording for either effect", async () => {
-        const all = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenFineGrained, { revoke_credentials: true });
+        const all = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenFineGrained, {
+          revoke_credentials: true,
+        });
         assert.equal(all.status, 202);
         assert.deepEqual(all.body, {
           message: "Credential authorization revocation has been queued",
@@ -307,21 +397,46 @@ for (const backend of backends()) {
       before(async () => {
         t = await startWorldApp(backend);
         // Every token is used first, so a principal cache (embedded backend) holds it when the revocation arrives.
-        for (const token of [t.tokens.annClassic, t.tokens.annSpare, t.tokens.annFineGrained, t.tokens.owenClassic, t.tokens.gwenClassic, t.tokens.melClassic]) {
+        for (const token of [
+          t.tokens.annClassic,
+          t.tokens.annSpare,
+          t.tokens.annFineGrained,
+          t.tokens.owenClassic,
+          t.tokens.gwenClassic,
+          t.tokens.melClassic,
+        ]) {
           assert.equal((await get(t, "/user", token)).status, 200);
         }
-        const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.caraFineGrained, { revoke_credentials: true });
+        const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.caraFineGrained, {
+          revoke_credentials: true,
+        });
         assert.equal(r.status, 202);
         id = idFromLocation(r.headers.location);
         // A credential and authorization created after the request must survive it.
         lateToken = generateToken("classic_pat");
-        const late = { users: [{ login: "ann_emu", credentials: [{ type: "classic_pat" as const, token: lateToken, scopes: ["repo"], authorized_orgs: ["emu-eng"] }] }] };
+        const late = {
+          users: [
+            {
+              login: "ann_emu",
+              credentials: [
+                { type: "classic_pat" as const, token: lateToken, scopes: ["repo"], authorized_orgs: ["emu-eng"] },
+              ],
+            },
+          ],
+        };
         await applyFixture(t.app.services.db, parseFixture(JSON.stringify(late), "late.json"));
       });
       after(() => t.close());
 
       it("refuses destroyed tokens from the 202 on, before the job runs", async () => {
-        for (const token of [t.tokens.annClassic, t.tokens.annSpare, t.tokens.annFineGrained, t.tokens.owenClassic, t.tokens.gwenClassic, t.tokens.melClassic]) {
+        for (const token of [
+          t.tokens.annClassic,
+          t.tokens.annSpare,
+          t.tokens.annFineGrained,
+          t.tokens.owenClassic,
+          t.tokens.gwenClassic,
+          t.tokens.melClassic,
+        ]) {
           const r = await get(t, "/user", token);
           assert.equal(r.status, 401);
           assert.equal(r.body.message, "Bad credentials");
@@ -330,7 +445,11 @@ for (const backend of backends()) {
 
       it("spares the first EMU owner's credentials, OAuth and GitHub App tokens, and later credentials", async () => {
         assert.equal((await get(t, "/user", t.tokens.emuAdmin)).status, 200);
-        assert.equal((await get(t, "/orgs/emu-eng", t.tokens.emuAdmin)).status, 403, "but its authorization is revoked");
+        assert.equal(
+          (await get(t, "/orgs/emu-eng", t.tokens.emuAdmin)).status,
+          403,
+          "but its authorization is revoked",
+        );
         assert.equal((await get(t, "/user", t.tokens.annOAuth)).status, 200);
         assert.equal((await get(t, "/orgs/emu-eng", t.tokens.annOAuth)).status, 403);
         assert.equal((await get(t, "/user", t.tokens.annApp)).status, 200);
@@ -349,8 +468,22 @@ for (const backend of backends()) {
         await performRevocation(t.app.services.db, id, 3, 4);
         const r = await get(t, `/_credauth/revocations/${id}`, t.tokens.emuAdmin);
         assert.equal(r.body.state, "succeeded");
-        assert.deepEqual(r.body.counts.authorizations_revoked, { classic_pat: 5, fine_grained_pat: 1, ssh_key: 2, oauth_app_token: 1, github_app_token: 1, total: 10 });
-        assert.deepEqual(r.body.counts.credentials_destroyed, { classic_pat: 6, fine_grained_pat: 4, ssh_key: 2, oauth_app_token: 0, github_app_token: 0, total: 12 });
+        assert.deepEqual(r.body.counts.authorizations_revoked, {
+          classic_pat: 5,
+          fine_grained_pat: 1,
+          ssh_key: 2,
+          oauth_app_token: 1,
+          github_app_token: 1,
+          total: 10,
+        });
+        assert.deepEqual(r.body.counts.credentials_destroyed, {
+          classic_pat: 6,
+          fine_grained_pat: 4,
+          ssh_key: 2,
+          oauth_app_token: 0,
+          github_app_token: 0,
+          total: 12,
+        });
         assert.deepEqual(await auditCounts(t, id), {
           "org_credential_authorization.revoke": 10,
           "personal_access_token.access_revoked": 1,
@@ -358,7 +491,11 @@ for (const backend of backends()) {
           "public_key.delete": 2,
         });
         assert.equal((await get(t, "/user", lateToken)).status, 200);
-        const [event] = await t.app.services.db.query<{ actor_login: string; business_slug: string; data: { token_last_eight?: string } }>(
+        const [event] = await t.app.services.db.query<{
+          actor_login: string;
+          business_slug: string;
+          data: { token_last_eight?: string };
+        }>(
           "select actor_login, business_slug, data from audit_events where revocation_id = $1 and action = 'personal_access_token.destroy' and user_login = 'gwen_emu'",
           [id],
         );
@@ -386,8 +523,16 @@ for (const backend of backends()) {
         assert.equal(r.status, 202);
         assert.equal(r.body.warning, undefined);
         assert.equal((await get(t, "/orgs/classic-eng", t.tokens.sharedClassic)).status, 403);
-        assert.equal((await get(t, "/orgs/other-eng", t.tokens.sharedClassic)).status, 200, "the same person's other enterprise is untouched");
-        assert.equal((await get(t, "/user", t.tokens.sharedClassic)).status, 200, "non-EMU credentials are never destroyed");
+        assert.equal(
+          (await get(t, "/orgs/other-eng", t.tokens.sharedClassic)).status,
+          200,
+          "the same person's other enterprise is untouched",
+        );
+        assert.equal(
+          (await get(t, "/user", t.tokens.sharedClassic)).status,
+          200,
+          "non-EMU credentials are never destroyed",
+        );
         const id = idFromLocation(r.headers.location);
         let state = "queued";
         for (let i = 0; i < 100 && state !== "succeeded"; i++) {

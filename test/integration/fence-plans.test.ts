@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { hashToken } from "../../src/domain/tokens.ts";
-import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocations.ts";
 import { CREDENTIAL_FENCED } from "../../src/store/revocation-scope.ts";
+import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocations.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 
@@ -18,7 +18,9 @@ describe("revocations table statistics", () => {
   });
 });
 
-describe("the fence's plan on postgres", { skip: postgresBackend === null ? "TEST_DATABASE_URL is not set" : false }, () => {
+describe("the fence's plan on postgres", {
+  skip: postgresBackend === null ? "TEST_DATABASE_URL is not set" : false,
+}, () => {
   let t: TestApp;
   let session: pg.Client;
   before(async () => {
@@ -81,7 +83,9 @@ describe("the fence's plan on postgres", { skip: postgresBackend === null ? "TES
     const deadline = Date.now() + 10_000;
     let reltuples = 0;
     while (Date.now() < deadline) {
-      const [row] = await db.query<{ reltuples: number }>("select reltuples::float8 as reltuples from pg_class where oid = 'revocations'::regclass");
+      const [row] = await db.query<{ reltuples: number }>(
+        "select reltuples::float8 as reltuples from pg_class where oid = 'revocations'::regclass",
+      );
       reltuples = row!.reltuples;
       if (reltuples > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));

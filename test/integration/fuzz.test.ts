@@ -4,13 +4,13 @@
 // few hundred, `npm run test:slow` thousands). A failure prints the shrunk request to replay.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance, InjectOptions } from "fastify";
 import fc from "fast-check";
-import { buildApp } from "../../src/http/app.ts";
+import type { FastifyInstance, InjectOptions } from "fastify";
 import { parseFixture } from "../../src/domain/fixture.ts";
+import { buildApp } from "../../src/http/app.ts";
 import { applyFixture } from "../../src/store/seed.ts";
 import { pgliteBackend } from "../helpers/backends.ts";
-import { makeTokens, worldDigest, worldFixture, type Tokens } from "../helpers/world.ts";
+import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
 
 const RUNS = Number(process.env.CREDAUTH_FUZZ_RUNS ?? 300);
 const ADMIN_TOKEN = "fuzz-admin-token-0123456789abcdef0123456789";
@@ -60,30 +60,62 @@ const KNOWN = {
 
 /** Text a client could put anywhere: known names, hostile strings, arbitrary Unicode. */
 const hostileText = fc.oneof(
-  fc.constantFrom("", " ", "%00", "%", "..", "a".repeat(300), "null", "[]", "{}", "1e309", "-0", "ghp_", "%F0%9F%92%A9", "' or 1=1 --"),
+  fc.constantFrom(
+    "",
+    " ",
+    "%00",
+    "%",
+    "..",
+    "a".repeat(300),
+    "null",
+    "[]",
+    "{}",
+    "1e309",
+    "-0",
+    "ghp_",
+    "%F0%9F%92%A9",
+    "' or 1=1 --",
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
 );
 
 const segment = (name: string) =>
-  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...(KNOWN[name as keyof typeof KNOWN] ?? ["x"])) }, { weight: 1, arbitrary: hostileText.map((t) => encodeURIComponent(t)) });
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...(KNOWN[name as keyof typeof KNOWN] ?? ["x"])) },
+    { weight: 1, arbitrary: hostileText.map((t) => encodeURIComponent(t)) },
+  );
 
 /** A route's method (now and then another one) and its path with segments filled in. */
 const route = fc.constantFrom(...ROUTES).chain((line) => {
   const [method, template] = line.split(" ") as [string, string];
   const names = [...template.matchAll(/:(\w+)/g)].map((m) => m[1]!);
   return fc.record({
-    method: fc.oneof({ weight: 4, arbitrary: fc.constant(method) }, { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS") }),
-    path: fc.tuple(...names.map(segment)).map((values) => names.reduce((p, name, i) => p.replace(`:${name}`, values[i]!), template)),
+    method: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(method) },
+      { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS") },
+    ),
+    path: fc
+      .tuple(...names.map(segment))
+      .map((values) => names.reduce((p, name, i) => p.replace(`:${name}`, values[i]!), template)),
   });
 });
 
 const query = fc
   .dictionary(
-    fc.oneof(fc.constantFrom("per_page", "page", "login", "phrase", "after", "before", "order", "include"), fc.string({ maxLength: 8 })),
+    fc.oneof(
+      fc.constantFrom("per_page", "page", "login", "phrase", "after", "before", "order", "include"),
+      fc.string({ maxLength: 8 }),
+    ),
     fc.oneof(
       hostileText,
-      fc.constantFrom("created:2026-02-30", "created:0000-01-01", "created:>=9999-12-31T23:59:59-14:00", "action:org_credential_authorization", "-actor:x user:\"a b\""),
+      fc.constantFrom(
+        "created:2026-02-30",
+        "created:0000-01-01",
+        "created:>=9999-12-31T23:59:59-14:00",
+        "action:org_credential_authorization",
+        '-actor:x user:"a b"',
+      ),
       fc.integer().map(String),
     ),
     { maxKeys: 3 },
@@ -94,13 +126,24 @@ const body = fc.oneof(
   fc.constant(undefined),
   fc.json({ maxDepth: 4 }),
   hostileText,
-  fc.record(
-    { revoke_credentials: fc.oneof(fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 })), credential_type: fc.oneof(fc.constantFrom("classic_pat", "ssh_key", "github_app_token"), fc.jsonValue({ maxDepth: 2 })) },
-    { requiredKeys: [] },
-  ).map((value) => JSON.stringify(value)),
+  fc
+    .record(
+      {
+        revoke_credentials: fc.oneof(fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 })),
+        credential_type: fc.oneof(
+          fc.constantFrom("classic_pat", "ssh_key", "github_app_token"),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value)),
   // Deeply nested JSON, alone or as the value of a field the routes read.
   fc
-    .tuple(fc.oneof(fc.integer({ min: 90, max: 300 }), fc.integer({ min: 1000, max: 20_000 })), fc.constantFrom("", "revoke_credentials", "credential_type", "organization", "login"))
+    .tuple(
+      fc.oneof(fc.integer({ min: 90, max: 300 }), fc.integer({ min: 1000, max: 20_000 })),
+      fc.constantFrom("", "revoke_credentials", "credential_type", "organization", "login"),
+    )
     .map(([depth, field]) => {
       const deep = "[".repeat(depth) + "]".repeat(depth);
       return field === "" ? deep : `{"${field}": ${deep}}`;
@@ -113,27 +156,47 @@ const sendable = (value: string | undefined) => value === undefined || /^[\t\x20
 function requests(tokens: Tokens) {
   // Mostly requests that get past authentication, so the generator reaches the routes' own checks.
   const headerText = hostileText.filter(sendable);
-  const authorization = (path: string) => fc.oneof(
-    { weight: 1, arbitrary: fc.constant(undefined) },
-    // The admin API takes the site-admin token, every other route a GitHub token.
-    { weight: 6, arbitrary: path.startsWith("/_credauth/admin") ? fc.constant(`Bearer ${ADMIN_TOKEN}`) : fc.constantFrom(...Object.values(tokens)).map((token) => `Bearer ${token}`) },
-    { weight: 1, arbitrary: fc.constantFrom(...Object.values(tokens)).map((token) => `token ${token}`) },
-    { weight: 1, arbitrary: headerText.map((text) => `Bearer ${text}`) },
-    { weight: 1, arbitrary: headerText },
+  const authorization = (path: string) =>
+    fc.oneof(
+      { weight: 1, arbitrary: fc.constant(undefined) },
+      // The admin API takes the site-admin token, every other route a GitHub token.
+      {
+        weight: 6,
+        arbitrary: path.startsWith("/_credauth/admin")
+          ? fc.constant(`Bearer ${ADMIN_TOKEN}`)
+          : fc.constantFrom(...Object.values(tokens)).map((token) => `Bearer ${token}`),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(...Object.values(tokens)).map((token) => `token ${token}`) },
+      { weight: 1, arbitrary: headerText.map((text) => `Bearer ${text}`) },
+      { weight: 1, arbitrary: headerText },
+    );
+  const rarely = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: other });
+  return route.chain(({ method, path }) =>
+    fc.record({
+      method: fc.constant(method),
+      path: fc.constant(path),
+      query,
+      body,
+      authorization: authorization(path),
+      version: rarely(fc.constantFrom(undefined, "2022-11-28", "2026-03-10"), headerText),
+      accept: rarely(
+        fc.constantFrom(undefined, "application/vnd.github+json", "application/vnd.github.v3.raw+json", "*/*"),
+        headerText,
+      ),
+      contentType: rarely(
+        fc.constantFrom(
+          undefined,
+          "application/json",
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+        ),
+        headerText,
+      ),
+    }),
   );
-  const rarely = <T,>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: other });
-  return route.chain(({ method, path }) => fc.record({
-    method: fc.constant(method),
-    path: fc.constant(path),
-    query,
-    body,
-    authorization: authorization(path),
-    version: rarely(fc.constantFrom(undefined, "2022-11-28", "2026-03-10"), headerText),
-    accept: rarely(fc.constantFrom(undefined, "application/vnd.github+json", "application/vnd.github.v3.raw+json", "*/*"), headerText),
-    contentType: rarely(fc.constantFrom(undefined, "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"), headerText),
-  }));
 }
-
 
 /**
  * Undoes what an accepted request did, so later requests still meet live tokens and the routes'
@@ -161,7 +224,9 @@ describe("fuzzing every route", () => {
   const statuses = new Map<number, number>();
   after(() => app.close());
 
-  it(`answers ${RUNS} generated requests below 500, refusals in GitHub's shape and changing nothing`, { timeout: 600_000 }, async () => {
+  it(`answers ${RUNS} generated requests below 500, refusals in GitHub's shape and changing nothing`, {
+    timeout: 600_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(requests(tokens), async (r) => {
         const headers: Record<string, string> = {};
@@ -170,7 +235,11 @@ describe("fuzzing every route", () => {
         if (r.accept !== undefined) headers.accept = r.accept;
         if (r.contentType !== undefined) headers["content-type"] = r.contentType;
         if (!Object.values(headers).every(sendable)) return;
-        const request: InjectOptions = { method: r.method as InjectOptions["method"], url: r.query ? `${r.path}?${r.query}` : r.path, headers };
+        const request: InjectOptions = {
+          method: r.method as InjectOptions["method"],
+          url: r.query ? `${r.path}?${r.query}` : r.path,
+          headers,
+        };
         if (r.body !== undefined && r.method !== "GET" && r.method !== "HEAD") request.payload = r.body;
         const before = await worldDigest(app.services.db);
         const response = await app.inject(request);
@@ -183,14 +252,19 @@ describe("fuzzing every route", () => {
           assert.equal(typeof answer.documentation_url, "string", what);
           assert.equal(answer.status, String(response.statusCode), what);
         }
-        if (response.statusCode >= 400) assert.equal(await worldDigest(app.services.db), before, `refused, yet the world changed: ${what}`);
+        if (response.statusCode >= 400)
+          assert.equal(await worldDigest(app.services.db), before, `refused, yet the world changed: ${what}`);
         else await revive(app, tokens);
       }),
       { numRuns: RUNS, seed: process.env.CREDAUTH_FUZZ_SEED ? Number(process.env.CREDAUTH_FUZZ_SEED) : undefined },
     );
     // The generator must reach past authentication into the routes' own answers, not just 401s.
     const reached = [...statuses.keys()].sort();
-    for (const status of [200, 400, 401, 404, 422]) assert.ok(statuses.has(status), `no ${status} among ${JSON.stringify(Object.fromEntries(statuses))}`);
-    assert.ok(reached.some((s) => s === 201 || s === 202 || s === 204), `no accepted change among ${JSON.stringify(Object.fromEntries(statuses))}`);
+    for (const status of [200, 400, 401, 404, 422])
+      assert.ok(statuses.has(status), `no ${status} among ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.ok(
+      reached.some((s) => s === 201 || s === 202 || s === 204),
+      `no accepted change among ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
   });
 });

@@ -17,7 +17,15 @@ const USER_TYPE = "/orgs/{org}/credential-authorizations/{username}/revoke-crede
 // scopes and roles and 404 for outsiders (docs/decisions.md): those are checked against basic-error.
 const UNDECLARED_ERRORS = [403, 404, 422];
 
-async function call(t: TestApp, method: "GET" | "POST" | "DELETE", spec: string, params: Record<string, string | number>, token: string | null, body?: unknown, query = "") {
+async function call(
+  t: TestApp,
+  method: "GET" | "POST" | "DELETE",
+  spec: string,
+  params: Record<string, string | number>,
+  token: string | null,
+  body?: unknown,
+  query = "",
+) {
   let url = spec;
   for (const [key, value] of Object.entries(params)) url = url.replace(`{${key}}`, String(value));
   const response = await t.app.inject({
@@ -46,14 +54,22 @@ for (const backend of backends()) {
         const r = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic);
         assert.equal(r.status, 200);
         assert.equal(r.headers.link, undefined);
-        assert.deepEqual(r.body.map((a: { login: string }) => a.login).sort(), ["cleo", "cleo", "cleo", "pat", "shared_user"]);
+        assert.deepEqual(r.body.map((a: { login: string }) => a.login).sort(), [
+          "cleo",
+          "cleo",
+          "cleo",
+          "pat",
+          "shared_user",
+        ]);
         const pat = r.body.find((a: { login: string }) => a.login === "pat");
         assert.equal(pat.credential_type, "OAuth app token");
         assert.equal(pat.token_last_eight, t.tokens.patOAuth.slice(-8));
         assert.deepEqual(pat.scopes, ["repo"]);
         assert.match(pat.credential_accessed_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
         assert.equal(typeof pat.authorized_credential_id, "number");
-        const owner = r.body.find((a: { authorized_credential_note: string | null }) => a.authorized_credential_note === "owner");
+        const owner = r.body.find(
+          (a: { authorized_credential_note: string | null }) => a.authorized_credential_note === "owner",
+        );
         assert.equal(owner.credential_type, "personal access token");
         assert.notEqual(owner.credential_accessed_at, null, "the owner's own call counted as an access");
         const shared = r.body.find((a: { login: string }) => a.login === "shared_user");
@@ -61,26 +77,64 @@ for (const backend of backends()) {
       });
 
       it("paginates with GitHub's Link header and filters by login", async () => {
-        const first = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic, undefined, "?per_page=2");
+        const first = await call(
+          t,
+          "GET",
+          LIST,
+          { org: "classic-eng" },
+          t.tokens.cleoClassic,
+          undefined,
+          "?per_page=2",
+        );
         assert.equal(first.body.length, 2);
-        assert.match(String(first.headers.link), /<http:\/\/127\.0\.0\.1:3000\/orgs\/classic-eng\/credential-authorizations\?per_page=2&page=2>; rel="next"/);
+        assert.match(
+          String(first.headers.link),
+          /<http:\/\/127\.0\.0\.1:3000\/orgs\/classic-eng\/credential-authorizations\?per_page=2&page=2>; rel="next"/,
+        );
         assert.match(String(first.headers.link), /page=3>; rel="last"/);
-        const last = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic, undefined, "?per_page=2&page=3");
+        const last = await call(
+          t,
+          "GET",
+          LIST,
+          { org: "classic-eng" },
+          t.tokens.cleoClassic,
+          undefined,
+          "?per_page=2&page=3",
+        );
         assert.equal(last.body.length, 1);
         assert.match(String(last.headers.link), /page=2>; rel="prev"/);
         assert.match(String(last.headers.link), /page=1>; rel="first"/);
         const ids = new Set([...first.body, ...last.body].map((a: { credential_id: number }) => a.credential_id));
         assert.equal(ids.size, 3);
-        const filtered = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoReadOrg, undefined, "?login=PAT");
-        assert.deepEqual(filtered.body.map((a: { login: string }) => a.login), ["pat"]);
-        const bad = await t.app.inject({ method: "GET", url: "/orgs/classic-eng/credential-authorizations?per_page=abc", headers: bearer(t.tokens.cleoClassic) });
+        const filtered = await call(
+          t,
+          "GET",
+          LIST,
+          { org: "classic-eng" },
+          t.tokens.cleoReadOrg,
+          undefined,
+          "?login=PAT",
+        );
+        assert.deepEqual(
+          filtered.body.map((a: { login: string }) => a.login),
+          ["pat"],
+        );
+        const bad = await t.app.inject({
+          method: "GET",
+          url: "/orgs/classic-eng/credential-authorizations?per_page=abc",
+          headers: bearer(t.tokens.cleoClassic),
+        });
         assert.equal(bad.statusCode, 422);
       });
 
       it("refuses outsiders with 404, members and weak tokens with 403", async () => {
         assert.equal((await call(t, "GET", LIST, { org: "classic-eng" }, null)).status, 401);
         for (const token of [t.tokens.zedClassic, t.tokens.tedClassic]) {
-          assert.equal((await call(t, "GET", LIST, { org: "classic-eng" }, token)).status, 404, "not in the organization");
+          assert.equal(
+            (await call(t, "GET", LIST, { org: "classic-eng" }, token)).status,
+            404,
+            "not in the organization",
+          );
         }
         assert.equal((await call(t, "GET", LIST, { org: "no-such-org" }, t.tokens.cleoClassic)).status, 404);
         const member = await call(t, "GET", LIST, { org: "emu-eng" }, t.tokens.annClassic);
@@ -98,15 +152,43 @@ for (const backend of backends()) {
       });
 
       it("removes one authorization at once: 204, gone from the list, access refused, audited", async () => {
-        const list = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoFineGrained, undefined, "?login=pat");
+        const list = await call(
+          t,
+          "GET",
+          LIST,
+          { org: "classic-eng" },
+          t.tokens.cleoFineGrained,
+          undefined,
+          "?login=pat",
+        );
         const id = list.body[0].credential_id as number;
-        const removed = await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: id }, t.tokens.cleoFineGrained);
+        const removed = await call(
+          t,
+          "DELETE",
+          ONE,
+          { org: "classic-eng", credential_id: id },
+          t.tokens.cleoFineGrained,
+        );
         assert.equal(removed.status, 204);
-        assert.equal((await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic, undefined, "?login=pat")).body.length, 0);
+        assert.equal(
+          (await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic, undefined, "?login=pat")).body
+            .length,
+          0,
+        );
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.patOAuth), 403);
-        assert.equal((await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: id }, t.tokens.cleoClassic)).status, 404, "already revoked");
-        assert.equal((await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: 999999 }, t.tokens.cleoClassic)).status, 404);
-        assert.equal((await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: "abc" }, t.tokens.cleoClassic)).status, 404);
+        assert.equal(
+          (await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: id }, t.tokens.cleoClassic)).status,
+          404,
+          "already revoked",
+        );
+        assert.equal(
+          (await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: 999999 }, t.tokens.cleoClassic)).status,
+          404,
+        );
+        assert.equal(
+          (await call(t, "DELETE", ONE, { org: "classic-eng", credential_id: "abc" }, t.tokens.cleoClassic)).status,
+          404,
+        );
         const other = await call(t, "GET", LIST, { org: "other-eng" }, t.tokens.cleoClassic);
         assert.equal(other.status, 404, "an authorization of another organization cannot be reached through this one");
         const events = await t.app.services.db.query<{ action: string; actor_login: string; user_login: string }>(
@@ -128,16 +210,25 @@ for (const backend of backends()) {
       it("revokes one user's authorizations in this organization only", async () => {
         const r = await call(t, "POST", USER, { org: "classic-eng", username: "shared_user" }, t.tokens.cleoClassic);
         assert.equal(r.status, 202);
-        assert.deepEqual(r.body, { message: "Credential authorization revocation for user 'shared_user' has been queued" });
+        assert.deepEqual(r.body, {
+          message: "Credential authorization revocation for user 'shared_user' has been queued",
+        });
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.sharedClassic), 403);
         assert.equal(await orgStatus(t, "other-eng", t.tokens.sharedClassic), 200);
         const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
         await performRevocation(t.app.services.db, id, 10);
-        const job = await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(t.tokens.cleoClassic) });
+        const job = await t.app.inject({
+          method: "GET",
+          url: `/_credauth/revocations/${id}`,
+          headers: bearer(t.tokens.cleoClassic),
+        });
         assert.equal(job.statusCode, 200, "the organization owner follows the job");
         assert.equal(job.json().scope.organization, "classic-eng");
         assert.equal(job.json().counts.authorizations_revoked.total, 1);
-        assert.equal((await call(t, "POST", USER, { org: "classic-eng", username: "zed" }, t.tokens.cleoClassic)).status, 404);
+        assert.equal(
+          (await call(t, "POST", USER, { org: "classic-eng", username: "zed" }, t.tokens.cleoClassic)).status,
+          404,
+        );
       });
 
       it("revokes one credential type, and needs a valid credential_type", async () => {
@@ -146,11 +237,16 @@ for (const backend of backends()) {
           assert.equal(bad.status, 422);
           assert.match(bad.body.message, /^The `credential_type` parameter is required/);
         }
-        const r = await call(t, "POST", USER_TYPE, { org: "classic-eng", username: "pat" }, t.tokens.cleoClassic, { credential_type: "oauth_app_token", revoke_credentials: "ignored" });
+        const r = await call(t, "POST", USER_TYPE, { org: "classic-eng", username: "pat" }, t.tokens.cleoClassic, {
+          credential_type: "oauth_app_token",
+          revoke_credentials: "ignored",
+        });
         assert.equal(r.status, 202);
         assert.deepEqual(r.body, { message: "Credential type revocation for user 'pat' has been queued" });
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.patOAuth), 403);
-        const own = await call(t, "POST", TYPE, { org: "classic-eng" }, t.tokens.cleoClassic, { credential_type: "fine_grained_pat" });
+        const own = await call(t, "POST", TYPE, { org: "classic-eng" }, t.tokens.cleoClassic, {
+          credential_type: "fine_grained_pat",
+        });
         assert.deepEqual(own.body, { message: "Credential type revocation has been queued" });
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.cleoFineGrained), 403);
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.cleoClassic), 200);
@@ -164,7 +260,11 @@ for (const backend of backends()) {
           warning: "The token used for this request may also have its authorization revoked as part of this operation",
         });
         assert.equal(await orgStatus(t, "classic-eng", t.tokens.cleoClassic), 403);
-        assert.equal((await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic)).status, 403, "the owner's token no longer passes SSO");
+        assert.equal(
+          (await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic)).status,
+          403,
+          "the owner's token no longer passes SSO",
+        );
         assert.equal(await orgStatus(t, "other-eng", t.tokens.sharedClassic), 200);
         const [row] = await t.app.services.db.query<{ live: number }>(
           "select count(*)::int as live from credential_authorizations a join organizations o on o.id = a.organization_id where o.login = 'classic-eng' and a.revoked_at is null",

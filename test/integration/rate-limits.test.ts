@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
 import { backends } from "../helpers/backends.ts";
-import { bearer, startWorldApp, worldDigest, type TestApp } from "../helpers/world.ts";
+import { bearer, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
 const [backend] = backends(); // counters live in the process: the backend does not matter
 
@@ -24,9 +24,15 @@ describe("rate limits", () => {
     assert.equal(first.headers["x-ratelimit-limit"], String(GITHUB_RATE_LIMITS.authenticatedPerHour));
     assert.equal(first.headers["x-ratelimit-resource"], "core");
     assert.equal(Number(second.headers["x-ratelimit-used"]), Number(first.headers["x-ratelimit-used"]) + 1);
-    assert.equal(Number(second.headers["x-ratelimit-remaining"]), GITHUB_RATE_LIMITS.authenticatedPerHour - Number(second.headers["x-ratelimit-used"]));
+    assert.equal(
+      Number(second.headers["x-ratelimit-remaining"]),
+      GITHUB_RATE_LIMITS.authenticatedPerHour - Number(second.headers["x-ratelimit-used"]),
+    );
     const reset = Number(first.headers["x-ratelimit-reset"]);
-    assert.ok(reset > Date.now() / 1000 + 3500 && reset <= Date.now() / 1000 + 3601, "the window resets an hour after it opened");
+    assert.ok(
+      reset > Date.now() / 1000 + 3500 && reset <= Date.now() / 1000 + 3601,
+      "the window resets an hour after it opened",
+    );
     const other = await get("/user", bearer(t.tokens.gwenClassic));
     assert.equal(other.headers["x-ratelimit-used"], "1", "each user has a count of their own");
     const audit = await get("/orgs/classic-eng/audit-log", bearer(t.tokens.cleoClassic));
@@ -51,7 +57,10 @@ describe("rate limits", () => {
     assert.equal(refused.headers["x-ratelimit-used"], String(GITHUB_RATE_LIMITS.authenticatedPerHour));
     assert.ok(Number(refused.headers["x-ratelimit-reset"]) > Date.now() / 1000);
     const body = refused.json();
-    assert.match(body.message, /^API rate limit exceeded for user ID \d+\. If you reach out to GitHub Support for help, please include the request ID [0-9A-F:]+ and timestamp \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/);
+    assert.match(
+      body.message,
+      /^API rate limit exceeded for user ID \d+\. If you reach out to GitHub Support for help, please include the request ID [0-9A-F:]+ and timestamp \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/,
+    );
     assert.equal(body.documentation_url, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api");
     assert.equal(body.status, "403");
     assert.equal(refused.headers["retry-after"], undefined, "GitHub sends no Retry-After on a primary limit");
@@ -61,16 +70,36 @@ describe("rate limits", () => {
   it("throttles failed authentication: bad tokens use up the address's 60 an hour", async () => {
     const ip = "203.0.113.7";
     for (let i = 0; i < GITHUB_RATE_LIMITS.unauthenticatedPerHour; i++) {
-      const response = await t.app.inject({ method: "GET", url: "/user", headers: bearer(generateToken("classic_pat")), remoteAddress: ip });
+      const response = await t.app.inject({
+        method: "GET",
+        url: "/user",
+        headers: bearer(generateToken("classic_pat")),
+        remoteAddress: ip,
+      });
       assert.equal(response.statusCode, 401);
     }
-    const throttled = await t.app.inject({ method: "GET", url: "/user", headers: bearer(generateToken("classic_pat")), remoteAddress: ip });
+    const throttled = await t.app.inject({
+      method: "GET",
+      url: "/user",
+      headers: bearer(generateToken("classic_pat")),
+      remoteAddress: ip,
+    });
     assert.equal(throttled.statusCode, 403);
     assert.equal(throttled.headers["x-ratelimit-remaining"], "0");
     assert.match(throttled.json().message, /^API rate limit exceeded for 203\.0\.113\.7\. \(But here's the good news/);
-    const elsewhere = await t.app.inject({ method: "GET", url: "/user", headers: bearer(generateToken("classic_pat")), remoteAddress: "203.0.113.8" });
+    const elsewhere = await t.app.inject({
+      method: "GET",
+      url: "/user",
+      headers: bearer(generateToken("classic_pat")),
+      remoteAddress: "203.0.113.8",
+    });
     assert.equal(elsewhere.statusCode, 401, "another address still gets its answer");
-    const valid = await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.annSpare), remoteAddress: ip });
+    const valid = await t.app.inject({
+      method: "GET",
+      url: "/user",
+      headers: bearer(t.tokens.annSpare),
+      remoteAddress: ip,
+    });
     assert.equal(valid.statusCode, 200, "a valid token from that address counts against its user, not the address");
   });
 
@@ -82,9 +111,16 @@ describe("rate limits", () => {
       assert.equal(response.statusCode, 200, response.body);
     }
     const before = await worldDigest(t.app.services.db);
-    const refused = await t.app.inject({ method: "POST", url: "/orgs/classic-eng/credential-authorizations/revoke-all", headers: bearer(token) });
+    const refused = await t.app.inject({
+      method: "POST",
+      url: "/orgs/classic-eng/credential-authorizations/revoke-all",
+      headers: bearer(token),
+    });
     assert.equal(refused.statusCode, 403);
-    assert.match(refused.json().message, /^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\./);
+    assert.match(
+      refused.json().message,
+      /^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\./,
+    );
     const wait = Number(refused.headers["retry-after"]);
     assert.ok(wait >= 1 && wait <= 60, `Retry-After ${refused.headers["retry-after"]}`);
     assert.notEqual(refused.headers["x-ratelimit-remaining"], "0", "a secondary limit is not the primary one");

@@ -10,13 +10,20 @@ import { findShard, planShards, revokeAuthorizationBatch } from "../../src/store
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 
-describe("concurrent revocations on postgres", { skip: postgresBackend === null ? "TEST_DATABASE_URL is not set" : false }, () => {
+describe("concurrent revocations on postgres", {
+  skip: postgresBackend === null ? "TEST_DATABASE_URL is not set" : false,
+}, () => {
   let t: TestApp;
   before(async () => (t = await startWorldApp(postgresBackend!)));
   after(() => t?.close());
 
   async function revoke(url: string, body: unknown): Promise<number> {
-    const r = await t.app.inject({ method: "POST", url, headers: { ...bearer(t.tokens.caraFineGrained), "content-type": "application/json" }, payload: JSON.stringify(body) });
+    const r = await t.app.inject({
+      method: "POST",
+      url,
+      headers: { ...bearer(t.tokens.caraFineGrained), "content-type": "application/json" },
+      payload: JSON.stringify(body),
+    });
     assert.equal(r.statusCode, 202, r.body);
     return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
   }
@@ -44,7 +51,9 @@ describe("concurrent revocations on postgres", { skip: postgresBackend === null 
     const racing = performRevocation(db, wholeEnterprise, 1000);
     // Give the whole-enterprise batch time to reach ann's locked rows and wait on them.
     await waitUntil(async () => {
-      const [row] = await db.query<{ waiting: number }>("select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
+      const [row] = await db.query<{ waiting: number }>(
+        "select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+      );
       return row!.waiting > 0;
     });
     release();
@@ -56,7 +65,11 @@ describe("concurrent revocations on postgres", { skip: postgresBackend === null 
       "select revoked_by_revocation_id from credential_authorizations where id = any($1::bigint[])",
       [annRows.map((r) => r.id)],
     );
-    assert.deepEqual(new Set(owners.map((r) => Number(r.revoked_by_revocation_id))), new Set([oneUser]), "the first to commit owns ann's rows");
+    assert.deepEqual(
+      new Set(owners.map((r) => Number(r.revoked_by_revocation_id))),
+      new Set([oneUser]),
+      "the first to commit owns ann's rows",
+    );
     const [events] = await db.query<{ per_row: number[]; whole: number }>(
       `select array_agg(n order by subject_id) as per_row,
               (select count(*)::int from audit_events where revocation_id = $2 and subject_id = any($1::bigint[])) as whole
@@ -64,7 +77,11 @@ describe("concurrent revocations on postgres", { skip: postgresBackend === null 
                 where action = 'org_credential_authorization.revoke' and subject_id = any($1::bigint[]) group by subject_id) e`,
       [annRows.map((r) => r.id), wholeEnterprise],
     );
-    assert.deepEqual(events!.per_row, annRows.map(() => 1), "one revoke event per row");
+    assert.deepEqual(
+      events!.per_row,
+      annRows.map(() => 1),
+      "one revoke event per row",
+    );
     assert.equal(events!.whole, 0, "none of them from the revocation that lost the race");
     const [counted] = await db.query<{ counted: number; actual: number }>(
       `select (select coalesce(sum(count), 0)::int from revocation_counts where revocation_id = $1 and effect = 'authorization_revoked') as counted,

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
+import type { FastifyInstance } from "fastify";
 import { parseConfig } from "../../src/config.ts";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import { makeTokens, worldDigest, worldFixture, type Tokens } from "../helpers/world.ts";
-import type { FastifyInstance } from "fastify";
+import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
 
 const ADMIN_TOKEN = "admin-token-of-the-hostile-input-test-0123456789";
 const DEEP = "[".repeat(10_000) + "]".repeat(10_000);
@@ -19,7 +19,17 @@ describe("hostile input", () => {
   const logLines: string[] = [];
 
   before(async () => {
-    const config = parseConfig({ data: ":memory:", logLevel: "trace", worker: false, rateLimit: "off", adminToken: ADMIN_TOKEN, publicUrl: "https://credauth.example.test/" }, {});
+    const config = parseConfig(
+      {
+        data: ":memory:",
+        logLevel: "trace",
+        worker: false,
+        rateLimit: "off",
+        adminToken: ADMIN_TOKEN,
+        publicUrl: "https://credauth.example.test/",
+      },
+      {},
+    );
     app = await buildApp(config, { logStream: { write: (line: string) => void logLines.push(line) } });
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
@@ -32,7 +42,16 @@ describe("hostile input", () => {
     "/enterprises/emu-corp/credential-authorizations/ann_emu/revoke",
     "/enterprises/emu-corp/credential-authorizations/ann_emu/revoke-credential-type",
   ];
-  const hostileSegments = ["%00", "%E0%A4%A", "a".repeat(5000), "%F0%9F%92%A9", "..%2F..", "'; drop table users; --", "%20", "ann_emu%00x"];
+  const hostileSegments = [
+    "%00",
+    "%E0%A4%A",
+    "a".repeat(5000),
+    "%F0%9F%92%A9",
+    "..%2F..",
+    "'; drop table users; --",
+    "%20",
+    "ann_emu%00x",
+  ];
   const hostileBodies = [
     "",
     "null",
@@ -47,46 +66,141 @@ describe("hostile input", () => {
     "{".repeat(10000),
     DEEP,
     `{"revoke_credentials": ${DEEP}}`,
-    `{"credential_type": ${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}}`,
+    `{"credential_type": ${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`,
     JSON.stringify({ revoke_credentials: false, extra: "x".repeat(500_000) }),
   ];
-  const hostileAuthorizations = ["", "token", "token ", "Bearer a b c", "Basic !!!", `Basic ${Buffer.from("x").toString("base64")}`, `token ghp_${"A".repeat(36)}\u0000`, "token " + "g".repeat(100_000)];
+  const hostileAuthorizations = [
+    "",
+    "token",
+    "token ",
+    "Bearer a b c",
+    "Basic !!!",
+    `Basic ${Buffer.from("x").toString("base64")}`,
+    `token ghp_${"A".repeat(36)}\u0000`,
+    `token ${"g".repeat(100_000)}`,
+  ];
 
   it("answers every hostile request with a 4xx in GitHub's shape, and changes nothing", async () => {
     const requests: { method: "GET" | "POST"; url: string; payload?: string; headers: Record<string, string> }[] = [];
     for (const path of paths) {
-      for (const payload of hostileBodies) requests.push({ method: "POST", url: path, payload, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
-      for (const authorization of hostileAuthorizations) requests.push({ method: "POST", url: path, headers: { authorization } });
+      for (const payload of hostileBodies)
+        requests.push({
+          method: "POST",
+          url: path,
+          payload,
+          headers: { authorization: `Bearer ${tokens.owenClassic}` },
+        });
+      for (const authorization of hostileAuthorizations)
+        requests.push({ method: "POST", url: path, headers: { authorization } });
       for (const segment of hostileSegments) {
-        requests.push({ method: "POST", url: path.replace("emu-corp", segment), headers: { authorization: `Bearer ${tokens.owenClassic}` } });
-        requests.push({ method: "POST", url: path.replace("ann_emu", segment), headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+        requests.push({
+          method: "POST",
+          url: path.replace("emu-corp", segment),
+          headers: { authorization: `Bearer ${tokens.owenClassic}` },
+        });
+        requests.push({
+          method: "POST",
+          url: path.replace("ann_emu", segment),
+          headers: { authorization: `Bearer ${tokens.owenClassic}` },
+        });
       }
-      requests.push({ method: "POST", url: path, headers: { authorization: `Bearer ${tokens.owenClassic}`, "x-github-api-version": "\u00ff" } });
-      requests.push({ method: "POST", url: path, payload: "{}", headers: { authorization: `Bearer ${tokens.owenClassic}`, "content-type": "text/plain; charset=nonsense" } });
+      requests.push({
+        method: "POST",
+        url: path,
+        headers: { authorization: `Bearer ${tokens.owenClassic}`, "x-github-api-version": "\u00ff" },
+      });
+      requests.push({
+        method: "POST",
+        url: path,
+        payload: "{}",
+        headers: { authorization: `Bearer ${tokens.owenClassic}`, "content-type": "text/plain; charset=nonsense" },
+      });
     }
     for (const segment of hostileSegments) {
-      requests.push({ method: "GET", url: `/orgs/${segment}`, headers: { authorization: `Bearer ${tokens.annClassic}` } });
+      requests.push({
+        method: "GET",
+        url: `/orgs/${segment}`,
+        headers: { authorization: `Bearer ${tokens.annClassic}` },
+      });
       requests.push({ method: "GET", url: `/orgs/${segment}`, headers: {} });
-      requests.push({ method: "GET", url: `/_credauth/revocations/${segment}`, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+      requests.push({
+        method: "GET",
+        url: `/_credauth/revocations/${segment}`,
+        headers: { authorization: `Bearer ${tokens.owenClassic}` },
+      });
     }
     for (const id of ["0", "-1", "1.5", "99999999999999999999", "1e3"]) {
-      requests.push({ method: "GET", url: `/_credauth/revocations/${id}`, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
-      requests.push({ method: "DELETE" as "GET", url: `/orgs/classic-eng/credential-authorizations/${id}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
+      requests.push({
+        method: "GET",
+        url: `/_credauth/revocations/${id}`,
+        headers: { authorization: `Bearer ${tokens.owenClassic}` },
+      });
+      requests.push({
+        method: "DELETE" as "GET",
+        url: `/orgs/classic-eng/credential-authorizations/${id}`,
+        headers: { authorization: `Bearer ${tokens.cleoClassic}` },
+      });
     }
     const hostileQueries = [
-      "per_page=-1", "per_page=1e9", "page=0", "page=99999999999", "per_page=%00", "login=%00", "login[]=a&login[]=b",
-      "phrase=%00", "phrase=created:%3E%3E%3E", "phrase=action:%22", "phrase=" + "a:b%20".repeat(2000), "after=%00", "before=Y3JlZGF1dGg6MA",
-      "after=" + "A".repeat(5000), "order=sideways", "include=%00", "phrase=a:b&phrase=user:x", "per_page=1&per_page=x", "%00=1",
+      "per_page=-1",
+      "per_page=1e9",
+      "page=0",
+      "page=99999999999",
+      "per_page=%00",
+      "login=%00",
+      "login[]=a&login[]=b",
+      "phrase=%00",
+      "phrase=created:%3E%3E%3E",
+      "phrase=action:%22",
+      `phrase=${"a:b%20".repeat(2000)}`,
+      "after=%00",
+      "before=Y3JlZGF1dGg6MA",
+      `after=${"A".repeat(5000)}`,
+      "order=sideways",
+      "include=%00",
+      "phrase=a:b&phrase=user:x",
+      "per_page=1&per_page=x",
+      "%00=1",
     ];
     for (const query of hostileQueries) {
-      requests.push({ method: "GET", url: `/orgs/classic-eng/credential-authorizations?${query}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
-      requests.push({ method: "GET", url: `/orgs/classic-eng/audit-log?${query}`, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
-      requests.push({ method: "GET", url: `/enterprises/classic-corp/audit-log?${query}`, headers: { authorization: `Bearer ${tokens.tedClassic}` } });
+      requests.push({
+        method: "GET",
+        url: `/orgs/classic-eng/credential-authorizations?${query}`,
+        headers: { authorization: `Bearer ${tokens.cleoClassic}` },
+      });
+      requests.push({
+        method: "GET",
+        url: `/orgs/classic-eng/audit-log?${query}`,
+        headers: { authorization: `Bearer ${tokens.cleoClassic}` },
+      });
+      requests.push({
+        method: "GET",
+        url: `/enterprises/classic-corp/audit-log?${query}`,
+        headers: { authorization: `Bearer ${tokens.tedClassic}` },
+      });
     }
     for (const payload of hostileBodies) {
-      for (const path of paths) requests.push({ method: "POST", url: `/_credauth/dry-run${path}`, payload, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
-      requests.push({ method: "POST", url: "/_credauth/dry-run/orgs/classic-eng/credential-authorizations/revoke-credential-type", payload, headers: { authorization: `Bearer ${tokens.cleoClassic}` } });
-      for (const url of ["/_credauth/admin/fixtures", "/_credauth/admin/enterprises", "/_credauth/admin/enterprises/emu-corp/organizations", "/_credauth/admin/users", "/_credauth/admin/users/ann_emu/credentials", "/_credauth/admin/credentials/1/authorizations"]) {
+      for (const path of paths)
+        requests.push({
+          method: "POST",
+          url: `/_credauth/dry-run${path}`,
+          payload,
+          headers: { authorization: `Bearer ${tokens.owenClassic}` },
+        });
+      requests.push({
+        method: "POST",
+        url: "/_credauth/dry-run/orgs/classic-eng/credential-authorizations/revoke-credential-type",
+        payload,
+        headers: { authorization: `Bearer ${tokens.cleoClassic}` },
+      });
+      for (const url of [
+        "/_credauth/admin/fixtures",
+        "/_credauth/admin/enterprises",
+        "/_credauth/admin/enterprises/emu-corp/organizations",
+        "/_credauth/admin/users",
+        "/_credauth/admin/users/ann_emu/credentials",
+        "/_credauth/admin/credentials/1/authorizations",
+      ]) {
         requests.push({ method: "POST", url, payload, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       }
     }
@@ -107,16 +221,33 @@ describe("hostile input", () => {
   });
 
   it("refuses null where GitHub's schema wants a boolean, and nests JSON no deeper than GitHub", async () => {
-    const nullFlag = await app.inject({ method: "POST", url: paths[0]!, payload: '{"revoke_credentials": null}', headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+    const nullFlag = await app.inject({
+      method: "POST",
+      url: paths[0]!,
+      payload: '{"revoke_credentials": null}',
+      headers: { authorization: `Bearer ${tokens.owenClassic}` },
+    });
     assert.equal(nullFlag.statusCode, 422);
-    assert.equal(nullFlag.json().message, "Invalid request.\n\nFor 'properties/revoke_credentials', null is not a boolean.");
-    const deep = await app.inject({ method: "POST", url: paths[0]!, payload: DEEP, headers: { authorization: `Bearer ${tokens.owenClassic}` } });
+    assert.equal(
+      nullFlag.json().message,
+      "Invalid request.\n\nFor 'properties/revoke_credentials', null is not a boolean.",
+    );
+    const deep = await app.inject({
+      method: "POST",
+      url: paths[0]!,
+      payload: DEEP,
+      headers: { authorization: `Bearer ${tokens.owenClassic}` },
+    });
     assert.equal(deep.statusCode, 400);
     assert.equal(deep.json().message, "Problems parsing JSON");
   });
 
   it("builds URLs from --public-url, never from the Host header", async () => {
-    const response = await app.inject({ method: "GET", url: "/user", headers: { authorization: `Bearer ${tokens.annClassic}`, host: "evil.example" } });
+    const response = await app.inject({
+      method: "GET",
+      url: "/user",
+      headers: { authorization: `Bearer ${tokens.annClassic}`, host: "evil.example" },
+    });
     assert.equal(response.statusCode, 200);
     assert.equal(response.json().url, "https://credauth.example.test/users/ann_emu");
     assert.doesNotMatch(response.body, /evil\.example/);
@@ -150,8 +281,17 @@ describe("hostile input", () => {
 
   it("never writes a token into the log, even at trace level", async () => {
     await app.inject({ method: "GET", url: "/user", headers: { authorization: `token ${tokens.annClassic}` } });
-    await app.inject({ method: "POST", url: paths[0]!, headers: { authorization: `Bearer ${tokens.owenFineGrained}` }, payload: "{not json" });
-    await app.inject({ method: "GET", url: "/user", headers: { authorization: `Basic ${Buffer.from(`x:${tokens.gwenClassic}`).toString("base64")}` } });
+    await app.inject({
+      method: "POST",
+      url: paths[0]!,
+      headers: { authorization: `Bearer ${tokens.owenFineGrained}` },
+      payload: "{not json",
+    });
+    await app.inject({
+      method: "GET",
+      url: "/user",
+      headers: { authorization: `Basic ${Buffer.from(`x:${tokens.gwenClassic}`).toString("base64")}` },
+    });
     // A token in the URL, where GitHub no longer reads one, is still someone's secret.
     await app.inject({ method: "GET", url: `/user?access_token=${tokens.tedClassic}` });
     await app.inject({ method: "GET", url: `/orgs/${tokens.cleoClassic}?x=${encodeURIComponent(tokens.zedClassic)}` });

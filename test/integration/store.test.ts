@@ -54,15 +54,32 @@ for (const backend of backends()) {
 
     it("refuses a fixture as a whole when a late part is wrong", async () => {
       const fixture = {
-        enterprises: [{ slug: "half", emu: true, owners: ["half_admin"], organizations: [{ login: "half-org", members: ["half_member"] }] }],
-        users: [{ login: "half_member", credentials: [{ type: "classic_pat", token: generateToken("classic_pat"), authorized_orgs: ["no-such-org"] }] }],
+        enterprises: [
+          {
+            slug: "half",
+            emu: true,
+            owners: ["half_admin"],
+            organizations: [{ login: "half-org", members: ["half_member"] }],
+          },
+        ],
+        users: [
+          {
+            login: "half_member",
+            credentials: [
+              { type: "classic_pat", token: generateToken("classic_pat"), authorized_orgs: ["no-such-org"] },
+            ],
+          },
+        ],
       };
-      await assert.rejects(applyFixture(db, parseFixture(JSON.stringify(fixture, null, 2), "half.json")), (error: unknown) => {
-        assert.ok(error instanceof FixtureError);
-        assert.equal(error.path, "users[0].credentials[0].authorized_orgs[0]");
-        assert.ok(error.line !== null);
-        return true;
-      });
+      await assert.rejects(
+        applyFixture(db, parseFixture(JSON.stringify(fixture, null, 2), "half.json")),
+        (error: unknown) => {
+          assert.ok(error instanceof FixtureError);
+          assert.equal(error.path, "users[0].credentials[0].authorized_orgs[0]");
+          assert.ok(error.line !== null);
+          return true;
+        },
+      );
       for (const table of ["enterprises", "organizations", "users", "credentials", "credential_authorizations"]) {
         assert.equal(await count(db, table), 0, `${table} is empty after the refusal`);
       }
@@ -70,26 +87,59 @@ for (const backend of backends()) {
 
     it("adds only what is new when a fixture is loaded again, and generates missing tokens once", async () => {
       const fixture = JSON.stringify({
-        enterprises: [{ slug: "again", owners: ["again_owner"], organizations: [{ login: "again-org", members: ["again_member"] }] }],
-        users: [{ login: "again_member", credentials: [{ type: "oauth_app_token", note: "cli", authorized_orgs: ["again-org"] }] }],
+        enterprises: [
+          {
+            slug: "again",
+            owners: ["again_owner"],
+            organizations: [{ login: "again-org", members: ["again_member"] }],
+          },
+        ],
+        users: [
+          {
+            login: "again_member",
+            credentials: [{ type: "oauth_app_token", note: "cli", authorized_orgs: ["again-org"] }],
+          },
+        ],
       });
       const first = await applyFixture(db, parseFixture(fixture, "again.json"));
-      assert.deepEqual(first.created, { enterprises: 1, organizations: 1, users: 2, credentials: 1, authorizations: 1 });
+      assert.deepEqual(first.created, {
+        enterprises: 1,
+        organizations: 1,
+        users: 2,
+        credentials: 1,
+        authorizations: 1,
+      });
       assert.equal(first.credentials.length, 1);
       assert.match(String(first.credentials[0]!.token), /^gho_[A-Za-z0-9]{36}$/);
       const second = await applyFixture(db, parseFixture(fixture, "again.json"));
-      assert.deepEqual(second.created, { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0 });
+      assert.deepEqual(second.created, {
+        enterprises: 0,
+        organizations: 0,
+        users: 0,
+        credentials: 0,
+        authorizations: 0,
+      });
       assert.equal(second.credentials.length, 0);
     });
 
     it("never resurrects a revoked authorization or a destroyed credential", async () => {
       const token = generateToken("classic_pat");
       const fixture = JSON.stringify({
-        enterprises: [{ slug: "dead", emu: true, owners: ["dead_admin"], organizations: [{ login: "dead-org", members: ["dead_member"] }] }],
+        enterprises: [
+          {
+            slug: "dead",
+            emu: true,
+            owners: ["dead_admin"],
+            organizations: [{ login: "dead-org", members: ["dead_member"] }],
+          },
+        ],
         users: [{ login: "dead_member", credentials: [{ type: "classic_pat", token, authorized_orgs: ["dead-org"] }] }],
       });
       await applyFixture(db, parseFixture(fixture, "dead.json"));
-      await db.query("update credential_authorizations set revoked_at = now() where credential_id in (select id from credentials where token_last_eight = $1)", [token.slice(-8)]);
+      await db.query(
+        "update credential_authorizations set revoked_at = now() where credential_id in (select id from credentials where token_last_eight = $1)",
+        [token.slice(-8)],
+      );
       await applyFixture(db, parseFixture(fixture, "dead.json"));
       const [live] = await db.query<{ count: number }>(
         "select count(*)::int as count from credential_authorizations a join credentials c on c.id = a.credential_id where c.token_last_eight = $1 and a.revoked_at is null",
@@ -99,15 +149,30 @@ for (const backend of backends()) {
       await db.query("update credentials set destroyed_at = now() where token_last_eight = $1", [token.slice(-8)]);
       const report = await applyFixture(db, parseFixture(fixture, "dead.json"));
       assert.equal(report.created.credentials, 0);
-      const [destroyed] = await db.query<{ destroyed: boolean }>("select destroyed_at is not null as destroyed from credentials where token_last_eight = $1", [token.slice(-8)]);
+      const [destroyed] = await db.query<{ destroyed: boolean }>(
+        "select destroyed_at is not null as destroyed from credentials where token_last_eight = $1",
+        [token.slice(-8)],
+      );
       assert.equal(destroyed!.destroyed, true);
     });
 
     it("refuses to give one token to two users", async () => {
       const token = generateToken("classic_pat");
-      await applyFixture(db, parseFixture(JSON.stringify({ users: [{ login: "first_holder", credentials: [{ type: "classic_pat", token }] }] }), "a.json"));
+      await applyFixture(
+        db,
+        parseFixture(
+          JSON.stringify({ users: [{ login: "first_holder", credentials: [{ type: "classic_pat", token }] }] }),
+          "a.json",
+        ),
+      );
       await assert.rejects(
-        applyFixture(db, parseFixture(JSON.stringify({ users: [{ login: "second_holder", credentials: [{ type: "classic_pat", token }] }] }), "b.json")),
+        applyFixture(
+          db,
+          parseFixture(
+            JSON.stringify({ users: [{ login: "second_holder", credentials: [{ type: "classic_pat", token }] }] }),
+            "b.json",
+          ),
+        ),
         /already belongs to another user/,
       );
     });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { main, type BenchReport } from "../../bench/run.ts";
+import { type BenchReport, main } from "../../bench/run.ts";
 
 describe("the benchmark harness", () => {
   it("runs every scenario in smoke mode and writes its table and JSON", { timeout: 240_000 }, async () => {
@@ -20,13 +20,25 @@ describe("the benchmark harness", () => {
       assert.equal(drain?.backend, "pglite");
       assert.equal(drain?.authorizations, 400, "the drain revoked every authorization of the smoke world");
       assert.ok(drain!.credentials > 0 && drain!.baselineMs > 0 && drain!.workerPeakRssMb > 0);
-      assert.deepEqual(report.enqueue.map((e) => e.concurrency), [1, 4]);
-      assert.ok(report.enqueue.every((e) => e.rps > 0 && e.floorRps > 0 && e.errors === 0), JSON.stringify(report.enqueue));
-      assert.ok(report.reads.every((r) => r.rps > 0 && r.floorRps > 0 && r.errors === 0), JSON.stringify(report.reads));
+      assert.deepEqual(
+        report.enqueue.map((e) => e.concurrency),
+        [1, 4],
+      );
+      assert.ok(
+        report.enqueue.every((e) => e.rps > 0 && e.floorRps > 0 && e.errors === 0),
+        JSON.stringify(report.enqueue),
+      );
+      assert.ok(
+        report.reads.every((r) => r.rps > 0 && r.floorRps > 0 && r.errors === 0),
+        JSON.stringify(report.reads),
+      );
       assert.equal(report.containment[0]?.trials, 5);
       assert.equal(report.containment[0]?.letInAfter202, 0);
       const [soaked] = report.soak;
-      assert.ok(soaked && soaked.requests === 80 && soaked.p99ByWindow.length > 0 && soaked.rssMb.length > 1, JSON.stringify(report.soak));
+      assert.ok(
+        soaked && soaked.requests === 80 && soaked.p99ByWindow.length > 0 && soaked.rssMb.length > 1,
+        JSON.stringify(report.soak),
+      );
       assert.equal(soaked.failures, 0, `the soak's mixed load all succeeded: ${JSON.stringify(soaked.statuses)}`);
       assert.ok(report.startup && report.startup.runs === 1);
       assert.match(readFileSync(join(out, "latest-smoke.md"), "utf8"), /\*\*Drain\*\*/);

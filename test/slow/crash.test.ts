@@ -10,8 +10,18 @@ import { after, describe, it } from "node:test";
 import { openPglite } from "../../src/store/pglite.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { newTestDatabaseUrl } from "../helpers/backends.ts";
-import { assertExactCounts, assertExactOutcome, buildLargeEnterprise, revokeAll, settled, SLOW_JOB_ENV, waitForJob, type Job, type LargeEnterprise } from "../helpers/large-enterprise.ts";
-import { runCredauth, startServer, type RunningProcess } from "../helpers/process.ts";
+import {
+  assertExactCounts,
+  assertExactOutcome,
+  buildLargeEnterprise,
+  type Job,
+  type LargeEnterprise,
+  revokeAll,
+  SLOW_JOB_ENV,
+  settled,
+  waitForJob,
+} from "../helpers/large-enterprise.ts";
+import { type RunningProcess, runCredauth, startServer } from "../helpers/process.ts";
 
 const SIZE = { users: 2000, tokensPerUser: 5, organizations: 2 };
 const KILLS = 3;
@@ -24,7 +34,8 @@ function crashPoints(): number[] {
 }
 
 const progress = (job: Job, world: LargeEnterprise) =>
-  (job.counts.authorizations_revoked.total + job.counts.credentials_destroyed.total) / (world.expectedAuthorizations + world.expectedDestroyed);
+  (job.counts.authorizations_revoked.total + job.counts.credentials_destroyed.total) /
+  (world.expectedAuthorizations + world.expectedDestroyed);
 
 /** Resolves once the job has got past `share` of its rows (or ended). */
 const reached = (baseUrl: string, path: string, world: LargeEnterprise, share: number) =>
@@ -36,7 +47,9 @@ describe("a worker killed at random points of a job", () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   });
 
-  it(`on PGlite: \`serve\` is killed ${KILLS} times and restarted, and the job finishes exactly`, { timeout: 300_000 }, async () => {
+  it(`on PGlite: \`serve\` is killed ${KILLS} times and restarted, and the job finishes exactly`, {
+    timeout: 300_000,
+  }, async () => {
     const points = crashPoints();
     console.log(`crash points (PGlite): ${points.map((p) => p.toFixed(3)).join(",")}`);
     const dir = mkdtempSync(join(tmpdir(), "credauth-crash-"));
@@ -67,7 +80,10 @@ describe("a worker killed at random points of a job", () => {
   });
 
   const postgres = newTestDatabaseUrl();
-  it(`on PostgreSQL: \`credauth worker\` is killed ${KILLS} times and replaced, and the job finishes exactly`, { skip: postgres === null ? "TEST_DATABASE_URL is not set" : false, timeout: 300_000 }, async () => {
+  it(`on PostgreSQL: \`credauth worker\` is killed ${KILLS} times and replaced, and the job finishes exactly`, {
+    skip: postgres === null ? "TEST_DATABASE_URL is not set" : false,
+    timeout: 300_000,
+  }, async () => {
     const points = crashPoints();
     console.log(`crash points (PostgreSQL): ${points.map((p) => p.toFixed(3)).join(",")}`);
     const { url, drop } = (await postgres)!;

@@ -9,9 +9,19 @@ import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import pg from "pg";
 import { openPostgres } from "../../src/store/postgres.ts";
-import { assertExactCounts, assertExactOutcome, buildLargeEnterprise, revokeAll, settled, SLOW_JOB_ENV, startedButUnfinished, waitForJob, type LargeEnterprise } from "../helpers/large-enterprise.ts";
-import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
-import { runCredauth, startServer, type RunningProcess } from "../helpers/process.ts";
+import {
+  assertExactCounts,
+  assertExactOutcome,
+  buildLargeEnterprise,
+  type LargeEnterprise,
+  revokeAll,
+  SLOW_JOB_ENV,
+  settled,
+  startedButUnfinished,
+  waitForJob,
+} from "../helpers/large-enterprise.ts";
+import { type PrivatePostgres, privatePostgresAvailable, startPrivatePostgres } from "../helpers/private-postgres.ts";
+import { type RunningProcess, runCredauth, startServer } from "../helpers/process.ts";
 
 const RetryingOctokit = Octokit.plugin(retry);
 const SIZE = { users: 3000, tokensPerUser: 5, organizations: 2 };
@@ -21,7 +31,11 @@ async function get(url: string, token?: string): Promise<Response> {
 }
 
 /** Polls until the answer is what `ok` wants, returning it. */
-async function until(probe: () => Promise<Response>, ok: (response: Response) => boolean, timeoutMs = 30_000): Promise<Response> {
+async function until(
+  probe: () => Promise<Response>,
+  ok: (response: Response) => boolean,
+  timeoutMs = 30_000,
+): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await probe();
@@ -33,7 +47,9 @@ async function until(probe: () => Promise<Response>, ok: (response: Response) =>
 
 // Outside CI a machine without PostgreSQL's server binaries skips this, saying why; CI must run it.
 const unavailable = privatePostgresAvailable();
-describe("PostgreSQL restarts and crashes during a revocation job", { skip: unavailable !== null && !process.env.CI ? unavailable : false }, () => {
+describe("PostgreSQL restarts and crashes during a revocation job", {
+  skip: unavailable !== null && !process.env.CI ? unavailable : false,
+}, () => {
   let cluster: PrivatePostgres;
   let url: string;
   let world: LargeEnterprise;
@@ -61,13 +77,18 @@ describe("PostgreSQL restarts and crashes during a revocation job", { skip: unav
     cluster?.destroy();
   });
 
-  it("answers 503 while down, recovers, and the job finishes exactly, with no process lost", { timeout: 240_000 }, async () => {
+  it("answers 503 while down, recovers, and the job finishes exactly, with no process lost", {
+    timeout: 240_000,
+  }, async () => {
     const jobPath = await revokeAll(api.url, world.ownerToken);
     await waitForJob(api.url, jobPath, world.ownerToken, startedButUnfinished, 60_000);
 
     // 1. A clean restart (fast shutdown: every connection is terminated).
     cluster.stop();
-    const down = await until(() => get(`${api.url}/user`, world.ownerToken), (r) => r.status === 503);
+    const down = await until(
+      () => get(`${api.url}/user`, world.ownerToken),
+      (r) => r.status === 503,
+    );
     assert.ok(Number(down.headers.get("retry-after")) > 0, "a 503 says when to try again");
     const body = (await down.json()) as { message: string; status: string };
     assert.equal(body.status, "503");
@@ -81,27 +102,43 @@ describe("PostgreSQL restarts and crashes during a revocation job", { skip: unav
     const octokit = new RetryingOctokit({
       auth: world.ownerToken,
       baseUrl: api.url,
-      request: { retries: 8, fetch: async (input: string | URL, init?: RequestInit) => {
-        const response = await fetch(input, init);
-        statuses.push(response.status);
-        return response;
-      } },
+      request: {
+        retries: 8,
+        fetch: async (input: string | URL, init?: RequestInit) => {
+          const response = await fetch(input, init);
+          statuses.push(response.status);
+          return response;
+        },
+      },
     });
     const retried = octokit.request("GET /user");
     await new Promise((resolve) => setTimeout(resolve, 2000));
     cluster.start();
     assert.equal((await retried).status, 200);
     assert.equal(statuses[0], 503, "the first attempt met the outage");
-    await until(() => get(`${api.url}/user`, world.ownerToken), (r) => r.status === 200);
+    await until(
+      () => get(`${api.url}/user`, world.ownerToken),
+      (r) => r.status === 200,
+    );
     assert.equal((await get(`${api.url}/healthz`)).status, 200);
 
     // 2. A crash of the database server (SIGKILL of the postmaster) once workers are draining
     // again, so it lands on connections in the middle of batches.
-    const resumedFrom = (await waitForJob(api.url, jobPath, world.ownerToken, () => true, 10_000)).counts.authorizations_revoked.total;
-    const job = await waitForJob(api.url, jobPath, world.ownerToken, (j) => j.counts.authorizations_revoked.total >= resumedFrom + 500 || settled(j), 60_000);
+    const resumedFrom = (await waitForJob(api.url, jobPath, world.ownerToken, () => true, 10_000)).counts
+      .authorizations_revoked.total;
+    const job = await waitForJob(
+      api.url,
+      jobPath,
+      world.ownerToken,
+      (j) => j.counts.authorizations_revoked.total >= resumedFrom + 500 || settled(j),
+      60_000,
+    );
     assert.equal(job.state, "running", "the crash lands in the middle of the job");
     cluster.kill();
-    await until(() => get(`${api.url}/user`, world.ownerToken), (r) => r.status === 503);
+    await until(
+      () => get(`${api.url}/user`, world.ownerToken),
+      (r) => r.status === 503,
+    );
     cluster.start();
 
     const finished = await waitForJob(api.url, jobPath, world.ownerToken, settled, 180_000);

@@ -17,20 +17,46 @@ describe("audit-log phrase", () => {
   it("turns created: qualifiers into inclusive and exclusive bounds", () => {
     const day = parsePhrase("created:2026-01-02");
     assert.ok(day.ok);
-    assert.deepEqual(day.filter.created, [{ from: new Date("2026-01-02T00:00:00Z"), fromInclusive: true, to: new Date("2026-01-02T23:59:59.999Z"), toInclusive: true }]);
+    assert.deepEqual(day.filter.created, [
+      {
+        from: new Date("2026-01-02T00:00:00Z"),
+        fromInclusive: true,
+        to: new Date("2026-01-02T23:59:59.999Z"),
+        toInclusive: true,
+      },
+    ]);
     const after = parsePhrase("created:>2026-01-02");
     assert.ok(after.ok);
-    assert.deepEqual(after.filter.created[0], { from: new Date("2026-01-02T23:59:59.999Z"), fromInclusive: false, toInclusive: false });
+    assert.deepEqual(after.filter.created[0], {
+      from: new Date("2026-01-02T23:59:59.999Z"),
+      fromInclusive: false,
+      toInclusive: false,
+    });
     const range = parsePhrase("created:2026-01-01..2026-01-31");
     assert.ok(range.ok);
-    assert.deepEqual(range.filter.created[0], { from: new Date("2026-01-01T00:00:00Z"), fromInclusive: true, to: new Date("2026-01-31T23:59:59.999Z"), toInclusive: true });
+    assert.deepEqual(range.filter.created[0], {
+      from: new Date("2026-01-01T00:00:00Z"),
+      fromInclusive: true,
+      to: new Date("2026-01-31T23:59:59.999Z"),
+      toInclusive: true,
+    });
     const open = parsePhrase("created:<=2026-01-01T10:00:00Z");
     assert.ok(open.ok);
-    assert.deepEqual(open.filter.created[0], { to: new Date("2026-01-01T10:00:00Z"), toInclusive: true, fromInclusive: false });
+    assert.deepEqual(open.filter.created[0], {
+      to: new Date("2026-01-01T10:00:00Z"),
+      toInclusive: true,
+      fromInclusive: false,
+    });
   });
 
   it("accepts every day that exists, leap days included, up to the end of year 9999", () => {
-    for (const phrase of ["created:2024-02-29", "created:9999-12-31", "created:1970-01-01", "created:2026-01-01T10:00", "created:2026-01-01T10:00:00.5+14:00"]) {
+    for (const phrase of [
+      "created:2024-02-29",
+      "created:9999-12-31",
+      "created:1970-01-01",
+      "created:2026-01-01T10:00",
+      "created:2026-01-01T10:00:00.5+14:00",
+    ]) {
       assert.ok(parsePhrase(phrase).ok, phrase);
     }
   });

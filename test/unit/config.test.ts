@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, it } from "node:test";
 import { ConfigError, parseConfig, redactUrl } from "../../src/config.ts";
 
 describe("configuration", () => {
@@ -15,17 +15,26 @@ describe("configuration", () => {
   });
 
   it("selects PostgreSQL from --database-url or DATABASE_URL, the flag first", () => {
-    assert.deepEqual(parseConfig({}, { DATABASE_URL: "postgres://a/b" }).database, { kind: "postgres", url: "postgres://a/b" });
-    assert.deepEqual(parseConfig({ databaseUrl: "postgresql://c/d" }, { DATABASE_URL: "postgres://a/b" }).database, { kind: "postgres", url: "postgresql://c/d" });
+    assert.deepEqual(parseConfig({}, { DATABASE_URL: "postgres://a/b" }).database, {
+      kind: "postgres",
+      url: "postgres://a/b",
+    });
+    assert.deepEqual(parseConfig({ databaseUrl: "postgresql://c/d" }, { DATABASE_URL: "postgres://a/b" }).database, {
+      kind: "postgres",
+      url: "postgresql://c/d",
+    });
     assert.equal(parseConfig({ data: "x" }, { DATABASE_URL: "postgres://a/b" }, "/srv").database.kind, "pglite");
   });
 
   it("reads secrets from files, the public URL and the rate-limit mode", () => {
     const dir = mkdtempSync(join(tmpdir(), "credauth-config-"));
     try {
-      writeFileSync(join(dir, "token"), "a".repeat(40) + "\n");
+      writeFileSync(join(dir, "token"), `${"a".repeat(40)}\n`);
       writeFileSync(join(dir, "url"), "postgres://u:secret@db/credauth\n");
-      const config = parseConfig({ adminTokenFile: join(dir, "token") }, { DATABASE_URL_FILE: join(dir, "url"), CREDAUTH_PUBLIC_URL: "https://credauth.example/" });
+      const config = parseConfig(
+        { adminTokenFile: join(dir, "token") },
+        { DATABASE_URL_FILE: join(dir, "url"), CREDAUTH_PUBLIC_URL: "https://credauth.example/" },
+      );
       assert.equal(config.adminToken, "a".repeat(40));
       assert.deepEqual(config.database, { kind: "postgres", url: "postgres://u:secret@db/credauth" });
       assert.equal(config.publicUrl, "https://credauth.example");
@@ -38,13 +47,22 @@ describe("configuration", () => {
   });
 
   it("explains how to fix bad values", () => {
-    assert.throws(() => parseConfig({ databaseUrl: "mysql://x" }, {}), (e: Error) => e instanceof ConfigError && /Omit it to use the embedded PGlite/.test(e.message));
+    assert.throws(
+      () => parseConfig({ databaseUrl: "mysql://x" }, {}),
+      (e: Error) => e instanceof ConfigError && /Omit it to use the embedded PGlite/.test(e.message),
+    );
     assert.throws(() => parseConfig({ port: "70000" }, {}), /--port \/ PORT must be a whole number from 0 to 65535/);
     assert.throws(() => parseConfig({ logLevel: "loud" }, {}), /must be one of fatal/);
     assert.throws(() => parseConfig({ data: "a", databaseUrl: "postgres://x" }, {}), /not both/);
     assert.throws(() => parseConfig({}, { CREDAUTH_JOB_HEARTBEAT_SECONDS: "5" }), /pg-boss requires at least 10/);
-    assert.throws(() => parseConfig({ publicUrl: "credauth.example" }, {}), /--public-url \/ CREDAUTH_PUBLIC_URL must be an http\(s\) URL/);
+    assert.throws(
+      () => parseConfig({ publicUrl: "credauth.example" }, {}),
+      /--public-url \/ CREDAUTH_PUBLIC_URL must be an http\(s\) URL/,
+    );
     assert.throws(() => parseConfig({ rateLimit: "maybe" }, {}), /must be github .* or off/);
-    assert.throws(() => parseConfig({ adminTokenFile: "/nonexistent/token" }, {}), /--admin-token-file \/nonexistent\/token cannot be read \(ENOENT\)/);
+    assert.throws(
+      () => parseConfig({ adminTokenFile: "/nonexistent/token" }, {}),
+      /--admin-token-file \/nonexistent\/token cannot be read \(ENOENT\)/,
+    );
   });
 });

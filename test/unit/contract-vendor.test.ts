@@ -9,9 +9,15 @@ const require = createRequire(import.meta.url);
 
 describe("the vendored contract", () => {
   it("is exactly what the pinned @octokit/openapi package produces", () => {
-    const spec = JSON.parse(readFileSync(join(require.resolve("@octokit/openapi/package.json"), "..", "generated", "ghec.json"), "utf8"));
+    const spec = JSON.parse(
+      readFileSync(join(require.resolve("@octokit/openapi/package.json"), "..", "generated", "ghec.json"), "utf8"),
+    );
     const committed = readFileSync(join(import.meta.dirname, "..", "..", "contract", "ghec-subset.json"), "utf8");
-    assert.equal(committed, JSON.stringify(buildSubset(spec), null, 2) + "\n", "run `npm run contract:vendor` and commit the result");
+    assert.equal(
+      committed,
+      `${JSON.stringify(buildSubset(spec), null, 2)}\n`,
+      "run `npm run contract:vendor` and commit the result",
+    );
   });
 
   it("keeps the MIT notice", () => {

@@ -22,7 +22,10 @@ function deadPid(): number {
 function writeLock(dir: string, holder: object): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "PG_VERSION"), "17\n");
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ host: hostname(), command: "serve", url: null, processStart: null, ...holder }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ host: hostname(), command: "serve", url: null, processStart: null, ...holder }),
+  );
 }
 
 describe("the embedded data folder's owner", () => {
@@ -35,7 +38,8 @@ describe("the embedded data folder's owner", () => {
     assert.throws(
       () => claimDataFolder(dir, "migrate"),
       (error: Error) =>
-        error instanceof DataFolderError && error.message.includes(`credauth serve (pid ${process.pid}, listening on http://127.0.0.1:3999)`),
+        error instanceof DataFolderError &&
+        error.message.includes(`credauth serve (pid ${process.pid}, listening on http://127.0.0.1:3999)`),
     );
     lock.release();
     claimDataFolder(dir, "seed").release();
@@ -75,13 +79,18 @@ describe("the embedded data folder's owner", () => {
       catch (error) { console.log(error.name); }`;
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, () => {
-        const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
         let out = "";
         child.stdout.on("data", (chunk) => (out += chunk));
         return new Promise<string>((resolve) => child.on("exit", () => resolve(out.trim())));
       }),
     );
     assert.deepEqual(outcomes.filter((o) => o === "won").length, 1, outcomes.join(", "));
-    assert.deepEqual(outcomes.filter((o) => o !== "won"), Array(7).fill("DataFolderError"));
+    assert.deepEqual(
+      outcomes.filter((o) => o !== "won"),
+      Array(7).fill("DataFolderError"),
+    );
   });
 });

@@ -7,7 +7,13 @@ import { Errors } from "../../src/errors.ts";
 
 describe("the error catalogue", () => {
   it("matches docs/errors.md one to one", () => {
-    const documented = new Set([...readFileSync(join(import.meta.dirname, "..", "..", "docs", "errors.md"), "utf8").matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set(
+      [
+        ...readFileSync(join(import.meta.dirname, "..", "..", "docs", "errors.md"), "utf8").matchAll(
+          /^\| `([a-z_]+)` \|/gm,
+        ),
+      ].map((m) => m[1]),
+    );
     const factories = Errors as Record<string, (...args: never[]) => { code: string; status: number }>;
     const codes = new Set(Object.values(factories).map((make) => make(...(["x", ["y"], "z"] as never[])).code));
     assert.deepEqual([...codes].sort(), [...documented].sort());

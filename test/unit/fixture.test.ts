@@ -62,7 +62,10 @@ describe("fixture parsing", () => {
     const error = refusal(ISSUE_EXAMPLE.replace("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ghp_tooshort"));
     assert.equal(error.path, "users[0].credentials[0].token");
     assert.equal(error.line, 18);
-    assert.match(error.message, /^world\.yaml:18: users\[0\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/);
+    assert.match(
+      error.message,
+      /^world\.yaml:18: users\[0\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/,
+    );
     assert.ok(!error.message.includes("ghp_tooshort"));
   });
 
@@ -81,16 +84,27 @@ describe("fixture parsing", () => {
   });
 
   it("refuses a user managed by two EMU enterprises, or by one EMU and in another enterprise", () => {
-    const two = refusal("enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    emu: true\n    owners: [x]\n");
+    const two = refusal(
+      "enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    emu: true\n    owners: [x]\n",
+    );
     assert.match(two.message, /managed user of EMU enterprise "a"/);
-    const mixed = refusal("enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    organizations:\n      - login: o\n        members: [x]\n");
+    const mixed = refusal(
+      "enterprises:\n  - slug: a\n    emu: true\n    owners: [x]\n  - slug: b\n    organizations:\n      - login: o\n        members: [x]\n",
+    );
     assert.match(mixed.message, /cannot belong to enterprise "b"/);
   });
 
   it("refuses fields that do not apply to a credential type", () => {
     assert.match(refusal("users:\n  - login: a\n    credentials:\n      - type: ssh_key\n").message, /needs "key"/);
-    assert.equal(refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        permissions: {x: read}\n").path, "users[0].credentials[0].permissions");
-    assert.equal(refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        expires_at: tomorrow\n").path, "users[0].credentials[0].expires_at");
+    assert.equal(
+      refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        permissions: {x: read}\n")
+        .path,
+      "users[0].credentials[0].permissions",
+    );
+    assert.equal(
+      refusal("users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        expires_at: tomorrow\n").path,
+      "users[0].credentials[0].expires_at",
+    );
   });
 
   it("refuses duplicates", () => {

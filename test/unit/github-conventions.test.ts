@@ -17,5 +17,4 @@ describe("GitHub response conventions", () => {
     assert.match(id, /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:634D7198$/);
     assert.notEqual(newRequestId(), newRequestId());
   });
-
 });

@@ -8,7 +8,18 @@ import { principalLookup } from "../../src/store/principals.ts";
 
 function fakeDb(epoch: () => number | null, onQuery: () => void = () => {}) {
   let queries = 0;
-  const row = { credential_id: 7, type: "classic_pat", scopes: ["repo"], permissions: {}, resource_owner: null, expires_at: null, token_hash: new Uint8Array([1]), user_id: 3, login: "ann", user_created_at: new Date(0) };
+  const row = {
+    credential_id: 7,
+    type: "classic_pat",
+    scopes: ["repo"],
+    permissions: {},
+    resource_owner: null,
+    expires_at: null,
+    token_hash: new Uint8Array([1]),
+    user_id: 3,
+    login: "ann",
+    user_created_at: new Date(0),
+  };
   const db = {
     kind: "pglite",
     async query<T extends Row>() {
@@ -38,7 +49,10 @@ describe("principal cache", () => {
 
   it("does not keep an answer read while a write happened", async () => {
     let epoch = 0;
-    const { db, queries } = fakeDb(() => epoch, () => epoch++);
+    const { db, queries } = fakeDb(
+      () => epoch,
+      () => epoch++,
+    );
     const find = principalLookup(db);
     await find(hash);
     await find(hash);
@@ -57,7 +71,7 @@ describe("principal cache", () => {
     const { db } = fakeDb(() => 0);
     const found = (await principalLookup(db)(hash))!;
     assert.ok(Object.isFrozen(found.principal.credential.scopes));
-    assert.throws(() => (found.principal.user as { login: string }).login = "mallory");
+    assert.throws(() => ((found.principal.user as { login: string }).login = "mallory"));
   });
 
   it("counts only plain SELECTs as reads", () => {

@@ -3,13 +3,18 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "../../src/errors.ts";
+import type { ApiError } from "../../src/errors.ts";
 import { GITHUB_RATE_LIMITS, RateLimits } from "../../src/http/rate-limits.ts";
 
 function call(method = "GET") {
   const headers: Record<string, string> = {};
   const raw = new EventEmitter();
-  const request = { method, id: "1:2:3:4:5", ip: "127.0.0.1", routeOptions: { config: {} } } as unknown as FastifyRequest;
+  const request = {
+    method,
+    id: "1:2:3:4:5",
+    ip: "127.0.0.1",
+    routeOptions: { config: {} },
+  } as unknown as FastifyRequest;
   const reply = { raw, headers: (h: Record<string, string>) => Object.assign(headers, h) } as unknown as FastifyReply;
   return { request, reply, headers, finish: () => raw.emit("close") };
 }
@@ -24,7 +29,10 @@ describe("rate limits in the process", () => {
       running.push(c);
     }
     const extra = call();
-    await assert.rejects(limits.admit(extra.request, extra.reply, { userId: 1 }), (error: ApiError) => error.code === "secondary_rate_limit_exceeded" && error.headers["retry-after"] === "1");
+    await assert.rejects(
+      limits.admit(extra.request, extra.reply, { userId: 1 }),
+      (error: ApiError) => error.code === "secondary_rate_limit_exceeded" && error.headers["retry-after"] === "1",
+    );
     const otherUser = call();
     await limits.admit(otherUser.request, otherUser.reply, { userId: 2 });
     running[0]!.finish();

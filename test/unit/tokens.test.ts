@@ -1,10 +1,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checksum, generateToken, hashToken, hasValidChecksum, lastEight, sshFingerprint, tokenHashesEqual, tokenTypeOf } from "../../src/domain/tokens.ts";
+import {
+  checksum,
+  generateToken,
+  hashToken,
+  hasValidChecksum,
+  lastEight,
+  sshFingerprint,
+  tokenHashesEqual,
+  tokenTypeOf,
+} from "../../src/domain/tokens.ts";
 
 describe("GitHub token formats", () => {
   it("generates each type with GitHub's prefix, alphabet, length and a checksum that verifies", () => {
-    const expected = { classic_pat: /^ghp_[A-Za-z0-9]{36}$/, oauth_app_token: /^gho_[A-Za-z0-9]{36}$/, github_app_token: /^ghu_[A-Za-z0-9]{36}$/, fine_grained_pat: /^github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}$/ } as const;
+    const expected = {
+      classic_pat: /^ghp_[A-Za-z0-9]{36}$/,
+      oauth_app_token: /^gho_[A-Za-z0-9]{36}$/,
+      github_app_token: /^ghu_[A-Za-z0-9]{36}$/,
+      fine_grained_pat: /^github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}$/,
+    } as const;
     for (const [type, shape] of Object.entries(expected) as [keyof typeof expected, RegExp][]) {
       for (let i = 0; i < 50; i++) {
         const token = generateToken(type);
@@ -30,7 +44,14 @@ describe("GitHub token formats", () => {
   });
 
   it("rejects wrong prefixes, characters and lengths", () => {
-    for (const bad of ["ghp_short", "ghx_" + "a".repeat(36), "ghp_" + "a".repeat(35) + "-", "github_pat_" + "a".repeat(82), "", "ghs_" + "a".repeat(36)]) {
+    for (const bad of [
+      "ghp_short",
+      `ghx_${"a".repeat(36)}`,
+      `ghp_${"a".repeat(35)}-`,
+      `github_pat_${"a".repeat(82)}`,
+      "",
+      `ghs_${"a".repeat(36)}`,
+    ]) {
       assert.equal(tokenTypeOf(bad), null, bad);
     }
   });
@@ -49,7 +70,11 @@ describe("GitHub token formats", () => {
     const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPO5BpIzvYZz3vCM3XOlgBDVvtetQ38JUOwfrCZOIxIU alice@laptop";
     const fingerprint = sshFingerprint(key);
     assert.equal(fingerprint, "SHA256:p3VX7SFLcI8SbHnxxKiHFAmrtu4Q1lKRlaxEVFv3W9s");
-    assert.equal(sshFingerprint(key.replace("alice@laptop", "other comment")), fingerprint, "the comment is not part of the key");
+    assert.equal(
+      sshFingerprint(key.replace("alice@laptop", "other comment")),
+      fingerprint,
+      "the comment is not part of the key",
+    );
     assert.equal(sshFingerprint("not a key"), null);
     assert.equal(sshFingerprint("ssh-ed25519 !!!"), null);
   });

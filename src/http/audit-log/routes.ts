@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parsePhrase } from "../../domain/audit-phrase.ts";
 import { mayReadEnterpriseAuditLog, ORGANIZATION_AUDIT_LOG_READ } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
-import { listAuditEvents, type AuditEventRow } from "../../store/audit.ts";
+import { type AuditEventRow, listAuditEvents } from "../../store/audit.ts";
 import { findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
@@ -14,7 +14,13 @@ import { apiBaseUrl, type Services } from "../services.ts";
 
 type Query = Record<string, string | undefined>;
 
-const OPERATION_TYPES: Record<string, string> = { grant: "create", revoke: "remove", access_revoked: "remove", destroy: "remove", delete: "remove" };
+const OPERATION_TYPES: Record<string, string> = {
+  grant: "create",
+  revoke: "remove",
+  access_revoked: "remove",
+  destroy: "remove",
+  delete: "remove",
+};
 
 export function presentAuditEvent(row: AuditEventRow) {
   const at = row.created_at.getTime();
@@ -43,7 +49,8 @@ const encodeCursor = (id: number) => Buffer.from(`credauth:${id}`).toString("bas
 function decodeCursor(name: "after" | "before", raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const match = /^credauth:([1-9]\d{0,15})$/.exec(Buffer.from(raw, "base64url").toString("utf8"));
-  if (!match) throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(raw)} is not a cursor from a Link header.`);
+  if (!match)
+    throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(raw)} is not a cursor from a Link header.`);
   return Number(match[1]);
 }
 
@@ -57,13 +64,16 @@ async function auditLogPage(
   const phrase = parsePhrase(query.phrase);
   if (!phrase.ok) throw Errors.invalidRequest(`For 'properties/phrase', ${phrase.problem}.`);
   const order = query.order ?? "desc";
-  if (order !== "asc" && order !== "desc") throw Errors.invalidRequest(`For 'properties/order', ${JSON.stringify(order)} is not one of desc, asc.`);
+  if (order !== "asc" && order !== "desc")
+    throw Errors.invalidRequest(`For 'properties/order', ${JSON.stringify(order)} is not one of desc, asc.`);
   const include = query.include ?? "web";
-  if (!["web", "git", "all"].includes(include)) throw Errors.invalidRequest(`For 'properties/include', ${JSON.stringify(include)} is not one of web, git, all.`);
+  if (!["web", "git", "all"].includes(include))
+    throw Errors.invalidRequest(`For 'properties/include', ${JSON.stringify(include)} is not one of web, git, all.`);
   const { perPage, page } = parsePagination(allowPageNumbers ? query : { per_page: query.per_page });
   const afterId = decodeCursor("after", query.after);
   const beforeId = decodeCursor("before", query.before);
-  if (afterId !== undefined && beforeId !== undefined) throw Errors.invalidRequest("Use either 'after' or 'before', not both.");
+  if (afterId !== undefined && beforeId !== undefined)
+    throw Errors.invalidRequest("Use either 'after' or 'before', not both.");
   // credauth records web events only; `include=git` has none.
   if (include === "git") return { events: [], link: undefined };
 
@@ -102,7 +112,13 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
 
   app.get<{ Params: { enterprise: string }; Querystring: Query }>(
     "/enterprises/:enterprise/audit-log",
-    { config: { acceptedOAuthScopes: "read:audit_log", rateLimitResource: "audit_log", documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise" } },
+    {
+      config: {
+        acceptedOAuthScopes: "read:audit_log",
+        rateLimitResource: "audit_log",
+        documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise",
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const found = await findEnterpriseWithRelation(db, request.params.enterprise, principal.user.id);
@@ -117,10 +133,22 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
 
   app.get<{ Params: { org: string }; Querystring: Query }>(
     "/orgs/:org/audit-log",
-    { config: { acceptedOAuthScopes: "read:audit_log", rateLimitResource: "audit_log", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization" } },
+    {
+      config: {
+        acceptedOAuthScopes: "read:audit_log",
+        rateLimitResource: "audit_log",
+        documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization",
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const organization = await authorizeOrganizationOwner(db, services.config.webUrl, principal, request.params.org, ORGANIZATION_AUDIT_LOG_READ);
+      const organization = await authorizeOrganizationOwner(
+        db,
+        services.config.webUrl,
+        principal,
+        request.params.org,
+        ORGANIZATION_AUDIT_LOG_READ,
+      );
       const { events, link } = await auditLogPage(services, request, { organizationId: organization.id }, false);
       if (link) reply.header("link", link);
       return events;

@@ -1,12 +1,12 @@
 // POST /enterprises/{enterprise}/credential-authorizations/... — the four enterprise revoke forms.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
-import { refuseRevocation, type RevocationForm } from "../../domain/revocation.ts";
+import { type RevocationForm, refuseRevocation } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterprisePerson, findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
+import { type PreparedRevocation, type RevokeRoute, registerRevokeRoutes } from "../revocation-request.ts";
 import type { Services } from "../services.ts";
 import { parseRevokeBody } from "./schema.ts";
 
@@ -18,17 +18,39 @@ interface Params {
 }
 
 const ROUTES: RevokeRoute[] = [
-  { path: "/enterprises/:enterprise/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-enterprise" },
-  { path: "/enterprises/:enterprise/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-enterprise" },
-  { path: "/enterprises/:enterprise/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-enterprise" },
-  { path: "/enterprises/:enterprise/credential-authorizations/:username/revoke-credential-type", form: "user_credential_type", anchor: "revoke-a-single-credential-type-for-a-user-in-an-enterprise" },
+  {
+    path: "/enterprises/:enterprise/credential-authorizations/revoke-all",
+    form: "all",
+    anchor: "revoke-all-credential-authorizations-for-an-enterprise",
+  },
+  {
+    path: "/enterprises/:enterprise/credential-authorizations/revoke-credential-type",
+    form: "credential_type",
+    anchor: "revoke-a-single-credential-type-for-an-enterprise",
+  },
+  {
+    path: "/enterprises/:enterprise/credential-authorizations/:username/revoke",
+    form: "user",
+    anchor: "revoke-credential-authorizations-for-a-user-in-an-enterprise",
+  },
+  {
+    path: "/enterprises/:enterprise/credential-authorizations/:username/revoke-credential-type",
+    form: "user_credential_type",
+    anchor: "revoke-a-single-credential-type-for-a-user-in-an-enterprise",
+  },
 ];
 
-export default async function enterpriseCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+export default async function enterpriseCredentialAuthorizationRoutes(
+  app: FastifyInstance,
+  services: Services,
+): Promise<void> {
   const { db } = services;
 
   /** Everything GitHub checks before it queues: who, which enterprise, which body, which target. */
-  async function prepare(form: RevocationForm, request: FastifyRequest<{ Params: Params }>): Promise<PreparedRevocation> {
+  async function prepare(
+    form: RevocationForm,
+    request: FastifyRequest<{ Params: Params }>,
+  ): Promise<PreparedRevocation> {
     const principal = requirePrincipal(request);
     const { enterprise: slug, username } = request.params;
 
@@ -39,7 +61,9 @@ export default async function enterpriseCredentialAuthorizationRoutes(app: Fasti
     enforce(mayManageEnterpriseCredentials(principal, enterprise?.slug ?? slug, relation), principal);
     if (!enterprise) throw Errors.notFound();
 
-    const body = parseRevokeBody(request.body, { credentialTypeRequired: form === "credential_type" || form === "user_credential_type" });
+    const body = parseRevokeBody(request.body, {
+      credentialTypeRequired: form === "credential_type" || form === "user_credential_type",
+    });
     const target = username === undefined ? null : await findEnterprisePerson(db, enterprise.id, username);
     if (username !== undefined && target === null) throw Errors.notFound();
     const refusal = refuseRevocation(enterprise, target, body.revokeCredentials);
@@ -60,5 +84,11 @@ export default async function enterpriseCredentialAuthorizationRoutes(app: Fasti
     };
   }
 
-  registerRevokeRoutes<Params>(app, services, ROUTES, { documentationPage: DOCS, acceptedOAuthScopes: "admin:enterprise" }, prepare);
+  registerRevokeRoutes<Params>(
+    app,
+    services,
+    ROUTES,
+    { documentationPage: DOCS, acceptedOAuthScopes: "admin:enterprise" },
+    prepare,
+  );
 }

@@ -17,6 +17,11 @@ export default async function healthRoutes(app: FastifyInstance, services: Servi
     );
     const ready = database === "ok";
     if (!ready) reply.code(503).header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
-    return { status: ready ? "ok" : "unavailable", database, backend: services.db.kind, worker: services.config.runWorker };
+    return {
+      status: ready ? "ok" : "unavailable",
+      database,
+      backend: services.db.kind,
+      worker: services.config.runWorker,
+    };
   });
 }

@@ -2,20 +2,24 @@
 // scoped to one organization and reserved to its owners.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Principal } from "../../domain/model.ts";
-import { ORGANIZATION_CREDENTIALS_READ, ORGANIZATION_CREDENTIALS_WRITE, type TokenRequirement } from "../../domain/policies.ts";
+import {
+  ORGANIZATION_CREDENTIALS_READ,
+  ORGANIZATION_CREDENTIALS_WRITE,
+  type TokenRequirement,
+} from "../../domain/policies.ts";
 import type { RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import {
   findOrganizationPerson,
+  type LiveAuthorizationRow,
   listLiveAuthorizations,
   revokeAuthorizationNow,
-  type LiveAuthorizationRow,
 } from "../../store/organizations.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { registerRevokeRoutes, type PreparedRevocation, type RevokeRoute } from "../revocation-request.ts";
+import { type PreparedRevocation, type RevokeRoute, registerRevokeRoutes } from "../revocation-request.ts";
 import { apiBaseUrl, type Services } from "../services.ts";
 
 const DOCS = "https://docs.github.com/rest/orgs/orgs";
@@ -27,10 +31,26 @@ interface Params {
 }
 
 const REVOKE_ROUTES: RevokeRoute[] = [
-  { path: "/orgs/:org/credential-authorizations/revoke-all", form: "all", anchor: "revoke-all-credential-authorizations-for-an-organization" },
-  { path: "/orgs/:org/credential-authorizations/revoke-credential-type", form: "credential_type", anchor: "revoke-a-single-credential-type-for-an-organization" },
-  { path: "/orgs/:org/credential-authorizations/:username/revoke", form: "user", anchor: "revoke-credential-authorizations-for-a-user-in-an-organization" },
-  { path: "/orgs/:org/credential-authorizations/:username/revoke-credential-type", form: "user_credential_type", anchor: "revoke-a-single-credential-type-for-a-user-in-an-organization" },
+  {
+    path: "/orgs/:org/credential-authorizations/revoke-all",
+    form: "all",
+    anchor: "revoke-all-credential-authorizations-for-an-organization",
+  },
+  {
+    path: "/orgs/:org/credential-authorizations/revoke-credential-type",
+    form: "credential_type",
+    anchor: "revoke-a-single-credential-type-for-an-organization",
+  },
+  {
+    path: "/orgs/:org/credential-authorizations/:username/revoke",
+    form: "user",
+    anchor: "revoke-credential-authorizations-for-a-user-in-an-organization",
+  },
+  {
+    path: "/orgs/:org/credential-authorizations/:username/revoke-credential-type",
+    form: "user_credential_type",
+    anchor: "revoke-a-single-credential-type-for-a-user-in-an-organization",
+  },
 ];
 
 const CREDENTIAL_TYPE_LABELS = {
@@ -62,7 +82,10 @@ export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
   };
 }
 
-export default async function organizationCredentialAuthorizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+export default async function organizationCredentialAuthorizationRoutes(
+  app: FastifyInstance,
+  services: Services,
+): Promise<void> {
   const { db } = services;
 
   const authorizeOwner = (principal: Principal, login: string, requirement: TokenRequirement) =>
@@ -70,7 +93,12 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
 
   app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
     "/orgs/:org/credential-authorizations",
-    { config: { acceptedOAuthScopes: "read:org", documentationUrl: `${DOCS}#list-saml-sso-authorizations-for-an-organization` } },
+    {
+      config: {
+        acceptedOAuthScopes: "read:org",
+        documentationUrl: `${DOCS}#list-saml-sso-authorizations-for-an-organization`,
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_READ);
@@ -89,17 +117,28 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
 
   app.delete<{ Params: Params }>(
     "/orgs/:org/credential-authorizations/:credential_id",
-    { config: { acceptedOAuthScopes: "admin:org", documentationUrl: `${DOCS}#remove-a-saml-sso-authorization-for-an-organization` } },
+    {
+      config: {
+        acceptedOAuthScopes: "admin:org",
+        documentationUrl: `${DOCS}#remove-a-saml-sso-authorization-for-an-organization`,
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
-      const id = /^[1-9]\d{0,15}$/.test(request.params.credential_id ?? "") ? Number(request.params.credential_id) : null;
-      if (id === null || !(await revokeAuthorizationNow(db, organization.id, id, principal.user))) throw Errors.notFound();
+      const id = /^[1-9]\d{0,15}$/.test(request.params.credential_id ?? "")
+        ? Number(request.params.credential_id)
+        : null;
+      if (id === null || !(await revokeAuthorizationNow(db, organization.id, id, principal.user)))
+        throw Errors.notFound();
       return reply.code(204).send();
     },
   );
 
-  async function prepare(form: RevocationForm, request: FastifyRequest<{ Params: Params }>): Promise<PreparedRevocation> {
+  async function prepare(
+    form: RevocationForm,
+    request: FastifyRequest<{ Params: Params }>,
+  ): Promise<PreparedRevocation> {
     const principal = requirePrincipal(request);
     const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
     const body = parseRevokeBody(request.body, {
@@ -125,5 +164,11 @@ export default async function organizationCredentialAuthorizationRoutes(app: Fas
     };
   }
 
-  registerRevokeRoutes<Params>(app, services, REVOKE_ROUTES, { documentationPage: DOCS, acceptedOAuthScopes: "admin:org" }, prepare);
+  registerRevokeRoutes<Params>(
+    app,
+    services,
+    REVOKE_ROUTES,
+    { documentationPage: DOCS, acceptedOAuthScopes: "admin:org" },
+    prepare,
+  );
 }

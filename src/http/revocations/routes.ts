@@ -59,10 +59,17 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     const principal = requirePrincipal(request);
     const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
     const revocation = id === null ? null : await findRevocation(services.db, id);
-    const enterpriseRelation = revocation ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id) : null;
+    const enterpriseRelation = revocation
+      ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id)
+      : null;
     const organizationRelation =
-      revocation?.organizationId != null ? await findOrganizationRelation(services.db, revocation.organizationId, principal.user.id) : null;
-    const job = { enterpriseSlug: revocation?.enterpriseSlug ?? "", organizationLogin: revocation?.organizationLogin ?? null };
+      revocation?.organizationId != null
+        ? await findOrganizationRelation(services.db, revocation.organizationId, principal.user.id)
+        : null;
+    const job = {
+      enterpriseSlug: revocation?.enterpriseSlug ?? "",
+      organizationLogin: revocation?.organizationLogin ?? null,
+    };
     enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
     if (!revocation) throw Errors.notFound();
     return presentRevocation(request, revocation);

@@ -13,20 +13,24 @@ export default async function userRoutes(app: FastifyInstance, services: Service
   // JSON is kept under a key made of every input: it cannot go stale, only be evicted.
   const rendered = new Map<string, string>();
   let renderedCharacters = 0;
-  app.get("/user", { config: { documentationUrl: "https://docs.github.com/rest/users/users#get-the-authenticated-user" } }, async (request, reply) => {
-    const { user } = requirePrincipal(request);
-    const base = apiBaseUrl(request);
-    const key = `${user.id} ${user.login} ${user.createdAt.getTime()} ${base}`;
-    let body = rendered.get(key);
-    if (body === undefined) {
-      body = JSON.stringify(presentPrivateUser(base, services.config.webUrl, user));
-      if (renderedCharacters + body.length > RENDERED_CHARACTERS) {
-        rendered.clear();
-        renderedCharacters = 0;
+  app.get(
+    "/user",
+    { config: { documentationUrl: "https://docs.github.com/rest/users/users#get-the-authenticated-user" } },
+    async (request, reply) => {
+      const { user } = requirePrincipal(request);
+      const base = apiBaseUrl(request);
+      const key = `${user.id} ${user.login} ${user.createdAt.getTime()} ${base}`;
+      let body = rendered.get(key);
+      if (body === undefined) {
+        body = JSON.stringify(presentPrivateUser(base, services.config.webUrl, user));
+        if (renderedCharacters + body.length > RENDERED_CHARACTERS) {
+          rendered.clear();
+          renderedCharacters = 0;
+        }
+        rendered.set(key, body);
+        renderedCharacters += body.length;
       }
-      rendered.set(key, body);
-      renderedCharacters += body.length;
-    }
-    return reply.type("application/json; charset=utf-8").send(body);
-  });
+      return reply.type("application/json; charset=utf-8").send(body);
+    },
+  );
 }
