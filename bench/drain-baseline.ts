@@ -1,6 +1,8 @@
 // The drain's baseline: the end state the revocation job reaches, reached by the fewest plain SQL
 // statements on an identical copy of the database. "The same end state" is checked, not assumed:
 // endStateFingerprint is taken on both databases after the run and must match.
+
+import { CREDENTIAL_TYPE_FACTS } from "../src/domain/credential-types.ts";
 import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
 import { credentialAuditData } from "../src/store/audit.ts";
 import type { Db } from "../src/store/db.ts";
@@ -76,7 +78,7 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
          cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
         where act.action is not null)
      select 'authorization_revoked' as effect, type, count(*)::int as n from revoked group by type`,
-      [id, AUDIT_ACTIONS.authorizationRevoked, AUDIT_ACTIONS.fineGrainedAccessRevoked, ...values],
+      [id, AUDIT_ACTIONS.authorizationRevoked, CREDENTIAL_TYPE_FACTS.fine_grained_pat.alsoRecordedOnRevoke, ...values],
     ),
   );
   await inParts(bounds!.credentials, (range, values) =>
@@ -96,7 +98,7 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
               jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
          from destroyed d cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id)
      select 'credential_destroyed' as effect, type, count(*)::int as n from destroyed group by type`,
-      [id, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed, ...values],
+      [id, CREDENTIAL_TYPE_FACTS.ssh_key.destroyedAction, CREDENTIAL_TYPE_FACTS.classic_pat.destroyedAction, ...values],
     ),
   );
   await db.query(

@@ -496,7 +496,7 @@ function authenticateAndInsertFloor(
     async (db, n) => {
       const found = await findPrincipalByTokenHash(db, tokenHashes[n % tokenHashes.length]!);
       if (found === null) throw new Error("a bench token did not authenticate");
-      await db.query("insert into bench_requests (credential_id) values ($1)", [found.principal.credential.id]);
+      await db.query("insert into bench_requests (credential_id) values ($1)", [found.credential.id]);
     },
   );
 }

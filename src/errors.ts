@@ -2,6 +2,8 @@
 // GitHub's wording; src/http/error-handler.ts renders them all the same way. Anything thrown
 // that is not an ApiError is a fault of ours: logged, and answered with a generic 500.
 
+import { REVOCABLE_CREDENTIAL_TYPES } from "./domain/credential-types.ts";
+
 export const DEFAULT_DOCUMENTATION_URL = "https://docs.github.com/rest";
 
 export class ApiError extends Error {
@@ -108,7 +110,7 @@ export const Errors = {
     new ApiError(
       "invalid_credential_type",
       422,
-      "The `credential_type` parameter is required and must be one of: classic_pat, fine_grained_pat, ssh_key, oauth_app_token",
+      `The \`credential_type\` parameter is required and must be one of: ${REVOCABLE_CREDENTIAL_TYPES.join(", ")}`,
     ),
   unsupportedApiVersion: (requested: string) =>
     new ApiError("unsupported_api_version", 400, "Bad Request", {

@@ -3,7 +3,7 @@
 // database, and every complaint names the path and line at fault.
 import { Ajv, type ErrorObject } from "ajv";
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
-import { CREDENTIAL_TYPES, type CredentialType } from "./model.ts";
+import { CREDENTIAL_TYPES, type CredentialType, factsOf } from "./credential-types.ts";
 import { sshFingerprint, tokenTypeOf } from "./tokens.ts";
 
 export interface FixtureCredential {
@@ -237,12 +237,13 @@ export function parseFixture(text: string, source: string): ParsedFixture {
     seenUsers.add(login);
     user.credentials?.forEach((credential, c) => {
       const at = ["users", u, "credentials", c];
-      if (credential.type === "ssh_key") {
-        if (credential.key === undefined) fail([...at], 'an ssh_key needs "key" (an OpenSSH public key)');
+      const facts = factsOf(credential.type);
+      if (facts.prefix === null) {
+        if (credential.key === undefined) fail([...at], `an ${credential.type} needs "key" (an OpenSSH public key)`);
         if (sshFingerprint(credential.key!) === null)
           fail([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
         for (const field of ["token", "scopes", "permissions", "resource_owner", "expires_at"] as const) {
-          if (credential[field] !== undefined) fail([...at, field], "does not apply to an ssh_key");
+          if (credential[field] !== undefined) fail([...at, field], `does not apply to an ${credential.type}`);
         }
         return;
       }
@@ -260,13 +261,16 @@ export function parseFixture(text: string, source: string): ParsedFixture {
       if (credential.expires_at !== undefined && Number.isNaN(Date.parse(credential.expires_at))) {
         fail([...at, "expires_at"], "must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z");
       }
-      const tokenBased = credential.type === "fine_grained_pat" || credential.type === "github_app_token";
-      if (credential.permissions !== undefined && !tokenBased)
+      const hasPermissions = facts.limitedBy === "permissions";
+      if (credential.permissions !== undefined && !hasPermissions)
         fail([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
-      if (credential.scopes !== undefined && tokenBased)
+      if (credential.scopes !== undefined && hasPermissions)
         fail([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
-      if (credential.resource_owner !== undefined && credential.type !== "fine_grained_pat") {
-        fail([...at, "resource_owner"], "only a fine_grained_pat has a resource owner");
+      if (credential.resource_owner !== undefined && facts.reaches !== "its-resource-owner") {
+        fail(
+          [...at, "resource_owner"],
+          `only a token created for one resource owner has one; a ${credential.type} does not`,
+        );
       }
     });
   });

@@ -1,31 +1,8 @@
 // The credauth world, as plain types. No SQL, no HTTP.
 
-export const CREDENTIAL_TYPES = [
-  "classic_pat",
-  "fine_grained_pat",
-  "oauth_app_token",
-  "github_app_token",
-  "ssh_key",
-] as const;
-export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+import type { TokenCredentialType } from "./credential-types.ts";
 
-/** The `credential_type` values the revoke-credential-type endpoints accept (GitHub's enum). */
-export const REVOCABLE_CREDENTIAL_TYPES = ["classic_pat", "fine_grained_pat", "ssh_key", "oauth_app_token"] as const;
-export type RevocableCredentialType = (typeof REVOCABLE_CREDENTIAL_TYPES)[number];
-
-/**
- * What `revoke_credentials: true` destroys on an EMU enterprise: PATs (classic and fine-grained)
- * and SSH keys. OAuth app tokens and GitHub App user tokens only ever lose their authorizations.
- */
-export const DESTROYABLE_CREDENTIAL_TYPES = [
-  "classic_pat",
-  "fine_grained_pat",
-  "ssh_key",
-] as const satisfies readonly CredentialType[];
-
-export function isRevocableCredentialType(value: unknown): value is RevocableCredentialType {
-  return typeof value === "string" && (REVOCABLE_CREDENTIAL_TYPES as readonly string[]).includes(value);
-}
+export type { CredentialType, RevocableCredentialType } from "./credential-types.ts";
 
 export interface Enterprise {
   id: number;
@@ -66,7 +43,7 @@ export interface OrganizationRelation {
 /** The credential a request authenticated with. */
 export interface AuthenticatedCredential {
   id: number;
-  type: Exclude<CredentialType, "ssh_key">;
+  type: TokenCredentialType;
   scopes: string[];
   permissions: Record<string, string>;
   resourceOwner: string | null;

@@ -1,5 +1,6 @@
 // Authorization as explicit rules, checked by handlers before any data is read or written.
 // Each rule answers with a Decision; the HTTP layer turns a denial into GitHub's response.
+import { factsOf } from "./credential-types.ts";
 import type { EnterpriseRelation, OrganizationRelation, Principal } from "./model.ts";
 
 export type Denial =
@@ -53,7 +54,8 @@ export function expandScopes(scopes: readonly string[]): Set<string> {
  */
 export function tokenAllows(principal: Principal, requirement: TokenRequirement, resourceOwner: string): Decision {
   const credential = principal.credential;
-  if (credential.type === "classic_pat" || credential.type === "oauth_app_token") {
+  const facts = factsOf(credential.type);
+  if (facts.limitedBy === "scopes") {
     const granted = expandScopes(credential.scopes);
     if (requirement.oauthScopes.some((scope) => granted.has(scope))) return ALLOW;
     return deny({ kind: "missing_scope", acceptedScope: requirement.oauthScopes.join(", ") });
@@ -61,14 +63,14 @@ export function tokenAllows(principal: Principal, requirement: TokenRequirement,
   const { name, level } = requirement.permission;
   const held = credential.permissions[name];
   const ownerMatches =
-    credential.type === "github_app_token" ||
+    facts.reaches === "any-resource-owner" ||
     (credential.resourceOwner !== null && credential.resourceOwner.toLowerCase() === resourceOwner.toLowerCase());
   const rank = held === undefined ? 0 : (PERMISSION_RANK[held as keyof typeof PERMISSION_RANK] ?? 0);
   if (ownerMatches && rank >= PERMISSION_RANK[level]) return ALLOW;
   return deny({
     kind: "missing_permission",
     acceptedPermissions: `${name}=${level}`,
-    tokenKind: credential.type === "fine_grained_pat" ? "personal_access_token" : "integration",
+    tokenKind: facts.deniedAs ?? "integration",
   });
 }
 

@@ -69,12 +69,11 @@ export function callerWarning(
   return destroyedInScope ? WARNINGS.destroyed : WARNINGS.authorizationRevoked;
 }
 
-/** Audit action names GitHub records for each effect. */
+/**
+ * Audit action names GitHub records for an authorization; what a credential's own type adds (a
+ * fine-grained PAT's access_revoked, each destroyed type's action) is in credential-types.ts.
+ */
 export const AUDIT_ACTIONS = {
   authorizationGranted: "org_credential_authorization.grant",
   authorizationRevoked: "org_credential_authorization.revoke",
-  fineGrainedAccessRevoked: "personal_access_token.access_revoked",
-  personalAccessTokenDestroyed: "personal_access_token.destroy",
-  sshKeyDeleted: "public_key.delete",
-  // No oauth_access.destroy: OAuth tokens are never destroyed by these endpoints (docs/decisions.md).
 } as const;

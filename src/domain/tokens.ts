@@ -2,23 +2,25 @@
 // eight characters are ever stored, and nothing here logs or returns them past their creation.
 import { createHash, getRandomValues, hash, timingSafeEqual } from "node:crypto";
 import { crc32 } from "node:zlib";
-import type { CredentialType } from "./model.ts";
+import { CREDENTIAL_TYPE_FACTS, TOKEN_CREDENTIAL_TYPES, type TokenCredentialType } from "./credential-types.ts";
+
+export type { TokenCredentialType } from "./credential-types.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-export type TokenCredentialType = Exclude<CredentialType, "ssh_key">;
+/** What follows a token's prefix, by shape (credential-types.ts), with the random part and checksum as groups. */
+const SHAPE_BODY = {
+  short: "([A-Za-z0-9]{30})([A-Za-z0-9]{6})",
+  "fine-grained": "([A-Za-z0-9]{22})_([A-Za-z0-9]{53})([A-Za-z0-9]{6})",
+} as const;
 
-export const TOKEN_PREFIXES: Record<TokenCredentialType, string> = {
-  classic_pat: "ghp_",
-  fine_grained_pat: "github_pat_",
-  oauth_app_token: "gho_",
-  github_app_token: "ghu_",
-};
+/** One anchored pattern per token type, from its prefix and shape. */
+const TOKEN_PATTERNS = TOKEN_CREDENTIAL_TYPES.map((type) => {
+  const { prefix, shape } = CREDENTIAL_TYPE_FACTS[type];
+  return { type, pattern: new RegExp(`^${prefix}${SHAPE_BODY[shape]}$`) };
+});
 
-/** `ghp_`/`gho_`/`ghu_` + 36 base62 characters: 30 random, then a 6-character checksum. */
-const SHORT_TOKEN = /^(ghp|gho|ghu)_[A-Za-z0-9]{36}$/;
-/** `github_pat_` + 22 + `_` + 59 base62 characters (the last 6 a checksum). */
-const FINE_GRAINED_TOKEN = /^github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}$/;
+const prefixOf = (type: TokenCredentialType): string => CREDENTIAL_TYPE_FACTS[type].prefix;
 
 function randomBase62(length: number): string {
   // Rejection sampling keeps every character uniform: 62 * 4 = 248 values of a byte are used.
@@ -48,36 +50,35 @@ export function checksum(randomPart: string): string {
  * 22 + 53 characters ≈ 446 bits for fine-grained tokens.
  */
 export function generateToken(type: TokenCredentialType): string {
-  if (type === "fine_grained_pat") {
+  if (CREDENTIAL_TYPE_FACTS[type].shape === "fine-grained") {
     const id = randomBase62(22);
     const secret = randomBase62(53);
-    return `github_pat_${id}_${secret}${checksum(id + secret)}`;
+    return `${prefixOf(type)}${id}_${secret}${checksum(id + secret)}`;
   }
   const random = randomBase62(30);
-  return `${TOKEN_PREFIXES[type]}${random}${checksum(random)}`;
+  return `${prefixOf(type)}${random}${checksum(random)}`;
+}
+
+/** The token's type and the parts of its body (random parts, then the checksum), when its shape is right. */
+function parseToken(token: string): { type: TokenCredentialType; parts: string[] } | null {
+  for (const { type, pattern } of TOKEN_PATTERNS) {
+    const match = pattern.exec(token);
+    if (match) return { type, parts: match.slice(1) };
+  }
+  return null;
 }
 
 /** Which credential type a token's prefix says it is, when its shape is right; null otherwise. */
 export function tokenTypeOf(token: string): TokenCredentialType | null {
-  if (FINE_GRAINED_TOKEN.test(token)) return "fine_grained_pat";
-  const match = SHORT_TOKEN.exec(token);
-  if (!match) return null;
-  return ({ ghp: "classic_pat", gho: "oauth_app_token", ghu: "github_app_token" } as const)[
-    match[1] as "ghp" | "gho" | "ghu"
-  ];
+  return parseToken(token)?.type ?? null;
 }
 
 /** True when the checksum embedded in a generated token matches. Fixture tokens need not pass. */
 export function hasValidChecksum(token: string): boolean {
-  const type = tokenTypeOf(token);
-  if (type === null) return false;
-  if (type === "fine_grained_pat") {
-    const [, id, rest] = /^github_pat_([A-Za-z0-9]{22})_([A-Za-z0-9]{59})$/.exec(token) ?? [];
-    if (!id || !rest) return false;
-    return checksum(id + rest.slice(0, 53)) === rest.slice(53);
-  }
-  const body = token.slice(4);
-  return checksum(body.slice(0, 30)) === body.slice(30);
+  const parsed = parseToken(token);
+  if (parsed === null) return false;
+  const sum = parsed.parts.at(-1)!;
+  return checksum(parsed.parts.slice(0, -1).join("")) === sum;
 }
 
 export function hashToken(token: string): Buffer {

@@ -2,8 +2,9 @@
 // or a principal. Only the request hook turns "invalid" into GitHub's 401.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { factsOf } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
-import { hashToken, tokenHashesEqual, tokenTypeOf } from "../domain/tokens.ts";
+import { hashToken, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
 import type { RateLimits } from "./rate-limits.ts";
@@ -43,11 +44,11 @@ export async function authenticate(
   // A string that cannot be a GitHub token is not worth a database round trip.
   if (tokenTypeOf(token) === null) return { kind: "invalid" };
   const tokenHash = hashToken(token);
-  const found = await findPrincipal(tokenHash);
-  if (found === null || !tokenHashesEqual(found.storedHash, tokenHash)) return { kind: "invalid" };
-  const expiresAt = found.principal.credential.expiresAt;
+  const principal = await findPrincipal(tokenHash);
+  if (principal === null) return { kind: "invalid" };
+  const expiresAt = principal.credential.expiresAt;
   if (expiresAt !== null && expiresAt <= now) return { kind: "invalid" };
-  return { kind: "authenticated", principal: found.principal };
+  return { kind: "authenticated", principal };
 }
 
 declare module "fastify" {
@@ -87,7 +88,7 @@ async function authenticationPlugin(
     const principal = result.kind === "authenticated" ? result.principal : null;
     request.principal = principal;
     await options.rateLimits.admit(request, reply, principal ? { userId: principal.user.id } : { ip: request.ip });
-    if (principal && (principal.credential.type === "classic_pat" || principal.credential.type === "oauth_app_token")) {
+    if (principal && factsOf(principal.credential.type).limitedBy === "scopes") {
       reply.header("x-oauth-scopes", principal.credential.scopes.join(", "));
       reply.header("x-accepted-oauth-scopes", request.routeOptions.config.acceptedOAuthScopes ?? "");
     }

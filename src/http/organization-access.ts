@@ -1,6 +1,7 @@
 // Who may reach an organization's resources: SAML SSO enforcement for its own people, and the
 // organization-owner gate shared by the credential-authorization and audit-log endpoints.
 import { randomBytes } from "node:crypto";
+import { factsOf } from "../domain/credential-types.ts";
 import type { Organization, OrganizationRelation, Principal } from "../domain/model.ts";
 import { mayActAsOrganizationOwner, type TokenRequirement } from "../domain/policies.ts";
 import { Errors } from "../errors.ts";
@@ -21,10 +22,7 @@ export async function checkSamlEnforcement(
 ): Promise<void> {
   if (principal === null || !organization.samlSso || !relation.isParticipant) return;
   if (await useLiveAuthorization(db, principal.credential.id, organization.id)) return;
-  const tokenKind =
-    principal.credential.type === "oauth_app_token" || principal.credential.type === "github_app_token"
-      ? "OAuth token"
-      : "Personal Access token";
+  const tokenKind = factsOf(principal.credential.type).ssoLabel ?? "Personal Access token";
   const request = randomBytes(24).toString("base64url");
   throw Errors.samlEnforced(tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);
 }

@@ -1,12 +1,49 @@
-// The two ways to answer a prepared revocation request: queue it (GitHub's 202) or, under the
-// extension prefix, preview it (a dry run that changes nothing).
+// What every revoke endpoint shares: the body it reads, and the two ways to answer a prepared
+// request — queue it (GitHub's 202) or, under the extension prefix, preview it (a dry run that
+// changes nothing). Both go through the job layer (jobs/revocation-job.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isRevocableCredentialType, type RevocableCredentialType } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
-import { acceptedMessage, callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
-import { requestRevocation } from "../jobs/revocation-job.ts";
-import { callerTokenInScope, previewRevocation } from "../store/revocations.ts";
-import { countsByType, EXTENSION_PREFIX, revocationUrl } from "./revocations/routes.ts";
+import { acceptedMessage, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
+import { Errors } from "../errors.ts";
+import { previewRevocation, requestRevocation } from "../jobs/revocation-job.ts";
+import { countsByType } from "./presenters.ts";
 import type { Services } from "./services.ts";
+import { DRY_RUN_PREFIX, revocationUrl } from "./urls.ts";
+
+export interface RevokeBody {
+  revokeCredentials: boolean;
+  credentialType: RevocableCredentialType | null;
+}
+
+function describe(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Parses the body; unknown fields are ignored, as GitHub does. */
+export function parseRevokeBody(
+  body: unknown,
+  options: { credentialTypeRequired: boolean; acceptsRevokeCredentials?: boolean },
+): RevokeBody {
+  if (body === undefined) body = {};
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw Errors.bodyNotObject();
+  const fields = body as Record<string, unknown>;
+  // The organization endpoints have no revoke_credentials: there it is an unknown field, ignored.
+  // Present but null is refused as GitHub's schema check does: null is not a boolean.
+  const revokeCredentials =
+    options.acceptsRevokeCredentials === false || !("revoke_credentials" in fields) ? false : fields.revoke_credentials;
+  if (typeof revokeCredentials !== "boolean") {
+    throw Errors.invalidRequest(
+      `For 'properties/revoke_credentials', ${describe(revokeCredentials)} is not a boolean.`,
+    );
+  }
+  let credentialType: RevocableCredentialType | null = null;
+  if (options.credentialTypeRequired) {
+    if (!isRevocableCredentialType(fields.credential_type)) throw Errors.invalidCredentialType();
+    credentialType = fields.credential_type;
+  }
+  return { revokeCredentials, credentialType };
+}
 
 export interface PreparedRevocation {
   principal: Principal;
@@ -14,10 +51,6 @@ export interface PreparedRevocation {
   scope: RevocationScope & { exemptUserId: number | null };
   targetLogin: string | null;
 }
-
-export const DRY_RUN_PREFIX = `${EXTENSION_PREFIX}/dry-run`;
-
-const levelOf = (scope: RevocationScope) => (scope.organizationId === null ? "enterprise" : "organization");
 
 export async function queueRevocation(
   services: Services,
@@ -42,11 +75,12 @@ export async function queueRevocation(
 }
 
 export async function previewRevocationRequest(services: Services, prepared: PreparedRevocation) {
-  const [preview, callerToken] = await Promise.all([
-    previewRevocation(services.db, prepared.scope),
-    callerTokenInScope(services.db, prepared.principal.credential.id, prepared.scope),
-  ]);
-  const warning = callerWarning(prepared.form, callerToken, levelOf(prepared.scope));
+  const { preview, callerToken, warning } = await previewRevocation(
+    services.db,
+    prepared.principal,
+    prepared.form,
+    prepared.scope,
+  );
   return {
     dry_run: true,
     would_answer: {

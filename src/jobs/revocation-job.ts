@@ -6,7 +6,10 @@ import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import type { Db, Queryable } from "../store/db.ts";
 import {
+  type CallerTokenInScope,
+  callerTokenInScope,
   completeShard,
+  countRevocationScope,
   destroyCredentialBatch,
   failRevocation,
   findShard,
@@ -14,6 +17,7 @@ import {
   insertRevocation,
   listUnfinishedShards,
   planShards,
+  type RevocationPreview,
   refreshRevocationStatisticsIfDue,
   revokeAuthorizationBatch,
   type Shard,
@@ -143,12 +147,15 @@ async function failAfterLastAttempt(
   db: Db,
   job: JobWithMetadata<{ revocationId: number }>,
   error: unknown,
+  logger: WorkerLogger,
 ): Promise<void> {
-  if (job.retryCount >= job.retryLimit) {
-    await failRevocation(db, job.data.revocationId, error instanceof Error ? error.message : String(error)).catch(
-      () => {},
-    );
-  }
+  if (job.retryCount < job.retryLimit) return;
+  const { revocationId } = job.data;
+  await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error)).catch(
+    (failure: unknown) =>
+      // Its fence stays either way; only the job resource keeps saying "running" until someone looks.
+      logger.error({ revocationId, err: failure }, "could not mark the revocation failed after its last attempt"),
+  );
 }
 
 /**
@@ -182,7 +189,7 @@ export async function startRevocationWorker(
         { revocationId: job.data.revocationId, err: error, attempt: job.retryCount },
         "revocation planning failed",
       );
-      await failAfterLastAttempt(db, job, error);
+      await failAfterLastAttempt(db, job, error, logger);
       throw error;
     }
   });
@@ -205,7 +212,7 @@ export async function startRevocationWorker(
         throw error;
       }
       logger.error({ revocationId, shard, err: error, attempt: job.retryCount }, "revocation shard attempt failed");
-      await failAfterLastAttempt(db, job, error);
+      await failAfterLastAttempt(db, job, error, logger);
       throw error;
     }
   });
@@ -218,6 +225,25 @@ export async function startRevocationWorker(
  * commit, when the new id doubles the table, its statistics are refreshed in the background
  * (decision 23): nothing waits for that, and a failure is only logged.
  */
+const levelOf = (scope: RevocationScope) => (scope.organizationId === null ? "enterprise" : "organization");
+
+/**
+ * What requestRevocation would do now, changing nothing (the dry run): the same scope read by the
+ * same predicates as the job, the same check of the caller's token, the same warning.
+ */
+export async function previewRevocation(
+  db: Queryable,
+  principal: Principal,
+  form: RevocationForm,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<{ preview: RevocationPreview; callerToken: CallerTokenInScope; warning: string | undefined }> {
+  const [preview, callerToken] = await Promise.all([
+    countRevocationScope(db, scope),
+    callerTokenInScope(db, principal.credential.id, scope),
+  ]);
+  return { preview, callerToken, warning: callerWarning(form, callerToken, levelOf(scope)) };
+}
+
 export async function requestRevocation(
   services: { db: Db; boss: PgBoss },
   principal: Principal,
@@ -231,10 +257,7 @@ export async function requestRevocation(
       credentialId: principal.credential.id,
     });
     await scheduleRevocation(services.boss, tx, id);
-    return {
-      revocationId: id,
-      warning: callerWarning(form, callerToken, scope.organizationId === null ? "enterprise" : "organization"),
-    };
+    return { revocationId: id, warning: callerWarning(form, callerToken, levelOf(scope)) };
   });
   refreshRevocationStatisticsIfDue(services.db, accepted.revocationId).catch((error: unknown) =>
     log.warn({ err: error }, "could not refresh the statistics of the revocations table"),

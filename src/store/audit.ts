@@ -1,5 +1,6 @@
 // Audit events: how credential facts are written into them, and how the audit-log API reads them.
 import type { AuditFilter } from "../domain/audit-phrase.ts";
+import { caseByCredentialType, credentialTypesWhere } from "./credential-type-sql.ts";
 import type { Queryable } from "./db.ts";
 
 /**
@@ -9,15 +10,10 @@ import type { Queryable } from "./db.ts";
 export function credentialAuditData(c: string): string {
   return `jsonb_build_object(
       'credential_id', ${c}.id, 'token_id', ${c}.id, 'credential_type', ${c}.type,
-      'programmatic_access_type', case ${c}.type
-         when 'classic_pat' then 'Personal access token (classic)'
-         when 'fine_grained_pat' then 'Fine-grained personal access token'
-         when 'oauth_app_token' then 'OAuth access token'
-         when 'github_app_token' then 'GitHub App user-to-server token'
-         else 'SSH key' end,
+      'programmatic_access_type', ${caseByCredentialType(`${c}.type`, (facts) => facts.auditLabel)},
       'token_last_eight', ${c}.token_last_eight,
       'hashed_token', encode(${c}.token_hash, 'base64'),
-      'token_scopes', case when ${c}.type in ('classic_pat', 'oauth_app_token') then array_to_string(${c}.scopes, ',') end,
+      'token_scopes', case when ${c}.type in ${credentialTypesWhere((facts) => facts.limitedBy === "scopes")} then array_to_string(${c}.scopes, ',') end,
       'fingerprint', ${c}.fingerprint,
       'title', ${c}.title)`;
 }

@@ -3,7 +3,8 @@
 // migration exactly once; a database newer than this build is refused rather than misread.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Db } from "./db.ts";
+import { CREDENTIAL_TYPE_FACTS, CREDENTIAL_TYPES, REVOCABLE_CREDENTIAL_TYPES } from "../domain/credential-types.ts";
+import type { Db, Queryable } from "./db.ts";
 
 const MIGRATIONS_DIR = join(import.meta.dirname, "migrations");
 // Arbitrary but fixed: the key of the advisory lock that serialises migrators.
@@ -60,6 +61,10 @@ export async function migrate(db: Db): Promise<number[]> {
     });
     if (didApply) applied.push(migration.version);
   }
+  await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    await followCredentialTypes(tx);
+  });
   const [row] = await db.query<{ max: number | null }>("select max(version) as max from credauth_migrations");
   if ((row?.max ?? 0) > latestKnown) throw new DatabaseTooNewError(row?.max ?? 0, latestKnown);
   return applied;
@@ -77,4 +82,46 @@ export function splitStatements(sql: string): string[] {
     .split(";")
     .map((statement) => statement.trim())
     .filter((statement) => statement.length > 0);
+}
+
+/**
+ * The checks that name credential types follow the domain's table (credential-types.ts), so a
+ * type is added in that one place: each check is rebuilt when the types it names differ from the
+ * table's. Names come from domain constants, never from input.
+ */
+async function followCredentialTypes(tx: Queryable): Promise<void> {
+  const quoted = (types: readonly string[]) => types.map((type) => `'${type}'`).join(", ");
+  const keyTypes = CREDENTIAL_TYPES.filter((type) => CREDENTIAL_TYPE_FACTS[type].prefix === null);
+  const checks = [
+    {
+      table: "credentials",
+      name: "credentials_type_check",
+      names: CREDENTIAL_TYPES,
+      definition: `check (type in (${quoted(CREDENTIAL_TYPES)}))`,
+    },
+    // A key has no token hash, a token always has one.
+    {
+      table: "credentials",
+      name: "credentials_check",
+      names: keyTypes,
+      definition: `check ((type in (${quoted(keyTypes)})) = (token_hash is null))`,
+    },
+    {
+      table: "revocations",
+      name: "revocations_credential_type_check",
+      names: REVOCABLE_CREDENTIAL_TYPES,
+      definition: `check (credential_type in (${quoted(REVOCABLE_CREDENTIAL_TYPES)}))`,
+    },
+  ];
+  for (const check of checks) {
+    const [row] = await tx.query<{ definition: string }>(
+      "select pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = $1::regclass and conname = $2",
+      [check.table, check.name],
+    );
+    const named = [...(row?.definition ?? "").matchAll(/'([^']+)'::text/g)].map((match) => match[1]!).sort();
+    if (row && named.join(",") === [...check.names].sort().join(",")) continue;
+    await tx.query(
+      `alter table ${check.table} drop constraint if exists ${check.name}, add constraint ${check.name} ${check.definition}`,
+    );
+  }
 }

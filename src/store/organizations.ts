@@ -1,6 +1,7 @@
 import type { CredentialType, Organization, OrganizationRelation, User } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
+import { caseByCredentialType } from "./credential-type-sql.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED, AUTHORIZATION_OR_CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
@@ -165,17 +166,10 @@ export async function revokeAuthorizationNow(
          join users u on u.id = rv.user_id
          join organizations o on o.id = $1
          join enterprises e on e.id = o.enterprise_id
-         cross join lateral (values ($5::text), (case when rv.type = 'fine_grained_pat' then $6::text end)) act(action)
+         cross join lateral (values ($5::text), (${caseByCredentialType("rv.type", (facts) => facts.alsoRecordedOnRevoke)})) act(action)
         where act.action is not null)
      select count(*)::int as revoked from revoked`,
-    [
-      organizationId,
-      authorizationId,
-      actor.id,
-      actor.login,
-      AUDIT_ACTIONS.authorizationRevoked,
-      AUDIT_ACTIONS.fineGrainedAccessRevoked,
-    ],
+    [organizationId, authorizationId, actor.id, actor.login, AUDIT_ACTIONS.authorizationRevoked],
   );
   return (row?.revoked ?? 0) > 0;
 }

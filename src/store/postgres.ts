@@ -95,7 +95,12 @@ export function openPostgres(
         return result;
       } catch (error) {
         if (isConnectionFailure(error) || error instanceof DatabaseUnavailableError) lost ??= error as Error;
-        if (lost === undefined) await client.query("rollback").catch(() => {});
+        // A failed rollback means the connection broke too: destroy it rather than reuse it.
+        if (lost === undefined) {
+          await client.query("rollback").catch((failure: Error) => {
+            lost = failure;
+          });
+        }
         throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
       } finally {
         client.removeListener("error", onLost);

@@ -9,50 +9,42 @@ interface PrincipalRow {
   permissions: Record<string, string>;
   resource_owner: string | null;
   expires_at: Date | null;
-  token_hash: Uint8Array;
   user_id: number;
   login: string;
   user_created_at: Date;
   [key: string]: unknown;
 }
 
+/** The authentication statement ($1: the token's hash), run on every authenticated request. */
+export const PRINCIPAL_BY_TOKEN_HASH = `select c.id as credential_id, c.type, c.scopes, c.permissions, c.resource_owner, c.expires_at,
+            u.id as user_id, u.login, u.created_at as user_created_at
+       from credentials c join users u on u.id = c.user_id
+      where c.token_hash = $1 and c.destroyed_at is null
+        and not ${CREDENTIAL_FENCED}`;
+
 /**
  * The live credential with this token hash and its owner, or null. A credential that an unsettled
  * revocation will destroy is already dead here: this is the containment fence on authentication.
+ * The hash is the lookup key itself (unique, indexed), so there is nothing further to compare.
  */
-export interface FoundPrincipal {
-  principal: Principal;
-  storedHash: Uint8Array;
-}
-
-export async function findPrincipalByTokenHash(db: Queryable, tokenHash: Uint8Array): Promise<FoundPrincipal | null> {
-  const [row] = await db.query<PrincipalRow>(
-    `select c.id as credential_id, c.type, c.scopes, c.permissions, c.resource_owner, c.expires_at, c.token_hash,
-            u.id as user_id, u.login, u.created_at as user_created_at
-       from credentials c join users u on u.id = c.user_id
-      where c.token_hash = $1 and c.destroyed_at is null and c.type <> 'ssh_key'
-        and not ${CREDENTIAL_FENCED}`,
-    [tokenHash],
-  );
+export async function findPrincipalByTokenHash(db: Queryable, tokenHash: Uint8Array): Promise<Principal | null> {
+  const [row] = await db.query<PrincipalRow>(PRINCIPAL_BY_TOKEN_HASH, [tokenHash]);
   if (!row) return null;
   // Frozen: a cached principal is shared by every request that presents the same token.
   return Object.freeze({
-    storedHash: row.token_hash,
-    principal: Object.freeze({
-      user: Object.freeze({ id: row.user_id, login: row.login, createdAt: row.user_created_at }),
-      credential: Object.freeze({
-        id: row.credential_id,
-        type: row.type,
-        scopes: Object.freeze([...row.scopes]) as string[],
-        permissions: Object.freeze({ ...row.permissions }),
-        resourceOwner: row.resource_owner,
-        expiresAt: row.expires_at,
-      }),
+    user: Object.freeze({ id: row.user_id, login: row.login, createdAt: row.user_created_at }),
+    credential: Object.freeze({
+      id: row.credential_id,
+      type: row.type,
+      scopes: Object.freeze([...row.scopes]) as string[],
+      permissions: Object.freeze({ ...row.permissions }),
+      resourceOwner: row.resource_owner,
+      expiresAt: row.expires_at,
     }),
   });
 }
 
-export type PrincipalLookup = (tokenHash: Uint8Array) => Promise<FoundPrincipal | null>;
+export type PrincipalLookup = (tokenHash: Uint8Array) => Promise<Principal | null>;
 
 /**
  * findPrincipalByTokenHash behind an in-process cache that is exact, not eventually consistent,
@@ -65,7 +57,7 @@ export type PrincipalLookup = (tokenHash: Uint8Array) => Promise<FoundPrincipal 
  */
 export function principalLookup(db: Db, capacity = 10_000): PrincipalLookup {
   if (db.writeEpoch() === null) return (tokenHash) => findPrincipalByTokenHash(db, tokenHash);
-  const cache = new Map<string, FoundPrincipal>();
+  const cache = new Map<string, Principal>();
   let cachedEpoch = db.writeEpoch();
   return async (tokenHash) => {
     const epoch = db.writeEpoch();

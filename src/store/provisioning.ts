@@ -1,6 +1,6 @@
 // Removal and granting for the provisioning API. Creation goes through seed.ts (the fixture path).
-import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
+import { caseByCredentialType } from "./credential-type-sql.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED } from "./revocation-scope.ts";
 import { grantAuthorization } from "./seed.ts";
@@ -108,11 +108,12 @@ export async function destroyCredential(db: Queryable, credentialId: number): Pr
        update credentials set destroyed_at = clock_timestamp() where id = $1 and destroyed_at is null returning id, user_id, type),
      events as (
        insert into audit_events (action, user_id, user_login, subject_id, data)
-       select case when d.type = 'ssh_key' then $2 else $3 end, u.id, u.login, d.id, jsonb_strip_nulls(${credentialAuditData("c")})
+       select act.action, u.id, u.login, d.id, jsonb_strip_nulls(${credentialAuditData("c")})
          from destroyed d join credentials c on c.id = d.id join users u on u.id = d.user_id
-        where d.type <> 'oauth_app_token' and d.type <> 'github_app_token')
+         cross join lateral (select ${caseByCredentialType("d.type", (facts) => facts.destroyedAction)} as action) act
+        where act.action is not null)
      select count(*)::int as destroyed from destroyed`,
-    [credentialId, AUDIT_ACTIONS.sshKeyDeleted, AUDIT_ACTIONS.personalAccessTokenDestroyed],
+    [credentialId],
   );
   return (row?.destroyed ?? 0) > 0;
 }

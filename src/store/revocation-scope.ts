@@ -1,7 +1,7 @@
 // The revocation scope as SQL, in one place. Every read path (authentication, SSO checks) and the
 // background job use these same predicates, which is what makes containment exact: what the job
 // will materialize is exactly what the fence already hides. Inputs are the row aliases below.
-import { DESTROYABLE_CREDENTIAL_TYPES } from "../domain/model.ts";
+import { DESTROYABLE_CREDENTIAL_TYPES } from "../domain/credential-types.ts";
 
 // Constants from the domain, not client input: safe to inline.
 const DESTROYABLE_TYPES_SQL = DESTROYABLE_CREDENTIAL_TYPES.map((type) => `'${type}'`).join(", ");

@@ -5,6 +5,7 @@
 import type { RevocableCredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS, type RevocationScope } from "../domain/revocation.ts";
 import { credentialAuditData } from "./audit.ts";
+import { caseByCredentialType } from "./credential-type-sql.ts";
 import type { Db, Queryable } from "./db.ts";
 import {
   AUTHORIZATION_IN_SCOPE,
@@ -166,7 +167,7 @@ export interface RevocationPreview {
  * authorizations it would revoke and the credentials it would destroy, by type, and how many
  * distinct users own them. The same predicates as the job, over a virtual revocation row.
  */
-export async function previewRevocation(
+export async function countRevocationScope(
   db: Queryable,
   scope: RevocationScope & { exemptUserId: number | null },
 ): Promise<RevocationPreview> {
@@ -294,6 +295,11 @@ async function addToCounts(
   );
 }
 
+/** Audit actions, as SQL over the changed row's type (`rv.type`, `d.type`): from the domain's tables. */
+const REVOKED_ACTION = `'${AUDIT_ACTIONS.authorizationRevoked}'::text`;
+const ALSO_RECORDED_ON_REVOKE = caseByCredentialType("rv.type", (facts) => facts.alsoRecordedOnRevoke);
+const DESTROYED_ACTION = caseByCredentialType("d.type", (facts) => facts.destroyedAction);
+
 /** The batch statement's answer: rows changed by type, and (keyset form) how many rows it picked and the last one. */
 interface BatchRow {
   by_type: Record<string, number>;
@@ -311,7 +317,7 @@ const total = (byType: Record<string, number>) => Object.values(byType).reduce((
 
 /**
  * Where a batch reads: ids in (afterId, throughId], and the revocation's shape. A revocation aimed at
- * one user or one organization says so in the statement (`c.user_id = $6`, `a.organization_id = $6`)
+ * one user or one organization says so in the statement (`c.user_id = $4`, `a.organization_id = $4`)
  * although the scope predicate already implies it, because the planner cannot see into the
  * revocation row: stated, it picks the user's or the organization's index instead of walking every
  * authorization of the table.
@@ -359,10 +365,10 @@ export async function revokeAuthorizationBatch(
   const { wholeEnterprise, upperId } = batchWindow(range, limit);
   const shapeFilter =
     range.targetUserId !== null
-      ? "c.user_id = $6"
+      ? "c.user_id = $4"
       : range.organizationId !== null
-        ? "a.organization_id = $6"
-        : "$6::bigint is null";
+        ? "a.organization_id = $4"
+        : "$4::bigint is null";
   // The keyset form reads the next `limit` rows in scope; the UPDATE then takes them by id.
   const picked = wholeEnterprise
     ? ""
@@ -371,9 +377,9 @@ export async function revokeAuthorizationBatch(
          join credentials c on c.id = a.credential_id
          join organizations o on o.id = a.organization_id
          cross join r
-        where a.id > $4 and a.id <= $5 and a.revoked_at is null and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
+        where a.id > $2 and a.id <= $3 and a.revoked_at is null and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
         order by a.id
-        limit $7),`;
+        limit $5),`;
   const [row] = await db.query<BatchRow>(
     `with ${REVOCATION_AND_REQUESTER},
      ${picked}
@@ -381,7 +387,7 @@ export async function revokeAuthorizationBatch(
        update credential_authorizations a
           set revoked_at = clock_timestamp(), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
-        where ${wholeEnterprise ? "a.id > $4 and a.id <= $5" : "a.id in (select id from picked)"}
+        where ${wholeEnterprise ? "a.id > $2 and a.id <= $3" : "a.id in (select id from picked)"}
           and a.revoked_at is null and c.id = a.credential_id and o.id = a.organization_id
           and ${shapeFilter} and ${AUTHORIZATION_IN_SCOPE}
        returning a.id, a.organization_id, o.login as org_login, c.user_id, c.type, c as credential),
@@ -395,13 +401,11 @@ export async function revokeAuthorizationBatch(
          cross join r
          join enterprises e on e.id = r.enterprise_id
          cross join requester q
-         cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
+         cross join lateral (values (${REVOKED_ACTION}), (${ALSO_RECORDED_ON_REVOKE})) act(action)
         where act.action is not null)
      ${batchSummary("revoked", wholeEnterprise)}`,
     [
       revocationId,
-      AUDIT_ACTIONS.authorizationRevoked,
-      AUDIT_ACTIONS.fineGrainedAccessRevoked,
       range.afterId,
       upperId,
       range.targetUserId ?? range.organizationId,
@@ -434,27 +438,27 @@ export async function destroyCredentialBatch(
   range: ShardRange,
 ): Promise<BatchResult> {
   const { wholeEnterprise, upperId } = batchWindow({ ...range, organizationId: null }, limit);
-  const shapeFilter = range.targetUserId !== null ? "c.user_id = $6" : "$6::bigint is null";
+  const shapeFilter = range.targetUserId !== null ? "c.user_id = $4" : "$4::bigint is null";
   const picked = wholeEnterprise
     ? ""
     : `picked as (
        select c.id from credentials c join users u on u.id = c.user_id cross join r
-        where c.id > $4 and c.id <= $5 and c.destroyed_at is null and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
+        where c.id > $2 and c.id <= $3 and c.destroyed_at is null and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
         order by c.id
-        limit $7),`;
+        limit $5),`;
   const [row] = await db.query<BatchRow>(
     `with ${REVOCATION_AND_REQUESTER},
      ${picked}
      destroyed as (
        update credentials c set destroyed_at = clock_timestamp(), destroyed_by_revocation_id = $1
          from users u, r
-        where ${wholeEnterprise ? "c.id > $4 and c.id <= $5" : "c.id in (select id from picked)"}
+        where ${wholeEnterprise ? "c.id > $2 and c.id <= $3" : "c.id in (select id from picked)"}
           and c.destroyed_at is null and u.id = c.user_id and ${shapeFilter} and ${CREDENTIAL_IN_DESTROY_SCOPE}
        returning c.id, c.user_id, c.type, u.login as user_login, c as credential),
      events as (
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
                                  revocation_id, subject_id, data)
-       select case when d.type = 'ssh_key' then $2 else $3 end,
+       select ${DESTROYED_ACTION},
               q.id, q.login, d.user_id, d.user_login, e.id, e.slug, $1, d.id,
               jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
          from destroyed d
@@ -462,15 +466,7 @@ export async function destroyCredentialBatch(
          join enterprises e on e.id = r.enterprise_id
          cross join requester q)
      ${batchSummary("destroyed", wholeEnterprise)}`,
-    [
-      revocationId,
-      AUDIT_ACTIONS.sshKeyDeleted,
-      AUDIT_ACTIONS.personalAccessTokenDestroyed,
-      range.afterId,
-      upperId,
-      range.targetUserId,
-      ...(wholeEnterprise ? [] : [limit]),
-    ],
+    [revocationId, range.afterId, upperId, range.targetUserId, ...(wholeEnterprise ? [] : [limit])],
   );
   await addToCounts(db, revocationId, "credential_destroyed", row?.by_type ?? {});
   return { rows: total(row?.by_type ?? {}), nextAfterId: nextAfterId(wholeEnterprise, upperId, limit, row) };

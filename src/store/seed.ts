@@ -1,5 +1,6 @@
 // Applies a parsed fixture in one transaction: everything or nothing. Loading the same fixture
 // again only adds what is new; a revoked authorization or destroyed credential stays that way.
+import { factsOf } from "../domain/credential-types.ts";
 import { type FixtureCredential, FixtureError, type ParsedFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
@@ -291,7 +292,7 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
       for (const [c, credential] of (user.credentials ?? []).entries()) {
         const at = ["users", u, "credentials", c];
         const { id: credentialId, destroyed } =
-          credential.type === "ssh_key"
+          factsOf(credential.type).prefix === null // a key, not a token
             ? await ensureSshKey(tx, owner.id, user.login, credential, report)
             : await ensureTokenCredential(tx, owner.id, user.login, credential, report, () =>
                 fail([...at, "token"], "this token already belongs to another user"),

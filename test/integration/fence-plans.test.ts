@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { hashToken } from "../../src/domain/tokens.ts";
-import { CREDENTIAL_FENCED } from "../../src/store/revocation-scope.ts";
+import { PRINCIPAL_BY_TOKEN_HASH } from "../../src/store/principals.ts";
 import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocations.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
@@ -47,10 +47,8 @@ describe("the fence's plan on postgres", {
     assert.equal(row!.count, 0, "a new install has no revocations");
     await db.query("analyze revocations");
     const hashHex = hashToken(t.tokens.annClassic).toString("hex");
-    // The authentication query's fence, prepared and run until PostgreSQL settles on a generic plan.
-    await session.query(`prepare fenced_principal(bytea) as
-      select c.id from credentials c join users u on u.id = c.user_id
-       where c.token_hash = $1 and c.destroyed_at is null and not ${CREDENTIAL_FENCED}`);
+    // credauth's own authentication statement, prepared and run until PostgreSQL settles on a generic plan.
+    await session.query(`prepare fenced_principal(bytea) as ${PRINCIPAL_BY_TOKEN_HASH}`);
     for (let i = 0; i < 8; i++) await session.query(`execute fenced_principal('\\x${hashHex}')`);
     assert.ok(await usesSequentialScan(hashHex), "the plan made on the empty table reads all of it");
 

@@ -40,16 +40,25 @@ for (const backend of backends()) {
     });
 
     it("moves its write epoch on writes only (embedded), or has none (PostgreSQL)", async () => {
+      // The port promises that the epoch changes with every write, not by how much.
       const epoch = db.writeEpoch();
       if (backend.name === "postgres") return assert.equal(epoch, null);
       await findPrincipalByTokenHash(db, new Uint8Array(32));
       assert.equal(db.writeEpoch(), epoch, "authentication's read is a read");
-      await db.query("update users set login = login where false");
-      assert.equal(db.writeEpoch(), epoch! + 1);
-      await db.transaction(async (tx) => tx.query("select 1"));
-      assert.equal(db.writeEpoch(), epoch! + 2, "a transaction counts as a write, whatever it did");
-      await assert.rejects(db.query("select * from no_such_table for update"));
-      assert.equal(db.writeEpoch(), epoch! + 3, "a failed statement counts too");
+      const moved = async (write: () => Promise<unknown>, what: string) => {
+        const before = db.writeEpoch();
+        await write().catch(() => {});
+        assert.notEqual(db.writeEpoch(), before, what);
+      };
+      await moved(
+        () => db.query("update users set login = login where false"),
+        "a statement that writes nothing still counts",
+      );
+      await moved(
+        () => db.transaction(async (tx) => tx.query("select 1")),
+        "a transaction counts as a write, whatever it did",
+      );
+      await moved(() => db.query("select * from no_such_table for update"), "a failed statement counts too");
     });
 
     it("refuses a fixture as a whole when a late part is wrong", async () => {

@@ -39,7 +39,7 @@ describe("principal cache", () => {
     let epoch = 0;
     const { db, queries } = fakeDb(() => epoch);
     const find = principalLookup(db);
-    assert.equal((await find(hash))?.principal.user.login, "ann");
+    assert.equal((await find(hash))?.user.login, "ann");
     await find(hash);
     assert.equal(queries(), 1);
     epoch++;
@@ -70,8 +70,8 @@ describe("principal cache", () => {
   it("hands out frozen principals, shared safely between requests", async () => {
     const { db } = fakeDb(() => 0);
     const found = (await principalLookup(db)(hash))!;
-    assert.ok(Object.isFrozen(found.principal.credential.scopes));
-    assert.throws(() => ((found.principal.user as { login: string }).login = "mallory"));
+    assert.ok(Object.isFrozen(found.credential.scopes));
+    assert.throws(() => ((found.user as { login: string }).login = "mallory"));
   });
 
   it("counts only plain SELECTs as reads", () => {

@@ -21,10 +21,8 @@ import {
 import { applyFixture, type SeedReport } from "../../store/seed.ts";
 import { findUserByLogin } from "../../store/users.ts";
 import { tokenFromHeader } from "../authentication.ts";
-import { EXTENSION_PREFIX } from "../revocations/routes.ts";
 import type { Services } from "../services.ts";
-
-export const ADMIN_PREFIX = `${EXTENSION_PREFIX}/admin`;
+import { ADMIN_PREFIX } from "../urls.ts";
 
 function presentReport(report: SeedReport) {
   return {

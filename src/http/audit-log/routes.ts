@@ -10,7 +10,8 @@ import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { parsePagination } from "../pagination.ts";
-import { apiBaseUrl, type Services } from "../services.ts";
+import type { Services } from "../services.ts";
+import { apiBaseUrl } from "../urls.ts";
 
 type Query = Record<string, string | undefined>;
 

@@ -6,9 +6,13 @@ import { Errors } from "../../errors.ts";
 import { findEnterprisePerson, findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { type PreparedRevocation, type RevokeRoute, registerRevokeRoutes } from "../revocation-request.ts";
+import {
+  type PreparedRevocation,
+  parseRevokeBody,
+  type RevokeRoute,
+  registerRevokeRoutes,
+} from "../revocation-request.ts";
 import type { Services } from "../services.ts";
-import { parseRevokeBody } from "./schema.ts";
 
 const DOCS = "https://docs.github.com/rest/enterprise-admin/credential-authorizations";
 

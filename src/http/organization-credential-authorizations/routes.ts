@@ -1,6 +1,7 @@
 // /orgs/{org}/credential-authorizations — list, remove one, and the four bulk revoke forms,
 // scoped to one organization and reserved to its owners.
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { factsOf } from "../../domain/credential-types.ts";
 import type { Principal } from "../../domain/model.ts";
 import {
   ORGANIZATION_CREDENTIALS_READ,
@@ -16,11 +17,16 @@ import {
   revokeAuthorizationNow,
 } from "../../store/organizations.ts";
 import { requirePrincipal } from "../authentication.ts";
-import { parseRevokeBody } from "../enterprise-credential-authorizations/schema.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { type PreparedRevocation, type RevokeRoute, registerRevokeRoutes } from "../revocation-request.ts";
-import { apiBaseUrl, type Services } from "../services.ts";
+import {
+  type PreparedRevocation,
+  parseRevokeBody,
+  type RevokeRoute,
+  registerRevokeRoutes,
+} from "../revocation-request.ts";
+import type { Services } from "../services.ts";
+import { apiBaseUrl } from "../urls.ts";
 
 const DOCS = "https://docs.github.com/rest/orgs/orgs";
 
@@ -53,23 +59,16 @@ const REVOKE_ROUTES: RevokeRoute[] = [
   },
 ];
 
-const CREDENTIAL_TYPE_LABELS = {
-  classic_pat: "personal access token",
-  fine_grained_pat: "personal access token",
-  oauth_app_token: "OAuth app token",
-  github_app_token: "GitHub app token",
-  ssh_key: "SSH key",
-} as const;
-
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
-  const isToken = row.type !== "ssh_key";
-  const hasScopes = row.type === "classic_pat" || row.type === "oauth_app_token";
+  const facts = factsOf(row.type);
+  const isToken = facts.prefix !== null;
+  const hasScopes = facts.limitedBy === "scopes";
   return {
     login: row.login,
     credential_id: row.id,
-    credential_type: CREDENTIAL_TYPE_LABELS[row.type],
+    credential_type: facts.listLabel,
     ...(isToken ? { token_last_eight: row.token_last_eight ?? "" } : {}),
     credential_authorized_at: isoSeconds(row.authorized_at),
     ...(hasScopes ? { scopes: row.scopes } : {}),

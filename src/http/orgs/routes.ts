@@ -6,7 +6,8 @@ import { Errors } from "../../errors.ts";
 import { findOrganizationByLogin, findOrganizationRelation } from "../../store/organizations.ts";
 import { checkSamlEnforcement } from "../organization-access.ts";
 import { presentOrganization } from "../presenters.ts";
-import { apiBaseUrl, type Services } from "../services.ts";
+import type { Services } from "../services.ts";
+import { apiBaseUrl } from "../urls.ts";
 
 export default async function organizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get<{ Params: { org: string } }>(

@@ -1,7 +1,6 @@
 // GET /_credauth/revocations/{id} — credauth's extension: the job behind a 202, with its state,
 // scope, requester, timestamps and exact counts. Only the enterprise's credential managers see it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { REVOCABLE_CREDENTIAL_TYPES } from "../../domain/model.ts";
 import { mayReadRevocation } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseRelation } from "../../store/enterprises.ts";
@@ -9,26 +8,9 @@ import { findOrganizationRelation } from "../../store/organizations.ts";
 import { findRevocation, type RevocationRecord } from "../../store/revocations.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
-import { apiBaseUrl, type Services } from "../services.ts";
-
-export const EXTENSION_PREFIX = "/_credauth";
-
-export function revocationUrl(request: FastifyRequest, id: number): string {
-  return `${apiBaseUrl(request)}${EXTENSION_PREFIX}/revocations/${id}`;
-}
-
-const COUNTED_TYPES = [...REVOCABLE_CREDENTIAL_TYPES, "github_app_token"] as const;
-
-/** Counts per credential type, every type present (0 when none), plus their total. */
-export function countsByType(rows: readonly { credentialType: string; count: number }[]) {
-  const counts: Record<string, number> = Object.fromEntries(COUNTED_TYPES.map((type) => [type, 0]));
-  let total = 0;
-  for (const row of rows) {
-    counts[row.credentialType] = row.count;
-    total += row.count;
-  }
-  return { ...counts, total };
-}
+import { countsByType } from "../presenters.ts";
+import type { Services } from "../services.ts";
+import { EXTENSION_PREFIX, revocationUrl } from "../urls.ts";
 
 export function presentRevocation(request: FastifyRequest, revocation: RevocationRecord) {
   return {

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from "fastify";
 import { requirePrincipal } from "../authentication.ts";
 import { presentPrivateUser } from "../presenters.ts";
-import { apiBaseUrl, type Services } from "../services.ts";
+import type { Services } from "../services.ts";
+import { apiBaseUrl } from "../urls.ts";
 
 /** How many characters of rendered bodies are kept; past it the memo starts over (as the principal cache does). */
 const RENDERED_CHARACTERS = 16_000_000;
