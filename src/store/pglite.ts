@@ -40,10 +40,15 @@ export function isPlainRead(sql: string): boolean {
  * PGlite has a single session: a transaction holds it, and every other query waits for it, so
  * code inside `transaction()` must use the `tx` it is given, never the outer Db.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Db & { pglite: PGlite }> {
+export async function openPglite(
+  dataDir: string | undefined,
+  options: { loadDataDir?: Blob } = {},
+): Promise<Db & { pglite: PGlite }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    // A dump of another database (dumpDataDir) to start from: tests start from a migrated template.
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     parsers: { [types.INT8]: (value: string) => Number(value) },
   });
   const base = queryableOf(pglite);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadMigrations } from "../../src/store/migrate.ts";
-import { startServer } from "../helpers/process.ts";
+import { migratedDataFolder, startServer } from "../helpers/process.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 
@@ -26,7 +26,7 @@ describe("the credauth command line", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serve --demo prints a curl that, pasted into a shell, revokes and the token loses access", async () => {
-    const server = await startServer(["--data", join(dir, "demo"), "--demo"]);
+    const server = await startServer(["--data", await migratedDataFolder(join(dir, "demo")), "--demo"]);
     try {
       await server.waitFor(/Then Alice's token is refused[^\n]*\n {2}curl[^\n]*\n/);
       const banner = server.output();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
-import { type RunningProcess, startServer } from "../helpers/process.ts";
+import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
 
 interface Authorization {
   login: string;
@@ -31,7 +31,7 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "credauth-family-"));
-    server = await startServer(["--data", join(dir, "data"), "--admin-token", adminToken], {
+    server = await startServer(["--data", await migratedDataFolder(join(dir, "data")), "--admin-token", adminToken], {
       CREDAUTH_JOB_POLL_SECONDS: "0.5",
     });
   });

@@ -11,7 +11,7 @@ import { Octokit } from "@octokit/core";
 import { throttling } from "@octokit/plugin-throttling";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
-import { type RunningProcess, startServer } from "../helpers/process.ts";
+import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
 import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
 const ThrottledOctokit = Octokit.plugin(throttling);
@@ -42,7 +42,7 @@ describe("@octokit/plugin-throttling against credauth's rate limits", () => {
     writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
     server = await startServer([
       "--data",
-      join(dir, "data"),
+      await migratedDataFolder(join(dir, "data")),
       "--seed",
       join(dir, "world.json"),
       "--rate-limit",

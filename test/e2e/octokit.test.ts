@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
-import { type RunningProcess, startServer } from "../helpers/process.ts";
+import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
 import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
 describe("Octokit against a credauth process", () => {
@@ -19,9 +19,12 @@ describe("Octokit against a credauth process", () => {
     dir = mkdtempSync(join(tmpdir(), "credauth-e2e-"));
     tokens = makeTokens();
     writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
-    server = await startServer(["--data", join(dir, "data"), "--seed", join(dir, "world.json")], {
-      CREDAUTH_JOB_POLL_SECONDS: "0.5",
-    });
+    server = await startServer(
+      ["--data", await migratedDataFolder(join(dir, "data")), "--seed", join(dir, "world.json")],
+      {
+        CREDAUTH_JOB_POLL_SECONDS: "0.5",
+      },
+    );
   });
   after(async () => {
     await server?.stop();

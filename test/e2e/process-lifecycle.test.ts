@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ENVIRONMENT } from "../../src/config.ts";
 import { LOCK_FILE } from "../../src/store/data-folder.ts";
-import { runCredauth, startServer } from "../helpers/process.ts";
+import { migratedDataFolder, runCredauth, startServer } from "../helpers/process.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 const dir = mkdtempSync(join(tmpdir(), "credauth-lifecycle-"));
@@ -55,7 +55,7 @@ describe("credauth as a process", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses a second process on a data folder with one line naming the first; after a SIGKILL the next start takes over", async () => {
-    const data = join(dir, "shared");
+    const data = await migratedDataFolder(join(dir, "shared"));
     const first = await startServer(["--data", data]);
     try {
       for (const command of [
@@ -88,7 +88,7 @@ describe("credauth as a process", () => {
   }, async () => {
     const node = olderSystemNode()!;
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      const data = join(dir, `launcher-${signal}`);
+      const data = await migratedDataFolder(join(dir, `launcher-${signal}`));
       const launcher = spawn(node, [BIN, "serve", "--data", data, "--port", "0"], {
         env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" },
         stdio: ["ignore", "pipe", "pipe"],
@@ -117,7 +117,10 @@ describe("credauth as a process", () => {
 
   it("listens where PORT and HOST say, and --help lists the environment variables", async () => {
     const port = await freePort();
-    const server = runCredauth(["serve", "--data", join(dir, "env")], { PORT: String(port), HOST: "127.0.0.1" });
+    const server = runCredauth(["serve", "--data", await migratedDataFolder(join(dir, "env"))], {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+    });
     try {
       await server.waitFor(new RegExp(`credauth listening on http://127\\.0\\.0\\.1:${port}`));
     } finally {
@@ -138,7 +141,7 @@ describe("credauth as a process", () => {
     try {
       const cases = [
         {
-          args: ["serve", "--data", join(dir, "busy"), "--port", String(port)],
+          args: ["serve", "--data", await migratedDataFolder(join(dir, "busy")), "--port", String(port)],
           message: /cannot listen: .*the port is in use/,
         },
         {

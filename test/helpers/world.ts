@@ -2,10 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import { type Fixture, parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
-import { buildApp } from "../../src/http/app.ts";
 import type { Queryable } from "../../src/store/db.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import type { Backend } from "./backends.ts";
+import { type Backend, buildTestApp } from "./backends.ts";
 
 export const SSH_KEYS = {
   ann: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPO5BpIzvYZz3vCM3XOlgBDVvtetQ38JUOwfrCZOIxIU ann@laptop",
@@ -217,22 +216,14 @@ export async function startWorldApp(
   backend: Backend,
   options: { runWorker?: boolean; adminToken?: string; rateLimit?: "github" | "off" } = {},
 ): Promise<TestApp> {
-  const { config, drop } = await backend.create({
+  const { app, close } = await buildTestApp(backend, {
     ...options,
     runWorker: options.runWorker ?? false,
     jobs: { pollingIntervalSeconds: 0.5 },
   });
-  const app = await buildApp(config);
   const tokens = makeTokens();
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
-  return {
-    app,
-    tokens,
-    async close() {
-      await app.close();
-      await drop();
-    },
-  };
+  return { app, tokens, close };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

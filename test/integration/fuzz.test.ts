@@ -7,9 +7,8 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { parseFixture } from "../../src/domain/fixture.ts";
-import { buildApp } from "../../src/http/app.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import { pgliteBackend } from "../helpers/backends.ts";
+import { buildTestApp, pgliteBackend } from "../helpers/backends.ts";
 import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
 
 const RUNS = Number(process.env.CREDAUTH_FUZZ_RUNS ?? 300);
@@ -215,14 +214,14 @@ async function revive(app: FastifyInstance, tokens: Tokens): Promise<void> {
 describe("fuzzing every route", () => {
   let app: FastifyInstance;
   let tokens: Tokens;
+  let close: () => Promise<void>;
   before(async () => {
-    const { config } = await pgliteBackend.create({ adminToken: ADMIN_TOKEN });
-    app = await buildApp(config);
+    ({ app, close } = await buildTestApp(pgliteBackend, { adminToken: ADMIN_TOKEN }));
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
   });
   const statuses = new Map<number, number>();
-  after(() => app.close());
+  after(() => close());
 
   it(`answers ${RUNS} generated requests below 500, refusals in GitHub's shape and changing nothing`, {
     timeout: 600_000,

@@ -7,7 +7,9 @@ import type { FastifyInstance } from "fastify";
 import { parseConfig } from "../../src/config.ts";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { buildApp } from "../../src/http/app.ts";
+import type { Db } from "../../src/store/db.ts";
 import { applyFixture } from "../../src/store/seed.ts";
+import { migratedPglite } from "../helpers/backends.ts";
 import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
 
 const ADMIN_TOKEN = "admin-token-of-the-hostile-input-test-0123456789";
@@ -15,6 +17,7 @@ const DEEP = "[".repeat(10_000) + "]".repeat(10_000);
 
 describe("hostile input", () => {
   let app: FastifyInstance;
+  let db: Db;
   let tokens: Tokens;
   const logLines: string[] = [];
 
@@ -30,11 +33,15 @@ describe("hostile input", () => {
       },
       {},
     );
-    app = await buildApp(config, { logStream: { write: (line: string) => void logLines.push(line) } });
+    db = await migratedPglite();
+    app = await buildApp(config, { db, logStream: { write: (line: string) => void logLines.push(line) } });
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await db.close();
+  });
 
   const paths = [
     "/enterprises/emu-corp/credential-authorizations/revoke-all",
