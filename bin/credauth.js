@@ -39,6 +39,15 @@ if (major < 24) {
     process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
     process.channel?.unref();
   }
+  // Started by npm (`npm start`, `npx credauth`), the pid the user holds is npm's: npm passes a
+  // SIGTERM to the shell it ran us in, and dash dies without passing it on. When our parent is
+  // gone, the user has stopped what they started: stop too.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
+    }, 500).unref();
+  }
   // Node keeps the code it compiled on disk and reuses it on the next start: a third less start-up
   // time (docs/performance.md). The cache is disposable; a read-only node_modules just means no cache.
   nodeModule.enableCompileCache(

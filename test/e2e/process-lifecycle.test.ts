@@ -115,6 +115,37 @@ describe("credauth as a process", () => {
     }
   });
 
+  it("stops the server when `npm start` gets SIGTERM (npm's shell does not pass it on)", async () => {
+    const data = await migratedDataFolder(join(dir, "npm-start"));
+    const npm = spawn("npm", ["start", "--", "--data", data, "--port", "0"], {
+      cwd: join(import.meta.dirname, "..", ".."),
+      env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout.on("data", (chunk) => (output += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
+      npm.stdout.on("data", () => {
+        const match = /credauth listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      npm.on("exit", () => reject(new Error(`npm start exited early: ${output}`)));
+    });
+    npm.kill("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const orphan = existsSync(join(data, LOCK_FILE))
+      ? (JSON.parse(readFileSync(join(data, LOCK_FILE), "utf8")) as { pid: number }).pid
+      : null;
+    if (orphan !== null) process.kill(orphan, "SIGKILL"); // a failure must not leave it running
+    npm.stdout.destroy();
+    npm.stderr.destroy();
+    assert.ok(await refusesConnections(url), `after SIGTERM to npm nothing listens on ${url}`);
+    assert.equal(orphan, null, "and the data folder is free");
+  });
+
   it("listens where PORT and HOST say, and --help lists the environment variables", async () => {
     const port = await freePort();
     const server = runCredauth(["serve", "--data", await migratedDataFolder(join(dir, "env"))], {
