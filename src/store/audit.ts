@@ -32,7 +32,6 @@ export interface AuditEventRow {
   enterprise_id: number | null;
   business_slug: string | null;
   data: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 export interface AuditPage {

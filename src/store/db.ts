@@ -7,7 +7,7 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** One parameterised statement; values are never interpolated into text. */
-  query<T extends Row = Row>(text: string, values?: readonly unknown[]): Promise<T[]>;
+  query<T extends object = Row>(text: string, values?: readonly unknown[]): Promise<T[]>;
   /** The same session as a pg-boss database, so a job can be sent inside our transaction. */
   asBossDb(): BossDb;
 }

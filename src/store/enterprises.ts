@@ -7,7 +7,6 @@ interface EnterpriseRow {
   name: string;
   emu: boolean;
   first_owner_id: number | null;
-  [key: string]: unknown;
 }
 
 const toEnterprise = (row: EnterpriseRow): Enterprise => ({
@@ -47,7 +46,6 @@ interface RelationRow {
   is_owner: boolean;
   is_credential_manager: boolean;
   is_related: boolean;
-  [key: string]: unknown;
 }
 
 const toRelation = (row: RelationRow | undefined): EnterpriseRelation => ({

@@ -11,7 +11,6 @@ interface OrganizationRow {
   enterprise_id: number;
   saml_sso: boolean;
   created_at: Date;
-  [key: string]: unknown;
 }
 
 export async function findOrganizationByLogin(
@@ -101,7 +100,6 @@ export interface LiveAuthorizationRow {
   title: string | null;
   note: string | null;
   expires_at: Date | null;
-  [key: string]: unknown;
 }
 
 const LIVE_IN_ORGANIZATION = `

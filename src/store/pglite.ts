@@ -7,7 +7,7 @@ type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
 function queryableOf(session: PgliteSession): Queryable {
   return {
-    async query<T extends Row>(text: string, values?: readonly unknown[]) {
+    async query<T extends object>(text: string, values?: readonly unknown[]) {
       const result = await session.query<T>(text, values as unknown[] | undefined);
       return result.rows;
     },
@@ -58,7 +58,7 @@ export async function openPglite(
   return {
     kind: "pglite",
     pglite,
-    async query<T extends Row>(text: string, values?: readonly unknown[]) {
+    async query<T extends object>(text: string, values?: readonly unknown[]) {
       try {
         return await base.query<T>(text, values);
       } finally {

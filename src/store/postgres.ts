@@ -1,5 +1,5 @@
 import pg from "pg";
-import { DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable, type Row } from "./db.ts";
+import { DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable } from "./db.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
@@ -37,7 +37,7 @@ async function classified<T>(work: Promise<T>): Promise<T> {
 
 function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<T extends Row>(text: string, values?: readonly unknown[]) {
+    async query<T extends object>(text: string, values?: readonly unknown[]) {
       const name = statementName(text);
       const result = await classified(
         client.query({ ...(name ? { name } : {}), text, values: values as unknown[] | undefined }),

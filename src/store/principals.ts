@@ -12,7 +12,6 @@ interface PrincipalRow {
   user_id: number;
   login: string;
   user_created_at: Date;
-  [key: string]: unknown;
 }
 
 /** The authentication statement ($1: the token's hash), run on every authenticated request. */

@@ -305,7 +305,6 @@ interface BatchRow {
   by_type: Record<string, number>;
   picked: number;
   last_picked: number | null;
-  [key: string]: unknown;
 }
 
 function batchSummary(changed: string, wholeEnterprise: boolean): string {
