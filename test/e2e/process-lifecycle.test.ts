@@ -2,7 +2,7 @@
 // whatever Node starts it, signals end it cleanly, start-up failures are one line, and the
 // documented environment variables work.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -51,6 +51,27 @@ async function refusesConnections(url: string): Promise<boolean> {
   );
 }
 
+/** The URL a spawned credauth (behind a launcher or npm) says it listens on. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  let output = "";
+  return new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (chunk) => {
+      output += chunk;
+      const match = /credauth listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.on("exit", () => reject(new Error(`exited before listening: ${output}`)));
+  });
+}
+
+/** Waits (up to 15 s) until nothing listens on `url` and the data folder's lock is gone. */
+async function untilGone(url: string, data: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe("credauth as a process", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -93,23 +114,13 @@ describe("credauth as a process", () => {
         env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" },
         stdio: ["ignore", "pipe", "pipe"],
       });
-      let output = "";
-      launcher.stdout.on("data", (chunk) => (output += chunk));
-      const url = await new Promise<string>((resolve, reject) => {
-        launcher.stdout.on("data", () => {
-          const match = /credauth listening on (http:\/\/\S+)/.exec(output);
-          if (match) resolve(match[1]!);
-        });
-        launcher.on("exit", () => reject(new Error(`exited early: ${output}`)));
-      });
+      const url = await listeningUrl(launcher);
       const exited = new Promise<number | null>((resolve) => launcher.on("exit", (code) => resolve(code)));
       launcher.kill(signal);
       const code = await exited;
       if (signal === "SIGTERM") assert.equal(code, 0, "the launcher exits with the server's status");
       // The server itself goes too, and releases the data folder.
-      const deadline = Date.now() + 15_000;
-      while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
+      await untilGone(url, data);
       assert.ok(await refusesConnections(url), `after ${signal} to the launcher nothing listens on ${url}`);
       assert.ok(!existsSync(join(data, LOCK_FILE)), `after ${signal} to the launcher the data folder is free`);
     }
@@ -122,20 +133,9 @@ describe("credauth as a process", () => {
       env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let output = "";
-    npm.stdout.on("data", (chunk) => (output += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      npm.stdout.on("data", () => {
-        const match = /credauth listening on (http:\/\/\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      npm.on("exit", () => reject(new Error(`npm start exited early: ${output}`)));
-    });
+    const url = await listeningUrl(npm);
     npm.kill("SIGTERM");
-    const deadline = Date.now() + 15_000;
-    while ((!(await refusesConnections(url)) || existsSync(join(data, LOCK_FILE))) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilGone(url, data);
     const orphan = existsSync(join(data, LOCK_FILE))
       ? (JSON.parse(readFileSync(join(data, LOCK_FILE), "utf8")) as { pid: number }).pid
       : null;
