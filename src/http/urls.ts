@@ -13,11 +13,18 @@ export const ADMIN_PREFIX = `${EXTENSION_PREFIX}/admin`;
 export function apiBaseUrl(request: { server: FastifyInstance }): string {
   const { config } = request.server.services;
   if (config.publicUrl !== null) return config.publicUrl;
+  const known = listeningBase.get(request.server.server);
+  if (known !== undefined) return known;
   const address = request.server.server.address();
   const port = address !== null && typeof address === "object" ? address.port : config.http.port;
   const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
-  return `http://${host}:${port}`;
+  const base = `http://${host}:${port}`;
+  // Once listening, the address no longer changes: ask the socket once, not on every request.
+  if (address !== null) listeningBase.set(request.server.server, base);
+  return base;
 }
+
+const listeningBase = new WeakMap<object, string>();
 
 /** The job resource of revocation `id` (the Location of its 202). */
 export function revocationUrl(request: { server: FastifyInstance }, id: number): string {

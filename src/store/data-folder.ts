@@ -150,7 +150,8 @@ export function claimDataFolder(dir: string, command: string): DataFolderLock {
     released = true;
     process.removeListener("exit", release);
     // Only our own record is removed: a lock someone else took over after we were thought dead stays.
-    if (readHolder(lockPath)?.pid === process.pid && readHolder(lockPath)?.processStart === record.processStart) {
+    const holder = readHolder(lockPath);
+    if (holder?.pid === process.pid && holder.processStart === record.processStart) {
       try {
         unlinkSync(lockPath);
       } catch {
