@@ -111,6 +111,11 @@ async function seedFile(db: Db, file: string): Promise<SeedReport> {
  * or 1 if that takes longer than SHUTDOWN_GRACE_MS. A second signal exits at once.
  */
 function onShutdown(logger: pino.Logger, stop: () => Promise<void>): void {
+  // close-with-grace swaps its listeners on the first signal; for that instant a signal has no
+  // listener, and Node's default action (exit, skipping every cleanup) takes a second one that
+  // arrives then — as when a launcher and the shell both pass on one SIGTERM. A standing listener
+  // keeps Node's handler installed throughout; the graceful stop is already under way.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => {});
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
     if (err) logger.fatal({ err }, "unexpected error; shutting down");
     else logger.info({ signal }, "shutting down");
