@@ -60,8 +60,8 @@ describe("the credauth command line", () => {
     }
   });
 
-  it("seed refuses a bad fixture with its line and loads nothing; a good one prints generated tokens once", () => {
-    const data = join(dir, "seeded");
+  it("seed refuses a bad fixture with its line and loads nothing; a good one prints generated tokens once", async () => {
+    const data = await migratedDataFolder(join(dir, "seeded"));
     writeFileSync(
       join(dir, "bad.yaml"),
       "users:\n  - login: ok_user\n  - login: bad\n    credentials:\n      - type: classic_pat\n        token: ghp_nope\n",

@@ -3,12 +3,11 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
-import { type Config, JOB_DEFAULTS, parseConfig } from "../../src/config.ts";
+import { type Config, parseConfig } from "../../src/config.ts";
 import { buildApp } from "../../src/http/app.ts";
-import { startJobs } from "../../src/jobs/queue.ts";
 import type { Db } from "../../src/store/db.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import { openPglite } from "../../src/store/pglite.ts";
+import { templateDump } from "./template.ts";
 
 export interface Overrides {
   runWorker?: boolean;
@@ -86,23 +85,11 @@ export function newTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<voi
 }
 
 /**
- * An in-memory embedded database that starts migrated, pg-boss's schema included: the first call
- * in a test process builds and dumps one (initdb, migrations, pg-boss), and every call loads a copy
- * of that dump, which takes a fraction of the time. Pass it to buildApp as `db`; the caller closes it.
+ * An in-memory embedded database that starts migrated, pg-boss's schema included: a copy of the
+ * run's template (helpers/template.ts). Pass it to buildApp as `db`; the caller closes it.
  */
-let template: Promise<Blob> | null = null;
 export async function migratedPglite(): Promise<Db> {
-  template ??= (async () => {
-    const db = await openPglite(undefined);
-    await migrate(db);
-    const silent = { info() {}, warn() {}, error() {} };
-    const jobs = await startJobs(db, { kind: "pglite", dataDir: null }, JOB_DEFAULTS, silent, { work: false });
-    await jobs.stop();
-    const dump = await db.pglite.dumpDataDir("none");
-    await db.close();
-    return dump;
-  })();
-  return openPglite(undefined, { loadDataDir: await template });
+  return openPglite(undefined, { loadDataDir: await templateDump() });
 }
 
 /** A built app on a new database of `backend` (embedded: from the migrated template); `close` removes both. */

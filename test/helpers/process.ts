@@ -1,12 +1,8 @@
 // Runs credauth as a real process, the way a user does, and finds the port it listens on.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
-import { JOB_DEFAULTS } from "../../src/config.ts";
-import { startJobs } from "../../src/jobs/queue.ts";
-import { migrate } from "../../src/store/migrate.ts";
-import { openPglite } from "../../src/store/pglite.ts";
+import { testTemplate } from "./template.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 
@@ -83,22 +79,10 @@ export async function startServer(
 
 /**
  * A new embedded data folder at `path` that is already migrated, pg-boss's schema included: a copy
- * of one built once per test process, so a server on it starts in about a second instead of
- * spending several on initdb and migrations.
+ * of the run's template (helpers/template.ts), so a server on it starts in about a second instead
+ * of spending several on initdb and migrations.
  */
-let template: Promise<string> | null = null;
 export async function migratedDataFolder(path: string): Promise<string> {
-  template ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "credauth-template-")), "data");
-    const db = await openPglite(dir);
-    await migrate(db);
-    const silent = { info() {}, warn() {}, error() {} };
-    const jobs = await startJobs(db, { kind: "pglite", dataDir: dir }, JOB_DEFAULTS, silent, { work: false });
-    await jobs.stop();
-    await db.close();
-    process.once("exit", () => rmSync(join(dir, ".."), { recursive: true, force: true }));
-    return dir;
-  })();
-  cpSync(await template, path, { recursive: true });
+  cpSync((await testTemplate()).dataFolder, path, { recursive: true });
   return path;
 }
