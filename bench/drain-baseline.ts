@@ -6,7 +6,7 @@ import { CREDENTIAL_TYPE_FACTS } from "../src/domain/credential-types.ts";
 import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
 import { credentialAuditData } from "../src/store/audit.ts";
 import type { Db } from "../src/store/db.ts";
-import { insertRevocation } from "../src/store/revocations.ts";
+import { insertRevocation } from "../src/store/revocation-requests.ts";
 import { ENTERPRISE } from "./world.ts";
 
 /**

@@ -5,24 +5,19 @@ import { JOB_DEFAULTS, type JobsConfig } from "../config.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import type { Db, Queryable } from "../store/db.ts";
+import { destroyCredentialBatch, revokeAuthorizationBatch } from "../store/revocation-batches.ts";
 import {
   type CallerTokenInScope,
   callerTokenInScope,
-  completeShard,
   countRevocationScope,
-  destroyCredentialBatch,
   failRevocation,
-  findShard,
   finishRevocation,
   insertRevocation,
-  listUnfinishedShards,
-  planShards,
   type RevocationPreview,
   refreshRevocationStatisticsIfDue,
-  revokeAuthorizationBatch,
-  type Shard,
   startRevocationAttempt,
-} from "../store/revocations.ts";
+} from "../store/revocation-requests.ts";
+import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
 import type { QueueLogger } from "./queue.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";

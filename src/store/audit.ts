@@ -1,7 +1,40 @@
 // Audit events: how credential facts are written into them, and how the audit-log API reads them.
 import type { AuditFilter } from "../domain/audit-phrase.ts";
+import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { caseByCredentialType, credentialTypesWhere } from "./credential-type-sql.ts";
 import type { Queryable } from "./db.ts";
+
+/**
+ * Every audit event credauth records is written by this one insert, as a data-modifying CTE inside
+ * the statement that makes the change, so an event exists exactly when its change committed.
+ * `rows` is a SELECT yielding one row per event with these columns, in this order (null where an
+ * event has none): action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+ * enterprise_id, business_slug, revocation_id, subject_id, data.
+ */
+export function insertAuditEvents(rows: string): string {
+  return `insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
+                                 enterprise_id, business_slug, revocation_id, subject_id, data)
+       ${rows}`;
+}
+
+/**
+ * The actions one revoked authorization is recorded under, as a lateral `act(action)` over the
+ * revoked credential's type `type`: the revoke itself, and whatever else its type records with it.
+ */
+export function revokeActions(type: string): string {
+  return `cross join lateral (values ('${AUDIT_ACTIONS.authorizationRevoked}'::text),
+                                     (${caseByCredentialType(type, (facts) => facts.alsoRecordedOnRevoke)})) act(action)`;
+}
+
+/** The action of destroying a credential of type `type`, or null when its type records none. */
+export function destroyedAction(type: string): string {
+  return caseByCredentialType(type, (facts) => facts.destroyedAction);
+}
+
+/** An authorization event's data: its credential `c` (a row of credentials) and the authorization's id. */
+export function authorizationEventData(c: string, authorizationId: string): string {
+  return `jsonb_strip_nulls(${credentialAuditData(c)} || jsonb_build_object('authorization_id', ${authorizationId}))`;
+}
 
 /**
  * The token fields GitHub's audit events carry, as a jsonb expression over credential alias `c`.

@@ -1,7 +1,5 @@
 import type { CredentialType, Organization, OrganizationRelation, User } from "../domain/model.ts";
-import { AUDIT_ACTIONS } from "../domain/revocation.ts";
-import { credentialAuditData } from "./audit.ts";
-import { caseByCredentialType } from "./credential-type-sql.ts";
+import { authorizationEventData, insertAuditEvents, revokeActions } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED, AUTHORIZATION_OR_CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
@@ -155,19 +153,17 @@ export async function revokeAuthorizationNow(
        update credential_authorizations a set revoked_at = clock_timestamp() from target where a.id = target.id
        returning a.id, target.credential_id, target.type, target.user_id),
      events as (
-       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
-                                 enterprise_id, business_slug, subject_id, data)
-       select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, rv.id,
-              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', rv.id))
+       ${insertAuditEvents(`select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, null, rv.id,
+              ${authorizationEventData("c", "rv.id")}
          from revoked rv
          join credentials c on c.id = rv.credential_id
          join users u on u.id = rv.user_id
          join organizations o on o.id = $1
          join enterprises e on e.id = o.enterprise_id
-         cross join lateral (values ($5::text), (${caseByCredentialType("rv.type", (facts) => facts.alsoRecordedOnRevoke)})) act(action)
-        where act.action is not null)
+         ${revokeActions("rv.type")}
+        where act.action is not null`)})
      select count(*)::int as revoked from revoked`,
-    [organizationId, authorizationId, actor.id, actor.login, AUDIT_ACTIONS.authorizationRevoked],
+    [organizationId, authorizationId, actor.id, actor.login],
   );
   return (row?.revoked ?? 0) > 0;
 }

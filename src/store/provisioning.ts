@@ -1,6 +1,5 @@
 // Removal and granting for the provisioning API. Creation goes through seed.ts (the fixture path).
-import { credentialAuditData } from "./audit.ts";
-import { caseByCredentialType } from "./credential-type-sql.ts";
+import { credentialAuditData, destroyedAction, insertAuditEvents } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED } from "./revocation-scope.ts";
 import { grantAuthorization } from "./seed.ts";
@@ -107,11 +106,11 @@ export async function destroyCredential(db: Queryable, credentialId: number): Pr
     `with destroyed as (
        update credentials set destroyed_at = clock_timestamp() where id = $1 and destroyed_at is null returning id, user_id, type),
      events as (
-       insert into audit_events (action, user_id, user_login, subject_id, data)
-       select act.action, u.id, u.login, d.id, jsonb_strip_nulls(${credentialAuditData("c")})
+       ${insertAuditEvents(`select act.action, null, null, u.id, u.login, null, null, null, null, null, d.id,
+              jsonb_strip_nulls(${credentialAuditData("c")})
          from destroyed d join credentials c on c.id = d.id join users u on u.id = d.user_id
-         cross join lateral (select ${caseByCredentialType("d.type", (facts) => facts.destroyedAction)} as action) act
-        where act.action is not null)
+         cross join lateral (select ${destroyedAction("d.type")} as action) act
+        where act.action is not null`)})
      select count(*)::int as destroyed from destroyed`,
     [credentialId],
   );

@@ -5,7 +5,7 @@ import { type FixtureCredential, FixtureError, type ParsedFixture } from "../dom
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
-import { credentialAuditData } from "./audit.ts";
+import { authorizationEventData, insertAuditEvents } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
 export interface CreatedCredential {
@@ -58,15 +58,13 @@ export async function grantAuthorization(
        on conflict (credential_id, organization_id) do nothing
        returning id, credential_id, organization_id),
      events as (
-       insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
-                                 enterprise_id, business_slug, subject_id, data)
-       select $3, u.id, u.login, u.id, u.login, o.id, o.login, e.id, e.slug, g.id,
-              jsonb_strip_nulls(${credentialAuditData("c")} || jsonb_build_object('authorization_id', g.id))
+       ${insertAuditEvents(`select $3, u.id, u.login, u.id, u.login, o.id, o.login, e.id, e.slug, null, g.id,
+              ${authorizationEventData("c", "g.id")}
          from granted g
          join credentials c on c.id = g.credential_id
          join users u on u.id = c.user_id
          join organizations o on o.id = g.organization_id
-         join enterprises e on e.id = o.enterprise_id)
+         join enterprises e on e.id = o.enterprise_id`)})
      select count(*)::int as granted from granted`,
     [credentialId, organizationId, AUDIT_ACTIONS.authorizationGranted],
   );

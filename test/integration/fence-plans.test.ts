@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { hashToken } from "../../src/domain/tokens.ts";
 import { PRINCIPAL_BY_TOKEN_HASH } from "../../src/store/principals.ts";
-import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocations.ts";
+import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocation-requests.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 

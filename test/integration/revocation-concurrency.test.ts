@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { performRevocation } from "../../src/jobs/revocation-job.ts";
-import { findShard, planShards, revokeAuthorizationBatch } from "../../src/store/revocations.ts";
+import { revokeAuthorizationBatch } from "../../src/store/revocation-batches.ts";
+import { findShard, planShards } from "../../src/store/revocation-shards.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 

@@ -5,7 +5,7 @@ import { mayReadRevocation } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseRelation } from "../../store/enterprises.ts";
 import { findOrganizationRelation } from "../../store/organizations.ts";
-import { findRevocation, type RevocationRecord } from "../../store/revocations.ts";
+import { findRevocation, type RevocationRecord } from "../../store/revocation-requests.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { countsByType } from "../presenters.ts";

@@ -1,0 +1,288 @@
+// Revocation requests: the insert that starts the fence, the dry run's exact count over a virtual
+// request, and the request's state as its job moves it from queued to succeeded or failed.
+import type { RevocableCredentialType } from "../domain/model.ts";
+import type { RevocationScope } from "../domain/revocation.ts";
+import type { Db, Queryable } from "./db.ts";
+import {
+  AUTHORIZATION_IN_SCOPE,
+  AUTHORIZATION_OR_CREDENTIAL_FENCED,
+  CREDENTIAL_FENCED,
+  CREDENTIAL_IN_DESTROY_SCOPE,
+} from "./revocation-scope.ts";
+
+export type RevocationState = "queued" | "running" | "succeeded" | "failed";
+export type RevocationEffect = "authorization_revoked" | "credential_destroyed";
+
+export interface RevocationRecord {
+  id: number;
+  enterpriseId: number;
+  enterpriseSlug: string;
+  organizationId: number | null;
+  organizationLogin: string | null;
+  targetUserId: number | null;
+  targetLogin: string | null;
+  credentialType: RevocableCredentialType | null;
+  revokeCredentials: boolean;
+  requesterId: number | null;
+  requesterLogin: string;
+  state: RevocationState;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  attempts: number;
+  error: string | null;
+  counts: { effect: RevocationEffect; credentialType: string; count: number }[];
+}
+
+/** Live: not revoked or destroyed, and not behind the fence of an unsettled revocation. */
+const NOT_FENCED = `not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
+const NOT_FENCED_CREDENTIAL = `not ${CREDENTIAL_FENCED}`;
+
+/** Does revocation `r` reach credential $1, the caller's own token? Against the live state, fence included. */
+const CALLER_TOKEN_IN_SCOPE = `
+       exists (select 1 from credential_authorizations a
+                 join credentials c on c.id = a.credential_id
+                 join users u on u.id = c.user_id
+                 join organizations o on o.id = a.organization_id
+                 cross join r
+                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
+       exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
+                where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`;
+
+export interface CallerTokenInScope {
+  authorizationInScope: boolean;
+  destroyedInScope: boolean;
+}
+
+/**
+ * Inserts the request (from its commit on, the fence hides everything in scope) and says whether
+ * it reaches the caller's own token, in one statement: the checks read the statement's snapshot,
+ * which is the live state just before the insert, with the new row as `r`.
+ */
+export async function insertRevocation(
+  tx: Queryable,
+  scope: RevocationScope & { exemptUserId: number | null },
+  requester: { userId: number; credentialId: number },
+): Promise<{ id: number; requestedAt: Date; callerToken: CallerTokenInScope }> {
+  const [row] = await tx.query<{
+    id: number;
+    requested_at: Date;
+    authorization_in_scope: boolean;
+    destroyed_in_scope: boolean;
+  }>(
+    `with r as (
+       insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
+                                exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
+       values ($2, $3, $4, $5, $6, $7, $8, $1, (select login from users where id = $8), (select login from users where id = $4))
+       returning *)
+     select r.id, r.requested_at, ${CALLER_TOKEN_IN_SCOPE} from r`,
+    [
+      requester.credentialId,
+      scope.enterpriseId,
+      scope.organizationId,
+      scope.targetUserId,
+      scope.credentialType,
+      scope.revokeCredentials,
+      scope.exemptUserId,
+      requester.userId,
+    ],
+  );
+  if (!row) throw new Error("insert into revocations returned no row");
+  return {
+    id: row.id,
+    requestedAt: row.requested_at,
+    callerToken: { authorizationInScope: row.authorization_in_scope, destroyedInScope: row.destroyed_in_scope },
+  };
+}
+
+/** The first revocation id whose insert refreshes the table's statistics; then every doubling. */
+const FIRST_STATISTICS_REFRESH = 64;
+
+/** True for ids 64, 128, 256, …: the moments the revocations table has (about) doubled. */
+export function revocationStatisticsDue(revocationId: number): boolean {
+  return revocationId >= FIRST_STATISTICS_REFRESH && Number.isInteger(Math.log2(revocationId));
+}
+
+/**
+ * PostgreSQL keeps one plan per prepared statement per connection, and a generic plan made while
+ * `revocations` was empty and analyzed as empty (a fresh install, a restore) reads it with
+ * sequential scans. Nothing replans it until the table is analyzed again, so with autovacuum off,
+ * or in the minute before it wakes, every authenticated request reads every revocation, and a flood
+ * of revocation requests slows each request it adds (docs/performance.md). ANALYZE as the table
+ * doubles makes every connection replan: a logarithmic number of sampled, non-blocking passes.
+ * PGlite plans each statement afresh, so only PostgreSQL needs it.
+ */
+export async function refreshRevocationStatisticsIfDue(db: Db, revocationId: number): Promise<void> {
+  if (db.kind !== "postgres" || !revocationStatisticsDue(revocationId)) return;
+  await db.exec("analyze revocations"); // a plain statement: nothing to prepare for a handful of runs
+}
+
+/** A would-be revocation as the row `r`, from parameters $n..$n+5 (see scopeValues). */
+function virtualRevocation(n: number): string {
+  return `r as (
+       select $${n}::bigint as enterprise_id, $${n + 1}::bigint as organization_id, $${n + 2}::bigint as target_user_id,
+              $${n + 3}::text as credential_type, $${n + 4}::boolean as revoke_credentials, $${n + 5}::bigint as exempt_user_id,
+              clock_timestamp() as requested_at)`;
+}
+
+function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): unknown[] {
+  return [
+    scope.enterpriseId,
+    scope.organizationId,
+    scope.targetUserId,
+    scope.credentialType,
+    scope.revokeCredentials,
+    scope.exemptUserId,
+  ];
+}
+
+/** What insertRevocation would say about the caller's token, for a dry run that inserts nothing. */
+export async function callerTokenInScope(
+  db: Queryable,
+  credentialId: number,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<CallerTokenInScope> {
+  const [row] = await db.query<{ authorization_in_scope: boolean; destroyed_in_scope: boolean }>(
+    `with ${virtualRevocation(2)} select ${CALLER_TOKEN_IN_SCOPE}`,
+    [credentialId, ...scopeValues(scope)],
+  );
+  return {
+    authorizationInScope: row?.authorization_in_scope ?? false,
+    destroyedInScope: row?.destroyed_in_scope ?? false,
+  };
+}
+
+export interface RevocationPreview {
+  authorizations: { credentialType: string; count: number }[];
+  credentials: { credentialType: string; count: number }[];
+  affectedUsers: number;
+}
+
+/**
+ * What a revocation with this scope would do now, counted exactly and changing nothing: the live
+ * authorizations it would revoke and the credentials it would destroy, by type, and how many
+ * distinct users own them. The same predicates as the job, over a virtual revocation row.
+ */
+export async function countRevocationScope(
+  db: Queryable,
+  scope: RevocationScope & { exemptUserId: number | null },
+): Promise<RevocationPreview> {
+  const rows = await db.query<{
+    effect: "authorization_revoked" | "credential_destroyed" | "users";
+    credential_type: string | null;
+    count: number;
+  }>(
+    `with ${virtualRevocation(1)},
+     authorizations as (
+       select c.type, c.user_id from credential_authorizations a
+         join credentials c on c.id = a.credential_id
+         join users u on u.id = c.user_id
+         join organizations o on o.id = a.organization_id
+         cross join r
+        where a.revoked_at is null and c.destroyed_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}),
+     destroyed as (
+       select c.type, c.user_id from credentials c join users u on u.id = c.user_id cross join r
+        where c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE} and ${NOT_FENCED_CREDENTIAL})
+     select 'authorization_revoked' as effect, type as credential_type, count(*)::int as count from authorizations group by type
+     union all
+     select 'credential_destroyed', type, count(*)::int from destroyed group by type
+     union all
+     select 'users', null, count(*)::int from (select user_id from authorizations union select user_id from destroyed) people`,
+    scopeValues(scope),
+  );
+  return {
+    authorizations: rows
+      .filter((r) => r.effect === "authorization_revoked")
+      .map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    credentials: rows
+      .filter((r) => r.effect === "credential_destroyed")
+      .map((r) => ({ credentialType: r.credential_type!, count: r.count })),
+    affectedUsers: rows.find((r) => r.effect === "users")?.count ?? 0,
+  };
+}
+
+interface RevocationRow {
+  id: number;
+  enterprise_id: number;
+  enterprise_slug: string;
+  organization_id: number | null;
+  organization_login: string | null;
+  target_user_id: number | null;
+  target_login: string | null;
+  credential_type: RevocableCredentialType | null;
+  revoke_credentials: boolean;
+  requester_id: number | null;
+  requester_login: string;
+  state: RevocationState;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  attempts: number;
+  error: string | null;
+  counts: { effect: RevocationEffect; credentialType: string; count: number | string }[];
+}
+
+export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {
+  const [row] = await db.query<RevocationRow>(
+    `select r.id, r.enterprise_id, e.slug as enterprise_slug, r.organization_id, o.login as organization_login,
+            r.target_user_id, coalesce(t.login, r.target_login) as target_login, r.credential_type,
+            r.revoke_credentials, r.requester_id, coalesce(q.login, r.requester_login) as requester_login,
+            r.state, r.requested_at, r.started_at, r.finished_at, r.attempts, r.error,
+            coalesce((select jsonb_agg(jsonb_build_object('effect', k.effect, 'credentialType', k.credential_type, 'count', k.count)
+                                       order by k.effect, k.credential_type)
+                        from revocation_counts k where k.revocation_id = r.id), '[]'::jsonb) as counts
+       from revocations r
+       join enterprises e on e.id = r.enterprise_id
+       left join users q on q.id = r.requester_id
+       left join organizations o on o.id = r.organization_id
+       left join users t on t.id = r.target_user_id
+      where r.id = $1`,
+    [id],
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    enterpriseId: row.enterprise_id,
+    enterpriseSlug: row.enterprise_slug,
+    organizationId: row.organization_id,
+    organizationLogin: row.organization_login,
+    targetUserId: row.target_user_id,
+    targetLogin: row.target_login,
+    credentialType: row.credential_type,
+    revokeCredentials: row.revoke_credentials,
+    requesterId: row.requester_id,
+    requesterLogin: row.requester_login,
+    state: row.state,
+    requestedAt: row.requested_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    attempts: row.attempts,
+    error: row.error,
+    // jsonb carries bigint counts as numbers or, past 2^53, strings: numbers either way here.
+    counts: row.counts.map((c) => ({ ...c, count: Number(c.count) })),
+  };
+}
+
+/** Marks an attempt as started. Returns false when the revocation is already settled. */
+export async function startRevocationAttempt(db: Queryable, id: number): Promise<boolean> {
+  const rows = await db.query(
+    `update revocations set state = 'running', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
+      where id = $1 and state in ('queued', 'running', 'failed') returning id`,
+    [id],
+  );
+  return rows.length > 0;
+}
+
+export async function finishRevocation(db: Queryable, id: number): Promise<void> {
+  await db.query(
+    `update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`,
+    [id],
+  );
+}
+
+export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
+  await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [
+    id,
+    message,
+  ]);
+}
