@@ -3,19 +3,18 @@
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
 // --database-url (a URL the harness may create databases from).
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { hashToken } from "../src/domain/tokens.ts";
 import type { Db } from "../src/store/db.ts";
 import { openPglite } from "../src/store/pglite.ts";
 import { openPostgres } from "../src/store/postgres.ts";
 import { findPrincipalByTokenHash } from "../src/store/principals.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../test/helpers/postgres-admin.ts";
+import { freePort, type RunningProcess, runCredauth, startServer as startCredauth } from "../test/helpers/process.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import {
   ADMIN_TOKEN,
@@ -31,7 +30,6 @@ import {
 } from "./world.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "credauth.js");
 
 type Mode = "full" | "quick" | "smoke";
 type BackendName = "pglite" | "postgres";
@@ -123,37 +121,20 @@ function pgliteDatabase(dir: string): Database {
   };
 }
 
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function postgresDatabase(adminUrl: string, name: string): Database {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+function postgresDatabase(adminUrl: string, database: ScratchDatabase): Database {
   return {
     backend: "postgres",
-    flags: ["--database-url", url.toString()],
-    open: async () => openPostgres(url.toString()),
-    async copy() {
-      const copyName = `${name}_copy_${randomBytes(3).toString("hex")}`;
-      await adminQuery(adminUrl, `create database ${copyName} template ${name}`);
-      return postgresDatabase(adminUrl, copyName);
-    },
-    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
+    flags: ["--database-url", database.url],
+    open: async () => openPostgres(database.url),
+    copy: async () =>
+      postgresDatabase(adminUrl, await createScratchDatabase(adminUrl, "credauth_bench_copy", database.name)),
+    drop: database.drop,
   };
 }
 
 async function newDatabase(backend: BackendName, adminUrl: string | null, scratch: string): Promise<Database> {
   if (backend === "pglite") return pgliteDatabase(join(scratch, `db-${randomBytes(4).toString("hex")}`));
-  const name = `credauth_bench_${randomBytes(4).toString("hex")}`;
-  await adminQuery(adminUrl!, `create database ${name}`);
-  return postgresDatabase(adminUrl!, name);
+  return postgresDatabase(adminUrl!, await createScratchDatabase(adminUrl!, "credauth_bench"));
 }
 
 async function withWorld(database: Database, size: WorldSize): Promise<void> {
@@ -165,63 +146,19 @@ async function withWorld(database: Database, size: WorldSize): Promise<void> {
   }
 }
 
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  /** Peak resident set size so far (VmHWM), in MB. */
-  peakRssMb(): number;
-  /** Resident set size now (VmRSS), in MB. */
-  rssMb(): number;
-  stop(): Promise<void>;
+type Proc = RunningProcess;
+
+// Benchmarks send thousands of requests a second as one user: GitHub's rate limits are off.
+const BENCH_ENV = { CREDAUTH_RATE_LIMIT: "off" };
+
+function run(args: string[], env: Record<string, string> = {}, script?: string): Proc {
+  return runCredauth(args, { ...BENCH_ENV, ...env }, script);
 }
 
-function run(args: string[], env: Record<string, string> = {}, script = BIN): Proc {
-  // Benchmarks send thousands of requests a second as one user: GitHub's rate limits are off.
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", CREDAUTH_RATE_LIMIT: "off", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  return {
-    child,
-    output: () => output,
-    peakRssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-    },
-    rssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-    },
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+const waitForOutput = (proc: Proc, pattern: RegExp) => proc.waitFor(pattern, 120_000);
 
-async function waitForOutput(proc: Proc, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(proc.output());
-    if (match) return match;
-    if (proc.child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`no ${pattern} from process:\n${proc.output()}`);
-    await sleep(20);
-  }
-}
-
-async function startServer(
-  database: Database,
-  extra: string[] = [],
-  env: Record<string, string> = {},
-): Promise<Proc & { url: string }> {
-  const proc = run(["serve", "--port", "0", ...database.flags, ...extra], env);
-  const [, url] = await waitForOutput(proc, /credauth listening on (http:\/\/\S+)/);
-  return Object.assign(proc, { url: url! });
+function startServer(database: Database, extra: string[] = [], env: Record<string, string> = {}) {
+  return startCredauth([...database.flags, ...extra], { ...BENCH_ENV, ...env }, 120_000);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -256,7 +193,12 @@ function startLoad(spec: Record<string, unknown>): { result: Promise<LoadResult>
       }
     }),
   );
-  return { result, stop: () => proc.stop() };
+  return {
+    result,
+    stop: async () => {
+      await proc.stop();
+    },
+  };
 }
 
 const load = (spec: Record<string, unknown>) => startLoad(spec).result;
@@ -837,16 +779,6 @@ async function soak(
     await server.stop();
     await database.drop();
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface StartupResult {

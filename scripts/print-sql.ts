@@ -1,7 +1,8 @@
 // npm run sql: prints credauth's generated statements as PostgreSQL receives them, scope predicates
 // and the audit writer expanded, so a reviewer reads real SQL. `npm run sql -- REVOKE_RANGE` prints one.
-import { BATCH_STATEMENTS } from "../src/store/revocation-batches.ts";
+
 import { PRINCIPAL_BY_TOKEN_HASH } from "../src/store/principals.ts";
+import { BATCH_STATEMENTS } from "../src/store/revocation-batches.ts";
 
 const statements: Record<string, string> = { ...BATCH_STATEMENTS, PRINCIPAL_BY_TOKEN_HASH };
 const wanted = process.argv.slice(2);

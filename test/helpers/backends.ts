@@ -1,12 +1,11 @@
 // The same integration tests run on every backend: embedded PGlite always, and PostgreSQL when
 // TEST_DATABASE_URL is set (CI sets it). Each test database is new and dropped afterwards.
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
 import { type Config, parseConfig } from "../../src/config.ts";
 import { buildApp } from "../../src/http/app.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openPglite } from "../../src/store/pglite.ts";
+import { createScratchDatabase } from "./postgres-admin.ts";
 import { templateDump } from "./template.ts";
 
 export interface Overrides {
@@ -25,12 +24,6 @@ export interface Backend {
 
 // Test code reads the environment directly: it is not part of credauth.
 const adminUrl = process.env.TEST_DATABASE_URL;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 function configFor(database: { data?: string; databaseUrl?: string }, overrides: Overrides) {
   const base = parseConfig(
@@ -57,20 +50,8 @@ export const postgresBackend: Backend | null = adminUrl
   ? {
       name: "postgres",
       async create(overrides = {}) {
-        const database = `credauth_test_${randomBytes(6).toString("hex")}`;
-        const admin = new pg.Client({ connectionString: adminUrl });
-        await admin.connect();
-        await admin.query(`create database ${database}`);
-        await admin.end();
-        return {
-          config: configFor({ databaseUrl: withDatabase(adminUrl, database) }, overrides),
-          async drop() {
-            const client = new pg.Client({ connectionString: adminUrl });
-            await client.connect();
-            await client.query(`drop database if exists ${database} with (force)`);
-            await client.end();
-          },
-        };
+        const database = await createScratchDatabase(adminUrl, "credauth_test");
+        return { config: configFor({ databaseUrl: database.url }, overrides), drop: database.drop };
       },
     }
   : null;

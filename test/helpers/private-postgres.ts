@@ -3,9 +3,9 @@
 // server other tests use. PostgreSQL refuses to run as root; as root the cluster runs as `postgres`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./process.ts";
 
 const BIN_DIR = process.env.CREDAUTH_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
@@ -19,17 +19,6 @@ export interface PrivatePostgres {
   start(): void;
   /** Stops the cluster (if running) and deletes its folder. */
   destroy(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** Runs a PostgreSQL server binary, as `postgres` when we are root. */

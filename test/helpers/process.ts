@@ -1,6 +1,7 @@
 // Runs credauth as a real process, the way a user does, and finds the port it listens on.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { testTemplate } from "./template.ts";
 
@@ -11,12 +12,17 @@ export interface RunningProcess {
   output(): string;
   /** Resolves with the first stdout line matching the pattern. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): number;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
   stop(): Promise<number | null>;
   kill(): Promise<void>;
 }
 
-export function runCredauth(args: string[], env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/** Runs credauth (or, with `script`, another Node script of the project) as a child process. */
+export function runCredauth(args: string[], env: Record<string, string> = {}, script = BIN): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, CREDAUTH_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -29,6 +35,10 @@ export function runCredauth(args: string[], env: Record<string, string> = {}): R
   child.stdout!.on("data", append);
   child.stderr!.on("data", append);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const memoryMb = (field: "VmRSS" | "VmHWM") => {
+    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  };
   return {
     child,
     output: () => output,
@@ -51,12 +61,14 @@ export function runCredauth(args: string[], env: Record<string, string> = {}): R
           if (listeners.has(check)) {
             listeners.delete(check);
             clearTimeout(timer);
-            reject(new Error(`credauth exited before printing ${pattern}; output:\n${output}`));
+            reject(new Error(`exited before printing ${pattern}; output:\n${output}`));
           }
         });
         check();
       });
     },
+    rssMb: () => memoryMb("VmRSS"),
+    peakRssMb: () => memoryMb("VmHWM"),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       return exited;
@@ -68,12 +80,23 @@ export function runCredauth(args: string[], env: Record<string, string> = {}): R
   };
 }
 
+/** A port nothing listens on at this moment. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
 export async function startServer(
   args: string[],
   env: Record<string, string> = {},
+  timeoutMs = 30_000,
 ): Promise<RunningProcess & { url: string }> {
   const server = runCredauth(["serve", "--port", "0", ...args], env);
-  const [, url] = await server.waitFor(/credauth listening on (http:\/\/\S+)/);
+  const [, url] = await server.waitFor(/credauth listening on (http:\/\/\S+)/, timeoutMs);
   return Object.assign(server, { url: url! });
 }
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ENVIRONMENT } from "../../src/config.ts";
 import { LOCK_FILE } from "../../src/store/data-folder.ts";
-import { migratedDataFolder, runCredauth, startServer } from "../helpers/process.ts";
+import { freePort, migratedDataFolder, runCredauth, startServer } from "../helpers/process.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 const dir = mkdtempSync(join(tmpdir(), "credauth-lifecycle-"));
@@ -21,15 +21,6 @@ function credauth(args: string[], env: Record<string, string> = {}) {
     encoding: "utf8",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** A Node older than 24 on the PATH without the project's node_modules (the system Node here). */
