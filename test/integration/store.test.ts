@@ -165,6 +165,73 @@ for (const backend of backends()) {
       assert.equal(destroyed!.destroyed, true);
     });
 
+    it("refuses what contradicts the database, naming the path and line, and changes nothing", async () => {
+      const base = {
+        enterprises: [
+          { slug: "ground-emu", emu: true, owners: ["ground_owner"], organizations: [{ login: "ground-org" }] },
+          { slug: "ground-classic", owners: ["ground_classic_owner"] },
+        ],
+      };
+      await applyFixture(db, parseFixture(JSON.stringify(base), "base.json"));
+      const token = generateToken("classic_pat");
+      const cases: { fixture: unknown; path: string; line: number; message: RegExp }[] = [
+        {
+          fixture: { enterprises: [{ slug: "ground-emu", emu: false }] },
+          path: "enterprises[0].emu",
+          line: 5,
+          message: /already exists with emu: true/,
+        },
+        {
+          fixture: { enterprises: [{ slug: "ground-classic", owners: ["ground_owner"] }] },
+          path: "enterprises[0].owners[0]",
+          line: 6,
+          message: /"ground_owner" is a managed user of another EMU enterprise/,
+        },
+        {
+          fixture: { enterprises: [{ slug: "ground-emu", owners: ["ground_classic_owner"] }] },
+          path: "enterprises[0].owners[0]",
+          line: 6,
+          message: /"ground_classic_owner" already belongs to another enterprise and cannot become a managed user/,
+        },
+        {
+          fixture: { enterprises: [{ slug: "ground-classic", organizations: [{ login: "ground-org" }] }] },
+          path: "enterprises[0].organizations[0].login",
+          line: 7,
+          message: /"ground-org" already belongs to another enterprise/,
+        },
+        {
+          fixture: {
+            users: [
+              { login: "twin_a", credentials: [{ type: "classic_pat", token }] },
+              { login: "twin_b", credentials: [{ type: "classic_pat", token }] },
+            ],
+          },
+          path: "users[1].credentials[0].token",
+          line: 17,
+          message: /this token already belongs to another user/,
+        },
+      ];
+      const before = await Promise.all(
+        ["enterprises", "users", "organizations", "enterprise_roles", "credentials"].map((t) => count(db, t)),
+      );
+      for (const { fixture, path, line, message } of cases) {
+        await assert.rejects(
+          applyFixture(db, parseFixture(JSON.stringify(fixture, null, 2), "bad.json")),
+          (error: unknown) => {
+            assert.ok(error instanceof FixtureError, String(error));
+            assert.equal(error.path, path);
+            assert.equal(error.line, line, `${path} is on line ${line}`);
+            assert.match(error.problem, message);
+            return true;
+          },
+        );
+      }
+      const afterwards = await Promise.all(
+        ["enterprises", "users", "organizations", "enterprise_roles", "credentials"].map((t) => count(db, t)),
+      );
+      assert.deepEqual(afterwards, before, "no refused fixture left a row behind");
+    });
+
     it("refuses to give one token to two users", async () => {
       const token = generateToken("classic_pat");
       await applyFixture(
