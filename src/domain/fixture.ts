@@ -2,6 +2,7 @@
 // people and their credentials). Parsing checks everything that can be checked without the
 // database, and every complaint names the path and line at fault.
 import { Ajv, type ErrorObject } from "ajv";
+import { findNodeAtLocation, type Node as JsonNode, parseTree, visit } from "jsonc-parser";
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { CREDENTIAL_TYPES, type CredentialType, factsOf } from "./credential-types.ts";
 import { sshFingerprint, tokenTypeOf } from "./tokens.ts";
@@ -143,7 +144,74 @@ export interface ParsedFixture {
   source: string;
 }
 
-export function parseFixture(text: string, source: string): ParsedFixture {
+/** The file's data and where each path of it sits, or a FixtureError for a syntax error. */
+interface Source {
+  data: unknown;
+  locate(path: (string | number)[]): number | null;
+}
+
+/**
+ * JSON takes the fast road: JSON.parse, one pass of jsonc-parser's scanner to refuse a repeated key
+ * (which JSON.parse would silently overwrite), and line numbers worked out only when an error needs
+ * one. A generated world of a million authorizations is a JSON file of tens of megabytes, which
+ * the YAML parser's document model would take many seconds and gigabytes to hold. Anything that is
+ * not valid JSON (YAML, or broken JSON) goes through the YAML parser, which names the line at fault.
+ */
+function readJson(text: string, source: string): Source | null {
+  if (!/^\s*[{[]/.test(text)) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const keys: Set<string>[] = [];
+  visit(text, {
+    onObjectBegin: () => void keys.push(new Set()),
+    onObjectEnd: () => void keys.pop(),
+    onObjectProperty: (property, _offset, _length, startLine, _character, pathSupplier) => {
+      const seen = keys.at(-1)!;
+      if (seen.has(property)) {
+        throw new FixtureError(
+          source,
+          readablePath([...pathSupplier(), property]),
+          startLine + 1,
+          `Map keys must be unique ("${property}" appears twice)`,
+        );
+      }
+      seen.add(property);
+    },
+  });
+  let tree: JsonNode | undefined;
+  const lineStarts: number[] = [];
+  return {
+    data,
+    locate(path) {
+      tree ??= parseTree(text);
+      if (lineStarts.length === 0) {
+        lineStarts.push(0);
+        for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+      }
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = tree && findNodeAtLocation(tree, path.slice(0, depth));
+        if (!node) continue;
+        // A property's value is located at its key, as YAML's ranges do.
+        const offset = node.parent?.type === "property" ? node.parent.offset : node.offset;
+        let low = 0;
+        let high = lineStarts.length - 1;
+        while (low < high) {
+          const middle = (low + high + 1) >> 1;
+          if (lineStarts[middle]! <= offset) low = middle;
+          else high = middle - 1;
+        }
+        return low + 1;
+      }
+      return null;
+    },
+  };
+}
+
+function readYaml(text: string, source: string): Source {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -151,18 +219,24 @@ export function parseFixture(text: string, source: string): ParsedFixture {
     const line = lineCounter.linePos(first.pos[0]).line;
     throw new FixtureError(source, "", line, first.message.split("\n")[0] ?? "not valid YAML or JSON");
   }
-  const locate = (path: (string | number)[]): number | null => {
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
-      const range = (node as YamlNode | undefined)?.range;
-      if (range) return lineCounter.linePos(range[0]).line;
-    }
-    return null;
+  return {
+    data: document.toJS() ?? {},
+    locate(path) {
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
+        const range = (node as YamlNode | undefined)?.range;
+        if (range) return lineCounter.linePos(range[0]).line;
+      }
+      return null;
+    },
   };
+}
+
+export function parseFixture(text: string, source: string): ParsedFixture {
+  const { data, locate } = readJson(text, source) ?? readYaml(text, source);
   const fail = (path: (string | number)[], problem: string): never => {
     throw new FixtureError(source, readablePath(path), locate(path), problem);
   };
-  const data: unknown = document.toJS() ?? {};
   if (!validateShape(data)) {
     const error = validateShape.errors![0] as ErrorObject;
     const path = error.instancePath

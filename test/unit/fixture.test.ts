@@ -110,4 +110,27 @@ describe("fixture parsing", () => {
   it("refuses duplicates", () => {
     assert.match(refusal("users:\n  - login: a\n  - login: A\n").message, /declared twice/);
   });
+
+  it("reads JSON on its fast road with the same refusals and lines as YAML", () => {
+    const repeated = refusal('{\n  "users": [\n    {"login": "a",\n     "login": "b"}\n  ]\n}\n');
+    assert.equal(repeated.line, 4, "a repeated key is refused where it repeats");
+    assert.equal(repeated.path, "users[0].login");
+    assert.match(repeated.problem, /"login" appears twice/);
+
+    const json = JSON.stringify(
+      { users: [{ login: "a", credentials: [{ type: "classic_pat", token: "ghp_no" }] }] },
+      null,
+      2,
+    );
+    const yaml = "users:\n  - login: a\n    credentials:\n      - type: classic_pat\n        token: ghp_no\n";
+    const fromJson = refusal(json);
+    const fromYaml = refusal(yaml);
+    assert.equal(fromJson.path, fromYaml.path);
+    assert.equal(fromJson.problem, fromYaml.problem);
+    assert.equal(fromJson.line, json.split("\n").findIndex((line) => line.includes('"token"')) + 1);
+    assert.equal(fromYaml.line, 5);
+
+    const broken = refusal('{\n  "users": [\n    {"login": "a" "b"}\n  ]\n}\n');
+    assert.equal(broken.line, 3, "broken JSON still gets the YAML parser's line");
+  });
 });
