@@ -38,6 +38,8 @@ export interface Config {
   seedFile: string | null;
   /** `serve --demo`: load the bundled demo world when the database is empty. (Default: false; `npm start` sets it) */
   seedDemoWhenEmpty: boolean;
+  /** Where a load writes the tokens it generated ("-": standard output); null: a new file in the working folder. */
+  tokensFile: string | null;
   logLevel: LogLevel;
   /** Base of the web URLs credauth hands out (the SSO authorization URL). (Default: https://github.com) */
   webUrl: string;
@@ -84,6 +86,7 @@ export interface ConfigFlags {
   databaseUrl?: string;
   databaseUrlFile?: string;
   seed?: string;
+  tokensFile?: string;
   worker?: boolean;
   logLevel?: string;
   webUrl?: string;
@@ -111,6 +114,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   databaseUrl: "DATABASE_URL",
   databaseUrlFile: "DATABASE_URL_FILE",
   seed: undefined,
+  tokensFile: undefined,
   worker: undefined,
   logLevel: "CREDAUTH_LOG_LEVEL",
   webUrl: "CREDAUTH_WEB_URL",
@@ -239,6 +243,7 @@ export function parseConfig(
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,
     seedDemoWhenEmpty: flags.demo ?? false,
+    tokensFile: flags.tokensFile === "-" ? "-" : flags.tokensFile ? resolve(cwd, flags.tokensFile) : null,
     logLevel,
     webUrl,
     publicUrl,

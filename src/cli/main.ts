@@ -1,11 +1,12 @@
 // `credauth serve | worker | migrate | seed FILE`. The only place that listens on a port, reads
 // process.env (through parseConfig and commander's Option.env) or exits the process.
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
 import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, redactUrl } from "../config.ts";
-import { FixtureError, parseFixture } from "../domain/fixture.ts";
+import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
 import { startJobs } from "../jobs/queue.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock } from "../store/data-folder.ts";
@@ -88,16 +89,74 @@ function claimFor(config: Readonly<Config>, command: string): DataFolderLock | n
     : null;
 }
 
-function printSeedReport(report: SeedReport, source: string): void {
-  const c = report.created;
-  console.log(
-    `Loaded ${source}: ${c.enterprises} enterprises, ${c.organizations} organizations, ${c.users} users, ` +
-      `${c.credentials} credentials, ${c.authorizations} SSO authorizations added.`,
-  );
-  const generated = report.credentials.filter((c) => c.token !== undefined);
-  if (generated.length > 0) {
-    console.log("Generated tokens (shown once; credauth keeps only their hashes):");
-    for (const t of generated) console.log(`  ${t.login}  ${t.type}${t.note ? ` (${t.note})` : ""}  ${t.token}`);
+/**
+ * Where a load's generated tokens go: a new file (mode 0600, never an existing one) rather than the
+ * terminal, where thousands of secrets would scroll past and stay in the scrollback; `-` prints
+ * them for a script. The file is created before the load, so a path that cannot be written fails
+ * before the database changes — a token lost after its hash is stored cannot be recovered.
+ */
+function tokensDestination(tokensFile: string | null): {
+  report(report: SeedReport, source: string): void;
+  discard(): void;
+} {
+  const file =
+    tokensFile === "-"
+      ? null
+      : (tokensFile ?? resolve(`credauth-tokens-${new Date().toISOString().replace(/[:.]/g, "-")}.tsv`));
+  let descriptor: number | null = null;
+  if (file) {
+    try {
+      descriptor = openSync(file, "wx", 0o600);
+    } catch (error) {
+      throw new ConfigError(
+        `--tokens-file ${file} cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)}); name a new file.`,
+      );
+    }
+  }
+  const discard = () => {
+    if (descriptor === null || !file) return;
+    closeSync(descriptor);
+    rmSync(file, { force: true });
+    descriptor = null;
+  };
+  return {
+    discard,
+    report(report, source) {
+      const c = report.created;
+      console.log(
+        `Loaded ${source}: ${c.enterprises} enterprises, ${c.organizations} organizations, ${c.users} users, ` +
+          `${c.credentials} credentials, ${c.authorizations} SSO authorizations added.`,
+      );
+      const generated = report.credentials.filter((c) => c.token !== undefined);
+      if (generated.length === 0) return discard();
+      const text = [
+        `# Tokens credauth generated loading ${source}, ${new Date().toISOString()}. credauth keeps only their hashes.`,
+        "login\ttype\tnote\ttoken",
+        ...generated.map((t) => `${t.login}\t${t.type}\t${t.note ?? ""}\t${t.token}`),
+        "",
+      ].join("\n");
+      if (descriptor === null) return void process.stdout.write(text);
+      writeSync(descriptor, text);
+      closeSync(descriptor);
+      descriptor = null;
+      console.log(
+        `${generated.length} generated tokens written to ${file} (readable by you only; shown nowhere else).`,
+      );
+    },
+  };
+}
+
+const TOKENS_FILE_HELP =
+  "write the tokens a fixture load generates to this new file (mode 0600), or - for standard output (default: credauth-tokens-<time>.tsv here)";
+
+/** Loads a fixture file, its generated tokens sent where `tokensFile` says. */
+async function loadFixture(db: Db, parsed: ParsedFixture, tokensFile: string | null): Promise<void> {
+  const destination = tokensDestination(tokensFile);
+  try {
+    destination.report(await applyFixture(db, parsed), parsed.source);
+  } catch (error) {
+    destination.discard();
+    throw error;
   }
 }
 
@@ -133,7 +192,8 @@ async function serve(flags: ConfigFlags): Promise<void> {
   const lock = claimFor(config, "serve");
   const app = await buildApp(config);
   const db = app.services.db;
-  if (config.seedFile) printSeedReport(await seedFile(db, config.seedFile), config.seedFile);
+  if (config.seedFile)
+    await loadFixture(db, parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile), config.tokensFile);
   let demoLoaded = false;
   if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
     await seedFile(db, DEMO_FIXTURE);
@@ -205,7 +265,7 @@ async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   const db = await openDatabase(config.database);
   try {
     await migrate(db);
-    printSeedReport(await applyFixture(db, parsed), file);
+    await loadFixture(db, parsed, config.tokensFile);
   } finally {
     await db.close();
     lock?.release();
@@ -251,6 +311,7 @@ export function buildCli(): Command {
           ),
         )
         .option("--seed <file>", "load this fixture file at start-up")
+        .option("--tokens-file <file>", TOKENS_FILE_HELP)
         .option("--no-worker", "do not process revocation jobs in this process")
         .option("--demo", "load the bundled demo world when the database is empty")
         .addOption(
@@ -284,7 +345,11 @@ export function buildCli(): Command {
     migrateCommand,
   );
   databaseOptions(
-    program.command("seed").description("load a fixture file (YAML or JSON) into the database").argument("<file>"),
+    program
+      .command("seed")
+      .description("load a fixture file (YAML or JSON) into the database")
+      .argument("<file>")
+      .option("--tokens-file <file>", TOKENS_FILE_HELP),
   ).action(seedCommand);
   return program;
 }

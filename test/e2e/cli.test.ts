@@ -1,7 +1,7 @@
 // The command line as a newcomer uses it: the demo's printed curl, seeding, migrating, refusing.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -60,7 +60,7 @@ describe("the credauth command line", () => {
     }
   });
 
-  it("seed refuses a bad fixture with its line and loads nothing; a good one prints generated tokens once", async () => {
+  it("seed refuses a bad fixture with its line and loads nothing; a good one writes generated tokens to a new 0600 file, once", async () => {
     const data = await migratedDataFolder(join(dir, "seeded"));
     writeFileSync(
       join(dir, "bad.yaml"),
@@ -78,13 +78,22 @@ describe("the credauth command line", () => {
       join(dir, "good.yaml"),
       "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n",
     );
-    const good = credauth(["seed", join(dir, "good.yaml"), "--data", data]);
+    const tokensFile = join(dir, "generated.tsv");
+    const good = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", tokensFile]);
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
-    assert.match(good.stdout, /cli_user {2}classic_pat \(generated\) {2}ghp_[A-Za-z0-9]{36}/);
-    const again = credauth(["seed", join(dir, "good.yaml"), "--data", data]);
+    assert.match(good.stdout, /1 generated tokens written to .*generated\.tsv/);
+    assert.doesNotMatch(good.stdout, /gh[pousr]_/, "no token reaches the terminal");
+    assert.equal(statSync(tokensFile).mode & 0o777, 0o600);
+    assert.match(readFileSync(tokensFile, "utf8"), /\ncli_user\tclassic_pat\tgenerated\tghp_[A-Za-z0-9]{36}\n/);
+
+    const again = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", join(dir, "again.tsv")]);
     assert.match(again.stdout, /0 enterprises, 0 organizations, 0 users, 0 credentials, 0 SSO authorizations added/);
-    assert.ok(!again.stdout.includes("Generated tokens"));
+    assert.ok(!again.stdout.includes("generated tokens"));
+    assert.ok(!existsSync(join(dir, "again.tsv")), "no tokens, no file");
+    const taken = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", tokensFile]);
+    assert.equal(taken.code, 2, "an existing tokens file is never overwritten");
+    assert.match(taken.stderr, /--tokens-file .* cannot be created \(EEXIST\)/);
   });
 
   it("migrate brings a database up to date and then says so", () => {
