@@ -1,10 +1,11 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only drain,enqueue,reads,containment,startup] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only load,drain,enqueue,reads,containment,soak,startup] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
 // --database-url (a URL the harness may create databases from).
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,7 +16,9 @@ import { openPostgres } from "../src/store/postgres.ts";
 import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../test/helpers/postgres-admin.ts";
 import { freePort, type RunningProcess, runCredauth, startServer as startCredauth } from "../test/helpers/process.ts";
+import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baseline.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
+import { writeFixtureFile } from "./fixture-file.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -99,6 +102,8 @@ interface Database {
   backend: BackendName;
   /** Flags that point credauth at it. */
   flags: string[];
+  /** Its data folder (embedded) or connection URL (PostgreSQL). */
+  location: string;
   open(): Promise<Db>;
   /** An identical copy, for a baseline on the same data. */
   copy(): Promise<Database>;
@@ -109,6 +114,7 @@ function pgliteDatabase(dir: string): Database {
   return {
     backend: "pglite",
     flags: ["--data", dir],
+    location: dir,
     open: () => openPglite(dir),
     async copy() {
       const target = `${dir}-copy-${randomBytes(3).toString("hex")}`;
@@ -125,6 +131,7 @@ function postgresDatabase(adminUrl: string, database: ScratchDatabase): Database
   return {
     backend: "postgres",
     flags: ["--database-url", database.url],
+    location: database.url,
     open: async () => openPostgres(database.url),
     copy: async () =>
       postgresDatabase(adminUrl, await createScratchDatabase(adminUrl, "credauth_bench_copy", database.name)),
@@ -818,12 +825,116 @@ async function startup(plan: Plan, scratch: string, log: (line: string) => void)
 }
 
 // ---------------------------------------------------------------------------------------------
+// Bulk load
+
+interface BulkLoadResult {
+  backend: BackendName;
+  users: number;
+  credentials: number;
+  authorizations: number;
+  fileMb: number;
+  /** `credauth seed world.json`, from the command to its exit. */
+  seedMs: number;
+  /** The same rows, grant audit events included, by plain COPY in one transaction. */
+  copyMs: number;
+  ratio: number;
+  seedPeakRssMb: number;
+}
+
+const LOADED_TABLES = [
+  "enterprises",
+  "users",
+  "enterprise_roles",
+  "organizations",
+  "organization_roles",
+  "credentials",
+  "credential_authorizations",
+  "audit_events",
+];
+
+async function rowCounts(database: Database): Promise<Record<string, number>> {
+  const db = await database.open();
+  try {
+    const counts: Record<string, number> = {};
+    for (const table of LOADED_TABLES) {
+      const [row] = await db.query<{ n: number }>(`select count(*)::int as n from ${table}`);
+      counts[table] = row?.n ?? 0;
+    }
+    return counts;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs a credauth command to its end; its peak RSS sampled while it runs. */
+async function runToEnd(args: string[]): Promise<{ ms: number; peakRssMb: number; output: string }> {
+  const started = performance.now();
+  const proc = run(args);
+  let peakRssMb = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakRssMb = Math.max(peakRssMb, proc.peakRssMb());
+    } catch {} // it has just exited
+  }, 50);
+  const code = proc.child.exitCode ?? (await once(proc.child, "exit"))[0];
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`credauth ${args[0]} exited ${code}:\n${proc.output()}`);
+  return { ms, peakRssMb, output: proc.output() };
+}
+
+async function bulkLoad(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<BulkLoadResult> {
+  const size = plan.drainSize;
+  const dir = mkdtempSync(join(scratch, "load-"));
+  const fixture = join(dir, "world.json");
+  await writeFixtureFile(fixture, size);
+  const parts = writeCopyFiles(size, dir);
+  const measured = await newDatabase(backend, adminUrl, scratch);
+  await runToEnd(["migrate", ...measured.flags]);
+  const baseline = await measured.copy();
+  try {
+    const seed = await runToEnd(["seed", fixture, ...measured.flags]);
+    const copyMs =
+      backend === "pglite"
+        ? await copyIntoPglite(baseline.location, parts)
+        : await copyIntoPostgres(baseline.location, parts);
+    const [loaded, copied] = [await rowCounts(measured), await rowCounts(baseline)];
+    if (JSON.stringify(loaded) !== JSON.stringify(copied))
+      throw new Error(`the seed and the COPY baseline loaded different rows: ${JSON.stringify({ loaded, copied })}`);
+    const result: BulkLoadResult = {
+      backend,
+      ...size,
+      fileMb: statSync(fixture).size / 2 ** 20,
+      seedMs: seed.ms,
+      copyMs,
+      ratio: seed.ms / copyMs,
+      seedPeakRssMb: seed.peakRssMb,
+    };
+    log(
+      `  load: ${Math.round(result.seedMs)} ms against COPY ${Math.round(copyMs)} ms (${result.ratio.toFixed(2)}×), peak RSS ${Math.round(result.seedPeakRssMb)} MB`,
+    );
+    return result;
+  } finally {
+    await measured.drop();
+    await baseline.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 export interface BenchReport {
   mode: Mode;
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
+  load: BulkLoadResult[];
   drain: DrainResult[];
   enqueue: EnqueueResult[];
   enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
@@ -842,6 +953,18 @@ export function toMarkdown(report: BenchReport): string {
     "",
   );
   lines.push(
+    "**Bulk load** (`credauth seed world.json`, from the command to its exit; target ≤ 2× the same rows by COPY, RSS ≤ 500 MB on PostgreSQL)",
+    "",
+    "| backend | users | credentials | authorizations | file MB | seed ms | COPY baseline ms | ratio | seed peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const l of report.load ?? []) {
+    lines.push(
+      `| ${l.backend} | ${l.users} | ${l.credentials} | ${l.authorizations} | ${fmt(l.fileMb, 1)} | ${fmt(l.seedMs)} | ${fmt(l.copyMs)} | ${fmt(l.ratio, 2)} | ${fmt(l.seedPeakRssMb)} |`,
+    );
+  }
+  lines.push(
+    "",
     "**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)",
     "",
   );
@@ -929,7 +1052,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   });
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
-  const only = new Set((values.only ?? "drain,enqueue,reads,containment,soak,startup").split(","));
+  const only = new Set((values.only ?? "load,drain,enqueue,reads,containment,soak,startup").split(","));
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
   const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
@@ -949,6 +1072,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
       memoryGb: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
+    load: [],
     drain: [],
     enqueue: [],
     enqueueHalfRate: [],
@@ -960,6 +1084,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   try {
     for (const backend of backends) {
       log(`${backend}:`);
+      if (only.has("load")) report.load.push(await bulkLoad(plan, backend, adminUrl, scratch, log));
       if (only.has("drain")) report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
       if (only.has("enqueue")) {
         const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log);
