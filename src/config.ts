@@ -21,8 +21,10 @@ export interface JobsConfig {
   heartbeatSeconds: number;
   /** How often pg-boss looks for jobs whose worker died. (Default: 5) */
   superviseIntervalSeconds: number;
-  /** How often an idle worker polls for new jobs. (Default: 0.5) */
+  /** How often an idle worker polls when LISTEN/NOTIFY cannot wake it (say, behind PgBouncer). (Default: 0.5) */
   pollingIntervalSeconds: number;
+  /** How often a worker that LISTEN/NOTIFY wakes still polls: for retries coming due. (Default: 30) */
+  backstopSeconds: number;
   /** Attempts after the first before a revocation is marked failed. (Default: 10) */
   retryLimit: number;
   /** Ids per shard; shards of one revocation are drained by any number of workers. (Default: 50000) */
@@ -64,6 +66,7 @@ export const JOB_DEFAULTS = {
   heartbeatSeconds: 10,
   superviseIntervalSeconds: 5,
   pollingIntervalSeconds: 0.5,
+  backstopSeconds: 30,
   retryLimit: 10,
   /** A million authorizations make 20 shards for the workers to share. */
   shardSize: 50_000,
@@ -99,6 +102,7 @@ export interface ConfigFlags {
   jobHeartbeatSeconds?: string;
   jobSuperviseSeconds?: string;
   jobPollSeconds?: string;
+  jobBackstopSeconds?: string;
   jobRetryLimit?: string;
   jobShardSize?: string;
 }
@@ -127,6 +131,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
   jobSuperviseSeconds: "CREDAUTH_JOB_SUPERVISE_SECONDS",
   jobPollSeconds: "CREDAUTH_JOB_POLL_SECONDS",
+  jobBackstopSeconds: "CREDAUTH_JOB_BACKSTOP_SECONDS",
   jobRetryLimit: "CREDAUTH_JOB_RETRY_LIMIT",
   jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
 };
@@ -280,6 +285,13 @@ export function parseConfig(
         JOB_DEFAULTS.pollingIntervalSeconds,
         0.5,
         60,
+      ),
+      backstopSeconds: numberIn(
+        "--job-backstop-seconds / CREDAUTH_JOB_BACKSTOP_SECONDS",
+        flags.jobBackstopSeconds ?? env.CREDAUTH_JOB_BACKSTOP_SECONDS,
+        JOB_DEFAULTS.backstopSeconds,
+        0.5,
+        3600,
       ),
       retryLimit: integerIn(
         "--job-retry-limit / CREDAUTH_JOB_RETRY_LIMIT",

@@ -68,7 +68,20 @@ const jobOptions = (command: Command) =>
     .addOption(
       option("--job-supervise-seconds <s>", "how often dead workers are looked for (default 5)", "jobSuperviseSeconds"),
     )
-    .addOption(option("--job-poll-seconds <s>", "how often an idle worker polls (default 0.5)", "jobPollSeconds"))
+    .addOption(
+      option(
+        "--job-poll-seconds <s>",
+        "how often an idle worker polls when LISTEN/NOTIFY cannot wake it (default 0.5)",
+        "jobPollSeconds",
+      ),
+    )
+    .addOption(
+      option(
+        "--job-backstop-seconds <s>",
+        "how often a worker that LISTEN/NOTIFY wakes still polls, for retries coming due (default 30)",
+        "jobBackstopSeconds",
+      ),
+    )
     .addOption(
       option(
         "--job-retry-limit <n>",

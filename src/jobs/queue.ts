@@ -27,10 +27,17 @@ export async function startJobs(
 ): Promise<Jobs> {
   // The monitor pass is the one that fails jobs whose heartbeat stopped (a killed worker); it runs
   // as often as the supervisor so such a job is retried within seconds, not pg-boss's default minute.
+  // LISTEN/NOTIFY wakes a worker the moment a job is queued (its insert notifies at commit), on
+  // PostgreSQL through a dedicated connection and in PGlite in-process, so an idle worker need not
+  // poll often; polling stays as the backstop (decision 37).
   const timers = {
     superviseIntervalSeconds: jobs.superviseIntervalSeconds,
     monitorIntervalSeconds: jobs.superviseIntervalSeconds,
     schedule: false,
+    useListenNotify: true,
+    // pg-boss's instance registry samples the event loop every 20 ms to report vitals nobody
+    // here reads: most of an idle server's CPU.
+    registerInstance: false,
   };
   const boss =
     database.kind === "pglite"

@@ -42,8 +42,10 @@ export async function createRevocationQueue(boss: PgBoss, jobs: JobsConfig): Pro
     heartbeatSeconds: jobs.heartbeatSeconds,
     expireInSeconds: 24 * 60 * 60,
   };
-  await boss.createQueue(REVOCATION_QUEUE, options);
-  await boss.createQueue(SHARD_QUEUE, options);
+  for (const queue of [REVOCATION_QUEUE, SHARD_QUEUE]) {
+    await boss.createQueue(queue, { ...options, notify: true });
+    await boss.updateQueue(queue, { notify: true }); // a queue created by an earlier version
+  }
 }
 
 /** Enqueues the job inside the caller's transaction. */
@@ -164,10 +166,23 @@ export async function startRevocationWorker(
   logger: WorkerLogger,
   stop?: AbortSignal,
 ): Promise<void> {
-  const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: jobs.pollingIntervalSeconds } as const;
+  const options = {
+    batchSize: 1,
+    includeMetadata: true,
+    // Without a listener (it failed, or the connection dropped), the worker polls this often.
+    pollingIntervalSeconds: jobs.pollingIntervalSeconds,
+    // With one, a queued job wakes the worker at once; polling only catches what no insert
+    // announces, such as a retry coming due, so it can be slow while idle.
+    notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, jobs.backstopSeconds),
+  } as const;
+  // A NOTIFY wakes a waiting worker once, however many jobs its commit queued (a revocation's shards),
+  // so after each job a worker looks again at once instead of after the backstop interval.
+  const workerIds: Record<string, string> = {};
+  const lookAgain = (queue: string) => boss.notifyWorker(workerIds[queue]!);
   // The planner: splits the revocation into shards and queues them, in one transaction.
-  await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
+  workerIds[REVOCATION_QUEUE] = await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
+    lookAgain(REVOCATION_QUEUE);
     const job = fetched as JobWithMetadata<RevocationJobData>;
     try {
       await startRevocation(db, job.data.revocationId, jobs.shardSize, async (tx, shards) => {
@@ -189,8 +204,9 @@ export async function startRevocationWorker(
     }
   });
   // The shards: any worker takes any shard, so several workers drain one revocation together.
-  await boss.work<ShardJobData>(SHARD_QUEUE, options, async ([fetched]) => {
+  workerIds[SHARD_QUEUE] = await boss.work<ShardJobData>(SHARD_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
+    lookAgain(SHARD_QUEUE);
     const job = fetched as JobWithMetadata<ShardJobData>;
     const { revocationId, shard } = job.data;
     try {

@@ -13,6 +13,8 @@ export const SLOW_JOB_ENV = {
   CREDAUTH_JOB_SUPERVISE_SECONDS: "1",
   CREDAUTH_JOB_HEARTBEAT_SECONDS: "10",
   CREDAUTH_JOB_POLL_SECONDS: "0.5",
+  // Shards retried after a kill come due without a NOTIFY: look for them every second.
+  CREDAUTH_JOB_BACKSTOP_SECONDS: "1",
   // The tests watch the job by polling it many times a second, past GitHub's secondary limits.
   CREDAUTH_RATE_LIMIT: "off",
 };
