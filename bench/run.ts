@@ -1,11 +1,11 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only load,drain,enqueue,reads,containment,soak,startup] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
 // --database-url (a URL the harness may create databases from).
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -48,6 +48,10 @@ interface Plan {
   startupRuns: number;
   /** Alternating rounds of the read scenario; the medians are reported. */
   readRounds: number;
+  /** One-user revocations, one at a time, for the small-jobs scenario. */
+  smallJobs: number;
+  /** How long the idle scenario watches an idle server. */
+  idleSeconds: number;
   /** The soak: mixed load at a fixed rate for this long. */
   soakSeconds: number;
   soakRate: number;
@@ -64,6 +68,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 1000,
     startupRuns: 5,
     readRounds: 3,
+    smallJobs: 200,
+    idleSeconds: 60,
     soakSeconds: 600,
     soakRate: 100,
   },
@@ -77,6 +83,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 100,
     startupRuns: 3,
     readRounds: 3,
+    smallJobs: 50,
+    idleSeconds: 20,
     soakSeconds: 30,
     soakRate: 50,
   },
@@ -90,6 +98,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 5,
     startupRuns: 1,
     readRounds: 1,
+    smallJobs: 5,
+    idleSeconds: 2,
     soakSeconds: 4,
     soakRate: 20,
   },
@@ -825,6 +835,136 @@ async function startup(plan: Plan, scratch: string, log: (line: string) => void)
 }
 
 // ---------------------------------------------------------------------------------------------
+// Small jobs and idle cost
+
+interface SmallJobsResult {
+  backend: BackendName;
+  jobs: number;
+  /** Authorizations each job revoked (one user's). */
+  rowsPerJob: number;
+  /** From the 202 arriving to the job resource first answering `succeeded`. */
+  observedMs: { p50: number; p99: number; max: number };
+  /** The server's own clock: the revocation's finished_at minus its requested_at. */
+  serverMs: { p50: number; p99: number; max: number };
+}
+
+/**
+ * One user's revocation at a time, on an idle server: how long from its 202 until the job has
+ * succeeded, as the client sees it (polling the job resource every 2 ms) and by the server's clock.
+ */
+async function smallJobs(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<SmallJobsResult> {
+  const size = plan.loadSize;
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, size);
+  await settle(database);
+  const server = await startServer(database);
+  const observed: number[] = [];
+  const ids: number[] = [];
+  try {
+    const count = Math.min(plan.smallJobs, size.users - 1);
+    for (let user = 2; user < 2 + count; user++) {
+      const accepted = await api(
+        server.url,
+        "POST",
+        `/enterprises/${ENTERPRISE}/credential-authorizations/bench_user_${user}/revoke`,
+        ADMIN_TOKEN,
+        {},
+      );
+      const arrived = performance.now();
+      if (accepted.status !== 202) throw new Error(`revoke answered ${accepted.status}: ${accepted.body}`);
+      const location = new URL(accepted.headers.get("location")!).pathname;
+      ids.push(Number(location.split("/").at(-1)));
+      for (;;) {
+        const job = await api(server.url, "GET", location, ADMIN_TOKEN);
+        if ((JSON.parse(job.body) as { state: string }).state === "succeeded") break;
+        if (performance.now() - arrived > 30_000) throw new Error(`revocation ${location} did not finish: ${job.body}`);
+        await sleep(2);
+      }
+      observed.push(performance.now() - arrived);
+      await sleep(20); // idle between jobs: each starts on a worker that was waiting
+    }
+    const db = await database.open();
+    const rows = await db.query<{ ms: number }>(
+      "select extract(epoch from finished_at - requested_at) * 1000 as ms from revocations where id = any($1::bigint[])",
+      [ids],
+    );
+    const [perJob] = await db.query<{ n: number }>(
+      "select (count(*)::float / greatest(count(distinct revoked_by_revocation_id), 1)) as n from credential_authorizations where revoked_by_revocation_id = any($1::bigint[])",
+      [ids],
+    );
+    await db.close();
+    const server_ = rows.map((r) => Number(r.ms));
+    const stats = (values: number[]) => ({
+      p50: percentile(values, 50),
+      p99: percentile(values, 99),
+      max: Math.max(...values),
+    });
+    const result: SmallJobsResult = {
+      backend,
+      jobs: observed.length,
+      rowsPerJob: Number(perJob?.n ?? 0),
+      observedMs: stats(observed),
+      serverMs: stats(server_),
+    };
+    log(
+      `  small jobs: 202 → succeeded p50 ${result.observedMs.p50.toFixed(1)} ms, p99 ${result.observedMs.p99.toFixed(1)} ms (server clock p50 ${result.serverMs.p50.toFixed(1)}, p99 ${result.serverMs.p99.toFixed(1)})`,
+    );
+    return result;
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+interface IdleResult {
+  backend: BackendName;
+  seconds: number;
+  /** The serve process's CPU time over the window, as a share of one core. */
+  cpuPercent: number;
+}
+
+/** CPU time (user + system) of a process so far, in seconds, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/** A `serve` with nothing to do, after a warm-up: how much of a core it uses. */
+async function idle(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<IdleResult> {
+  const database = await newDatabase(backend, adminUrl, scratch);
+  await withWorld(database, plan.loadSize);
+  const server = await startServer(database);
+  try {
+    await sleep(20_000); // start-up's own work settles: queue cache, first polls, V8 compiling PGlite's code
+    const pid = server.child.pid!;
+    const before = cpuSeconds(pid);
+    await sleep(plan.idleSeconds * 1000);
+    const result = {
+      backend,
+      seconds: plan.idleSeconds,
+      cpuPercent: ((cpuSeconds(pid) - before) / plan.idleSeconds) * 100,
+    };
+    log(`  idle: ${result.cpuPercent.toFixed(2)} % of a core over ${plan.idleSeconds} s`);
+    return result;
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Bulk load
 
 interface BulkLoadResult {
@@ -935,6 +1075,8 @@ export interface BenchReport {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
   load: BulkLoadResult[];
+  smallJobs: SmallJobsResult[];
+  idle: IdleResult[];
   drain: DrainResult[];
   enqueue: EnqueueResult[];
   enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
@@ -963,6 +1105,21 @@ export function toMarkdown(report: BenchReport): string {
       `| ${l.backend} | ${l.users} | ${l.credentials} | ${l.authorizations} | ${fmt(l.fileMb, 1)} | ${fmt(l.seedMs)} | ${fmt(l.copyMs)} | ${fmt(l.ratio, 2)} | ${fmt(l.seedPeakRssMb)} |`,
     );
   }
+  lines.push(
+    "",
+    "**Small jobs** (one user's revocation on an idle server, from the 202 to `succeeded`; target p50 ≤ 50 ms, p99 ≤ 200 ms)",
+    "",
+    "| backend | jobs | authorizations per job | observed p50 ms | p99 ms | max ms | server clock p50 ms | p99 ms |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const j of report.smallJobs ?? []) {
+    lines.push(
+      `| ${j.backend} | ${j.jobs} | ${fmt(j.rowsPerJob, 1)} | ${fmt(j.observedMs.p50, 1)} | ${fmt(j.observedMs.p99, 1)} | ${fmt(j.observedMs.max, 1)} | ${fmt(j.serverMs.p50, 1)} | ${fmt(j.serverMs.p99, 1)} |`,
+    );
+  }
+  lines.push("", "**Idle** (`serve` with nothing to do; target < 0.5 % of a core)", "");
+  lines.push("| backend | seconds | CPU % of a core |", "|---|---|---|");
+  for (const i of report.idle ?? []) lines.push(`| ${i.backend} | ${i.seconds} | ${fmt(i.cpuPercent, 2)} |`);
   lines.push(
     "",
     "**Drain** (revoke-all with revoke_credentials, from the 202 to `succeeded`; target ≤ 1.5× baseline, RSS ≤ 300 MB)",
@@ -1052,7 +1209,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   });
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
-  const only = new Set((values.only ?? "load,drain,enqueue,reads,containment,soak,startup").split(","));
+  const only = new Set((values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup").split(","));
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
   const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
@@ -1073,6 +1230,8 @@ export async function main(argv: string[]): Promise<BenchReport> {
       node: process.version,
     },
     load: [],
+    smallJobs: [],
+    idle: [],
     drain: [],
     enqueue: [],
     enqueueHalfRate: [],
@@ -1085,6 +1244,8 @@ export async function main(argv: string[]): Promise<BenchReport> {
     for (const backend of backends) {
       log(`${backend}:`);
       if (only.has("load")) report.load.push(await bulkLoad(plan, backend, adminUrl, scratch, log));
+      if (only.has("small")) report.smallJobs.push(await smallJobs(plan, backend, adminUrl, scratch, log));
+      if (only.has("idle")) report.idle.push(await idle(plan, backend, adminUrl, scratch, log));
       if (only.has("drain")) report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
       if (only.has("enqueue")) {
         const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log);
