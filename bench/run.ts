@@ -50,8 +50,9 @@ interface Plan {
   readRounds: number;
   /** One-user revocations, one at a time, for the small-jobs scenario. */
   smallJobs: number;
-  /** How long the idle scenario watches an idle server. */
+  /** How long the idle scenario watches an idle server, after letting it settle this long. */
   idleSeconds: number;
+  idleWarmupSeconds: number;
   /** The soak: mixed load at a fixed rate for this long. */
   soakSeconds: number;
   soakRate: number;
@@ -70,6 +71,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 3,
     smallJobs: 200,
     idleSeconds: 60,
+    idleWarmupSeconds: 20,
     soakSeconds: 600,
     soakRate: 100,
   },
@@ -85,6 +87,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 3,
     smallJobs: 50,
     idleSeconds: 20,
+    idleWarmupSeconds: 20,
     soakSeconds: 30,
     soakRate: 50,
   },
@@ -100,6 +103,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 1,
     smallJobs: 5,
     idleSeconds: 2,
+    idleWarmupSeconds: 1,
     soakSeconds: 4,
     soakRate: 20,
   },
@@ -947,7 +951,8 @@ async function idle(
   await withWorld(database, plan.loadSize);
   const server = await startServer(database);
   try {
-    await sleep(20_000); // start-up's own work settles: queue cache, first polls, V8 compiling PGlite's code
+    // Start-up's own work settles first: the queue cache, first polls, V8 compiling PGlite's code.
+    await sleep(plan.idleWarmupSeconds * 1000);
     const pid = server.child.pid!;
     const before = cpuSeconds(pid);
     await sleep(plan.idleSeconds * 1000);
