@@ -206,7 +206,11 @@ async function serve(flags: ConfigFlags): Promise<void> {
   const app = await buildApp(config);
   const db = app.services.db;
   if (config.seedFile)
-    await loadFixture(db, parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile), config.tokensFile);
+    await loadFixture(
+      db,
+      parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile, { compact: true }),
+      config.tokensFile,
+    );
   let demoLoaded = false;
   if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
     await seedFile(db, DEMO_FIXTURE);
@@ -273,7 +277,8 @@ async function migrateCommand(flags: ConfigFlags): Promise<void> {
 
 async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
-  const parsed = parseFixture(readFileSync(file, "utf8"), file); // refuse a bad file before touching the database
+  // Refuse a bad file before touching the database; a large world is not held whole in memory.
+  const parsed = parseFixture(readFileSync(file, "utf8"), file, { compact: true });
   const lock = claimFor(config, "seed");
   const db = await openDatabase(config.database);
   try {

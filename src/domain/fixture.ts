@@ -137,8 +137,13 @@ function readablePath(segments: (string | number)[]): string {
   return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
+export type FixtureUser = NonNullable<Fixture["users"]>[number];
+
 export interface ParsedFixture {
+  /** The enterprises, and the users unless the fixture was parsed `compact`. */
   fixture: Fixture;
+  /** Every user, in the file's order: from `fixture.users`, or read again from the source one at a time. */
+  users(): Iterable<FixtureUser>;
   /** Where each path sits in the source, for errors found later (while applying it). */
   locate(path: (string | number)[]): FixtureError["line"];
   source: string;
@@ -148,6 +153,9 @@ export interface ParsedFixture {
 interface Source {
   data: unknown;
   locate(path: (string | number)[]): number | null;
+  /** JSON only: where each element of `users` starts and ends in the text. */
+  userSpans?: [start: number, end: number][];
+  text?: string;
 }
 
 /**
@@ -166,9 +174,21 @@ function readJson(text: string, source: string): Source | null {
     return null;
   }
   const keys: Set<string>[] = [];
+  // The span of each users[i] object, so a compact fixture can drop its users and read them again.
+  const userSpans: [number, number][] = [];
+  const isUser: boolean[] = [];
   visit(text, {
-    onObjectBegin: () => void keys.push(new Set()),
-    onObjectEnd: () => void keys.pop(),
+    onObjectBegin: (offset, _length, _line, _character, pathSupplier) => {
+      keys.push(new Set());
+      const path = keys.length === 2 ? pathSupplier() : null;
+      const user = path !== null && path.length === 2 && path[0] === "users";
+      isUser.push(user);
+      if (user) userSpans.push([offset, offset]);
+    },
+    onObjectEnd: (offset, length) => {
+      keys.pop();
+      if (isUser.pop()) userSpans.at(-1)![1] = offset + length;
+    },
     onObjectProperty: (property, _offset, _length, startLine, _character, pathSupplier) => {
       const seen = keys.at(-1)!;
       if (seen.has(property)) {
@@ -186,6 +206,8 @@ function readJson(text: string, source: string): Source | null {
   const lineStarts: number[] = [];
   return {
     data,
+    userSpans,
+    text,
     locate(path) {
       tree ??= parseTree(text);
       if (lineStarts.length === 0) {
@@ -232,8 +254,13 @@ function readYaml(text: string, source: string): Source {
   };
 }
 
-export function parseFixture(text: string, source: string): ParsedFixture {
-  const { data, locate } = readJson(text, source) ?? readYaml(text, source);
+/**
+ * Parses and checks a fixture. `compact` (for large files): a JSON fixture's users are dropped once
+ * checked and read again from the text one at a time as they are loaded, so a world of a million
+ * authorizations is never held whole as objects (docs/performance.md).
+ */
+export function parseFixture(text: string, source: string, options: { compact?: boolean } = {}): ParsedFixture {
+  const { data, locate, userSpans, text: jsonText } = readJson(text, source) ?? readYaml(text, source);
   const fail = (path: (string | number)[], problem: string): never => {
     throw new FixtureError(source, readablePath(path), locate(path), problem);
   };
@@ -348,5 +375,30 @@ export function parseFixture(text: string, source: string): ParsedFixture {
       }
     });
   });
-  return { fixture, locate, source };
+  if (options.compact && userSpans && jsonText !== undefined && userSpans.length === (fixture.users?.length ?? 0))
+    return compactFixture(fixture, userSpans, jsonText, locate, source);
+  return wholeFixture(fixture, locate, source);
+}
+
+// Built outside parseFixture, whose scope holds the whole document: a closure made there would keep
+// it alive (V8 shares one context among a function's closures).
+function wholeFixture(fixture: Fixture, locate: ParsedFixture["locate"], source: string): ParsedFixture {
+  return { fixture, users: () => fixture.users ?? [], locate, source };
+}
+
+function compactFixture(
+  fixture: Fixture,
+  userSpans: [number, number][],
+  text: string,
+  locate: ParsedFixture["locate"],
+  source: string,
+): ParsedFixture {
+  return {
+    fixture: { enterprises: fixture.enterprises },
+    *users() {
+      for (const [start, end] of userSpans) yield JSON.parse(text.slice(start, end)) as FixtureUser;
+    },
+    locate,
+    source,
+  };
 }

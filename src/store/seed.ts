@@ -136,7 +136,7 @@ function loginsOf(parsed: ParsedFixture): string[] {
         list?.forEach(add);
     }
   }
-  for (const user of parsed.fixture.users ?? []) add(user.login);
+  for (const user of parsed.users()) add(user.login);
   return [...seen.values()];
 }
 
@@ -190,7 +190,7 @@ async function loadOrganizations(
   report.created.organizations += inserted.length;
   // Every organization the fixture names, declared in it or already in the database.
   const named = new Set(declared.map((o) => o.login.toLowerCase()));
-  for (const user of parsed.fixture.users ?? []) {
+  for (const user of parsed.users()) {
     for (const credential of user.credentials ?? [])
       for (const login of credential.authorized_orgs ?? []) named.add(login.toLowerCase());
   }
@@ -444,7 +444,9 @@ interface DeclaredCredential {
 }
 
 function* declaredCredentials(parsed: ParsedFixture, users: Map<string, UserRow>): Generator<DeclaredCredential> {
-  for (const [u, user] of (parsed.fixture.users ?? []).entries()) {
+  let u = -1;
+  for (const user of parsed.users()) {
+    u++;
     const userId = users.get(user.login.toLowerCase())!.id;
     for (const [c, credential] of (user.credentials ?? []).entries()) {
       const identity: Identity =

@@ -111,6 +111,26 @@ describe("fixture parsing", () => {
     assert.match(refusal("users:\n  - login: a\n  - login: A\n").message, /declared twice/);
   });
 
+  it("compact: a JSON fixture keeps no user objects and reads each again, equal, in order", () => {
+    const world = {
+      enterprises: [{ slug: "c", organizations: [{ login: "c-org", members: ["u1"] }] }],
+      users: [
+        { login: "u1", credentials: [{ type: "classic_pat", note: "a", authorized_orgs: ["c-org"] }] },
+        { login: "u2", credentials: [{ type: "ssh_key", key: `ssh-ed25519 ${"A".repeat(68)} k` }] },
+        { login: "u3" },
+      ],
+    };
+    const text = JSON.stringify(world, null, 2);
+    const whole = parseFixture(text, "c.json");
+    const compact = parseFixture(text, "c.json", { compact: true });
+    assert.equal(compact.fixture.users, undefined, "the users are not held");
+    assert.deepEqual([...compact.users()], [...whole.users()]);
+    assert.deepEqual([...compact.users()], world.users);
+    assert.deepEqual(compact.fixture.enterprises, world.enterprises);
+    const yaml = parseFixture("users:\n  - login: y1\n", "y.yaml", { compact: true });
+    assert.deepEqual([...yaml.users()], [{ login: "y1" }], "YAML is read whole, whatever is asked");
+  });
+
   it("reads JSON on its fast road with the same refusals and lines as YAML", () => {
     const repeated = refusal('{\n  "users": [\n    {"login": "a",\n     "login": "b"}\n  ]\n}\n');
     assert.equal(repeated.line, 4, "a repeated key is refused where it repeats");
