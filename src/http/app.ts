@@ -5,10 +5,10 @@ import type { Config } from "../config.ts";
 import { redactUrlSecrets } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import { startJobs } from "../jobs/queue.ts";
+import { cachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
-import { principalLookup } from "../store/principals.ts";
 import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
@@ -77,7 +77,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(db);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, { work: config.runWorker });
-    const services: Services = { config, db, boss: jobs.boss };
+    const services: Services = { config, db, reads: cachedReads(db), boss: jobs.boss };
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
     app.addHook("onClose", async () => {
@@ -91,7 +91,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   const rateLimits = new RateLimits(config.rateLimit);
   await app.register(githubConventions);
-  await app.register(authentication, { findPrincipal: principalLookup(db), rateLimits });
+  await app.register(authentication, { findPrincipal: app.services.reads.principal, rateLimits });
   installErrorHandling(app, rateLimits);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
   await app.register(organizationCredentialAuthorizationRoutes, app.services);

@@ -5,23 +5,33 @@ import { factsOf } from "../domain/credential-types.ts";
 import type { Organization, OrganizationRelation, Principal } from "../domain/model.ts";
 import { mayActAsOrganizationOwner, type TokenRequirement } from "../domain/policies.ts";
 import { Errors } from "../errors.ts";
+import type { CachedReads } from "../store/cached-reads.ts";
 import type { Queryable } from "../store/db.ts";
-import { findOrganizationByLogin, findOrganizationRelation, useLiveAuthorization } from "../store/organizations.ts";
+import { recordAuthorizationAccess } from "../store/organizations.ts";
 import { enforce } from "./authorization.ts";
 
 /**
  * SAML enforcement applies to the organization's own people: a token of an owner, member or
  * outside collaborator needs a live SSO authorization for the organization. Others are not asked.
  */
+/** credential_accessed_at is written at most this often per authorization: reads stay reads. */
+const ACCESS_RECORDED_EVERY_SECONDS = 60;
+
 export async function checkSamlEnforcement(
   db: Queryable,
+  reads: CachedReads,
   webUrl: string,
   principal: Principal | null,
   organization: Pick<Organization, "id" | "login" | "samlSso">,
   relation: OrganizationRelation,
 ): Promise<void> {
   if (principal === null || !organization.samlSso || !relation.isParticipant) return;
-  if (await useLiveAuthorization(db, principal.credential.id, organization.id)) return;
+  const live = await reads.liveAuthorization(principal.credential.id, organization.id);
+  if (live) {
+    if (live.accessedSecondsAgo === null || live.accessedSecondsAgo >= ACCESS_RECORDED_EVERY_SECONDS)
+      await recordAuthorizationAccess(db, live.id);
+    return;
+  }
   const tokenKind = factsOf(principal.credential.type).ssoLabel ?? "Personal Access token";
   const request = randomBytes(24).toString("base64url");
   throw Errors.samlEnforced(tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);
@@ -30,15 +40,16 @@ export async function checkSamlEnforcement(
 /** Organization owners only; outsiders get 404. The owner's own token must pass SAML SSO too. */
 export async function authorizeOrganizationOwner(
   db: Queryable,
+  reads: CachedReads,
   webUrl: string,
   principal: Principal,
   login: string,
   requirement: TokenRequirement,
 ): Promise<Organization> {
-  const organization = await findOrganizationByLogin(db, login);
-  const relation = organization ? await findOrganizationRelation(db, organization.id, principal.user.id) : null;
+  const organization = await reads.organizationByLogin(login);
+  const relation = organization ? await reads.organizationRelation(organization.id, principal.user.id) : null;
   enforce(mayActAsOrganizationOwner(principal, organization?.login ?? login, relation, requirement), principal);
   // enforce() has answered 404 when there is no organization or no relation to it.
-  await checkSamlEnforcement(db, webUrl, principal, organization!, relation!);
+  await checkSamlEnforcement(db, reads, webUrl, principal, organization!, relation!);
   return organization!;
 }

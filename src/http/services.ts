@@ -1,10 +1,13 @@
 import type { PgBoss } from "pg-boss";
 import type { Config } from "../config.ts";
+import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 
 /** What route plugins need, handed to each explicitly. */
 export interface Services {
   config: Readonly<Config>;
   db: Db;
+  /** Authentication and organization-scoped reads, through the exact cache where there is one. */
+  reads: CachedReads;
   boss: PgBoss;
 }

@@ -59,18 +59,23 @@ export async function findOrganizationPerson(
   return row ? { id: row.id, login: row.login, createdAt: row.created_at } : null;
 }
 
+/** A live SSO authorization, and how long ago its credential last used it (null: never). */
+export interface LiveAuthorization {
+  id: number;
+  accessedSecondsAgo: number | null;
+}
+
 /**
- * Whether the credential holds a live SSO authorization for the organization (granted, not
- * revoked, not inside an unsettled revocation's fence), recording the access (credential_accessed_at). The write happens
- * at most once a minute per authorization, so frequent reads do not turn into frequent writes.
+ * The credential's live SSO authorization for the organization (granted, not revoked, not inside
+ * an unsettled revocation's fence), or null.
  */
-export async function useLiveAuthorization(
+export async function findLiveAuthorization(
   db: Queryable,
   credentialId: number,
   organizationId: number,
-): Promise<boolean> {
-  const rows = await db.query<{ id: number; stale: boolean }>(
-    `select a.id, (a.accessed_at is null or a.accessed_at < clock_timestamp() - interval '60 seconds') as stale
+): Promise<LiveAuthorization | null> {
+  const [row] = await db.query<{ id: number; accessed_seconds_ago: number | null }>(
+    `select a.id, extract(epoch from clock_timestamp() - a.accessed_at)::float8 as accessed_seconds_ago
        from credential_authorizations a
        join credentials c on c.id = a.credential_id
        join organizations o on o.id = a.organization_id
@@ -78,11 +83,14 @@ export async function useLiveAuthorization(
         and not ${AUTHORIZATION_FENCED}`,
     [credentialId, organizationId],
   );
-  const live = rows[0];
-  if (!live) return false;
-  if (live.stale)
-    await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [live.id]);
-  return true;
+  return row ? { id: row.id, accessedSecondsAgo: row.accessed_seconds_ago } : null;
+}
+
+/** Records that the authorization was used now (credential_accessed_at). */
+export async function recordAuthorizationAccess(db: Queryable, authorizationId: number): Promise<void> {
+  await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [
+    authorizationId,
+  ]);
 }
 
 export interface LiveAuthorizationRow {

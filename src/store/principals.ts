@@ -1,5 +1,6 @@
 import type { AuthenticatedCredential, Principal } from "../domain/model.ts";
 import type { Db, Queryable } from "./db.ts";
+import { type ExactRead, exactCache } from "./exact-cache.ts";
 import { CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
 interface PrincipalRow {
@@ -46,33 +47,15 @@ export async function findPrincipalByTokenHash(db: Queryable, tokenHash: Uint8Ar
 export type PrincipalLookup = (tokenHash: Uint8Array) => Promise<Principal | null>;
 
 /**
- * findPrincipalByTokenHash behind an in-process cache that is exact, not eventually consistent,
- * wherever the database can vouch for it (an epoch: embedded PGlite, one process sees every write).
- * An answer is kept only if no write happened while it was read, and is used only until the next
- * write. A revocation commits before its 202 is sent, so every request that can follow the 202
- * misses the cache and meets the fence in the database. On PostgreSQL, where other processes
- * write, every request reads the database (docs/performance.md has the design that would cache
- * there too). Only live principals are kept; expiry is still checked on every request.
+ * findPrincipalByTokenHash through the exact cache (store/exact-cache.ts). Only live principals
+ * are kept; expiry is still checked on every request. The key is the hash the database stores
+ * anyway, never the token.
  */
-export function principalLookup(db: Db, capacity = 10_000): PrincipalLookup {
-  if (db.writeEpoch() === null) return (tokenHash) => findPrincipalByTokenHash(db, tokenHash);
-  const cache = new Map<string, Principal>();
-  let cachedEpoch = db.writeEpoch();
-  return async (tokenHash) => {
-    const epoch = db.writeEpoch();
-    if (epoch !== cachedEpoch) {
-      cache.clear();
-      cachedEpoch = epoch;
-    }
-    // The key is the hash the database stores anyway, never the token.
-    const key = Buffer.from(tokenHash).toString("base64");
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const found = await findPrincipalByTokenHash(db, tokenHash);
-    if (found !== null && db.writeEpoch() === epoch && cachedEpoch === epoch) {
-      if (cache.size >= capacity) cache.clear();
-      cache.set(key, found);
-    }
-    return found;
-  };
+export function principalLookup(db: Db, read: ExactRead = exactCache(db)): PrincipalLookup {
+  return (tokenHash) =>
+    read(
+      `principal ${Buffer.from(tokenHash).toString("base64")}`,
+      () => findPrincipalByTokenHash(db, tokenHash),
+      (found) => found !== null,
+    );
 }

@@ -145,6 +145,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
       const principal = requirePrincipal(request);
       const organization = await authorizeOrganizationOwner(
         db,
+        services.reads,
         services.config.webUrl,
         principal,
         request.params.org,

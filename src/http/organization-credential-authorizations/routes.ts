@@ -88,7 +88,7 @@ export default async function organizationCredentialAuthorizationRoutes(
   const { db } = services;
 
   const authorizeOwner = (principal: Principal, login: string, requirement: TokenRequirement) =>
-    authorizeOrganizationOwner(db, services.config.webUrl, principal, login, requirement);
+    authorizeOrganizationOwner(db, services.reads, services.config.webUrl, principal, login, requirement);
 
   app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
     "/orgs/:org/credential-authorizations",

@@ -3,7 +3,6 @@
 // public profile.
 import type { FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
-import { findOrganizationByLogin, findOrganizationRelation } from "../../store/organizations.ts";
 import { checkSamlEnforcement } from "../organization-access.ts";
 import { presentOrganization } from "../presenters.ts";
 import type { Services } from "../services.ts";
@@ -14,14 +13,21 @@ export default async function organizationRoutes(app: FastifyInstance, services:
     "/orgs/:org",
     { config: { documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-an-organization" } },
     async (request) => {
-      const organization = await findOrganizationByLogin(services.db, request.params.org);
+      const organization = await services.reads.organizationByLogin(request.params.org);
       if (!organization) throw Errors.notFound();
       // Only an SSO organization's own people are checked: nobody else costs a query.
       const relation =
         request.principal && organization.samlSso
-          ? await findOrganizationRelation(services.db, organization.id, request.principal.user.id)
+          ? await services.reads.organizationRelation(organization.id, request.principal.user.id)
           : { isOwner: false, isParticipant: false };
-      await checkSamlEnforcement(services.db, services.config.webUrl, request.principal, organization, relation);
+      await checkSamlEnforcement(
+        services.db,
+        services.reads,
+        services.config.webUrl,
+        request.principal,
+        organization,
+        relation,
+      );
       return presentOrganization(apiBaseUrl(request), services.config.webUrl, organization);
     },
   );

@@ -1,0 +1,44 @@
+// The reads every authenticated request makes, through one exact cache (store/exact-cache.ts):
+// who the token is, and for organization-scoped requests the organization, the caller's relation
+// to it and the token's SSO authorization. One cache, so one write empties all of them at once.
+import type { Organization, OrganizationRelation, Principal } from "../domain/model.ts";
+import type { Db } from "./db.ts";
+import { exactCache } from "./exact-cache.ts";
+import {
+  findLiveAuthorization,
+  findOrganizationByLogin,
+  findOrganizationRelation,
+  type LiveAuthorization,
+} from "./organizations.ts";
+import { principalLookup } from "./principals.ts";
+
+export interface CachedReads {
+  principal(tokenHash: Uint8Array): Promise<Principal | null>;
+  organizationByLogin(login: string): Promise<(Organization & { createdAt: Date }) | null>;
+  organizationRelation(organizationId: number, userId: number): Promise<OrganizationRelation>;
+  /** The live authorization and, on a cached answer, its age as of now rather than as of the read. */
+  liveAuthorization(credentialId: number, organizationId: number): Promise<LiveAuthorization | null>;
+}
+
+export function cachedReads(db: Db): CachedReads {
+  const read = exactCache(db);
+  return {
+    principal: principalLookup(db, read),
+    organizationByLogin: (login) =>
+      read(`organization ${login.toLowerCase()}`, () => findOrganizationByLogin(db, login)),
+    organizationRelation: (organizationId, userId) =>
+      read(`relation ${organizationId} ${userId}`, () => findOrganizationRelation(db, organizationId, userId)),
+    async liveAuthorization(credentialId, organizationId) {
+      const found = await read(`authorization ${credentialId} ${organizationId}`, async () => {
+        const live = await findLiveAuthorization(db, credentialId, organizationId);
+        return live && { ...live, readAt: performance.now() };
+      });
+      if (!found) return null;
+      const elapsed = (performance.now() - found.readAt) / 1000;
+      return {
+        id: found.id,
+        accessedSecondsAgo: found.accessedSecondsAgo === null ? null : found.accessedSecondsAgo + elapsed,
+      };
+    },
+  };
+}
