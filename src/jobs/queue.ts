@@ -18,6 +18,32 @@ export interface Jobs {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Embedded, how often pg-boss's maintenance (archiving, deleting old jobs) runs once started. */
+const EMBEDDED_MAINTENANCE_SECONDS = 600;
+
+/**
+ * One process owns an embedded data folder, so a worker that died without finishing its job can
+ * only be a previous process: its jobs are failed (and so retried) by a supervision pass at
+ * start-up and another one heartbeat later, when a heartbeat still fresh at start-up has expired.
+ * After that only maintenance is due, every ten minutes. pg-boss's own supervisor, every few
+ * seconds, was most of an idle embedded server's CPU: each of its statements runs in this process.
+ */
+function superviseEmbedded(boss: PgBoss, jobs: JobsConfig, logger: QueueLogger, stop: AbortSignal): void {
+  const pass = () => {
+    if (stop.aborted) return;
+    boss.supervise().catch((error: unknown) => logger.warn({ err: error }, "job queue supervision failed"));
+  };
+  const timers = [
+    setTimeout(pass, 0),
+    setTimeout(pass, (jobs.heartbeatSeconds + 1) * 1000),
+    setInterval(pass, EMBEDDED_MAINTENANCE_SECONDS * 1000),
+  ];
+  for (const timer of timers) timer.unref();
+  stop.addEventListener("abort", () => {
+    for (const timer of timers) clearTimeout(timer);
+  });
+}
+
 export async function startJobs(
   db: Db,
   database: DatabaseConfig,
@@ -25,14 +51,20 @@ export async function startJobs(
   logger: QueueLogger,
   options: { work: boolean },
 ): Promise<Jobs> {
-  // The monitor pass is the one that fails jobs whose heartbeat stopped (a killed worker); it runs
-  // as often as the supervisor so such a job is retried within seconds, not pg-boss's default minute.
+  const embedded = database.kind === "pglite";
   // LISTEN/NOTIFY wakes a worker the moment a job is queued (its insert notifies at commit), on
   // PostgreSQL through a dedicated connection and in PGlite in-process, so an idle worker need not
   // poll often; polling stays as the backstop (decision 37).
   const timers = {
-    superviseIntervalSeconds: jobs.superviseIntervalSeconds,
-    monitorIntervalSeconds: jobs.superviseIntervalSeconds,
+    // The monitor pass fails jobs whose heartbeat stopped (a killed worker); on PostgreSQL it runs
+    // as often as the supervisor, so such a job is retried within seconds. Embedded, supervision runs
+    // on our schedule (superviseEmbedded), and a monitor gate of one second lets each pass through.
+    ...(embedded
+      ? { supervise: false, monitorIntervalSeconds: 1 }
+      : {
+          superviseIntervalSeconds: jobs.superviseIntervalSeconds,
+          monitorIntervalSeconds: jobs.superviseIntervalSeconds,
+        }),
     schedule: false,
     useListenNotify: true,
     // pg-boss's instance registry samples the event loop every 20 ms to report vitals nobody
@@ -54,10 +86,12 @@ export async function startJobs(
   boss.on("warning", (warning) => logger.warn({ warning }, "job queue warning"));
   await boss.start();
   const stopping = new AbortController();
+  if (embedded) superviseEmbedded(boss, jobs, logger, stopping.signal);
   try {
     await createRevocationQueue(boss, jobs);
     if (options.work) await startRevocationWorker(boss, db, jobs, logger, stopping.signal);
   } catch (error) {
+    stopping.abort();
     await boss.stop({ graceful: false }).catch(() => {});
     throw error;
   }
