@@ -76,16 +76,7 @@ export async function insertRevocation(
        values ($2, $3, $4, $5, $6, $7, $8, $1, (select login from users where id = $8), (select login from users where id = $4))
        returning *)
      select r.id, r.requested_at, ${CALLER_TOKEN_IN_SCOPE} from r`,
-    [
-      requester.credentialId,
-      scope.enterpriseId,
-      scope.organizationId,
-      scope.targetUserId,
-      scope.credentialType,
-      scope.revokeCredentials,
-      scope.exemptUserId,
-      requester.userId,
-    ],
+    [requester.credentialId, ...scopeValues(scope), requester.userId],
   );
   if (!row) throw new Error("insert into revocations returned no row");
   return {
