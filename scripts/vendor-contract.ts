@@ -30,6 +30,7 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/orgs/{org}/audit-log": ["get"],
   "/user": ["get"],
   "/orgs/{org}": ["get"],
+  "/rate_limit": ["get"],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -47,6 +47,8 @@ export const Errors = {
   badCredentials: () =>
     new ApiError("bad_credentials", 401, "Bad credentials", { documentationUrl: DEFAULT_DOCUMENTATION_URL }),
   notFound: () => new ApiError("not_found", 404, "Not Found"),
+  /** GET /rate_limit with `--rate-limit off`, as GitHub Enterprise Server answers with rate limiting disabled. */
+  rateLimitingDisabled: () => new ApiError("rate_limiting_disabled", 404, "Rate limiting is not enabled."),
   /** An enterprise member who is neither an owner nor holds write_enterprise_credentials. */
   enterpriseCredentialsRoleRequired: () =>
     new ApiError(

@@ -18,6 +18,7 @@ import githubConventions, { newRequestId } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
+import rateLimitRoutes from "./rate-limit/routes.ts";
 import { RateLimits } from "./rate-limits.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
@@ -77,7 +78,13 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(db);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, { work: config.runWorker });
-    const services: Services = { config, db, reads: cachedReads(db), boss: jobs.boss };
+    const services: Services = {
+      config,
+      db,
+      reads: cachedReads(db),
+      boss: jobs.boss,
+      rateLimits: new RateLimits(config.rateLimit),
+    };
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
     app.addHook("onClose", async () => {
@@ -89,7 +96,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     throw error;
   }
 
-  const rateLimits = new RateLimits(config.rateLimit);
+  const { rateLimits } = app.services;
   await app.register(githubConventions);
   await app.register(authentication, { findPrincipal: app.services.reads.principal, rateLimits });
   installErrorHandling(app, rateLimits);
@@ -98,6 +105,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(auditLogRoutes, app.services);
   await app.register(userRoutes, app.services);
   await app.register(organizationRoutes, app.services);
+  await app.register(rateLimitRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);

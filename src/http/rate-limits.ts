@@ -39,6 +39,15 @@ declare module "fastify" {
 
 export type Caller = { userId: number } | { ip: string };
 
+/** One resource's window as GitHub's `rate-limit` schema has it. */
+export interface RateLimitWindow {
+  limit: number;
+  used: number;
+  remaining: number;
+  /** When the window starts over, in UTC epoch seconds. */
+  reset: number;
+}
+
 function hours(points: number): RateLimiterMemory {
   return new RateLimiterMemory({ points, duration: 3600 });
 }
@@ -60,6 +69,19 @@ export class RateLimits {
     this.mode = mode;
   }
 
+  /** The caller's primary windows as they stand, counting nothing (GET /rate_limit). */
+  async status(caller: Caller, ip: string): Promise<{ core: RateLimitWindow; audit_log: RateLimitWindow }> {
+    const key = callerKey(caller);
+    const [limiter, limit] =
+      "userId" in caller
+        ? [this.authenticated, GITHUB_RATE_LIMITS.authenticatedPerHour]
+        : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
+    return {
+      core: windowOf(await limiter.get(key), limit, 3600),
+      audit_log: windowOf(await this.auditLog.get(`${key} ip:${ip}`), GITHUB_RATE_LIMITS.auditLogPerHour, 3600),
+    };
+  }
+
   /**
    * Counts the request against the caller's limits and sets the x-ratelimit-* headers; throws
    * GitHub's 403 when a limit is exhausted. `refuse: false` only counts (a request already being
@@ -75,7 +97,7 @@ export class RateLimits {
     reply.rateLimitCounted = true;
     const resource = request.routeOptions.config?.rateLimitResource ?? "core";
     if (resource === "none") return;
-    const key = "userId" in caller ? `user:${caller.userId}` : `ip:${caller.ip}`;
+    const key = callerKey(caller);
 
     const [limiter, limit] =
       resource === "audit_log"
@@ -85,13 +107,12 @@ export class RateLimits {
           : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
     // The audit log counts per user and IP, as GitHub documents it.
     const primary = await consume(limiter, resource === "audit_log" ? `${key} ip:${request.ip}` : key, 1);
-    const used = Math.min(primary.consumedPoints, limit);
-    const reset = Math.ceil((Date.now() + primary.msBeforeNext) / 1000);
+    const window = windowOf(primary, limit, 3600);
     reply.headers({
-      "x-ratelimit-limit": String(limit),
-      "x-ratelimit-remaining": String(limit - used),
-      "x-ratelimit-reset": String(reset),
-      "x-ratelimit-used": String(used),
+      "x-ratelimit-limit": String(window.limit),
+      "x-ratelimit-remaining": String(window.remaining),
+      "x-ratelimit-reset": String(window.reset),
+      "x-ratelimit-used": String(window.used),
       "x-ratelimit-resource": resource,
     });
     if (!options.refuse) return;
@@ -122,6 +143,15 @@ export class RateLimits {
       else this.inFlight.set(key, left);
     });
   }
+}
+
+const callerKey = (caller: Caller) => ("userId" in caller ? `user:${caller.userId}` : `ip:${caller.ip}`);
+
+/** A counter's state as a window; no counter yet is an untouched window starting now. */
+function windowOf(counted: RateLimiterRes | null, limit: number, seconds: number): RateLimitWindow {
+  const used = Math.min(counted?.consumedPoints ?? 0, limit);
+  const msLeft = counted ? counted.msBeforeNext : seconds * 1000;
+  return { limit, used, remaining: limit - used, reset: Math.ceil((Date.now() + msLeft) / 1000) };
 }
 
 function secondaryLimit(request: FastifyRequest, waitMs: number): ApiError {

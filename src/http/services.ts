@@ -2,6 +2,7 @@ import type { PgBoss } from "pg-boss";
 import type { Config } from "../config.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
+import type { RateLimits } from "./rate-limits.ts";
 
 /** What route plugins need, handed to each explicitly. */
 export interface Services {
@@ -10,4 +11,5 @@ export interface Services {
   /** Authentication and organization-scoped reads, through the exact cache where there is one. */
   reads: CachedReads;
   boss: PgBoss;
+  rateLimits: RateLimits;
 }

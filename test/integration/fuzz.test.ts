@@ -30,6 +30,7 @@ const ROUTES = [
   "GET /orgs/:org/audit-log",
   "GET /orgs/:org",
   "GET /user",
+  "GET /rate_limit",
   "GET /healthz",
   "GET /healthz/live",
   "GET /_credauth/revocations/:id",

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
-import { backends } from "../helpers/backends.ts";
+import { backends, buildTestApp } from "../helpers/backends.ts";
+import { assertMatchesContract } from "../helpers/contract.ts";
 import { bearer, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
 const [backend] = backends(); // counters live in the process: the backend does not matter
@@ -39,6 +40,34 @@ describe("rate limits", () => {
     assert.equal(audit.headers["x-ratelimit-resource"], "audit_log");
     assert.equal(audit.headers["x-ratelimit-limit"], String(GITHUB_RATE_LIMITS.auditLogPerHour));
     assert.equal((await get("/healthz")).headers["x-ratelimit-limit"], undefined, "health probes are not counted");
+  });
+
+  it("GET /rate_limit shows the caller's windows in GitHub's shape, and asking does not count", async () => {
+    const token = t.tokens.melClassic;
+    for (let i = 0; i < 3; i++) await get("/user", bearer(token));
+    await get("/orgs/emu-eng/audit-log", bearer(token)); // refused (not an owner), but counted as audit_log
+    const asked = await get("/rate_limit", bearer(token));
+    assert.equal(asked.statusCode, 200, asked.body);
+    assertMatchesContract("GET", "/rate_limit", asked);
+    const body = asked.json();
+    assert.deepEqual(body.rate, body.resources.core);
+    assert.equal(body.resources.core.limit, GITHUB_RATE_LIMITS.authenticatedPerHour);
+    assert.equal(body.resources.core.used, 3);
+    assert.equal(body.resources.core.remaining, GITHUB_RATE_LIMITS.authenticatedPerHour - 3);
+    assert.equal(body.resources.audit_log.used, 1);
+    assert.equal(body.resources.search.used, 0);
+    assert.equal(asked.headers["x-ratelimit-used"], undefined, "the answer itself is not counted");
+    assert.equal((await get("/rate_limit", bearer(token))).json().resources.core.used, 3, "nor is asking again");
+    assert.equal((await get("/user", bearer(token))).headers["x-ratelimit-used"], "4");
+
+    const anonymous = (await get("/rate_limit")).json();
+    assert.equal(
+      anonymous.resources.core.limit,
+      GITHUB_RATE_LIMITS.unauthenticatedPerHour,
+      "per address without a token",
+    );
+    const newest = await get("/rate_limit", { ...bearer(token), "x-github-api-version": "2026-03-10" });
+    assert.equal(newest.json().rate, undefined, "API version 2026-03-10 dropped `rate`");
   });
 
   it("refuses a user past 5,000 requests an hour with GitHub's 403, remaining 0 and the reset", async (context) => {
@@ -125,5 +154,18 @@ describe("rate limits", () => {
     assert.ok(wait >= 1 && wait <= 60, `Retry-After ${refused.headers["retry-after"]}`);
     assert.notEqual(refused.headers["x-ratelimit-remaining"], "0", "a secondary limit is not the primary one");
     assert.equal(await worldDigest(t.app.services.db), before, "the refused revocation was not queued");
+  });
+});
+
+describe("rate limits turned off", () => {
+  it("GET /rate_limit answers 404 Rate limiting is not enabled, as GitHub Enterprise Server does", async () => {
+    const { app, close } = await buildTestApp(backend!, { rateLimit: "off" });
+    try {
+      const response = await app.inject({ method: "GET", url: "/rate_limit" });
+      assert.equal(response.statusCode, 404);
+      assert.equal(response.json().message, "Rate limiting is not enabled.");
+    } finally {
+      await close();
+    }
   });
 });
