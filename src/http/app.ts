@@ -22,6 +22,7 @@ import rateLimitRoutes from "./rate-limit/routes.ts";
 import { RateLimits } from "./rate-limits.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
+import { routeWithoutGhesPrefix } from "./urls.ts";
 import userRoutes from "./users/routes.ts";
 
 declare module "fastify" {
@@ -54,6 +55,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       },
     },
     genReqId: () => newRequestId(),
+    rewriteUrl: (raw) => routeWithoutGhesPrefix(raw),
     requestIdHeader: false,
     // Errors Fastify raises before routing (a malformed URL) get GitHub's shape too.
     frameworkErrors: (error, request, reply) => {

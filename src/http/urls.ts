@@ -1,5 +1,26 @@
 // The URLs credauth hands out: its base, and the paths of what it adds beside GitHub's API.
+import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
+
+/**
+ * GitHub Enterprise Server serves its REST API under this path, and clients in enterprise mode
+ * (gh with GH_HOST, PyGithub and go-github with a base URL, Octokit with a GHES baseUrl) add it.
+ */
+export const GHES_API_PREFIX = "/api/v3";
+
+type PrefixedRequest = IncomingMessage & { apiPrefix?: string };
+
+/**
+ * Fastify's rewriteUrl: every route answers at the root and under `/api/v3`. A request that came
+ * through the prefix is routed without it, and the prefix is kept for the URLs handed back.
+ */
+export function routeWithoutGhesPrefix(raw: PrefixedRequest): string {
+  const url = raw.url ?? "/";
+  const rest = url.slice(GHES_API_PREFIX.length);
+  if (!url.startsWith(GHES_API_PREFIX) || !(rest === "" || rest.startsWith("/") || rest.startsWith("?"))) return url;
+  raw.apiPrefix = GHES_API_PREFIX;
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
 
 /** Everything credauth adds to GitHub's API lives under this one prefix (docs/decisions.md, decision 9). */
 export const EXTENSION_PREFIX = "/_credauth";
@@ -8,25 +29,30 @@ export const ADMIN_PREFIX = `${EXTENSION_PREFIX}/admin`;
 
 /**
  * Absolute base URL of this API, for Location, `url` fields and Link headers: `--public-url`, or
- * the address this server listens on. Never the request's Host header, which the caller chooses.
+ * the address this server listens on — then `/api/v3` when the request came through it. Never the
+ * request's Host header, which the caller chooses.
  */
-export function apiBaseUrl(request: { server: FastifyInstance }): string {
-  const { config } = request.server.services;
+export function apiBaseUrl(request: { server: FastifyInstance; raw?: PrefixedRequest }): string {
+  return `${serverBaseUrl(request.server)}${request.raw?.apiPrefix ?? ""}`;
+}
+
+function serverBaseUrl(server: FastifyInstance): string {
+  const { config } = server.services;
   if (config.publicUrl !== null) return config.publicUrl;
-  const known = listeningBase.get(request.server.server);
+  const known = listeningBase.get(server.server);
   if (known !== undefined) return known;
-  const address = request.server.server.address();
+  const address = server.server.address();
   const port = address !== null && typeof address === "object" ? address.port : config.http.port;
   const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
   const base = `http://${host}:${port}`;
   // Once listening, the address no longer changes: ask the socket once, not on every request.
-  if (address !== null) listeningBase.set(request.server.server, base);
+  if (address !== null) listeningBase.set(server.server, base);
   return base;
 }
 
 const listeningBase = new WeakMap<object, string>();
 
 /** The job resource of revocation `id` (the Location of its 202). */
-export function revocationUrl(request: { server: FastifyInstance }, id: number): string {
+export function revocationUrl(request: { server: FastifyInstance; raw?: PrefixedRequest }, id: number): string {
   return `${apiBaseUrl(request)}${EXTENSION_PREFIX}/revocations/${id}`;
 }

@@ -79,6 +79,35 @@ describe("Octokit against a credauth process", () => {
     assert.equal(job.counts.authorizations_revoked.total, 10);
   });
 
+  it("works unmodified with a GitHub Enterprise Server base URL, /api/v3, and hands back URLs under it", async () => {
+    const ghes = (token: string) => new Octokit({ auth: token, baseUrl: `${server.url}/api/v3` });
+    const me = await ghes(tokens.cleoClassic).request("GET /user");
+    assert.equal(me.data.login, "cleo");
+    assert.equal(me.data.url, `${server.url}/api/v3/users/cleo`);
+
+    const revoked = await ghes(tokens.cleoClassic).request(
+      "POST /orgs/{org}/credential-authorizations/{username}/revoke",
+      { org: "classic-eng", username: "pat" },
+    );
+    assert.equal(revoked.status, 202);
+    const location = String(revoked.headers.location);
+    assert.ok(location.startsWith(`${server.url}/api/v3/_credauth/revocations/`), location);
+    const job = (await ghes(tokens.cleoClassic).request(`GET ${location}`)).data as {
+      url: string;
+      scope: { organization: string; username: string };
+    };
+    assert.deepEqual([job.scope.organization, job.scope.username], ["classic-eng", "pat"]);
+    assert.equal(job.url, location, "the job's own url is under /api/v3 too");
+
+    const limits = await ghes(tokens.cleoClassic).request("GET /rate_limit");
+    assert.ok(limits.data.resources.core.used >= 3, "the requests above were counted");
+    await assert.rejects(ghes(tokens.cleoClassic).request("GET /api/v3x/user"), (error: unknown) => {
+      assert.ok(error instanceof RequestError);
+      assert.equal(error.status, 404);
+      return true;
+    });
+  });
+
   it("surfaces GitHub's errors as Octokit RequestErrors", async () => {
     await assert.rejects(
       client(tokens.tedClassic).request(
