@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -203,7 +204,10 @@ function takeOver(lockPath: string, seen: LockHolder | null): void {
     mkdirSync(mutex);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    if (Date.now() - statSync(mutex, { throwIfNoEntry: false })!.mtimeMs > ABANDONED_TAKEOVER_MS) rmdirSync(mutex);
+    // The mutex may be gone again by now (its holder finished): then there is nothing to clear.
+    const mutexStat = statSync(mutex, { throwIfNoEntry: false });
+    if (mutexStat !== undefined && Date.now() - mutexStat.mtimeMs > ABANDONED_TAKEOVER_MS)
+      rmSync(mutex, { force: true, recursive: true });
     return; // someone else is taking over; look again
   }
   try {
