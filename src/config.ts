@@ -34,6 +34,10 @@ export interface JobsConfig {
 export interface Config {
   database: DatabaseConfig;
   http: { host: string; port: number };
+  /** HTTPS with this certificate and key (PEM), or plain HTTP. (Default: none) */
+  tls: { cert: string; key: string; certFile: string } | null;
+  /** `--tls-self-signed`: serve needs a certificate made for it (src/cli/tls.ts) before it starts. */
+  tlsSelfSigned: boolean;
   /** Run the background worker inside `serve`. (Default: true) */
   runWorker: boolean;
   /** A fixture file loaded at start-up. (Default: none) */
@@ -97,6 +101,9 @@ export interface ConfigFlags {
   demo?: boolean;
   adminToken?: string;
   adminTokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
   rateLimit?: string;
   jobBatchSize?: string;
   jobHeartbeatSeconds?: string;
@@ -126,6 +133,9 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   demo: undefined,
   adminToken: "CREDAUTH_ADMIN_TOKEN",
   adminTokenFile: "CREDAUTH_ADMIN_TOKEN_FILE",
+  tlsCert: "CREDAUTH_TLS_CERT",
+  tlsKey: "CREDAUTH_TLS_KEY",
+  tlsSelfSigned: undefined,
   rateLimit: "CREDAUTH_RATE_LIMIT",
   jobBatchSize: "CREDAUTH_JOB_BATCH_SIZE",
   jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
@@ -135,6 +145,38 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   jobRetryLimit: "CREDAUTH_JOB_RETRY_LIMIT",
   jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
 };
+
+/** A PEM file named by an option, read whole. */
+function pemFile(name: string, path: string): string {
+  try {
+    const text = readFileSync(path, "utf8");
+    if (!text.includes("-----BEGIN ")) throw new ConfigError(`${name} ${path} is not a PEM file.`);
+    return text;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(
+      `${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
+  }
+}
+
+/** `--tls-cert` and `--tls-key` come together, or not at all. */
+function tlsFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): Config["tls"] {
+  const certPath = flags.tlsCert ?? env.CREDAUTH_TLS_CERT;
+  const keyPath = flags.tlsKey ?? env.CREDAUTH_TLS_KEY;
+  if (!certPath && !keyPath) return null;
+  if (!certPath || !keyPath) {
+    throw new ConfigError(
+      "--tls-cert / CREDAUTH_TLS_CERT and --tls-key / CREDAUTH_TLS_KEY go together: give both PEM files, or use --tls-self-signed.",
+    );
+  }
+  const certFile = resolve(cwd, certPath);
+  return {
+    cert: pemFile("--tls-cert", certFile),
+    key: pemFile("--tls-key", resolve(cwd, keyPath)),
+    certFile,
+  };
+}
 
 /** A secret given as a file (`--admin-token-file`, Docker/Kubernetes secrets): its first line. */
 function secretFromFile(name: string, path: string | undefined): string | undefined {
@@ -245,6 +287,8 @@ export function parseConfig(
   const config: Config = {
     database,
     http: { host, port },
+    tls: tlsFrom(flags, env, cwd),
+    tlsSelfSigned: flags.tlsSelfSigned ?? false,
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,
     seedDemoWhenEmpty: flags.demo ?? false,

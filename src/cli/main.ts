@@ -15,6 +15,7 @@ import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
+import { selfSignedCertificate, selfSignedFolder } from "./tls.ts";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -201,7 +202,17 @@ function describeDatabase(config: Readonly<Config>): string {
 }
 
 async function serve(flags: ConfigFlags): Promise<void> {
-  const config = configFrom(flags);
+  let config = configFrom(flags);
+  if (config.tlsSelfSigned) {
+    if (config.tls !== null)
+      throw new ConfigError("--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key.");
+    const made = await selfSignedCertificate(selfSignedFolder(config), config.http.host);
+    config = configFrom({ ...flags, tlsCert: made.certFile, tlsKey: made.keyFile });
+    console.log(
+      `TLS: ${made.created ? "made a" : "using the"} self-signed certificate ${made.certFile}; trust it with ` +
+        `SSL_CERT_FILE=${made.certFile} (gh, curl, Python) or NODE_EXTRA_CA_CERTS=${made.certFile} (Node).`,
+    );
+  }
   const lock = claimFor(config, "serve");
   const app = await buildApp(config);
   const db = app.services.db;
@@ -352,6 +363,12 @@ export function buildCli(): Command {
             "read the site-admin token from this file (its first line)",
             "adminTokenFile",
           ),
+        )
+        .addOption(option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"))
+        .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
+        .option(
+          "--tls-self-signed",
+          "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
         ),
     ),
   ).action(serve);

@@ -44,7 +44,7 @@ function serverBaseUrl(server: FastifyInstance): string {
   const address = server.server.address();
   const port = address !== null && typeof address === "object" ? address.port : config.http.port;
   const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
-  const base = `http://${host}:${port}`;
+  const base = `${config.tls ? "https" : "http"}://${host}:${port}`;
   // Once listening, the address no longer changes: ask the socket once, not on every request.
   if (address !== null) listeningBase.set(server.server, base);
   return base;

@@ -96,7 +96,7 @@ export async function startServer(
   timeoutMs = 30_000,
 ): Promise<RunningProcess & { url: string }> {
   const server = runCredauth(["serve", "--port", "0", ...args], env);
-  const [, url] = await server.waitFor(/credauth listening on (http:\/\/\S+)/, timeoutMs);
+  const [, url] = await server.waitFor(/credauth listening on (https?:\/\/\S+)/, timeoutMs);
   return Object.assign(server, { url: url! });
 }
 

@@ -46,6 +46,32 @@ describe("configuration", () => {
     }
   });
 
+  it("serves HTTPS from a certificate and key given together, as PEM", () => {
+    const dir = mkdtempSync(join(tmpdir(), "credauth-tls-"));
+    try {
+      const cert = join(dir, "cert.pem");
+      const key = join(dir, "key.pem");
+      writeFileSync(cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+      writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+      assert.equal(parseConfig({}, {}).tls, null);
+      const tls = parseConfig({ tlsCert: cert }, { CREDAUTH_TLS_KEY: key }).tls;
+      assert.equal(tls?.certFile, cert);
+      assert.match(tls?.key ?? "", /BEGIN PRIVATE KEY/);
+      assert.throws(() => parseConfig({ tlsCert: cert }, {}), /go together: give both PEM files/);
+      assert.throws(
+        () => parseConfig({ tlsCert: cert, tlsKey: join(dir, "none") }, {}),
+        /--tls-key .* cannot be read \(ENOENT\)/,
+      );
+      writeFileSync(join(dir, "plain.txt"), "not a certificate");
+      assert.throws(
+        () => parseConfig({ tlsCert: join(dir, "plain.txt"), tlsKey: key }, {}),
+        (error: unknown) => error instanceof ConfigError && /is not a PEM file/.test(error.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("explains how to fix bad values", () => {
     assert.throws(
       () => parseConfig({ databaseUrl: "mysql://x" }, {}),

@@ -1,0 +1,123 @@
+// GitHub's own clients, unmodified, against credauth as they would be against GitHub Enterprise
+// Server: HTTPS (a self-signed certificate credauth made, trusted through SSL_CERT_FILE or
+// REQUESTS_CA_BUNDLE) and the /api/v3 base path. `gh` (Debian's package) with GH_HOST and
+// GH_ENTERPRISE_TOKEN; PyGithub (Debian's python3-github, in /usr/bin/python3) with a base URL.
+// One server for both: each process start costs the suite a second of CPU.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
+import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
+
+const PYTHON = "/usr/bin/python3";
+const clients = {
+  gh: spawnSync("gh", ["--version"]).status === 0,
+  "python3-github": spawnSync(PYTHON, ["-c", "import github"]).status === 0,
+};
+const absent = Object.keys(clients).filter((name) => !clients[name as keyof typeof clients]);
+// CI installs both (.ci/run): there, a missing client is a failure, not a skip.
+const missing =
+  absent.length === 0 || process.env.CI
+    ? false
+    : `not installed: ${absent.join(", ")} (apt-get install); CI installs them`;
+
+describe("GitHub's clients against a credauth process over HTTPS", { skip: missing }, () => {
+  let dir: string;
+  let server: RunningProcess & { url: string };
+  let tokens: Tokens;
+
+  before(async () => {
+    assert.deepEqual(absent, [], "gh and python3-github must be installed for this test (apt-get install)");
+    dir = mkdtempSync(join(tmpdir(), "credauth-gh-"));
+    tokens = makeTokens();
+    writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
+    const data = await migratedDataFolder(join(dir, "credauth", "data"));
+    server = await startServer(["--data", data, "--seed", join(dir, "world.json"), "--tls-self-signed"]);
+  });
+  after(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `gh api …` as a user of GitHub Enterprise Server runs it; the token only in the environment. */
+  function gh(token: string, args: string[]) {
+    const result = spawnSync("gh", ["api", ...args], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dir,
+        GH_CONFIG_DIR: join(dir, "gh"),
+        GH_HOST: new URL(server.url).host,
+        GH_ENTERPRISE_TOKEN: token,
+        SSL_CERT_FILE: join(dir, "credauth", "tls", "cert.pem"),
+        GH_PROMPT_DISABLED: "1",
+        NO_COLOR: "1",
+      },
+      encoding: "utf8",
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it("serves HTTPS with the self-signed certificate it made", () => {
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(server.output(), /self-signed certificate .*tls\/cert\.pem; trust it with SSL_CERT_FILE=/);
+  });
+
+  it("answers gh api /user", () => {
+    const result = gh(tokens.cleoClassic, ["/user"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).login, "cleo");
+  });
+
+  it("pages with gh api --paginate through the organization list and the audit log", () => {
+    const list = gh(tokens.cleoClassic, ["--paginate", "/orgs/classic-eng/credential-authorizations?per_page=1"]);
+    assert.equal(list.code, 0, list.stderr);
+    const logins = [...list.stdout.matchAll(/"login":"([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(logins.length >= 3, `every page was followed: ${logins.join(", ")}`);
+
+    const audit = gh(tokens.cleoClassic, ["--paginate", "/orgs/classic-eng/audit-log?per_page=2"]);
+    assert.equal(audit.code, 0, audit.stderr);
+    const events = [...audit.stdout.matchAll(/"action":"/g)].length;
+    assert.ok(events > 2, `more than one page of events: ${events}`);
+  });
+
+  it("revokes with gh api -X POST, and the revoked token meets SAML enforcement", () => {
+    const revoked = gh(tokens.cleoClassic, ["-X", "POST", "/orgs/classic-eng/credential-authorizations/pat/revoke"]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(
+      JSON.parse(revoked.stdout).message,
+      "Credential authorization revocation for user 'pat' has been queued",
+    );
+    const refused = gh(tokens.patOAuth, ["/orgs/classic-eng"]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout + refused.stderr, /SAML enforcement/);
+  });
+
+  it("PyGithub reads, paces itself by /rate_limit, revokes through its requester, and meets SAML enforcement", () => {
+    const result = spawnSync(PYTHON, [join(import.meta.dirname, "clients", "pygithub_session.py")], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        CREDAUTH_API: `${server.url}/api/v3`,
+        REQUESTS_CA_BUNDLE: join(dir, "credauth", "tls", "cert.pem"),
+        OWNER_TOKEN: tokens.cleoClassic,
+        MEMBER_TOKEN: tokens.sharedClassic,
+        ORG: "classic-eng",
+        MEMBER: "shared_user",
+      },
+      encoding: "utf8",
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const seen = JSON.parse(result.stdout);
+    assert.equal(seen.owner_login, "cleo");
+    assert.equal(seen.member_login, "shared_user");
+    assert.equal(seen.org_login, "classic-eng");
+    assert.equal(seen.core_limit, 5000);
+    assert.ok(seen.core_remaining < 5000 && seen.core_remaining > 4900, `remaining ${seen.core_remaining}`);
+    assert.equal(seen.revoke_message, "Credential authorization revocation for user 'shared_user' has been queued");
+    assert.ok(String(seen.location).startsWith(`${server.url}/api/v3/_credauth/revocations/`), seen.location);
+    assert.equal(seen.member_after, 403);
+    assert.match(seen.member_after_message, /SAML enforcement/);
+  });
+});
