@@ -5,7 +5,9 @@ import { parseFixture } from "../domain/fixture.ts";
 
 export const DEMO_FIXTURE = join(import.meta.dirname, "..", "..", "fixtures", "demo.yaml");
 
-export function printDemoBanner(address: string, justLoaded: boolean): void {
+/** `certFile`: the self-signed certificate served (--tls-self-signed), which curl is told to trust. */
+export function printDemoBanner(address: string, justLoaded: boolean, certFile: string | null = null): void {
+  const curl = certFile ? `curl --cacert ${certFile}` : "curl";
   const { fixture } = parseFixture(readFileSync(DEMO_FIXTURE, "utf8"), DEMO_FIXTURE);
   const lines: string[] = [];
   lines.push(
@@ -28,15 +30,15 @@ export function printDemoBanner(address: string, justLoaded: boolean): void {
   lines.push(
     "",
     "Alice's token works now:",
-    `  curl -s ${address}/user -H "Authorization: Bearer ${alice}"`,
+    `  ${curl} -s ${address}/user -H "Authorization: Bearer ${alice}"`,
     "",
     "Revoke everything of alice_acme in acme, destroying her PATs and SSH keys (EMU):",
-    `  curl -si -X POST ${address}/enterprises/acme/credential-authorizations/alice_acme/revoke \\`,
+    `  ${curl} -si -X POST ${address}/enterprises/acme/credential-authorizations/alice_acme/revoke \\`,
     `    -H "Authorization: Bearer ${olivia}" -H "Accept: application/vnd.github+json" \\`,
     `    -d '{"revoke_credentials": true}'`,
     "",
     "Then Alice's token is refused (401 Bad credentials), and the Location header of the 202 shows the job:",
-    `  curl -s ${address}/user -H "Authorization: Bearer ${alice}"`,
+    `  ${curl} -s ${address}/user -H "Authorization: Bearer ${alice}"`,
     "",
   );
   console.log(lines.join("\n"));

@@ -239,7 +239,8 @@ async function serve(flags: ConfigFlags): Promise<void> {
   console.log(
     `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
   );
-  if (config.seedDemoWhenEmpty) printDemoBanner(address, demoLoaded);
+  if (config.seedDemoWhenEmpty)
+    printDemoBanner(address, demoLoaded, config.tlsSelfSigned ? (config.tls?.certFile ?? null) : null);
 }
 
 async function worker(flags: ConfigFlags): Promise<void> {
