@@ -1,7 +1,7 @@
 // Configuration is parsed once, here, from command-line flags and the environment, validated, and
 // frozen. Nothing else in credauth reads process.env: the parsed Config is passed down.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** `github`: GitHub's rate limits, enforced; `off`: none, and no x-ratelimit-* headers (test suites that need it). */
 export type RateLimitMode = "github" | "off";
@@ -34,10 +34,11 @@ export interface JobsConfig {
 export interface Config {
   database: DatabaseConfig;
   http: { host: string; port: number };
-  /** HTTPS with this certificate and key (PEM), or plain HTTP. (Default: none) */
-  tls: { cert: string; key: string; certFile: string } | null;
-  /** `--tls-self-signed`: serve needs a certificate made for it (src/cli/tls.ts) before it starts. */
-  tlsSelfSigned: boolean;
+  /**
+   * HTTPS with this certificate and key (PEM files), or plain HTTP. (Default: none) With
+   * `selfSigned`, `serve` makes the pair there first if it is missing (src/cli/tls.ts).
+   */
+  tls: { certFile: string; keyFile: string; selfSigned: boolean } | null;
   /** Run the background worker inside `serve`. (Default: true) */
   runWorker: boolean;
   /** A fixture file loaded at start-up. (Default: none) */
@@ -146,12 +147,11 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
 };
 
-/** A PEM file named by an option, read whole. */
-function pemFile(name: string, path: string): string {
+/** Refuses a PEM file option that names something unreadable, or not PEM. */
+function pemFile(name: string, path: string): void {
   try {
-    const text = readFileSync(path, "utf8");
-    if (!text.includes("-----BEGIN ")) throw new ConfigError(`${name} ${path} is not a PEM file.`);
-    return text;
+    if (!readFileSync(path, "utf8").includes("-----BEGIN "))
+      throw new ConfigError(`${name} ${path} is not a PEM file.`);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(
@@ -160,10 +160,20 @@ function pemFile(name: string, path: string): string {
   }
 }
 
-/** `--tls-cert` and `--tls-key` come together, or not at all. */
-function tlsFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): Config["tls"] {
+/**
+ * `--tls-cert` and `--tls-key` come together (checked to be readable PEM now), or `--tls-self-signed`
+ * names a pair in `tls/` beside the data folder (`.credauth/tls` with PostgreSQL), or neither.
+ */
+function tlsFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string, database: DatabaseConfig): Config["tls"] {
   const certPath = flags.tlsCert ?? env.CREDAUTH_TLS_CERT;
   const keyPath = flags.tlsKey ?? env.CREDAUTH_TLS_KEY;
+  if (flags.tlsSelfSigned) {
+    if (certPath || keyPath)
+      throw new ConfigError("--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key.");
+    const dataDir = database.kind === "pglite" ? database.dataDir : null;
+    const folder = dataDir ? join(dirname(dataDir), "tls") : resolve(cwd, ".credauth", "tls");
+    return { certFile: join(folder, "cert.pem"), keyFile: join(folder, "key.pem"), selfSigned: true };
+  }
   if (!certPath && !keyPath) return null;
   if (!certPath || !keyPath) {
     throw new ConfigError(
@@ -171,11 +181,10 @@ function tlsFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): Confi
     );
   }
   const certFile = resolve(cwd, certPath);
-  return {
-    cert: pemFile("--tls-cert", certFile),
-    key: pemFile("--tls-key", resolve(cwd, keyPath)),
-    certFile,
-  };
+  const keyFile = resolve(cwd, keyPath);
+  pemFile("--tls-cert", certFile);
+  pemFile("--tls-key", keyFile);
+  return { certFile, keyFile, selfSigned: false };
 }
 
 /** A secret given as a file (`--admin-token-file`, Docker/Kubernetes secrets): its first line. */
@@ -287,8 +296,7 @@ export function parseConfig(
   const config: Config = {
     database,
     http: { host, port },
-    tls: tlsFrom(flags, env, cwd),
-    tlsSelfSigned: flags.tlsSelfSigned ?? false,
+    tls: tlsFrom(flags, env, cwd, database),
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,
     seedDemoWhenEmpty: flags.demo ?? false,

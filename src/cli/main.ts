@@ -15,7 +15,7 @@ import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
-import { selfSignedCertificate, selfSignedFolder } from "./tls.ts";
+import { ensureSelfSignedCertificate } from "./tls.ts";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -202,15 +202,13 @@ function describeDatabase(config: Readonly<Config>): string {
 }
 
 async function serve(flags: ConfigFlags): Promise<void> {
-  let config = configFrom(flags);
-  if (config.tlsSelfSigned) {
-    if (config.tls !== null)
-      throw new ConfigError("--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key.");
-    const made = await selfSignedCertificate(selfSignedFolder(config), config.http.host);
-    config = configFrom({ ...flags, tlsCert: made.certFile, tlsKey: made.keyFile });
+  const config = configFrom(flags);
+  if (config.tls?.selfSigned) {
+    const made = await ensureSelfSignedCertificate(config.tls, config.http.host);
+    const file = config.tls.certFile;
     console.log(
-      `TLS: ${made.created ? "made a" : "using the"} self-signed certificate ${made.certFile}; trust it with ` +
-        `SSL_CERT_FILE=${made.certFile} (gh, curl, Python) or NODE_EXTRA_CA_CERTS=${made.certFile} (Node).`,
+      `TLS: ${made ? "made a" : "using the"} self-signed certificate ${file}; trust it with ` +
+        `SSL_CERT_FILE=${file} (gh, curl, Python) or NODE_EXTRA_CA_CERTS=${file} (Node).`,
     );
   }
   const lock = claimFor(config, "serve");
@@ -240,7 +238,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
     `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
   );
   if (config.seedDemoWhenEmpty)
-    printDemoBanner(address, demoLoaded, config.tlsSelfSigned ? (config.tls?.certFile ?? null) : null);
+    printDemoBanner(address, demoLoaded, config.tls?.selfSigned ? config.tls.certFile : null);
 }
 
 async function worker(flags: ConfigFlags): Promise<void> {

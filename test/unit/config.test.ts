@@ -46,7 +46,7 @@ describe("configuration", () => {
     }
   });
 
-  it("serves HTTPS from a certificate and key given together, as PEM", () => {
+  it("serves HTTPS from a certificate and key given together as PEM, or self-signed beside the data folder", () => {
     const dir = mkdtempSync(join(tmpdir(), "credauth-tls-"));
     try {
       const cert = join(dir, "cert.pem");
@@ -55,8 +55,14 @@ describe("configuration", () => {
       writeFileSync(key, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
       assert.equal(parseConfig({}, {}).tls, null);
       const tls = parseConfig({ tlsCert: cert }, { CREDAUTH_TLS_KEY: key }).tls;
-      assert.equal(tls?.certFile, cert);
-      assert.match(tls?.key ?? "", /BEGIN PRIVATE KEY/);
+      assert.deepEqual(tls, { certFile: cert, keyFile: key, selfSigned: false });
+      const selfSigned = parseConfig({ tlsSelfSigned: true, data: join(dir, "data") }, {}).tls;
+      assert.deepEqual(selfSigned, {
+        certFile: join(dir, "tls", "cert.pem"),
+        keyFile: join(dir, "tls", "key.pem"),
+        selfSigned: true,
+      });
+      assert.throws(() => parseConfig({ tlsSelfSigned: true, tlsCert: cert, tlsKey: key }, {}), /leave out --tls-cert/);
       assert.throws(() => parseConfig({ tlsCert: cert }, {}), /go together: give both PEM files/);
       assert.throws(
         () => parseConfig({ tlsCert: cert, tlsKey: join(dir, "none") }, {}),
