@@ -139,6 +139,11 @@ function readablePath(segments: (string | number)[]): string {
 
 export type FixtureUser = NonNullable<Fixture["users"]>[number];
 
+/** The refusal of `path` in a parsed fixture, for a problem found while applying it. */
+export function fixtureRefusal(parsed: ParsedFixture, path: (string | number)[], problem: string): FixtureError {
+  return new FixtureError(parsed.source, readablePath(path), parsed.locate(path), problem);
+}
+
 export interface ParsedFixture {
   /** The enterprises, and the users unless the fixture was parsed `compact`. */
   fixture: Fixture;
@@ -155,7 +160,6 @@ interface Source {
   locate(path: (string | number)[]): number | null;
   /** JSON only: where each element of `users` starts and ends in the text. */
   userSpans?: [start: number, end: number][];
-  text?: string;
 }
 
 /**
@@ -207,7 +211,6 @@ function readJson(text: string, source: string): Source | null {
   return {
     data,
     userSpans,
-    text,
     locate(path) {
       tree ??= parseTree(text);
       if (lineStarts.length === 0) {
@@ -260,7 +263,7 @@ function readYaml(text: string, source: string): Source {
  * authorizations is never held whole as objects (docs/performance.md).
  */
 export function parseFixture(text: string, source: string, options: { compact?: boolean } = {}): ParsedFixture {
-  const { data, locate, userSpans, text: jsonText } = readJson(text, source) ?? readYaml(text, source);
+  const { data, locate, userSpans } = readJson(text, source) ?? readYaml(text, source);
   const fail = (path: (string | number)[], problem: string): never => {
     throw new FixtureError(source, readablePath(path), locate(path), problem);
   };
@@ -375,8 +378,8 @@ export function parseFixture(text: string, source: string, options: { compact?: 
       }
     });
   });
-  if (options.compact && userSpans && jsonText !== undefined && userSpans.length === (fixture.users?.length ?? 0))
-    return compactFixture(fixture, userSpans, jsonText, locate, source);
+  if (options.compact && userSpans && userSpans.length === (fixture.users?.length ?? 0))
+    return compactFixture(fixture, userSpans, text, locate, source);
   return wholeFixture(fixture, locate, source);
 }
 

@@ -6,7 +6,7 @@
 // up front and then run in memory, in the fixture's order, so the first problem reported is the
 // one a row-by-row load would have met first.
 import { factsOf } from "../domain/credential-types.ts";
-import { type FixtureCredential, FixtureError, type ParsedFixture } from "../domain/fixture.ts";
+import { type FixtureCredential, fixtureRefusal, type ParsedFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
@@ -44,22 +44,6 @@ function columns<T extends unknown[]>(rows: T[]): unknown[][] {
   return Array.from({ length: width }, (_, i) => rows.map((row) => row[i]));
 }
 
-/**
- * Grants credentials access to SSO organizations, as their owners do, and audits each grant
- * (org_credential_authorization.grant): pair i is credentialIds[i] and organizationIds[i]. A pair
- * that already has an authorization, live or revoked, is left alone: a revoked one is never
- * granted again. Returns how many were granted.
- */
-async function grantChunk(tx: Queryable, credentialIds: number[], organizationIds: number[]): Promise<number> {
-  if (credentialIds.length === 0) return 0;
-  const [row] = await tx.query<{ granted: number }>(GRANT, [
-    credentialIds,
-    organizationIds,
-    AUDIT_ACTIONS.authorizationGranted,
-  ]);
-  return row?.granted ?? 0;
-}
-
 const GRANT = `with granted as (
        insert into credential_authorizations (credential_id, organization_id)
        select credential_id, organization_id from unnest($1::bigint[], $2::bigint[]) with ordinality
@@ -75,6 +59,22 @@ const GRANT = `with granted as (
          join organizations o on o.id = g.organization_id
          join enterprises e on e.id = o.enterprise_id`)})
      select count(*)::int as granted from granted`;
+
+/**
+ * Grants credentials access to SSO organizations, as their owners do, and audits each grant
+ * (org_credential_authorization.grant): pair i is credentialIds[i] and organizationIds[i]. A pair
+ * that already has an authorization, live or revoked, is left alone: a revoked one is never
+ * granted again. Returns how many were granted.
+ */
+async function grantChunk(tx: Queryable, credentialIds: number[], organizationIds: number[]): Promise<number> {
+  if (credentialIds.length === 0) return 0;
+  const [row] = await tx.query<{ granted: number }>(GRANT, [
+    credentialIds,
+    organizationIds,
+    AUDIT_ACTIONS.authorizationGranted,
+  ]);
+  return row?.granted ?? 0;
+}
 
 /** Grants one credential access to one organization (see grantChunk); false when it already had it. */
 export async function grantAuthorization(
@@ -122,11 +122,15 @@ interface UserRow {
   managed_by_enterprise_id: number | null;
 }
 
-/** Every login the fixture names, in the order a reader meets them: enterprises' people, then users. */
-function loginsOf(parsed: ParsedFixture): string[] {
-  const seen = new Map<string, string>();
+/**
+ * Every login the fixture names, in the order a reader meets them (enterprises' people, then
+ * users), and every organization its credentials name: one pass over the users, which a compact
+ * fixture parses again on each pass.
+ */
+function namesOf(parsed: ParsedFixture): { logins: string[]; authorizedOrganizations: Set<string> } {
+  const logins = new Map<string, string>();
   const add = (login: string) => {
-    if (!seen.has(login.toLowerCase())) seen.set(login.toLowerCase(), login);
+    if (!logins.has(login.toLowerCase())) logins.set(login.toLowerCase(), login);
   };
   for (const enterprise of parsed.fixture.enterprises ?? []) {
     for (const list of [enterprise.owners, enterprise.credential_managers, enterprise.guest_collaborators])
@@ -136,8 +140,13 @@ function loginsOf(parsed: ParsedFixture): string[] {
         list?.forEach(add);
     }
   }
-  for (const user of parsed.users()) add(user.login);
-  return [...seen.values()];
+  const authorizedOrganizations = new Set<string>();
+  for (const user of parsed.users()) {
+    add(user.login);
+    for (const credential of user.credentials ?? [])
+      for (const login of credential.authorized_orgs ?? []) authorizedOrganizations.add(login.toLowerCase());
+  }
+  return { logins: [...logins.values()], authorizedOrganizations };
 }
 
 async function loadUsers(tx: Queryable, logins: string[], report: SeedReport): Promise<Map<string, UserRow>> {
@@ -170,6 +179,7 @@ async function loadOrganizations(
   tx: Queryable,
   parsed: ParsedFixture,
   enterprises: Map<string, EnterpriseRow>,
+  authorizedOrganizations: Set<string>,
   report: SeedReport,
 ): Promise<Map<string, OrganizationRow>> {
   const declared = (parsed.fixture.enterprises ?? []).flatMap((enterprise) =>
@@ -189,11 +199,7 @@ async function loadOrganizations(
   );
   report.created.organizations += inserted.length;
   // Every organization the fixture names, declared in it or already in the database.
-  const named = new Set(declared.map((o) => o.login.toLowerCase()));
-  for (const user of parsed.users()) {
-    for (const credential of user.credentials ?? [])
-      for (const login of credential.authorized_orgs ?? []) named.add(login.toLowerCase());
-  }
+  const named = new Set([...declared.map((o) => o.login.toLowerCase()), ...authorizedOrganizations]);
   const rows = await tx.query<OrganizationRow>(
     `select o.id, o.login, o.enterprise_id
        from unnest($1::text[]) as wanted(login) join organizations o on lower(o.login) = wanted.login`,
@@ -598,8 +604,7 @@ async function loadCredentials(
 
 export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedReport> {
   const fail = (path: Path, problem: string): never => {
-    const readable = path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
-    throw new FixtureError(parsed.source, readable, parsed.locate(path), problem);
+    throw fixtureRefusal(parsed, path, problem);
   };
   return db.transaction(async (tx) => {
     const report: SeedReport = {
@@ -607,8 +612,9 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
       credentials: [],
     };
     const enterprises = await loadEnterprises(tx, parsed, report);
-    const users = await loadUsers(tx, loginsOf(parsed), report);
-    const organizations = await loadOrganizations(tx, parsed, enterprises, report);
+    const names = namesOf(parsed);
+    const users = await loadUsers(tx, names.logins, report);
+    const organizations = await loadOrganizations(tx, parsed, enterprises, names.authorizedOrganizations, report);
     await loadPeople(tx, parsed, enterprises, organizations, users, fail);
     await loadCredentials(tx, parsed, users, organizations, report, fail);
     return report;
