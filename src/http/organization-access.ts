@@ -10,13 +10,13 @@ import type { Queryable } from "../store/db.ts";
 import { recordAuthorizationAccess } from "../store/organizations.ts";
 import { enforce } from "./authorization.ts";
 
+/** credential_accessed_at is written at most this often per authorization: reads stay reads. */
+const ACCESS_RECORDED_EVERY_SECONDS = 60;
+
 /**
  * SAML enforcement applies to the organization's own people: a token of an owner, member or
  * outside collaborator needs a live SSO authorization for the organization. Others are not asked.
  */
-/** credential_accessed_at is written at most this often per authorization: reads stay reads. */
-const ACCESS_RECORDED_EVERY_SECONDS = 60;
-
 export async function checkSamlEnforcement(
   db: Queryable,
   reads: CachedReads,

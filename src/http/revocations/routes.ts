@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayReadRevocation } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseRelation } from "../../store/enterprises.ts";
-import { findOrganizationRelation } from "../../store/organizations.ts";
 import { findRevocation, type RevocationRecord } from "../../store/revocation-requests.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
@@ -46,7 +45,7 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
       : null;
     const organizationRelation =
       revocation?.organizationId != null
-        ? await findOrganizationRelation(services.db, revocation.organizationId, principal.user.id)
+        ? await services.reads.organizationRelation(revocation.organizationId, principal.user.id)
         : null;
     const job = {
       enterpriseSlug: revocation?.enterpriseSlug ?? "",
