@@ -9,7 +9,7 @@ import { createWriteStream } from "node:fs";
 import { factsOf } from "../src/domain/credential-types.ts";
 import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
 import { checksum, hashToken, lastEight, sshFingerprint } from "../src/domain/tokens.ts";
-import type { WorldSize } from "./world.ts";
+import { TYPE_BY_LAST_DIGIT, type WorldSize } from "./world.ts";
 
 export const LOAD_ENTERPRISE = "load";
 
@@ -36,23 +36,10 @@ function sshKeyOf(g: number): string {
   return `ssh-ed25519 ${blob.toString("base64")} load-${g}`;
 }
 
-const TYPES = [
-  "classic_pat",
-  "classic_pat",
-  "classic_pat",
-  "classic_pat",
-  "fine_grained_pat",
-  "fine_grained_pat",
-  "oauth_app_token",
-  "oauth_app_token",
-  "github_app_token",
-  "ssh_key",
-] as const;
-
 export interface LoadCredential {
   g: number;
   user: number;
-  type: (typeof TYPES)[number];
+  type: (typeof TYPE_BY_LAST_DIGIT)[number];
   token: string | null;
   key: string | null;
   orgs: number[];
@@ -60,7 +47,7 @@ export interface LoadCredential {
 
 /** Credential g (1-based) of a world of this size: its owner, type, secret and organizations. */
 export function credentialOf(size: WorldSize, g: number): LoadCredential {
-  const type = TYPES[g % 10]!;
+  const type = TYPE_BY_LAST_DIGIT[g % 10]!;
   const perCredential = Math.round(size.authorizations / size.credentials);
   const orgs = Array.from({ length: perCredential }, (_, k) => ((g + k) % size.organizations) + 1);
   return {

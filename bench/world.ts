@@ -26,9 +26,22 @@ export const SMOKE_SIZE: WorldSize = { organizations: 4, users: 40, credentials:
 export const ENTERPRISE = "bench";
 export const ADMIN_TOKEN = `ghp_${"benchAdminFirstOwner".padEnd(36, "0")}`;
 
-/** Every tenth credential is a type of its own; the first four of ten are classic PATs. */
-const TYPE_BY_DIGIT = `case g % 10 when 4 then 'fine_grained_pat' when 5 then 'fine_grained_pat' when 6 then 'oauth_app_token'
-  when 7 then 'oauth_app_token' when 8 then 'github_app_token' when 9 then 'ssh_key' else 'classic_pat' end`;
+/** Credential g's type is TYPE_BY_LAST_DIGIT[g % 10]: four in ten classic PATs, one in ten SSH keys. */
+export const TYPE_BY_LAST_DIGIT = [
+  "classic_pat",
+  "classic_pat",
+  "classic_pat",
+  "classic_pat",
+  "fine_grained_pat",
+  "fine_grained_pat",
+  "oauth_app_token",
+  "oauth_app_token",
+  "github_app_token",
+  "ssh_key",
+] as const;
+
+/** TYPE_BY_LAST_DIGIT as SQL over the credential number `g`. */
+const TYPE_BY_DIGIT = `case g % 10 ${TYPE_BY_LAST_DIGIT.map((type, digit) => `when ${digit} then '${type}'`).join(" ")} end`;
 
 /** The token of a classic PAT credential (ids with g % 10 in 0..3). */
 export function classicToken(credentialId: number): string {
