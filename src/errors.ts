@@ -82,7 +82,18 @@ export const Errors = {
       "saml_enforced",
       403,
       `Resource protected by organization SAML enforcement. You must grant your ${tokenKind} access to this organization.`,
-      { headers: { "x-github-sso": `required; url=${ssoUrl}` } },
+      {
+        headers: { "x-github-sso": `required; url=${ssoUrl}` },
+        documentationUrl:
+          "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/",
+      },
+    ),
+  /** POST /credentials/revoke: GitHub documents that any authenticated request gets a 403. */
+  unauthenticatedOnly: () =>
+    new ApiError(
+      "unauthenticated_only",
+      403,
+      "This endpoint does not accept authenticated requests: send it without an Authorization header.",
     ),
   problemsParsingJson: () => new ApiError("problems_parsing_json", 400, "Problems parsing JSON"),
   bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),

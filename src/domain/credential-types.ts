@@ -2,6 +2,8 @@
 // fixtures, presenters, counts, audit events and the SQL that scopes revocations. Adding a type
 // is one entry here (the database learns the names at migration: store/migrate.ts).
 
+export type AccessKind = "classic" | "fine_grained_pat" | "app_user" | "app_installation";
+
 export interface CredentialTypeFacts {
   /** The token's prefix; null for a key (SSH), which is not a bearer token and never authenticates. */
   prefix: string | null;
@@ -33,6 +35,20 @@ export interface CredentialTypeFacts {
   listLabel: string;
   /** How the SAML 403 names it: "You must grant your … access to this organization." */
   ssoLabel: "Personal Access token" | "OAuth token" | null;
+  /**
+   * Which of GitHub's token models it belongs to, as GitHub's documentation data lists per
+   * operation who may call it (domain/operations.ts): classic (scopes), fine-grained PAT, GitHub
+   * App user-to-server, or GitHub App server-to-server — an installation, which acts by its
+   * permissions on the account it is installed on, with no user and no role. Null for keys.
+   */
+  accessKind: AccessKind | null;
+  /** Can be authorized for SAML SSO organizations (App installation tokens are exempt from SSO). */
+  ssoAuthorizable: boolean;
+  /**
+   * The audit action recorded when POST /credentials/revoke revokes a token of this type by its
+   * value; null when that endpoint does not take this type (GitHub's list of accepted prefixes).
+   */
+  valueRevocationAction: string | null;
 }
 
 /** In GitHub's enum order (`credential_type`: classic_pat, fine_grained_pat, ssh_key, oauth_app_token). */
@@ -50,6 +66,9 @@ export const CREDENTIAL_TYPE_FACTS = {
     auditLabel: "Personal access token (classic)",
     listLabel: "personal access token",
     ssoLabel: "Personal Access token",
+    accessKind: "classic",
+    ssoAuthorizable: true,
+    valueRevocationAction: "personal_access_token.destroy",
   },
   fine_grained_pat: {
     prefix: "github_pat_",
@@ -64,6 +83,9 @@ export const CREDENTIAL_TYPE_FACTS = {
     auditLabel: "Fine-grained personal access token",
     listLabel: "personal access token",
     ssoLabel: "Personal Access token",
+    accessKind: "fine_grained_pat",
+    ssoAuthorizable: true,
+    valueRevocationAction: "personal_access_token.destroy",
   },
   ssh_key: {
     prefix: null,
@@ -78,6 +100,9 @@ export const CREDENTIAL_TYPE_FACTS = {
     auditLabel: "SSH key",
     listLabel: "SSH key",
     ssoLabel: null,
+    accessKind: null,
+    ssoAuthorizable: true,
+    valueRevocationAction: null,
   },
   oauth_app_token: {
     prefix: "gho_",
@@ -93,6 +118,9 @@ export const CREDENTIAL_TYPE_FACTS = {
     auditLabel: "OAuth access token",
     listLabel: "OAuth app token",
     ssoLabel: "OAuth token",
+    accessKind: "classic",
+    ssoAuthorizable: true,
+    valueRevocationAction: "oauth_access.destroy",
   },
   github_app_token: {
     prefix: "ghu_",
@@ -108,6 +136,28 @@ export const CREDENTIAL_TYPE_FACTS = {
     auditLabel: "GitHub App user-to-server token",
     listLabel: "GitHub app token",
     ssoLabel: "OAuth token",
+    accessKind: "app_user",
+    ssoAuthorizable: true,
+    valueRevocationAction: "oauth_access.destroy",
+  },
+  // An App acting as itself on the account it is installed on (`ghs_`). GitHub's revocations never
+  // touch it: it holds no SSO authorization and is not a user's credential.
+  github_app_installation_token: {
+    prefix: "ghs_",
+    shape: "short",
+    limitedBy: "permissions",
+    reaches: "its-resource-owner",
+    deniedAs: "integration",
+    revocableByType: false,
+    destroyable: false,
+    destroyedAction: null,
+    alsoRecordedOnRevoke: null,
+    auditLabel: "GitHub App server-to-server token",
+    listLabel: "GitHub app installation token",
+    ssoLabel: null,
+    accessKind: "app_installation",
+    ssoAuthorizable: false,
+    valueRevocationAction: null,
   },
 } as const satisfies Record<string, CredentialTypeFacts>;
 
@@ -131,6 +181,8 @@ export const REVOCABLE_CREDENTIAL_TYPES = typesWhere((facts) => facts.revocableB
 export const DESTROYABLE_CREDENTIAL_TYPES = typesWhere((facts) => facts.destroyable);
 /** Types whose tokens carry classic OAuth scopes (X-OAuth-Scopes, `scopes` in lists and fixtures). */
 export const SCOPED_CREDENTIAL_TYPES = typesWhere((facts) => facts.limitedBy === "scopes");
+/** Types that can hold SSO authorizations: what revocations count, type by type. */
+export const SSO_AUTHORIZABLE_CREDENTIAL_TYPES = typesWhere((facts) => facts.ssoAuthorizable);
 
 export const factsOf = (type: CredentialType): CredentialTypeFacts => CREDENTIAL_TYPE_FACTS[type];
 

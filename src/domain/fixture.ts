@@ -59,6 +59,8 @@ export class FixtureError extends Error {
 
 const LOGIN = "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$";
 const logins = { type: "array", items: { type: "string", pattern: LOGIN }, uniqueItems: true };
+/** A GitHub App's bot account, `<app-slug>[bot]`: it holds the App's installation tokens and no role. */
+const BOT_LOGIN = /\[bot\]$/;
 
 const FIXTURE_SCHEMA = {
   type: "object",
@@ -102,7 +104,7 @@ const FIXTURE_SCHEMA = {
         additionalProperties: false,
         required: ["login"],
         properties: {
-          login: { type: "string", pattern: LOGIN },
+          login: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\\[bot\\])?$" },
           credentials: {
             type: "array",
             items: {
@@ -339,9 +341,25 @@ export function parseFixture(text: string, source: string, options: { compact?: 
     const login = user.login.toLowerCase();
     if (seenUsers.has(login)) fail(["users", u, "login"], `user "${user.login}" is declared twice`);
     seenUsers.add(login);
+    const isBot = BOT_LOGIN.test(user.login);
     user.credentials?.forEach((credential, c) => {
       const at = ["users", u, "credentials", c];
       const facts = factsOf(credential.type);
+      if ((facts.accessKind === "app_installation") !== isBot) {
+        fail(
+          [...at, "type"],
+          isBot
+            ? `a bot account ("${user.login}") holds only github_app_installation_token credentials`
+            : `a github_app_installation_token belongs to a GitHub App's bot account, named like "my-app[bot]"`,
+        );
+      }
+      if (facts.accessKind === "app_installation" && credential.resource_owner === undefined)
+        fail(
+          [...at],
+          "a github_app_installation_token needs resource_owner: the enterprise or organization it is installed on",
+        );
+      if (!facts.ssoAuthorizable && credential.authorized_orgs !== undefined)
+        fail([...at, "authorized_orgs"], `a ${credential.type} is exempt from SAML SSO and holds no authorization`);
       if (facts.prefix === null) {
         if (credential.key === undefined) fail([...at], `an ${credential.type} needs "key" (an OpenSSH public key)`);
         if (sshFingerprint(credential.key!) === null)

@@ -2,6 +2,7 @@
 // Each rule answers with a Decision; the HTTP layer turns a denial into GitHub's response.
 import { factsOf } from "./credential-types.ts";
 import type { EnterpriseRelation, OrganizationRelation, Principal } from "./model.ts";
+import { acceptedGitHubPermissions, accessOf, type OperationAccess } from "./operations.ts";
 
 export type Denial =
   /** The caller must not learn that the resource exists: answer 404. */
@@ -10,6 +11,8 @@ export type Denial =
   | { kind: "missing_scope"; acceptedScope: string }
   /** A fine-grained PAT or GitHub App user token without the permission the action checks. */
   | { kind: "missing_permission"; acceptedPermissions: string; tokenKind: "personal_access_token" | "integration" }
+  /** The operation takes no token at all (POST /credentials/revoke): a token is refused with 403. */
+  | { kind: "unauthenticated_only" }
   /** The caller can see the resource but their role does not allow the action. */
   | { kind: "missing_role"; role: "enterprise_credentials_manager" | "enterprise_owner" | "organization_owner" };
 
@@ -18,14 +21,6 @@ export type Decision = { allowed: true } | { allowed: false; denial: Denial };
 const ALLOW: Decision = { allowed: true };
 const deny = (denial: Denial): Decision => ({ allowed: false, denial });
 
-/** What a token must carry for an action, per token kind (GitHub's docs for the endpoint). */
-export interface TokenRequirement {
-  /** Checked for classic PATs and OAuth app tokens; any one of them suffices. */
-  oauthScopes: readonly string[];
-  /** Checked for fine-grained PATs and GitHub App user tokens: permission name and minimum level. */
-  permission: { name: string; level: "read" | "write" };
-}
-
 const PERMISSION_RANK = { read: 1, write: 2, admin: 3 } as const;
 
 /** The scopes a scope implies (GitHub: `admin:enterprise` includes `manage_runners:enterprise`, ...). */
@@ -33,6 +28,9 @@ const IMPLIED_SCOPES: Record<string, readonly string[]> = {
   "admin:enterprise": ["manage_runners:enterprise", "manage_billing:enterprise", "read:enterprise"],
   "admin:org": ["write:org", "read:org"],
   "write:org": ["read:org"],
+  "admin:public_key": ["write:public_key", "read:public_key"],
+  "write:public_key": ["read:public_key"],
+  user: ["read:user", "user:email", "user:follow"],
 };
 
 export function expandScopes(scopes: readonly string[]): Set<string> {
@@ -48,117 +46,130 @@ export function expandScopes(scopes: readonly string[]): Set<string> {
 }
 
 /**
- * Does the token itself allow the action, whatever the user's role? `resourceOwner` is the
- * enterprise slug or organization login the action touches: a fine-grained token only reaches
- * the resource owner it was created for.
+ * Does the token itself allow the operation, whatever the user's role? The operation must list
+ * the token's kind; then a classic or OAuth token needs one of its scopes, a fine-grained or App
+ * token one of its permissions. `resourceOwner` is the enterprise slug or organization login the
+ * operation touches: a fine-grained PAT or an App installation only reaches the one it was made for.
  */
-export function tokenAllows(principal: Principal, requirement: TokenRequirement, resourceOwner: string): Decision {
+export function tokenAllows(principal: Principal, access: OperationAccess, resourceOwner: string): Decision {
+  const kind = acceptsTokenKind(principal, access);
+  if (!kind.allowed) return kind;
   const credential = principal.credential;
   const facts = factsOf(credential.type);
   if (facts.limitedBy === "scopes") {
+    if (access.oauthScopes.length === 0) return ALLOW;
     const granted = expandScopes(credential.scopes);
-    if (requirement.oauthScopes.some((scope) => granted.has(scope))) return ALLOW;
-    return deny({ kind: "missing_scope", acceptedScope: requirement.oauthScopes.join(", ") });
+    if (access.oauthScopes.some((scope) => granted.has(scope))) return ALLOW;
+    return deny({ kind: "missing_scope", acceptedScope: access.oauthScopes.join(", ") });
   }
-  const { name, level } = requirement.permission;
-  const held = credential.permissions[name];
+  if (access.permissions.length === 0) return ALLOW;
   const ownerMatches =
     facts.reaches === "any-resource-owner" ||
     (credential.resourceOwner !== null && credential.resourceOwner.toLowerCase() === resourceOwner.toLowerCase());
-  const rank = held === undefined ? 0 : (PERMISSION_RANK[held as keyof typeof PERMISSION_RANK] ?? 0);
-  if (ownerMatches && rank >= PERMISSION_RANK[level]) return ALLOW;
+  const held = (name: string) => PERMISSION_RANK[credential.permissions[name] as keyof typeof PERMISSION_RANK] ?? 0;
+  if (ownerMatches && access.permissions.some(({ name, level }) => held(name) >= PERMISSION_RANK[level])) return ALLOW;
+  return notAccessible(principal, access);
+}
+
+function notAccessible(principal: Principal, access: OperationAccess): Decision {
   return deny({
     kind: "missing_permission",
-    acceptedPermissions: `${name}=${level}`,
-    tokenKind: facts.deniedAs ?? "integration",
+    acceptedPermissions: acceptedGitHubPermissions(access),
+    tokenKind: factsOf(principal.credential.type).deniedAs ?? "personal_access_token",
   });
 }
 
-export const ENTERPRISE_CREDENTIALS_WRITE: TokenRequirement = {
-  oauthScopes: ["admin:enterprise"],
-  permission: { name: "enterprise_credentials", level: "write" },
-};
+/**
+ * Does the operation take this kind of token at all? GitHub's documentation data lists, per
+ * operation, whether fine-grained PATs, App user tokens and App installation tokens may call it;
+ * any other kind is refused as not accessible, whatever it carries.
+ */
+export function acceptsTokenKind(principal: Principal, access: OperationAccess): Decision {
+  const kind = factsOf(principal.credential.type).accessKind;
+  if (kind !== null && access.tokenKinds.includes(kind)) return ALLOW;
+  if (access.tokenKinds.length === 0) return deny({ kind: "unauthenticated_only" });
+  return notAccessible(principal, access);
+}
 
 /**
- * Revoking credential authorizations in an enterprise (and reading the resulting job): enterprise
- * owners and holders of write_enterprise_credentials. Outsiders do not learn the enterprise exists.
+ * A GitHub App installation token acts on the one account the App is installed on, by the
+ * installation's permissions and with no role; anywhere else it sees nothing. Null for tokens
+ * that act for a user, whose role decides instead.
+ */
+function asInstallation(
+  principal: Principal,
+  access: OperationAccess,
+  account: string,
+  accountExists: boolean,
+): Decision | null {
+  if (factsOf(principal.credential.type).accessKind !== "app_installation") return null;
+  const installedOn = principal.credential.resourceOwner;
+  if (!accountExists || installedOn === null || installedOn.toLowerCase() !== account.toLowerCase())
+    return deny({ kind: "hidden" });
+  return tokenAllows(principal, access, account);
+}
+
+/**
+ * Revoking credential authorizations in an enterprise: enterprise owners and holders of
+ * write_enterprise_credentials, or an App installed on the enterprise. Outsiders do not learn the
+ * enterprise exists.
  */
 export function mayManageEnterpriseCredentials(
   principal: Principal,
+  access: OperationAccess,
   enterpriseSlug: string,
   relation: EnterpriseRelation | null,
 ): Decision {
+  const installation = asInstallation(principal, access, enterpriseSlug, relation !== null);
+  if (installation) return installation;
   if (relation === null || !relation.isRelated) return deny({ kind: "hidden" });
-  const token = tokenAllows(principal, ENTERPRISE_CREDENTIALS_WRITE, enterpriseSlug);
+  const token = tokenAllows(principal, access, enterpriseSlug);
   if (!token.allowed) return token;
   if (!relation.isOwner && !relation.isCredentialManager)
     return deny({ kind: "missing_role", role: "enterprise_credentials_manager" });
   return ALLOW;
 }
 
-/** Reading a revocation job: the same people, but a non-manager is not told the job exists. */
-export function mayReadEnterpriseRevocation(
-  principal: Principal,
-  enterpriseSlug: string,
-  relation: EnterpriseRelation | null,
-): Decision {
-  const decision = mayManageEnterpriseCredentials(principal, enterpriseSlug, relation);
-  if (!decision.allowed && decision.denial.kind === "missing_role") return deny({ kind: "hidden" });
-  return decision;
-}
-
-export const ENTERPRISE_AUDIT_LOG_READ: TokenRequirement = {
-  oauthScopes: ["read:audit_log"],
-  permission: { name: "enterprise_administration", level: "read" },
-};
-
-/** The enterprise audit log: enterprise owners only. */
+/** The enterprise audit log: enterprise owners, or an App installed on the enterprise. */
 export function mayReadEnterpriseAuditLog(
   principal: Principal,
+  access: OperationAccess,
   enterpriseSlug: string,
   relation: EnterpriseRelation | null,
 ): Decision {
+  const installation = asInstallation(principal, access, enterpriseSlug, relation !== null);
+  if (installation) return installation;
   if (relation === null || !relation.isRelated) return deny({ kind: "hidden" });
-  const token = tokenAllows(principal, ENTERPRISE_AUDIT_LOG_READ, enterpriseSlug);
+  const token = tokenAllows(principal, access, enterpriseSlug);
   if (!token.allowed) return token;
   if (!relation.isOwner) return deny({ kind: "missing_role", role: "enterprise_owner" });
   return ALLOW;
 }
 
-/** Organization credential authorizations: `admin:org` to change them, `read:org` to list them. */
-export const ORGANIZATION_CREDENTIALS_WRITE: TokenRequirement = {
-  oauthScopes: ["admin:org"],
-  permission: { name: "organization_administration", level: "write" },
-};
-export const ORGANIZATION_CREDENTIALS_READ: TokenRequirement = {
-  oauthScopes: ["read:org"],
-  permission: { name: "organization_administration", level: "read" },
-};
-export const ORGANIZATION_AUDIT_LOG_READ: TokenRequirement = {
-  oauthScopes: ["read:audit_log"],
-  permission: { name: "organization_administration", level: "read" },
-};
-
 /**
  * What an organization owner may do there (list or revoke credential authorizations, read the
- * audit log). People outside the organization do not learn it exists.
+ * audit log), or an App installed on the organization. People outside the organization do not
+ * learn it exists.
  */
 export function mayActAsOrganizationOwner(
   principal: Principal,
+  access: OperationAccess,
   organizationLogin: string,
   relation: OrganizationRelation | null,
-  requirement: TokenRequirement,
 ): Decision {
+  const installation = asInstallation(principal, access, organizationLogin, relation !== null);
+  if (installation) return installation;
   if (relation === null || !relation.isParticipant) return deny({ kind: "hidden" });
-  const token = tokenAllows(principal, requirement, organizationLogin);
+  const token = tokenAllows(principal, access, organizationLogin);
   if (!token.allowed) return token;
   if (!relation.isOwner) return deny({ kind: "missing_role", role: "organization_owner" });
   return ALLOW;
 }
 
 /**
- * Reading a revocation job: the enterprise's owners and credential managers, and for a job an
- * organization owner requested in their organization, that organization's owners too.
+ * Reading a revocation job: whoever could have requested it — the enterprise's owners and
+ * credential managers (or its App installation), and for a job requested in one organization,
+ * that organization's owners (or its App installation) too. Nobody else learns the job exists.
  */
 export function mayReadRevocation(
   principal: Principal,
@@ -166,9 +177,21 @@ export function mayReadRevocation(
   enterpriseRelation: EnterpriseRelation | null,
   organizationRelation: OrganizationRelation | null,
 ): Decision {
-  if (job.organizationLogin !== null && organizationRelation?.isOwner) {
-    const asOwner = tokenAllows(principal, ORGANIZATION_CREDENTIALS_READ, job.organizationLogin);
+  if (job.organizationLogin !== null) {
+    const asOwner = mayActAsOrganizationOwner(
+      principal,
+      accessOf("orgs/list-saml-sso-authorizations"),
+      job.organizationLogin,
+      organizationRelation,
+    );
     if (asOwner.allowed) return asOwner;
   }
-  return mayReadEnterpriseRevocation(principal, job.enterpriseSlug, enterpriseRelation);
+  const decision = mayManageEnterpriseCredentials(
+    principal,
+    accessOf("enterprise-admin/revoke-all-credential-authorizations"),
+    job.enterpriseSlug,
+    enterpriseRelation,
+  );
+  if (!decision.allowed && decision.denial.kind === "missing_role") return deny({ kind: "hidden" });
+  return decision;
 }

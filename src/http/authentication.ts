@@ -4,9 +4,18 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { factsOf } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
+import {
+  acceptedGitHubPermissions,
+  acceptedOAuthScopes,
+  OPERATIONS,
+  type OperationAccess,
+  type OperationId,
+} from "../domain/operations.ts";
+import { acceptsTokenKind } from "../domain/policies.ts";
 import { hashToken, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
+import { enforce } from "./authorization.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
 export type Authentication =
@@ -56,13 +65,20 @@ declare module "fastify" {
     principal: Principal | null;
   }
   interface FastifyContextConfig {
-    /** The classic scopes this route accepts, reported in X-Accepted-OAuth-Scopes. */
-    acceptedOAuthScopes?: string;
+    /** Which operation of domain/operations.ts the route serves: who may call it, and its X-Accepted-* headers. */
+    operation?: OperationId;
     /** GitHub's documentation page for the route, used in error bodies. */
     documentationUrl?: string;
     /** Authenticated by the site-admin token (admin API), not by a GitHub token. */
     siteAdmin?: boolean;
   }
+}
+
+/** The access rules of the operation the request's route serves (declared in its config). */
+export function operationAccess(request: FastifyRequest): OperationAccess {
+  const operation = request.routeOptions.config.operation;
+  if (operation === undefined) throw new Error(`route ${request.routeOptions.url} declares no operation`);
+  return OPERATIONS[operation];
 }
 
 /** The caller, or GitHub's 401 for routes that need one. */
@@ -88,10 +104,18 @@ async function authenticationPlugin(
     const principal = result.kind === "authenticated" ? result.principal : null;
     request.principal = principal;
     await options.rateLimits.admit(request, reply, principal ? { userId: principal.user.id } : { ip: request.ip });
-    if (principal && factsOf(principal.credential.type).limitedBy === "scopes") {
+    if (principal === null) return;
+    // Every answer to a token tells what the route accepts, in the header of the token's own model.
+    const operation = request.routeOptions.config.operation;
+    const access = operation ? OPERATIONS[operation] : null;
+    if (factsOf(principal.credential.type).limitedBy === "scopes") {
       reply.header("x-oauth-scopes", principal.credential.scopes.join(", "));
-      reply.header("x-accepted-oauth-scopes", request.routeOptions.config.acceptedOAuthScopes ?? "");
+      reply.header("x-accepted-oauth-scopes", access ? acceptedOAuthScopes(access) : "");
+    } else if (access) {
+      reply.header("x-accepted-github-permissions", acceptedGitHubPermissions(access));
     }
+    // A token kind the operation does not take is refused here, before the route reads anything.
+    if (access) enforce(acceptsTokenKind(principal, access), principal);
   });
 }
 

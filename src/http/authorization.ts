@@ -15,6 +15,8 @@ export function enforce(decision: Decision, principal: Principal): void {
       throw denial.tokenKind === "personal_access_token"
         ? Errors.fineGrainedPermissionMissing(denial.acceptedPermissions)
         : Errors.integrationPermissionMissing(denial.acceptedPermissions);
+    case "unauthenticated_only":
+      throw Errors.unauthenticatedOnly();
     case "missing_role":
       switch (denial.role) {
         case "enterprise_credentials_manager":

@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { factsOf } from "../domain/credential-types.ts";
 import type { Organization, OrganizationRelation, Principal } from "../domain/model.ts";
-import { mayActAsOrganizationOwner, type TokenRequirement } from "../domain/policies.ts";
+import type { OperationAccess } from "../domain/operations.ts";
+import { mayActAsOrganizationOwner } from "../domain/policies.ts";
 import { Errors } from "../errors.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Queryable } from "../store/db.ts";
@@ -37,18 +38,21 @@ export async function checkSamlEnforcement(
   throw Errors.samlEnforced(tokenKind, `${webUrl}/orgs/${organization.login}/sso?authorization_request=${request}`);
 }
 
-/** Organization owners only; outsiders get 404. The owner's own token must pass SAML SSO too. */
+/**
+ * Organization owners (or an App installed on the organization) only; outsiders get 404. The
+ * owner's own token must pass SAML SSO too.
+ */
 export async function authorizeOrganizationOwner(
   db: Queryable,
   reads: CachedReads,
   webUrl: string,
   principal: Principal,
   login: string,
-  requirement: TokenRequirement,
+  access: OperationAccess,
 ): Promise<Organization> {
   const organization = await reads.organizationByLogin(login);
   const relation = organization ? await reads.organizationRelation(organization.id, principal.user.id) : null;
-  enforce(mayActAsOrganizationOwner(principal, organization?.login ?? login, relation, requirement), principal);
+  enforce(mayActAsOrganizationOwner(principal, access, organization?.login ?? login, relation), principal);
   // enforce() has answered 404 when there is no organization or no relation to it.
   await checkSamlEnforcement(db, reads, webUrl, principal, organization!, relation!);
   return organization!;

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isRevocableCredentialType, type RevocableCredentialType } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
+import type { OperationId } from "../domain/operations.ts";
 import { acceptedMessage, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import { Errors } from "../errors.ts";
 import { previewRevocation, requestRevocation } from "../jobs/revocation-job.ts";
@@ -99,6 +100,8 @@ export interface RevokeRoute {
   /** Fastify path of GitHub's endpoint, e.g. `/orgs/:org/credential-authorizations/revoke-all`. */
   path: string;
   form: RevocationForm;
+  /** GitHub's operationId: who may call it (domain/operations.ts); its dry run follows the same rules. */
+  operation: OperationId;
   /** Anchor of the endpoint on GitHub's documentation page. */
   anchor: string;
 }
@@ -108,12 +111,12 @@ export function registerRevokeRoutes<Params>(
   app: FastifyInstance,
   services: Services,
   routes: readonly RevokeRoute[],
-  options: { documentationPage: string; acceptedOAuthScopes: string },
+  options: { documentationPage: string },
   prepare: (form: RevocationForm, request: FastifyRequest<{ Params: Params }>) => Promise<PreparedRevocation>,
 ): void {
   for (const route of routes) {
     const config = {
-      acceptedOAuthScopes: options.acceptedOAuthScopes,
+      operation: route.operation,
       documentationUrl: `${options.documentationPage}#${route.anchor}`,
     };
     app.post<{ Params: Params }>(route.path, { config }, async (request, reply) =>

@@ -22,6 +22,10 @@ export function makeTokens() {
     owenAppNoPermission: generateToken("github_app_token"),
     owenOAuth: generateToken("oauth_app_token"),
     caraFineGrained: generateToken("fine_grained_pat"),
+    caraAppUser: generateToken("github_app_token"),
+    emuInstallation: generateToken("github_app_installation_token"),
+    emuInstallationReadOnly: generateToken("github_app_installation_token"),
+    classicEngInstallation: generateToken("github_app_installation_token"),
     melClassic: generateToken("classic_pat"),
     annClassic: generateToken("classic_pat"),
     annSpare: generateToken("classic_pat"),
@@ -107,11 +111,38 @@ export function worldFixture(t: Tokens): Fixture {
       {
         login: "cara_emu",
         credentials: [
+          // GitHub does not open the enterprise revoke endpoints to fine-grained PATs: refused.
           {
             type: "fine_grained_pat",
             token: t.caraFineGrained,
             resource_owner: "emu-corp",
             permissions: { enterprise_credentials: "write" },
+          },
+          // A GitHub App user token with Enterprise credentials: write is the fine-grained way in.
+          { type: "github_app_token", token: t.caraAppUser, permissions: { enterprise_credentials: "write" } },
+        ],
+      },
+      {
+        // A GitHub App installed on the enterprise, and on one organization: it acts with no role.
+        login: "emu-responder[bot]",
+        credentials: [
+          {
+            type: "github_app_installation_token",
+            token: t.emuInstallation,
+            resource_owner: "emu-corp",
+            permissions: { enterprise_credentials: "write", enterprise_administration: "read" },
+          },
+          {
+            type: "github_app_installation_token",
+            token: t.emuInstallationReadOnly,
+            resource_owner: "emu-corp",
+            permissions: { enterprise_credentials: "read" },
+          },
+          {
+            type: "github_app_installation_token",
+            token: t.classicEngInstallation,
+            resource_owner: "classic-eng",
+            permissions: { organization_administration: "write" },
           },
         ],
       },

@@ -26,6 +26,9 @@ const FICTIONAL_ENTRY = `
     auditLabel: "Example token",
     listLabel: "example token",
     ssoLabel: "Personal Access token",
+    accessKind: "classic",
+    ssoAuthorizable: true,
+    valueRevocationAction: "example_token.destroy",
   },
 `;
 

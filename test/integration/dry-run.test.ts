@@ -60,11 +60,9 @@ for (const backend of backends()) {
 
     it("previews an EMU revoke-all exactly, changes nothing, and the real call then does just that", async () => {
       const before = await snapshot(t);
-      const preview = await dryRun(
-        "/enterprises/emu-corp/credential-authorizations/revoke-all",
-        t.tokens.caraFineGrained,
-        { revoke_credentials: true },
-      );
+      const preview = await dryRun("/enterprises/emu-corp/credential-authorizations/revoke-all", t.tokens.owenClassic, {
+        revoke_credentials: true,
+      });
       assert.equal(preview.status, 200);
       assert.deepEqual(preview.body, {
         dry_run: true,
@@ -90,18 +88,18 @@ for (const backend of backends()) {
           total: 12,
         },
         affected_users: 7,
-        caller_token: { authorization_revoked: false, destroyed: true },
+        caller_token: { authorization_revoked: true, destroyed: true },
       });
       assert.deepEqual(await snapshot(t), before, "a dry run changes nothing");
       assert.equal(
-        (await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.caraFineGrained) })).statusCode,
+        (await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.owenClassic) })).statusCode,
         200,
       );
 
       const real = await t.app.inject({
         method: "POST",
         url: "/enterprises/emu-corp/credential-authorizations/revoke-all",
-        headers: bearer(t.tokens.caraFineGrained),
+        headers: bearer(t.tokens.owenClassic),
         payload: JSON.stringify({ revoke_credentials: true }),
       });
       assert.equal(real.statusCode, 202);

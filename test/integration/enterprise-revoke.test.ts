@@ -124,17 +124,31 @@ for (const backend of backends()) {
         assert.match(r.body.message, /'admin:enterprise' scope is required/);
       });
 
-      it("answers 403 to fine-grained and GitHub App tokens without enterprise_credentials=write", async () => {
-        for (const token of [t.tokens.owenFineGrainedNoPermission]) {
+      it("answers 403 to every fine-grained PAT, which GitHub does not list for these endpoints", async () => {
+        // Even an owner's token for the enterprise with enterprise_credentials=write.
+        for (const token of [t.tokens.owenFineGrained, t.tokens.owenFineGrainedNoPermission]) {
           const r = await post(t, P.all, { enterprise: "emu-corp" }, token);
           assert.equal(r.status, 403);
           assert.equal(r.body.message, "Resource not accessible by personal access token");
           assert.equal(r.headers["x-accepted-github-permissions"], "enterprise_credentials=write");
           assert.equal(r.headers["x-oauth-scopes"], undefined);
         }
-        const app = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenAppNoPermission);
-        assert.equal(app.status, 403);
-        assert.equal(app.body.message, "Resource not accessible by integration");
+      });
+
+      it("answers 403 to GitHub App tokens without enterprise_credentials=write", async () => {
+        for (const token of [t.tokens.owenAppNoPermission, t.tokens.emuInstallationReadOnly]) {
+          const app = await post(t, P.all, { enterprise: "emu-corp" }, token);
+          assert.equal(app.status, 403);
+          assert.equal(app.body.message, "Resource not accessible by integration");
+          assert.equal(app.headers["x-accepted-github-permissions"], "enterprise_credentials=write");
+        }
+      });
+
+      it("hides other enterprises from an App installed on one", async () => {
+        const r = await post(t, P.all, { enterprise: "classic-corp" }, t.tokens.emuInstallation);
+        assert.equal(r.status, 404);
+        const org = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.classicEngInstallation);
+        assert.equal(org.status, 404);
       });
 
       it("answers 400 for bodies that are not JSON objects", async () => {
@@ -291,7 +305,7 @@ for (const backend of backends()) {
         assert.equal(queued.body.state, "queued");
 
         await performRevocation(t.app.services.db, id, 2);
-        const done = await get(t, `/_credauth/revocations/${id}`, t.tokens.caraFineGrained);
+        const done = await get(t, `/_credauth/revocations/${id}`, t.tokens.caraAppUser);
         assert.equal(done.status, 200);
         assert.equal(done.body.state, "succeeded");
         assert.deepEqual(done.body.scope, {
@@ -365,23 +379,34 @@ for (const backend of backends()) {
         const userDestroyed = await post(
           t,
           P.userType,
-          { enterprise: "emu-corp", username: "cara_emu" },
-          t.tokens.caraFineGrained,
+          { enterprise: "emu-corp", username: "owen_emu" },
+          t.tokens.owenClassic,
           {
-            credential_type: "fine_grained_pat",
+            credential_type: "classic_pat",
             revoke_credentials: true,
           },
         );
         assert.deepEqual(userDestroyed.body, {
-          message: "Credential type revocation for user 'cara_emu' has been queued",
+          message: "Credential type revocation for user 'owen_emu' has been queued",
           warning: "The token used for this request may also be destroyed as part of this operation",
         });
-        // From that 202 on, cara's token no longer authenticates.
-        assert.equal((await get(t, "/user", t.tokens.caraFineGrained)).status, 401);
+        // From that 202 on, owen's token no longer authenticates.
+        assert.equal((await get(t, "/user", t.tokens.owenClassic)).status, 401);
       });
 
       it("uses revoke-all's single wording for either effect", async () => {
-        const all = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.owenFineGrained, {
+        // A token of an owner that holds no authorization: revoke-all would only destroy it.
+        const destroyOnly = generateToken("classic_pat");
+        const owenSpare = {
+          users: [
+            {
+              login: "owen_emu",
+              credentials: [{ type: "classic_pat", token: destroyOnly, scopes: ["admin:enterprise"] }],
+            },
+          ],
+        };
+        await applyFixture(t.app.services.db, parseFixture(JSON.stringify(owenSpare), "spare.json"));
+        const all = await post(t, P.all, { enterprise: "emu-corp" }, destroyOnly, {
           revoke_credentials: true,
         });
         assert.equal(all.status, 202);
@@ -409,7 +434,7 @@ for (const backend of backends()) {
         ]) {
           assert.equal((await get(t, "/user", token)).status, 200);
         }
-        const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.caraFineGrained, {
+        const r = await post(t, P.all, { enterprise: "emu-corp" }, t.tokens.caraAppUser, {
           revoke_credentials: true,
         });
         assert.equal(r.status, 202);

@@ -22,7 +22,7 @@ describe("concurrent revocations on postgres", {
     const r = await t.app.inject({
       method: "POST",
       url,
-      headers: { ...bearer(t.tokens.caraFineGrained), "content-type": "application/json" },
+      headers: { ...bearer(t.tokens.caraAppUser), "content-type": "application/json" },
       payload: JSON.stringify(body),
     });
     assert.equal(r.statusCode, 202, r.body);

@@ -50,7 +50,8 @@ describe("GitHub token formats", () => {
       `ghp_${"a".repeat(35)}-`,
       `github_pat_${"a".repeat(82)}`,
       "",
-      `ghs_${"a".repeat(36)}`,
+      `ghr_${"a".repeat(76)}`,
+      `ghs_${"a".repeat(35)}`,
     ]) {
       assert.equal(tokenTypeOf(bad), null, bad);
     }

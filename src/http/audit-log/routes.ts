@@ -2,11 +2,11 @@
 // newest first by default, `phrase` search, cursor pagination (`after`/`before`) with a Link header.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parsePhrase } from "../../domain/audit-phrase.ts";
-import { mayReadEnterpriseAuditLog, ORGANIZATION_AUDIT_LOG_READ } from "../../domain/policies.ts";
+import { mayReadEnterpriseAuditLog } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
 import { type AuditEventRow, listAuditEvents } from "../../store/audit.ts";
 import { findEnterpriseWithRelation } from "../../store/enterprises.ts";
-import { requirePrincipal } from "../authentication.ts";
+import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { parsePagination } from "../pagination.ts";
@@ -115,7 +115,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     "/enterprises/:enterprise/audit-log",
     {
       config: {
-        acceptedOAuthScopes: "read:audit_log",
+        operation: "enterprise-admin/get-audit-log",
         rateLimitResource: "audit_log",
         documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise",
       },
@@ -125,7 +125,15 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
       const found = await findEnterpriseWithRelation(db, request.params.enterprise, principal.user.id);
       const enterprise = found?.enterprise ?? null;
       const relation = found?.relation ?? null;
-      enforce(mayReadEnterpriseAuditLog(principal, enterprise?.slug ?? request.params.enterprise, relation), principal);
+      enforce(
+        mayReadEnterpriseAuditLog(
+          principal,
+          operationAccess(request),
+          enterprise?.slug ?? request.params.enterprise,
+          relation,
+        ),
+        principal,
+      );
       const { events, link } = await auditLogPage(services, request, { enterpriseId: enterprise!.id }, true);
       if (link) reply.header("link", link);
       return events;
@@ -136,7 +144,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     "/orgs/:org/audit-log",
     {
       config: {
-        acceptedOAuthScopes: "read:audit_log",
+        operation: "orgs/get-audit-log",
         rateLimitResource: "audit_log",
         documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization",
       },
@@ -149,7 +157,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
         services.config.webUrl,
         principal,
         request.params.org,
-        ORGANIZATION_AUDIT_LOG_READ,
+        operationAccess(request),
       );
       const { events, link } = await auditLogPage(services, request, { organizationId: organization.id }, false);
       if (link) reply.header("link", link);

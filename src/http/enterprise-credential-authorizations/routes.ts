@@ -4,7 +4,7 @@ import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
 import { type RevocationForm, refuseRevocation } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterprisePerson, findEnterpriseWithRelation } from "../../store/enterprises.ts";
-import { requirePrincipal } from "../authentication.ts";
+import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import {
   type PreparedRevocation,
@@ -25,21 +25,25 @@ const ROUTES: RevokeRoute[] = [
   {
     path: "/enterprises/:enterprise/credential-authorizations/revoke-all",
     form: "all",
+    operation: "enterprise-admin/revoke-all-credential-authorizations",
     anchor: "revoke-all-credential-authorizations-for-an-enterprise",
   },
   {
     path: "/enterprises/:enterprise/credential-authorizations/revoke-credential-type",
     form: "credential_type",
+    operation: "enterprise-admin/revoke-credential-type-for-enterprise",
     anchor: "revoke-a-single-credential-type-for-an-enterprise",
   },
   {
     path: "/enterprises/:enterprise/credential-authorizations/:username/revoke",
     form: "user",
+    operation: "enterprise-admin/revoke-credential-authorizations-for-user",
     anchor: "revoke-credential-authorizations-for-a-user-in-an-enterprise",
   },
   {
     path: "/enterprises/:enterprise/credential-authorizations/:username/revoke-credential-type",
     form: "user_credential_type",
+    operation: "enterprise-admin/revoke-credential-type-for-user",
     anchor: "revoke-a-single-credential-type-for-a-user-in-an-enterprise",
   },
 ];
@@ -62,7 +66,10 @@ export default async function enterpriseCredentialAuthorizationRoutes(
     const found = await findEnterpriseWithRelation(db, slug, principal.user.id);
     const enterprise = found?.enterprise ?? null;
     const relation = found?.relation ?? null;
-    enforce(mayManageEnterpriseCredentials(principal, enterprise?.slug ?? slug, relation), principal);
+    enforce(
+      mayManageEnterpriseCredentials(principal, operationAccess(request), enterprise?.slug ?? slug, relation),
+      principal,
+    );
     if (!enterprise) throw Errors.notFound();
 
     const body = parseRevokeBody(request.body, {
@@ -88,11 +95,5 @@ export default async function enterpriseCredentialAuthorizationRoutes(
     };
   }
 
-  registerRevokeRoutes<Params>(
-    app,
-    services,
-    ROUTES,
-    { documentationPage: DOCS, acceptedOAuthScopes: "admin:enterprise" },
-    prepare,
-  );
+  registerRevokeRoutes<Params>(app, services, ROUTES, { documentationPage: DOCS }, prepare);
 }

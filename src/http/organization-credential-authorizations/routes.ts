@@ -3,11 +3,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { factsOf } from "../../domain/credential-types.ts";
 import type { Principal } from "../../domain/model.ts";
-import {
-  ORGANIZATION_CREDENTIALS_READ,
-  ORGANIZATION_CREDENTIALS_WRITE,
-  type TokenRequirement,
-} from "../../domain/policies.ts";
 import type { RevocationForm } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import {
@@ -16,7 +11,7 @@ import {
   listLiveAuthorizations,
   revokeAuthorizationNow,
 } from "../../store/organizations.ts";
-import { requirePrincipal } from "../authentication.ts";
+import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
 import {
@@ -40,21 +35,25 @@ const REVOKE_ROUTES: RevokeRoute[] = [
   {
     path: "/orgs/:org/credential-authorizations/revoke-all",
     form: "all",
+    operation: "orgs/revoke-all-credential-authorizations",
     anchor: "revoke-all-credential-authorizations-for-an-organization",
   },
   {
     path: "/orgs/:org/credential-authorizations/revoke-credential-type",
     form: "credential_type",
+    operation: "orgs/revoke-credential-type",
     anchor: "revoke-a-single-credential-type-for-an-organization",
   },
   {
     path: "/orgs/:org/credential-authorizations/:username/revoke",
     form: "user",
+    operation: "orgs/revoke-credential-authorizations-for-user",
     anchor: "revoke-credential-authorizations-for-a-user-in-an-organization",
   },
   {
     path: "/orgs/:org/credential-authorizations/:username/revoke-credential-type",
     form: "user_credential_type",
+    operation: "orgs/revoke-credential-type-for-user",
     anchor: "revoke-a-single-credential-type-for-a-user-in-an-organization",
   },
 ];
@@ -87,20 +86,21 @@ export default async function organizationCredentialAuthorizationRoutes(
 ): Promise<void> {
   const { db } = services;
 
-  const authorizeOwner = (principal: Principal, login: string, requirement: TokenRequirement) =>
-    authorizeOrganizationOwner(db, services.reads, services.config.webUrl, principal, login, requirement);
+  /** The organization, once the caller is found to be allowed the route's operation there. */
+  const authorizeOwner = (request: FastifyRequest, principal: Principal, login: string) =>
+    authorizeOrganizationOwner(db, services.reads, services.config.webUrl, principal, login, operationAccess(request));
 
   app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
     "/orgs/:org/credential-authorizations",
     {
       config: {
-        acceptedOAuthScopes: "read:org",
+        operation: "orgs/list-saml-sso-authorizations",
         documentationUrl: `${DOCS}#list-saml-sso-authorizations-for-an-organization`,
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_READ);
+      const organization = await authorizeOwner(request, principal, request.params.org);
       const pagination = parsePagination(request.query);
       const login = typeof request.query.login === "string" && request.query.login !== "" ? request.query.login : null;
       const { rows, total } = await listLiveAuthorizations(db, organization.id, {
@@ -118,13 +118,13 @@ export default async function organizationCredentialAuthorizationRoutes(
     "/orgs/:org/credential-authorizations/:credential_id",
     {
       config: {
-        acceptedOAuthScopes: "admin:org",
+        operation: "orgs/remove-saml-sso-authorization",
         documentationUrl: `${DOCS}#remove-a-saml-sso-authorization-for-an-organization`,
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
+      const organization = await authorizeOwner(request, principal, request.params.org);
       const id = /^[1-9]\d{0,15}$/.test(request.params.credential_id ?? "")
         ? Number(request.params.credential_id)
         : null;
@@ -139,7 +139,7 @@ export default async function organizationCredentialAuthorizationRoutes(
     request: FastifyRequest<{ Params: Params }>,
   ): Promise<PreparedRevocation> {
     const principal = requirePrincipal(request);
-    const organization = await authorizeOwner(principal, request.params.org, ORGANIZATION_CREDENTIALS_WRITE);
+    const organization = await authorizeOwner(request, principal, request.params.org);
     const body = parseRevokeBody(request.body, {
       credentialTypeRequired: form === "credential_type" || form === "user_credential_type",
       acceptsRevokeCredentials: false,
@@ -163,11 +163,5 @@ export default async function organizationCredentialAuthorizationRoutes(
     };
   }
 
-  registerRevokeRoutes<Params>(
-    app,
-    services,
-    REVOKE_ROUTES,
-    { documentationPage: DOCS, acceptedOAuthScopes: "admin:org" },
-    prepare,
-  );
+  registerRevokeRoutes<Params>(app, services, REVOKE_ROUTES, { documentationPage: DOCS }, prepare);
 }

@@ -11,7 +11,9 @@ import { apiBaseUrl } from "../urls.ts";
 export default async function organizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get<{ Params: { org: string } }>(
     "/orgs/:org",
-    { config: { documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-an-organization" } },
+    {
+      config: { operation: "orgs/get", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-an-organization" },
+    },
     async (request) => {
       const organization = await services.reads.organizationByLogin(request.params.org);
       if (!organization) throw Errors.notFound();

@@ -13,6 +13,7 @@ export default async function rateLimitRoutes(app: FastifyInstance, services: Se
     "/rate_limit",
     {
       config: {
+        operation: "rate-limit/get",
         rateLimitResource: "none",
         documentationUrl:
           "https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user",

@@ -1,5 +1,5 @@
 // GET /_credauth/revocations/{id} — credauth's extension: the job behind a 202, with its state,
-// scope, requester, timestamps and exact counts. Only the enterprise's credential managers see it.
+// scope, requester, timestamps and exact counts. Only those who could have requested it see it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayReadRevocation } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
@@ -36,23 +36,27 @@ export function presentRevocation(request: FastifyRequest, revocation: Revocatio
 }
 
 export default async function revocationRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.get<{ Params: { id: string } }>(`${EXTENSION_PREFIX}/revocations/:id`, async (request) => {
-    const principal = requirePrincipal(request);
-    const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
-    const revocation = id === null ? null : await findRevocation(services.db, id);
-    const enterpriseRelation = revocation
-      ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id)
-      : null;
-    const organizationRelation =
-      revocation?.organizationId != null
-        ? await services.reads.organizationRelation(revocation.organizationId, principal.user.id)
+  app.get<{ Params: { id: string } }>(
+    `${EXTENSION_PREFIX}/revocations/:id`,
+    { config: { operation: "credauth/get-revocation" } },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
+      const revocation = id === null ? null : await findRevocation(services.db, id);
+      const enterpriseRelation = revocation
+        ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id)
         : null;
-    const job = {
-      enterpriseSlug: revocation?.enterpriseSlug ?? "",
-      organizationLogin: revocation?.organizationLogin ?? null,
-    };
-    enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
-    if (!revocation) throw Errors.notFound();
-    return presentRevocation(request, revocation);
-  });
+      const organizationRelation =
+        revocation?.organizationId != null
+          ? await services.reads.organizationRelation(revocation.organizationId, principal.user.id)
+          : null;
+      const job = {
+        enterpriseSlug: revocation?.enterpriseSlug ?? "",
+        organizationLogin: revocation?.organizationLogin ?? null,
+      };
+      enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
+      if (!revocation) throw Errors.notFound();
+      return presentRevocation(request, revocation);
+    },
+  );
 }

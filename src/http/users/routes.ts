@@ -16,7 +16,12 @@ export default async function userRoutes(app: FastifyInstance, services: Service
   let renderedCharacters = 0;
   app.get(
     "/user",
-    { config: { documentationUrl: "https://docs.github.com/rest/users/users#get-the-authenticated-user" } },
+    {
+      config: {
+        operation: "users/get-authenticated",
+        documentationUrl: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+      },
+    },
     async (request, reply) => {
       const { user } = requirePrincipal(request);
       const base = apiBaseUrl(request);
