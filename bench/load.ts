@@ -49,6 +49,8 @@ function nextRequest(): { method: string; path: string; body: string | undefined
 
 const headers = {
   authorization: `Bearer ${spec.token}`,
+  // GitHub (and credauth) refuse requests without one; every real client sends it.
+  "user-agent": "credauth-bench",
   "content-type": "application/json",
   accept: "application/vnd.github+json",
 };

@@ -7,6 +7,10 @@ import { dirname, join, resolve } from "node:path";
 export type RateLimitMode = "github" | "off";
 const RATE_LIMIT_MODES: readonly RateLimitMode[] = ["github", "off"];
 
+/** `required`: a request without User-Agent is refused with GitHub's 403; `optional`: accepted. */
+export type UserAgentMode = "required" | "optional";
+const USER_AGENT_MODES: readonly UserAgentMode[] = ["required", "optional"];
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -62,6 +66,8 @@ export interface Config {
   adminToken: string | null;
   /** GitHub's rate limits enforced, or none. (Default: github) */
   rateLimit: RateLimitMode;
+  /** Requests without a User-Agent refused as GitHub refuses them, or accepted. (Default: required) */
+  userAgent: UserAgentMode;
   jobs: JobsConfig;
 }
 
@@ -106,6 +112,7 @@ export interface ConfigFlags {
   tlsKey?: string;
   tlsSelfSigned?: boolean;
   rateLimit?: string;
+  userAgent?: string;
   jobBatchSize?: string;
   jobHeartbeatSeconds?: string;
   jobSuperviseSeconds?: string;
@@ -138,6 +145,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   tlsKey: "CREDAUTH_TLS_KEY",
   tlsSelfSigned: undefined,
   rateLimit: "CREDAUTH_RATE_LIMIT",
+  userAgent: "CREDAUTH_USER_AGENT",
   jobBatchSize: "CREDAUTH_JOB_BATCH_SIZE",
   jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
   jobSuperviseSeconds: "CREDAUTH_JOB_SUPERVISE_SECONDS",
@@ -293,6 +301,13 @@ export function parseConfig(
     );
   }
 
+  const userAgent = (flags.userAgent ?? env.CREDAUTH_USER_AGENT ?? "required") as UserAgentMode;
+  if (!USER_AGENT_MODES.includes(userAgent)) {
+    throw new ConfigError(
+      `--user-agent / CREDAUTH_USER_AGENT must be required (refuse requests without one, as GitHub does) or optional, got ${JSON.stringify(userAgent)}.`,
+    );
+  }
+
   const config: Config = {
     database,
     http: { host, port },
@@ -306,6 +321,7 @@ export function parseConfig(
     publicUrl,
     adminToken,
     rateLimit,
+    userAgent,
     jobs: {
       batchSize: integerIn(
         "--job-batch-size / CREDAUTH_JOB_BATCH_SIZE",

@@ -15,12 +15,19 @@ export class ApiError extends Error {
   readonly extra: Readonly<Record<string, unknown>>;
   /** Overrides the route's documentation URL (GitHub links 401s to the REST root). */
   readonly documentationUrl: string | undefined;
+  /** Sent as the bare message in text/plain, as GitHub's edge answers, not as a JSON body. */
+  readonly plainText: boolean;
 
   constructor(
     code: string,
     status: number,
     message: string,
-    options: { headers?: Record<string, string>; extra?: Record<string, unknown>; documentationUrl?: string } = {},
+    options: {
+      headers?: Record<string, string>;
+      extra?: Record<string, unknown>;
+      documentationUrl?: string;
+      plainText?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -29,6 +36,7 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
     this.extra = options.extra ?? {};
     this.documentationUrl = options.documentationUrl;
+    this.plainText = options.plainText ?? false;
   }
 }
 
@@ -161,6 +169,14 @@ export const Errors = {
         documentationUrl: `${RATE_LIMITS_DOCUMENTATION_URL}#about-secondary-rate-limits`,
         headers: { "retry-after": String(retryAfterSeconds) },
       },
+    ),
+  /** GitHub's edge refuses a request without User-Agent, in plain text (the error handler renders it so). */
+  userAgentRequired: () =>
+    new ApiError(
+      "user_agent_required",
+      403,
+      "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.",
+      { plainText: true },
     ),
   payloadTooLarge: () => new ApiError("payload_too_large", 413, "Payload too large"),
   /** Any other client error the HTTP framework detects (malformed URL, header, ...). */

@@ -333,6 +333,13 @@ export function buildCli(): Command {
         )
         .addOption(
           option(
+            "--user-agent <mode>",
+            "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
+            "userAgent",
+          ),
+        )
+        .addOption(
+          option(
             "--public-url <url>",
             "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
             "publicUrl",

@@ -13,6 +13,7 @@ import { openDatabase } from "../store/open.ts";
 import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
+import conditionalRequests from "./conditional-requests.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
@@ -103,9 +104,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   }
 
   const { rateLimits } = app.services;
-  await app.register(githubConventions);
+  await app.register(githubConventions, { userAgent: config.userAgent });
   await app.register(authentication, { findPrincipal: app.services.reads.principal, rateLimits });
   installErrorHandling(app, rateLimits);
+  await app.register(conditionalRequests);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
   await app.register(organizationCredentialAuthorizationRoutes, app.services);
   await app.register(auditLogRoutes, app.services);

@@ -9,6 +9,8 @@ import type { RateLimits } from "./rate-limits.ts";
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.plainText)
+    return reply.code(error.status).headers(error.headers).type("text/plain; charset=utf-8").send(`${error.message}\n`);
   const documentationUrl =
     error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
   return reply

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import type { UserAgentMode } from "../config.ts";
 import { Errors, SUPPORTED_API_VERSIONS } from "../errors.ts";
 
 export const DEFAULT_API_VERSION = "2022-11-28";
@@ -73,13 +74,21 @@ function parseJsonBody(
   }
 }
 
-async function githubConventions(app: FastifyInstance): Promise<void> {
+/** Paths that are credauth's own operational endpoints, not GitHub's API: no GitHub edge rules apply. */
+const OPERATIONAL_PATHS = /^\/healthz(?:\/|$|\?)/;
+
+async function githubConventions(app: FastifyInstance, options: { userAgent: UserAgentMode }): Promise<void> {
   // GitHub reads the body as JSON whatever Content-Type says (curl -d sends form encoding).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, parseJsonBody);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-github-request-id", request.id);
+    // GitHub's edge refuses a request without User-Agent before anything else (not counted either).
+    if (options.userAgent === "required" && !request.headers["user-agent"] && !OPERATIONAL_PATHS.test(request.url)) {
+      reply.rateLimitCounted = true;
+      throw Errors.userAgentRequired();
+    }
     reply.header("x-github-media-type", mediaTypeFor(request.headers.accept));
     const requested = request.headers["x-github-api-version"];
     const version = Array.isArray(requested) ? requested[0] : requested;

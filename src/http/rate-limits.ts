@@ -34,6 +34,8 @@ declare module "fastify" {
   interface FastifyReply {
     /** Set once the request was counted, so it is counted once whatever path its answer takes. */
     rateLimitCounted?: boolean;
+    /** The primary window the request was counted in, so that a 304 can be given back. */
+    rateLimitCharge?: { limiter: RateLimiterMemory; key: string; window: RateLimitWindow };
   }
 }
 
@@ -108,6 +110,7 @@ export class RateLimits {
     // The audit log counts per user and IP, as GitHub documents it.
     const primary = await consume(limiter, resource === "audit_log" ? `${key} ip:${request.ip}` : key, 1);
     const window = windowOf(primary, limit, 3600);
+    reply.rateLimitCharge = { limiter, key: resource === "audit_log" ? `${key} ip:${request.ip}` : key, window };
     reply.headers({
       "x-ratelimit-limit": String(window.limit),
       "x-ratelimit-remaining": String(window.remaining),
@@ -143,6 +146,22 @@ export class RateLimits {
       else this.inFlight.set(key, left);
     });
   }
+}
+
+/**
+ * Gives back the request's count in its primary window: a conditional request answered 304 does
+ * not count against the primary rate limit (GitHub documents the same).
+ */
+export async function refundPrimary(reply: FastifyReply): Promise<void> {
+  const charge = reply.rateLimitCharge;
+  if (!charge) return;
+  reply.rateLimitCharge = undefined;
+  await charge.limiter.reward(charge.key, 1);
+  const used = Math.max(0, charge.window.used - 1);
+  reply.headers({
+    "x-ratelimit-remaining": String(charge.window.limit - used),
+    "x-ratelimit-used": String(used),
+  });
 }
 
 const callerKey = (caller: Caller) => ("userId" in caller ? `user:${caller.userId}` : `ip:${caller.ip}`);

@@ -13,6 +13,7 @@ export interface Overrides {
   /** Integration tests send hundreds of writes a minute as one user: limits are off unless a test turns them on. */
   rateLimit?: "github" | "off";
   adminToken?: string;
+  userAgent?: "required" | "optional";
   jobs?: Partial<Config["jobs"]>;
 }
 
@@ -32,6 +33,7 @@ function configFor(database: { data?: string; databaseUrl?: string }, overrides:
       logLevel: "silent",
       worker: overrides.runWorker ?? false,
       rateLimit: overrides.rateLimit ?? "off",
+      ...(overrides.userAgent ? { userAgent: overrides.userAgent } : {}),
       ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}),
     },
     {},

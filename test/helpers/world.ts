@@ -245,7 +245,12 @@ export interface TestApp {
 /** A built (not listening) app on a fresh database of `backend`, seeded with the world. */
 export async function startWorldApp(
   backend: Backend,
-  options: { runWorker?: boolean; adminToken?: string; rateLimit?: "github" | "off" } = {},
+  options: {
+    runWorker?: boolean;
+    adminToken?: string;
+    rateLimit?: "github" | "off";
+    userAgent?: "required" | "optional";
+  } = {},
 ): Promise<TestApp> {
   const { app, close } = await buildTestApp(backend, {
     ...options,

@@ -283,6 +283,10 @@ for (const backend of backends()) {
           blocked.body.message,
           "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.",
         );
+        assert.equal(
+          blocked.body.documentation_url,
+          "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/",
+        );
         assert.match(
           String(blocked.headers["x-github-sso"]),
           /^required; url=https:\/\/github\.com\/orgs\/emu-eng\/sso\?authorization_request=[A-Za-z0-9_-]+$/,

@@ -116,6 +116,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     {
       config: {
         operation: "enterprise-admin/get-audit-log",
+        conditional: "github",
         rateLimitResource: "audit_log",
         documentationUrl: "https://docs.github.com/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise",
       },
@@ -145,6 +146,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     {
       config: {
         operation: "orgs/get-audit-log",
+        conditional: "github",
         rateLimitResource: "audit_log",
         documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization",
       },

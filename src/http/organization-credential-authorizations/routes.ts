@@ -95,6 +95,7 @@ export default async function organizationCredentialAuthorizationRoutes(
     {
       config: {
         operation: "orgs/list-saml-sso-authorizations",
+        conditional: "github",
         documentationUrl: `${DOCS}#list-saml-sso-authorizations-for-an-organization`,
       },
     },

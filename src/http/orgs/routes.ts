@@ -12,7 +12,11 @@ export default async function organizationRoutes(app: FastifyInstance, services:
   app.get<{ Params: { org: string } }>(
     "/orgs/:org",
     {
-      config: { operation: "orgs/get", documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-an-organization" },
+      config: {
+        operation: "orgs/get",
+        conditional: "github",
+        documentationUrl: "https://docs.github.com/rest/orgs/orgs#get-an-organization",
+      },
     },
     async (request) => {
       const organization = await services.reads.organizationByLogin(request.params.org);

@@ -38,7 +38,7 @@ export function presentRevocation(request: FastifyRequest, revocation: Revocatio
 export default async function revocationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get<{ Params: { id: string } }>(
     `${EXTENSION_PREFIX}/revocations/:id`,
-    { config: { operation: "credauth/get-revocation" } },
+    { config: { operation: "credauth/get-revocation", conditional: "extension" } },
     async (request) => {
       const principal = requirePrincipal(request);
       const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;

@@ -19,6 +19,7 @@ export default async function userRoutes(app: FastifyInstance, services: Service
     {
       config: {
         operation: "users/get-authenticated",
+        conditional: "github",
         documentationUrl: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
       },
     },
