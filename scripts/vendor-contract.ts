@@ -31,6 +31,10 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/user": ["get"],
   "/orgs/{org}": ["get"],
   "/rate_limit": ["get"],
+  "/user/orgs": ["get"],
+  "/orgs/{org}/members": ["get"],
+  "/user/keys": ["get"],
+  "/credentials/revoke": ["post"],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

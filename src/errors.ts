@@ -114,6 +114,8 @@ export const Errors = {
       422,
       "This credential's authorization for the organization was revoked and cannot be granted again; create a new credential.",
     ),
+  /** GET /orgs/{org}/members: the 2FA filters are for the organization's owners. */
+  ownerOnlyFilter: () => new ApiError("owner_only_filter", 422, "Only owners can use this filter."),
   credentialExists: () => new ApiError("credential_exists", 422, "Invalid request.\n\nThis credential already exists."),
   revokeCredentialsRequiresEmu: () =>
     new ApiError(

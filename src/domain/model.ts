@@ -36,6 +36,8 @@ export interface EnterpriseRelation {
 /** How one user stands towards one organization. */
 export interface OrganizationRelation {
   isOwner: boolean;
+  /** Owner or member (outside collaborators are not members). */
+  isMember: boolean;
   /** Owner, member or outside collaborator. */
   isParticipant: boolean;
 }

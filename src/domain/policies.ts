@@ -167,6 +167,35 @@ export function mayActAsOrganizationOwner(
 }
 
 /**
+ * Seeing an organization's concealed members (credauth has no public memberships, so: any member):
+ * its members — not outside collaborators — whose token allows it, or an App installed on it.
+ * Anyone else sees the public members only; nobody is refused.
+ */
+export function maySeeConcealedMembers(
+  principal: Principal | null,
+  access: OperationAccess,
+  organizationLogin: string,
+  relation: OrganizationRelation,
+): Decision {
+  if (principal === null) return deny({ kind: "hidden" });
+  const installation = asInstallation(principal, access, organizationLogin, true);
+  if (installation) return installation;
+  if (!relation.isMember) return deny({ kind: "hidden" });
+  return tokenAllows(principal, access, organizationLogin);
+}
+
+/** The members list's two-factor filters: the organization's owners, or an App installed on it. */
+export function mayFilterMembersByTwoFactor(
+  principal: Principal | null,
+  access: OperationAccess,
+  organizationLogin: string,
+  relation: OrganizationRelation,
+): boolean {
+  if (!maySeeConcealedMembers(principal, access, organizationLogin, relation).allowed) return false;
+  return relation.isOwner || factsOf(principal!.credential.type).accessKind === "app_installation";
+}
+
+/**
  * Reading a revocation job: whoever could have requested it — the enterprise's owners and
  * credential managers (or its App installation), and for a job requested in one organization,
  * that organization's owners (or its App installation) too. Nobody else learns the job exists.

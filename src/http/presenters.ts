@@ -19,13 +19,13 @@ export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
 }
 
-export function presentPrivateUser(base: string, web: string, user: { id: number; login: string; createdAt: Date }) {
+/** GitHub's `simple-user`: an account as lists show it. */
+export function presentSimpleUser(base: string, web: string, user: { id: number; login: string }) {
   const url = `${base}/users/${user.login}`;
-  const created = user.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     login: user.login,
     id: user.id,
-    user_view_type: "private",
+    user_view_type: "public",
     node_id: nodeId("User", user.id),
     avatar_url: `${web}/identicons/${user.login}.png`,
     gravatar_id: "",
@@ -42,6 +42,14 @@ export function presentPrivateUser(base: string, web: string, user: { id: number
     received_events_url: `${url}/received_events`,
     type: "User",
     site_admin: false,
+  };
+}
+
+export function presentPrivateUser(base: string, web: string, user: { id: number; login: string; createdAt: Date }) {
+  const created = user.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    ...presentSimpleUser(base, web, user),
+    user_view_type: "private",
     name: null,
     company: null,
     blog: "",
@@ -65,9 +73,9 @@ export function presentPrivateUser(base: string, web: string, user: { id: number
   };
 }
 
-export function presentOrganization(base: string, web: string, org: { id: number; login: string; createdAt: Date }) {
+/** GitHub's `organization-simple`: an organization as lists show it. */
+export function presentOrganizationSimple(base: string, web: string, org: { id: number; login: string }) {
   const url = `${base}/orgs/${org.login}`;
-  const created = org.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     login: org.login,
     id: org.id,
@@ -81,6 +89,13 @@ export function presentOrganization(base: string, web: string, org: { id: number
     public_members_url: `${url}/public_members{/member}`,
     avatar_url: `${web}/identicons/${org.login}.png`,
     description: null,
+  };
+}
+
+export function presentOrganization(base: string, web: string, org: { id: number; login: string; createdAt: Date }) {
+  const created = org.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    ...presentOrganizationSimple(base, web, org),
     html_url: `${web}/${org.login}`,
     has_organization_projects: true,
     has_repository_projects: true,
@@ -92,5 +107,23 @@ export function presentOrganization(base: string, web: string, org: { id: number
     created_at: created,
     updated_at: created,
     archived_at: null,
+  };
+}
+
+/** GitHub's `key`: one of the authenticated user's public SSH keys. */
+export function presentPublicKey(
+  base: string,
+  key: { id: number; public_key: string; title: string | null; created_at: Date },
+) {
+  return {
+    // GitHub shows the key without its comment: type and base64 body.
+    key: key.public_key.split(/\s+/).slice(0, 2).join(" "),
+    id: key.id,
+    url: `${base}/user/keys/${key.id}`,
+    title: key.title ?? "",
+    created_at: key.created_at.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    verified: true,
+    read_only: false,
+    last_used: null,
   };
 }

@@ -39,7 +39,11 @@ export async function findOrganizationRelation(
     "select role from organization_roles where organization_id = $1 and user_id = $2",
     [organizationId, userId],
   );
-  return { isOwner: rows.some((r) => r.role === "owner"), isParticipant: rows.length > 0 };
+  return {
+    isOwner: rows.some((r) => r.role === "owner"),
+    isMember: rows.some((r) => r.role === "owner" || r.role === "member"),
+    isParticipant: rows.length > 0,
+  };
 }
 
 /** A user of the organization (any role, or holding an authorization for it), by login. */
@@ -174,4 +178,66 @@ export async function revokeAuthorizationNow(
     [organizationId, authorizationId, actor.id, actor.login],
   );
   return (row?.revoked ?? 0) > 0;
+}
+
+export interface MembershipRow {
+  id: number;
+  login: string;
+  created_at: Date;
+  saml_sso: boolean;
+  /** The credential holds a live SSO authorization for the organization. */
+  authorized: boolean;
+}
+
+/**
+ * The organizations the user is an owner or member of (outside collaborators are not members),
+ * oldest first, with whether the credential may open each one: a live SSO authorization, behind
+ * no unsettled revocation.
+ */
+export async function listMemberships(db: Queryable, userId: number, credentialId: number): Promise<MembershipRow[]> {
+  return db.query<MembershipRow>(
+    `select o.id, o.login, o.created_at, o.saml_sso,
+            exists (select 1 from credential_authorizations a join credentials c on c.id = a.credential_id
+                     where a.credential_id = $2 and a.organization_id = o.id and a.revoked_at is null
+                       and not ${AUTHORIZATION_FENCED}) as authorized
+       from organizations o
+      where exists (select 1 from organization_roles r
+                     where r.organization_id = o.id and r.user_id = $1 and r.role in ('owner', 'member'))
+      order by o.id`,
+    [userId, credentialId],
+  );
+}
+
+export interface MemberRow {
+  id: number;
+  login: string;
+}
+
+/**
+ * The organization's members (owners and members; outside collaborators are not), oldest account
+ * first, narrowed to owners (`admin`) or to members who are not owners (`member`), and how many
+ * there are in all.
+ */
+export async function listMembers(
+  db: Queryable,
+  organizationId: number,
+  role: "all" | "admin" | "member",
+  page: { limit: number; offset: number },
+): Promise<{ rows: MemberRow[]; total: number }> {
+  const members = `select u.id, u.login
+                     from organization_roles r join users u on u.id = r.user_id
+                    where r.organization_id = $1 and r.role in ('owner', 'member')
+                    group by u.id, u.login
+                   having $2 = 'all' or ($2 = 'admin') = bool_or(r.role = 'owner')`;
+  const [count] = await db.query<{ total: number }>(`select count(*)::int as total from (${members}) m`, [
+    organizationId,
+    role,
+  ]);
+  const rows = await db.query<MemberRow>(`${members} order by u.id limit $3 offset $4`, [
+    organizationId,
+    role,
+    page.limit,
+    page.offset,
+  ]);
+  return { rows, total: count?.total ?? 0 };
 }

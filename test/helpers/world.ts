@@ -142,7 +142,7 @@ export function worldFixture(t: Tokens): Fixture {
             type: "github_app_installation_token",
             token: t.classicEngInstallation,
             resource_owner: "classic-eng",
-            permissions: { organization_administration: "write" },
+            permissions: { organization_administration: "write", members: "read" },
           },
         ],
       },

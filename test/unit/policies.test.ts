@@ -7,6 +7,7 @@ import {
   mayActAsOrganizationOwner,
   mayManageEnterpriseCredentials,
   mayReadRevocation,
+  maySeeConcealedMembers,
 } from "../../src/domain/policies.ts";
 import { callerWarning, refuseRevocation, WARNINGS } from "../../src/domain/revocation.ts";
 
@@ -118,7 +119,7 @@ describe("enterprise credential policies", () => {
 });
 
 describe("organization policies", () => {
-  const ownerOfOrg = { isOwner: true, isParticipant: true };
+  const ownerOfOrg = { isOwner: true, isMember: true, isParticipant: true };
   const orgPrincipal = (type: AuthenticatedCredential["type"]) =>
     principal({ type, permissions: { organization_administration: "write" }, resourceOwner: "eng" });
 
@@ -138,9 +139,21 @@ describe("organization policies", () => {
     }
   });
 
+  it("shows concealed members to members with read:org, not to outside collaborators", () => {
+    const access = accessOf("orgs/list-members");
+    const reader = principal({ scopes: ["read:org"] });
+    assert.equal(
+      maySeeConcealedMembers(reader, access, "eng", { isOwner: false, isMember: true, isParticipant: true }).allowed,
+      true,
+    );
+    const collaborator = { isOwner: false, isMember: false, isParticipant: true };
+    assert.equal(maySeeConcealedMembers(reader, access, "eng", collaborator).allowed, false);
+    assert.equal(maySeeConcealedMembers(null, access, "eng", collaborator).allowed, false);
+  });
+
   it("lets an App installed on the organization bulk-revoke there, and nowhere else", () => {
     const installation = orgPrincipal("github_app_installation_token");
-    const noRole = { isOwner: false, isParticipant: false };
+    const noRole = { isOwner: false, isMember: false, isParticipant: false };
     const access = accessOf("orgs/revoke-all-credential-authorizations");
     assert.deepEqual(mayActAsOrganizationOwner(installation, access, "eng", noRole), { allowed: true });
     assert.deepEqual(mayActAsOrganizationOwner(installation, access, "ops", noRole), {

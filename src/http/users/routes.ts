@@ -1,7 +1,14 @@
-// GET /user — GitHub's own endpoint, here to show that a destroyed token stops authenticating.
+// The authenticated user's own resources: GET /user (a destroyed token stops authenticating),
+// GET /user/orgs (the organizations the token may open) and GET /user/keys (live SSH keys).
 import type { FastifyInstance } from "fastify";
-import { requirePrincipal } from "../authentication.ts";
-import { presentPrivateUser } from "../presenters.ts";
+import { factsOf } from "../../domain/credential-types.ts";
+import { tokenAllows } from "../../domain/policies.ts";
+import { listMemberships } from "../../store/organizations.ts";
+import { listPublicKeys } from "../../store/users.ts";
+import { operationAccess, requirePrincipal } from "../authentication.ts";
+import { enforce } from "../authorization.ts";
+import { paginationLinks, parsePagination } from "../pagination.ts";
+import { presentOrganizationSimple, presentPrivateUser, presentPublicKey } from "../presenters.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl } from "../urls.ts";
 
@@ -9,6 +16,7 @@ import { apiBaseUrl } from "../urls.ts";
 const RENDERED_CHARACTERS = 16_000_000;
 
 export default async function userRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { db, config } = services;
   // The body is a pure function of the base URL and the user's id, login and creation time, and
   // rendering it was a sixth of the CPU of a cached authenticated read (docs/performance.md), so the
   // JSON is kept under a key made of every input: it cannot go stale, only be evicted.
@@ -29,7 +37,7 @@ export default async function userRoutes(app: FastifyInstance, services: Service
       const key = `${user.id} ${user.login} ${user.createdAt.getTime()} ${base}`;
       let body = rendered.get(key);
       if (body === undefined) {
-        body = JSON.stringify(presentPrivateUser(base, services.config.webUrl, user));
+        body = JSON.stringify(presentPrivateUser(base, config.webUrl, user));
         if (renderedCharacters + body.length > RENDERED_CHARACTERS) {
           rendered.clear();
           renderedCharacters = 0;
@@ -38,6 +46,63 @@ export default async function userRoutes(app: FastifyInstance, services: Service
         renderedCharacters += body.length;
       }
       return reply.type("application/json; charset=utf-8").send(body);
+    },
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    "/user/orgs",
+    {
+      config: {
+        operation: "orgs/list-for-authenticated-user",
+        conditional: "github",
+        documentationUrl: "https://docs.github.com/rest/orgs/orgs#list-organizations-for-the-authenticated-user",
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      // The user's own resources: a fine-grained PAT reaches them when the user is its resource owner.
+      enforce(tokenAllows(principal, operationAccess(request), principal.user.login), principal);
+      const pagination = parsePagination(request.query);
+      // Fine-grained tokens get an empty list, as GitHub documents for this endpoint.
+      if (factsOf(principal.credential.type).accessKind !== "classic") return [];
+      const memberships = await listMemberships(db, principal.user.id, principal.credential.id);
+      // Organizations whose SAML SSO the token has not passed are left out and named in X-GitHub-SSO.
+      const blocked = memberships.filter((org) => org.saml_sso && !org.authorized);
+      if (blocked.length > 0)
+        reply.header("x-github-sso", `partial-results; organizations=${blocked.map((org) => org.id).join(",")}`);
+      const visible = memberships.filter((org) => !org.saml_sso || org.authorized);
+      const start = (pagination.page - 1) * pagination.perPage;
+      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, visible.length);
+      if (link) reply.header("link", link);
+      const base = apiBaseUrl(request);
+      return visible
+        .slice(start, start + pagination.perPage)
+        .map((org) => presentOrganizationSimple(base, config.webUrl, org));
+    },
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    "/user/keys",
+    {
+      config: {
+        operation: "users/list-public-ssh-keys-for-authenticated-user",
+        conditional: "github",
+        documentationUrl: "https://docs.github.com/rest/users/keys#list-public-ssh-keys-for-the-authenticated-user",
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      // The user's own resources: a fine-grained PAT reaches them when the user is its resource owner.
+      enforce(tokenAllows(principal, operationAccess(request), principal.user.login), principal);
+      const pagination = parsePagination(request.query);
+      const { rows, total } = await listPublicKeys(db, principal.user.id, {
+        limit: pagination.perPage,
+        offset: (pagination.page - 1) * pagination.perPage,
+      });
+      const base = apiBaseUrl(request);
+      const link = paginationLinks(`${base}${request.url}`, pagination, total);
+      if (link) reply.header("link", link);
+      return rows.map((key) => presentPublicKey(base, key));
     },
   );
 }
