@@ -4,7 +4,7 @@
 
 import { CREDENTIAL_TYPE_FACTS } from "../src/domain/credential-types.ts";
 import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
-import { credentialAuditData } from "../src/store/audit.ts";
+import { authorizationEventData, destroyedEventData, requestTokenData } from "../src/store/audit.ts";
 import type { Db } from "../src/store/db.ts";
 import { insertRevocation } from "../src/store/revocation-requests.ts";
 import { ENTERPRISE } from "./world.ts";
@@ -72,10 +72,12 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, organization_id, org_login,
                                  enterprise_id, business_slug, revocation_id, subject_id, data)
        select act.action, q.id, q.login, u.id, u.login, rv.organization_id, rv.org_login, e.id, e.slug, $1, rv.id,
-              jsonb_strip_nulls(${credentialAuditData("(rv.credential)")} || jsonb_build_object('authorization_id', rv.id))
+              ${authorizationEventData("(rv.credential)", "rv.id", "u.login", "q.token")}
          from revoked rv join users u on u.id = rv.user_id
-         cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id
-         cross join lateral (values ($2::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
+         cross join r join enterprises e on e.id = r.enterprise_id
+         cross join (select u.id, u.login, ${requestTokenData("rc")} as token
+                       from r join users u on u.id = r.requester_id join credentials rc on rc.id = r.requester_credential_id) q
+         cross join lateral (values ($2::text), ('${AUDIT_ACTIONS.authorizationDeauthorized}'::text), (case when rv.type = 'fine_grained_pat' then $3::text end)) act(action)
         where act.action is not null)
      select 'authorization_revoked' as effect, type, count(*)::int as n from revoked group by type`,
       [id, AUDIT_ACTIONS.authorizationRevoked, CREDENTIAL_TYPE_FACTS.fine_grained_pat.alsoRecordedOnRevoke, ...values],
@@ -95,8 +97,10 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
        insert into audit_events (action, actor_id, actor_login, user_id, user_login, enterprise_id, business_slug,
                                  revocation_id, subject_id, data)
        select case when d.type = 'ssh_key' then $2 else $3 end, q.id, q.login, d.user_id, d.user_login, e.id, e.slug, $1, d.id,
-              jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
-         from destroyed d cross join r join enterprises e on e.id = r.enterprise_id join users q on q.id = r.requester_id)
+              ${destroyedEventData("(d.credential)", "q.token")}
+         from destroyed d cross join r join enterprises e on e.id = r.enterprise_id
+         cross join (select u.id, u.login, ${requestTokenData("rc")} as token
+                       from r join users u on u.id = r.requester_id join credentials rc on rc.id = r.requester_credential_id) q)
      select 'credential_destroyed' as effect, type, count(*)::int as n from destroyed group by type`,
       [id, CREDENTIAL_TYPE_FACTS.ssh_key.destroyedAction, CREDENTIAL_TYPE_FACTS.classic_pat.destroyedAction, ...values],
     ),

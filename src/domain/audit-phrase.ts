@@ -1,11 +1,25 @@
-// The audit log's `phrase` search: `action:`, `actor:`, `user:`, `org:` (each may be negated with
-// a leading `-`) and `created:` with GitHub's date qualifiers (`>`, `>=`, `<`, `<=`, `a..b`, a day).
+// The audit log's `phrase` search, with the qualifiers GitHub documents for the enterprise and
+// organization audit logs: `action:` (exact, or a category), `actor:`, `actor_id:`, `user:`,
+// `user_id:`, `org:`, `org_id:`, `business:`, `business_id:`, `operation:`, `hashed_token:`,
+// `token_id:`, the ones these events never carry (`repo:`, `repo_id:`, `country:`, `actor_ip:`),
+// and `created:` with GitHub's date qualifiers. Any of them but `created:` may be negated with a
+// leading `-`. Different qualifiers must all match; the same qualifier given twice matches either
+// value (docs/decisions.md).
 
-export interface AuditTerm {
-  field: "action" | "actor" | "user" | "org";
-  value: string;
-  negated: boolean;
-}
+/** Qualifiers compared with a text value (case-insensitively, but `hashed_token`). */
+export const TEXT_QUALIFIERS = ["action", "actor", "user", "org", "business", "operation", "hashed_token"] as const;
+/** Qualifiers compared with an id. */
+export const ID_QUALIFIERS = ["actor_id", "user_id", "org_id", "business_id", "token_id"] as const;
+/** Documented qualifiers of fields these events never carry: they match nothing (negated, everything). */
+export const ABSENT_QUALIFIERS = ["repo", "repo_id", "country", "actor_ip"] as const;
+
+/** The operations GitHub files events under (`operation:` and each event's `operation_type`). */
+export const OPERATIONS = ["access", "authentication", "create", "modify", "remove", "restore", "transfer"] as const;
+
+export type AuditTerm =
+  | { field: (typeof TEXT_QUALIFIERS)[number]; value: string; negated: boolean }
+  | { field: (typeof ID_QUALIFIERS)[number]; value: number; negated: boolean }
+  | { field: (typeof ABSENT_QUALIFIERS)[number]; value: string; negated: boolean };
 
 export interface CreatedRange {
   from?: Date;
@@ -15,7 +29,8 @@ export interface CreatedRange {
 }
 
 export interface AuditFilter {
-  terms: AuditTerm[];
+  /** Each inner list is one qualifier's positive values (any may match); negated terms are lists of one. */
+  terms: AuditTerm[][];
   created: CreatedRange[];
 }
 
@@ -88,32 +103,54 @@ function parseCreated(value: string): CreatedRange | null {
   return { from: day, fromInclusive: true, to: endOf(value, day), toInclusive: true };
 }
 
+const includes = <T extends string>(list: readonly T[], value: string): value is T =>
+  (list as readonly string[]).includes(value);
+
+const KNOWN = [...TEXT_QUALIFIERS, ...ID_QUALIFIERS, ...ABSENT_QUALIFIERS, "created"].join(", ");
+
 export function parsePhrase(phrase: string | undefined): PhraseResult {
-  const filter: AuditFilter = { terms: [], created: [] };
-  if (phrase === undefined) return { ok: true, filter };
-  // Words, with "quoted values" kept whole.
-  const words = phrase.match(/-?[a-z_]+:"[^"]*"|\S+/g) ?? [];
-  for (const word of words) {
-    const match = /^(-?)([a-z_]+):(.*)$/.exec(word);
-    if (!match)
-      return { ok: false, problem: `'${word}' is not a qualifier such as action:, actor:, user:, org: or created:` };
-    const [, minus, field, rawValue] = match as unknown as [string, string, string, string];
-    const value = rawValue.replace(/^"(.*)"$/, "$1");
-    if (value === "") return { ok: false, problem: `${field}: needs a value` };
-    if (field === "created") {
-      if (minus) return { ok: false, problem: "created: cannot be negated" };
-      const range = parseCreated(value);
-      if (!range)
-        return {
-          ok: false,
-          problem: `'${value}' is not a created: date or range such as >=2026-01-01 or 2026-01-01..2026-02-01`,
-        };
-      filter.created.push(range);
-    } else if (field === "action" || field === "actor" || field === "user" || field === "org") {
-      filter.terms.push({ field, value, negated: minus === "-" });
-    } else {
-      return { ok: false, problem: `'${field}:' is not a supported qualifier (action, actor, user, org, created)` };
+  const created: CreatedRange[] = [];
+  const positive = new Map<string, AuditTerm[]>();
+  const negated: AuditTerm[][] = [];
+  if (phrase !== undefined) {
+    // Words, with "quoted values" kept whole.
+    const words = phrase.match(/-?[a-z_]+:"[^"]*"|\S+/g) ?? [];
+    for (const word of words) {
+      const match = /^(-?)([a-z_]+):(.*)$/.exec(word);
+      if (!match)
+        return { ok: false, problem: `'${word}' is not a qualifier such as action:, actor:, user:, org: or created:` };
+      const [, minus, field, rawValue] = match as unknown as [string, string, string, string];
+      const value = rawValue.replace(/^"(.*)"$/, "$1");
+      if (value === "") return { ok: false, problem: `${field}: needs a value` };
+      let term: AuditTerm;
+      if (field === "created") {
+        if (minus) return { ok: false, problem: "created: cannot be negated" };
+        const range = parseCreated(value);
+        if (!range)
+          return {
+            ok: false,
+            problem: `'${value}' is not a created: date or range such as >=2026-01-01 or 2026-01-01..2026-02-01`,
+          };
+        created.push(range);
+        continue;
+      }
+      if (includes(ID_QUALIFIERS, field)) {
+        if (!/^[1-9]\d{0,15}$/.test(value)) return { ok: false, problem: `'${value}' is not an id for ${field}:` };
+        term = { field, value: Number(value), negated: minus === "-" };
+      } else if (includes(TEXT_QUALIFIERS, field)) {
+        if (field === "operation" && !includes(OPERATIONS, value))
+          return { ok: false, problem: `'${value}' is not an operation (${OPERATIONS.join(", ")})` };
+        // A hash pasted into a URL unescaped has its + turned into spaces; GitHub's own example drops the padding.
+        const text = field === "hashed_token" ? value.replaceAll(" ", "+").replace(/=+$/, "") : value;
+        term = { field, value: text, negated: minus === "-" };
+      } else if (includes(ABSENT_QUALIFIERS, field)) {
+        term = { field, value, negated: minus === "-" };
+      } else {
+        return { ok: false, problem: `'${field}:' is not a supported qualifier (${KNOWN})` };
+      }
+      if (term.negated) negated.push([term]);
+      else positive.set(field, [...(positive.get(field) ?? []), term]);
     }
   }
-  return { ok: true, filter };
+  return { ok: true, filter: { terms: [...positive.values(), ...negated], created } };
 }

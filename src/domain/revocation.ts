@@ -76,4 +76,27 @@ export function callerWarning(
 export const AUDIT_ACTIONS = {
   authorizationGranted: "org_credential_authorization.grant",
   authorizationRevoked: "org_credential_authorization.revoke",
+  /** Recorded beside `.revoke` by the revoke endpoints, as GitHub lists the events of "revoke authorizations". */
+  authorizationDeauthorized: "org_credential_authorization.deauthorize",
 } as const;
+
+/** GitHub's `operation_type` of an event, by its action's verb (`org_credential_authorization.grant` → create). */
+const OPERATION_BY_VERB: Readonly<Record<string, string>> = {
+  grant: "create",
+  deauthorize: "modify",
+  revoke: "remove",
+  access_revoked: "remove",
+  destroy: "remove",
+  delete: "remove",
+};
+
+export function operationOfAction(action: string): string | undefined {
+  return OPERATION_BY_VERB[action.slice(action.indexOf(".") + 1)];
+}
+
+/** The action verbs filed under an operation (`operation:remove`), for searching. */
+export function verbsOfOperation(operation: string): string[] {
+  return Object.entries(OPERATION_BY_VERB)
+    .filter(([, filed]) => filed === operation)
+    .map(([verb]) => verb);
+}

@@ -1,5 +1,5 @@
 import type { CredentialType, Organization, OrganizationRelation, User } from "../domain/model.ts";
-import { authorizationEventData, insertAuditEvents, revokeActions } from "./audit.ts";
+import { authorizationEventData, insertAuditEvents, requestTokenData, revokeActions } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED, AUTHORIZATION_OR_CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
@@ -143,13 +143,14 @@ export async function listLiveAuthorizations(
 
 /**
  * Revokes one live authorization of the organization at once (the DELETE endpoint), with its
- * audit events, in one statement. False when there is no such live authorization.
+ * audit events, in one statement; `actor` made the request with credential `actor.credentialId`.
+ * False when there is no such live authorization.
  */
 export async function revokeAuthorizationNow(
   db: Queryable,
   organizationId: number,
   authorizationId: number,
-  actor: { id: number; login: string },
+  actor: { id: number; login: string; credentialId: number },
 ): Promise<boolean> {
   const [row] = await db.query<{ revoked: number }>(
     `with target as (
@@ -166,16 +167,17 @@ export async function revokeAuthorizationNow(
        returning a.id, target.credential_id, target.type, target.user_id),
      events as (
        ${insertAuditEvents(`select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, null, rv.id,
-              ${authorizationEventData("c", "rv.id")}
+              ${authorizationEventData("c", "rv.id", "u.login", requestTokenData("rc"))}
          from revoked rv
          join credentials c on c.id = rv.credential_id
+         left join credentials rc on rc.id = $5
          join users u on u.id = rv.user_id
          join organizations o on o.id = $1
          join enterprises e on e.id = o.enterprise_id
          ${revokeActions("rv.type")}
         where act.action is not null`)})
      select count(*)::int as revoked from revoked`,
-    [organizationId, authorizationId, actor.id, actor.login],
+    [organizationId, authorizationId, actor.id, actor.login, actor.credentialId],
   );
   return (row?.revoked ?? 0) > 0;
 }

@@ -1,5 +1,5 @@
 // Removal and granting for the provisioning API. Creation goes through seed.ts (the fixture path).
-import { credentialAuditData, destroyedAction, insertAuditEvents } from "./audit.ts";
+import { destroyedAction, destroyedEventData, insertAuditEvents } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 import { AUTHORIZATION_FENCED } from "./revocation-scope.ts";
 import { grantAuthorization } from "./seed.ts";
@@ -107,7 +107,7 @@ export async function destroyCredential(db: Queryable, credentialId: number): Pr
        update credentials set destroyed_at = clock_timestamp() where id = $1 and destroyed_at is null returning id, user_id, type),
      events as (
        ${insertAuditEvents(`select act.action, null, null, u.id, u.login, null, null, null, null, null, d.id,
-              jsonb_strip_nulls(${credentialAuditData("c")})
+              ${destroyedEventData("c", "'{}'::jsonb")}
          from destroyed d join credentials c on c.id = d.id join users u on u.id = d.user_id
          cross join lateral (select ${destroyedAction("d.type")} as action) act
         where act.action is not null`)})

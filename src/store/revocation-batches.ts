@@ -7,9 +7,10 @@
 // expanded, as PostgreSQL receives them.
 import {
   authorizationEventData,
-  credentialAuditData,
   destroyedAction,
+  destroyedEventData,
   insertAuditEvents,
+  requestTokenData,
   revokeActions,
 } from "./audit.ts";
 import type { Queryable } from "./db.ts";
@@ -37,14 +38,20 @@ export interface BatchResult {
   nextAfterId: number;
 }
 
-/** The revocation row `r` and its requester `requester`, once per statement ($1 = revocation id). */
+/**
+ * The revocation row `r` and its requester `requester` (the actor, and the token fields of the
+ * request: `token`), once per statement ($1 = revocation id). Always one requester row: a requester
+ * removed since keeps their login on the revocation.
+ */
 const REVOCATION_AND_REQUESTER = `r as materialized (select * from revocations where id = $1),
-     requester as materialized (select u.id, u.login from r join users u on u.id = r.requester_id)`;
+     requester as materialized (
+       select r.requester_id as id, coalesce(u.login, r.requester_login) as login, ${requestTokenData("rc")} as token
+         from r left join users u on u.id = r.requester_id left join credentials rc on rc.id = r.requester_credential_id)`;
 
 /** The audit events of the authorizations in CTE `revoked`, by the revocation's requester. */
 const REVOKED_EVENTS = `events as (
        ${insertAuditEvents(`select act.action, q.id, q.login, u.id, u.login, rv.organization_id, rv.org_login, e.id, e.slug, $1, rv.id,
-              ${authorizationEventData("(rv.credential)", "rv.id")}
+              ${authorizationEventData("(rv.credential)", "rv.id", "u.login", "q.token")}
          from revoked rv
          join users u on u.id = rv.user_id
          cross join r
@@ -56,7 +63,7 @@ const REVOKED_EVENTS = `events as (
 /** The audit events of the credentials in CTE `destroyed`, by the revocation's requester. */
 const DESTROYED_EVENTS = `events as (
        ${insertAuditEvents(`select ${destroyedAction("d.type")}, q.id, q.login, d.user_id, d.user_login, null, null, e.id, e.slug, $1, d.id,
-              jsonb_strip_nulls(${credentialAuditData("(d.credential)")} || jsonb_build_object('key', (d.credential).public_key))
+              ${destroyedEventData("(d.credential)", "q.token")}
          from destroyed d
          cross join r
          join enterprises e on e.id = r.enterprise_id

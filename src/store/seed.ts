@@ -10,7 +10,7 @@ import { type FixtureCredential, fixtureRefusal, type ParsedFixture } from "../d
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
-import { authorizationEventData, insertAuditEvents } from "./audit.ts";
+import { grantEventData, insertAuditEvents } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
 export interface CreatedCredential {
@@ -52,7 +52,7 @@ const GRANT = `with granted as (
        returning id, credential_id, organization_id),
      events as (
        ${insertAuditEvents(`select $3, u.id, u.login, u.id, u.login, o.id, o.login, e.id, e.slug, null, g.id,
-              ${authorizationEventData("c", "g.id")}
+              ${grantEventData("c", "g.id")}
          from granted g
          join credentials c on c.id = g.credential_id
          join users u on u.id = c.user_id

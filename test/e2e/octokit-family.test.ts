@@ -21,6 +21,7 @@ interface AuditEvent {
   action: string;
   actor?: string;
   token_id?: number;
+  managed_credential_id?: number;
 }
 
 describe("Octokit: provisioning, organization revocation and the audit log", () => {
@@ -129,12 +130,16 @@ describe("Octokit: provisioning, organization revocation and the audit log", () 
       order: "asc",
       per_page: 100,
     })) as { data: AuditEvent[] };
-    const steps = log.data.map((e) => [e.action, e.actor, e.token_id]);
+    // A grant's token is the credential granted; a revocation's is the owner's, and the credential
+    // it is about goes under managed_credential_id.
+    const steps = log.data.map((e) => [e.action, e.actor, e.token_id, e.managed_credential_id]);
     assert.deepEqual(steps, [
-      ["org_credential_authorization.grant", "flow_dev", dev.data.id],
-      ["org_credential_authorization.grant", "flow_dev", spare.data.id],
-      ["org_credential_authorization.revoke", "flow_owner", spare.data.id],
-      ["org_credential_authorization.revoke", "flow_owner", dev.data.id],
+      ["org_credential_authorization.grant", "flow_dev", dev.data.id, undefined],
+      ["org_credential_authorization.grant", "flow_dev", spare.data.id, undefined],
+      ["org_credential_authorization.revoke", "flow_owner", owner.data.id, spare.data.id],
+      ["org_credential_authorization.deauthorize", "flow_owner", owner.data.id, spare.data.id],
+      ["org_credential_authorization.revoke", "flow_owner", owner.data.id, dev.data.id],
+      ["org_credential_authorization.deauthorize", "flow_owner", owner.data.id, dev.data.id],
     ]);
     const enterpriseLog = await ownerClient.request("GET /enterprises/{enterprise}/audit-log", {
       enterprise: "flow",

@@ -10,6 +10,8 @@ import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 type AuditEvent = Record<string, unknown> & { action: string; _document_id: string; "@timestamp": number };
 
+const sha256 = (token: string) => createHash("sha256").update(token).digest("base64");
+
 for (const backend of backends()) {
   describe(`audit log on ${backend.name}`, () => {
     let t: TestApp;
@@ -59,7 +61,7 @@ for (const backend of backends()) {
     });
     after(() => t.close());
 
-    it("shows an enterprise's events newest first, in GitHub's shape, with token fields", async () => {
+    it("shows an enterprise's events newest first, in GitHub's shape, with the requester's token fields", async () => {
       const r = await read("/enterprises/{enterprise}/audit-log", "classic-corp", t.tokens.tedClassic, "?per_page=100");
       assert.equal(r.status, 200);
       const timestamps = r.events.map((e) => e["@timestamp"]);
@@ -72,19 +74,34 @@ for (const backend of backends()) {
         "only this enterprise's events",
       );
       assert.equal(new Set(r.events.map((e) => e._document_id)).size, r.events.length);
-      const [newest] = r.events;
-      assert.equal(newest?.action, "org_credential_authorization.revoke");
-      assert.equal(newest?.actor, "ted");
-      assert.equal(newest?.user, "shared_user");
-      assert.equal(newest?.org, "classic-eng");
-      assert.equal(newest?.operation_type, "remove");
-      assert.equal(newest?.hashed_token, createHash("sha256").update(t.tokens.sharedClassic).digest("base64"));
-      assert.equal(newest?.token_last_eight, t.tokens.sharedClassic.slice(-8));
-      assert.equal(newest?.token_scopes, "repo");
-      assert.equal(newest?.programmatic_access_type, "Personal access token (classic)");
+      const byTed = r.events.filter((e) => e.actor === "ted");
+      assert.deepEqual(byTed.map((e) => e.action).sort(), [
+        "org_credential_authorization.deauthorize",
+        "org_credential_authorization.revoke",
+      ]);
+      const revoke = byTed.find((e) => e.action === "org_credential_authorization.revoke")!;
+      assert.equal(revoke.user, "shared_user");
+      assert.equal(revoke.owner, "shared_user");
+      assert.equal(revoke.org, "classic-eng");
+      assert.equal(revoke.operation_type, "remove");
+      // token_* describe the token that made the request: ted's.
+      assert.equal(revoke.hashed_token, sha256(t.tokens.tedClassic));
+      assert.equal(revoke.token_scopes, "admin:enterprise,read:audit_log");
+      assert.equal(revoke.programmatic_access_type, "Personal access token (classic)");
+      assert.equal(typeof revoke.token_id, "number");
+      // The revoked credential goes under managed_*.
+      assert.equal(revoke.managed_hashed_token, sha256(t.tokens.sharedClassic));
+      assert.equal(revoke.managed_token_last_eight, t.tokens.sharedClassic.slice(-8));
+      assert.equal(revoke.managed_token_scopes, "repo");
+      assert.equal(revoke.managed_credential_type, "Personal access token (classic)");
+      assert.equal(byTed.find((e) => e.action.endsWith(".deauthorize"))!.operation_type, "modify");
       const grants = r.events.filter((e) => e.action === "org_credential_authorization.grant");
       assert.equal(grants.length, 5, "one grant event per authorization in classic-corp");
-      assert.equal(r.events.length, 7, "5 grants, the DELETE and the enterprise revocation");
+      assert.equal(
+        r.events.length,
+        9,
+        "5 grants, and revoke and deauthorize for the DELETE and the enterprise revocation",
+      );
     });
 
     it("follows one credential from grant to revocation", async () => {
@@ -94,8 +111,11 @@ for (const backend of backends()) {
         [
           ["org_credential_authorization.grant", "pat", patAuthorizationId],
           ["org_credential_authorization.revoke", "cleo", patAuthorizationId],
+          ["org_credential_authorization.deauthorize", "cleo", patAuthorizationId],
         ],
       );
+      // The DELETE's events carry the token cleo made it with.
+      assert.equal(r.events[1]!.hashed_token, sha256(t.tokens.cleoClassic));
     });
 
     it("filters with action:, actor:, user:, org:, negation and created: ranges", async () => {
@@ -113,19 +133,20 @@ for (const backend of backends()) {
           (e) => e.action === "org_credential_authorization.revoke",
         ),
       );
-      assert.equal((await q("action:org_credential_authorization")).length, 7, "a category matches all its actions");
-      assert.deepEqual(
-        [...new Set((await q("actor:CLEO")).map((e) => e.action))],
-        ["org_credential_authorization.revoke", "org_credential_authorization.grant"],
-      );
-      assert.equal((await q("user:shared_user")).length, 2);
-      assert.equal((await q("org:classic-eng -action:org_credential_authorization.grant")).length, 2);
+      assert.equal((await q("action:org_credential_authorization")).length, 9, "a category matches all its actions");
+      assert.deepEqual([...new Set((await q("actor:CLEO")).map((e) => e.action))].sort(), [
+        "org_credential_authorization.deauthorize",
+        "org_credential_authorization.grant",
+        "org_credential_authorization.revoke",
+      ]);
+      assert.equal((await q("user:shared_user")).length, 3);
+      assert.equal((await q("org:classic-eng -action:org_credential_authorization.grant")).length, 4);
       const today = new Date().toISOString().slice(0, 10);
-      assert.equal((await q(`created:>=${today}`)).length, 7);
-      assert.equal((await q(`created:${today}`)).length, 7);
+      assert.equal((await q(`created:>=${today}`)).length, 9);
+      assert.equal((await q(`created:${today}`)).length, 9);
       assert.equal((await q("created:<2000-01-01")).length, 0);
-      assert.equal((await q("created:2000-01-01..*")).length, 7);
-      for (const bad of ["colour:red", "created:yesterday", "action:"]) {
+      assert.equal((await q("created:2000-01-01..*")).length, 9);
+      for (const bad of ["colour:red", "created:yesterday", "action:", "actor_id:ted", "operation:explode"]) {
         const r = await read(
           "/enterprises/{enterprise}/audit-log",
           "classic-corp",
@@ -134,6 +155,48 @@ for (const backend of backends()) {
         );
         assert.equal(r.status, 422, bad);
       }
+    });
+
+    it("filters by every qualifier GitHub documents for these events, and their combinations", async () => {
+      const q = async (phrase: string) =>
+        (
+          await read(
+            "/enterprises/{enterprise}/audit-log",
+            "classic-corp",
+            t.tokens.tedClassic,
+            `?per_page=100&phrase=${encodeURIComponent(phrase)}`,
+          )
+        ).events;
+      const all = await q("");
+      const ted = all.find((e) => e.actor === "ted")!;
+      const revokedByTed = all.filter((e) => e.actor === "ted");
+      // What a leaked token did: GitHub's documented way, with and without the Base64 padding.
+      assert.deepEqual(
+        (await q(`hashed_token:"${sha256(t.tokens.tedClassic)}"`)).map((e) => e._document_id),
+        revokedByTed.map((e) => e._document_id),
+      );
+      assert.equal((await q(`hashed_token:"${sha256(t.tokens.tedClassic).replace(/=+$/, "")}"`)).length, 2);
+      assert.equal((await q(`token_id:${ted.token_id}`)).length, 2);
+      assert.equal((await q(`actor_id:${ted.actor_id}`)).length, 2);
+      assert.equal((await q(`user_id:${ted.user_id}`)).length, 3, "shared_user's grant, revoke and deauthorize");
+      assert.equal((await q(`org_id:${ted.org_id}`)).length, all.filter((e) => e.org === "classic-eng").length);
+      assert.equal((await q("business:classic-corp")).length, 9);
+      assert.equal((await q(`business_id:${ted.business_id}`)).length, 9);
+      assert.equal((await q("business:other-corp")).length, 0);
+      assert.equal((await q("operation:create")).length, 5, "the grants");
+      assert.equal((await q("operation:remove")).length, 2, "the two revokes");
+      assert.equal((await q("operation:modify")).length, 2, "the two deauthorizations");
+      assert.equal((await q("-operation:create")).length, 4);
+      // A qualifier given twice matches either value; different qualifiers must all match.
+      assert.equal(
+        (await q("actor:ted actor:cleo")).length,
+        4 + all.filter((e) => e.actor === "cleo" && e.action.endsWith(".grant")).length,
+      );
+      assert.equal((await q("actor:ted action:org_credential_authorization.revoke")).length, 1);
+      assert.equal((await q("actor:ted -action:org_credential_authorization.revoke")).length, 1);
+      // Documented qualifiers of fields these events do not carry match nothing, and all when negated.
+      assert.equal((await q("repo:classic-corp/app")).length, 0);
+      assert.equal((await q("-country:de")).length, 9);
     });
 
     it("pages with after/before cursors and a Link header, in both orders", async () => {

@@ -72,7 +72,7 @@ for (let i = 0; i < 200; i++) {
 out.job = { state: job.state, revoked: job.counts.authorizations_revoked, destroyed: job.counts.credentials_destroyed };
 out.afterwards = (await app.inject({ method: "GET", url: "/user", headers: as(example) })).statusCode;
 const audit = await app.inject({ method: "GET", url: "/enterprises/ex/audit-log?phrase=user:eve", headers: as(owner) });
-out.audit = audit.json().map((event) => [event.action, event.programmatic_access_type]).sort();
+out.audit = audit.json().map((event) => [event.action, event.managed_credential_type ?? event.programmatic_access_type]).sort();
 out.invalidTypeMessage = (await app.inject({ method: "POST", url: "/enterprises/ex/credential-authorizations/revoke-credential-type", payload: "{}", headers: as(owner) })).json().message;
 await app.close();
 console.log(JSON.stringify(out));
@@ -111,6 +111,7 @@ describe("the credential-type table", () => {
     assert.equal(out.afterwards, 401, "destroyed, it no longer authenticates");
     assert.deepEqual(out.audit, [
       ["example_token.destroy", "Example token"],
+      ["org_credential_authorization.deauthorize", "Example token"],
       ["org_credential_authorization.grant", "Example token"],
       ["org_credential_authorization.revoke", "Example token"],
     ]);

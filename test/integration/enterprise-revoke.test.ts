@@ -1,6 +1,7 @@
 // The four enterprise endpoints on every backend: every refusal GitHub documents, every success,
 // containment before the job runs, what the job materializes, and each response against the contract.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
@@ -330,6 +331,7 @@ for (const backend of backends()) {
         });
         assert.equal(done.body.counts.credentials_destroyed.total, 0);
         assert.deepEqual(await auditCounts(t, id), {
+          "org_credential_authorization.deauthorize": 6,
           "org_credential_authorization.revoke": 6,
           "personal_access_token.access_revoked": 1,
         });
@@ -344,6 +346,7 @@ for (const backend of backends()) {
         const again = await get(t, `/_credauth/revocations/${id}`, t.tokens.owenClassic);
         assert.deepEqual(again.body.counts, done.body.counts);
         assert.deepEqual(await auditCounts(t, id), {
+          "org_credential_authorization.deauthorize": 6,
           "org_credential_authorization.revoke": 6,
           "personal_access_token.access_revoked": 1,
         });
@@ -516,6 +519,7 @@ for (const backend of backends()) {
           total: 12,
         });
         assert.deepEqual(await auditCounts(t, id), {
+          "org_credential_authorization.deauthorize": 10,
           "org_credential_authorization.revoke": 10,
           "personal_access_token.access_revoked": 1,
           "personal_access_token.destroy": 10,
@@ -525,14 +529,15 @@ for (const backend of backends()) {
         const [event] = await t.app.services.db.query<{
           actor_login: string;
           business_slug: string;
-          data: { token_last_eight?: string };
+          data: { managed_token_last_eight?: string; hashed_token?: string };
         }>(
           "select actor_login, business_slug, data from audit_events where revocation_id = $1 and action = 'personal_access_token.destroy' and user_login = 'gwen_emu'",
           [id],
         );
         assert.equal(event?.actor_login, "cara_emu");
         assert.equal(event?.business_slug, "emu-corp");
-        assert.equal(event?.data.token_last_eight, t.tokens.gwenClassic.slice(-8));
+        assert.equal(event?.data.managed_token_last_eight, t.tokens.gwenClassic.slice(-8));
+        assert.equal(event?.data.hashed_token, createHash("sha256").update(t.tokens.caraAppUser).digest("base64"));
       });
 
       it("never stores a token in clear", async () => {

@@ -198,6 +198,7 @@ for (const backend of backends()) {
         assert.deepEqual(events, [
           { action: "org_credential_authorization.grant", actor_login: "pat", user_login: "pat" },
           { action: "org_credential_authorization.revoke", actor_login: "cleo", user_login: "pat" },
+          { action: "org_credential_authorization.deauthorize", actor_login: "cleo", user_login: "pat" },
         ]);
       });
     });

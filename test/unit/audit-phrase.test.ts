@@ -7,11 +7,39 @@ describe("audit-log phrase", () => {
     const result = parsePhrase('action:org_credential_authorization.revoke -actor:bot user:"alice" org:acme-eng');
     assert.ok(result.ok);
     assert.deepEqual(result.filter.terms, [
-      { field: "action", value: "org_credential_authorization.revoke", negated: false },
-      { field: "actor", value: "bot", negated: true },
-      { field: "user", value: "alice", negated: false },
-      { field: "org", value: "acme-eng", negated: false },
+      [{ field: "action", value: "org_credential_authorization.revoke", negated: false }],
+      [{ field: "user", value: "alice", negated: false }],
+      [{ field: "org", value: "acme-eng", negated: false }],
+      [{ field: "actor", value: "bot", negated: true }],
     ]);
+  });
+
+  it("groups a qualifier given twice, so either value matches, and keeps negations apart", () => {
+    const result = parsePhrase("actor:a actor:b -actor:c -actor:d operation:remove");
+    assert.ok(result.ok);
+    assert.deepEqual(result.filter.terms, [
+      [
+        { field: "actor", value: "a", negated: false },
+        { field: "actor", value: "b", negated: false },
+      ],
+      [{ field: "operation", value: "remove", negated: false }],
+      [{ field: "actor", value: "c", negated: true }],
+      [{ field: "actor", value: "d", negated: true }],
+    ]);
+  });
+
+  it("reads ids as numbers and hashed tokens as GitHub's examples write them", () => {
+    const result = parsePhrase('actor_id:12 business_id:3 hashed_token:"EH4L8o6PfCqipALbL+QT62lyqUtnI7ql0SPbkaQnjv8="');
+    assert.ok(result.ok);
+    assert.deepEqual(result.filter.terms, [
+      [{ field: "actor_id", value: 12, negated: false }],
+      [{ field: "business_id", value: 3, negated: false }],
+      [{ field: "hashed_token", value: "EH4L8o6PfCqipALbL+QT62lyqUtnI7ql0SPbkaQnjv8", negated: false }],
+    ]);
+    // A + that a URL turned into a space is a + again.
+    const spaced = parsePhrase('hashed_token:"a b"');
+    assert.ok(spaced.ok);
+    assert.deepEqual(spaced.filter.terms, [[{ field: "hashed_token", value: "a+b", negated: false }]]);
   });
 
   it("turns created: qualifiers into inclusive and exclusive bounds", () => {
@@ -63,7 +91,9 @@ describe("audit-log phrase", () => {
 
   it("refuses what it cannot search by, saying what is wrong", () => {
     for (const [phrase, problem] of [
-      ["repo:x", /not a supported qualifier/],
+      ["colour:x", /not a supported qualifier/],
+      ["actor_id:abc", /not an id/],
+      ["operation:explode", /not an operation/],
       ["created:soon", /not a created: date/],
       ["-created:2026-01-01", /cannot be negated/],
       ["hello", /not a qualifier/],

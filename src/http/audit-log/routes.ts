@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parsePhrase } from "../../domain/audit-phrase.ts";
 import { mayReadEnterpriseAuditLog } from "../../domain/policies.ts";
+import { operationOfAction } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import { type AuditEventRow, listAuditEvents } from "../../store/audit.ts";
 import { findEnterpriseWithRelation } from "../../store/enterprises.ts";
@@ -15,14 +16,6 @@ import { apiBaseUrl } from "../urls.ts";
 
 type Query = Record<string, string | undefined>;
 
-const OPERATION_TYPES: Record<string, string> = {
-  grant: "create",
-  revoke: "remove",
-  access_revoked: "remove",
-  destroy: "remove",
-  delete: "remove",
-};
-
 export function presentAuditEvent(row: AuditEventRow) {
   const at = row.created_at.getTime();
   const event: Record<string, unknown> = { ...row.data };
@@ -33,7 +26,7 @@ export function presentAuditEvent(row: AuditEventRow) {
   set("created_at", at);
   set("_document_id", row.document_id);
   set("action", row.action);
-  set("operation_type", OPERATION_TYPES[row.action.split(".")[1] ?? ""]);
+  set("operation_type", operationOfAction(row.action));
   set("actor", row.actor_login);
   set("actor_id", row.actor_id);
   set("user", row.user_login);

@@ -129,7 +129,14 @@ export default async function organizationCredentialAuthorizationRoutes(
       const id = /^[1-9]\d{0,15}$/.test(request.params.credential_id ?? "")
         ? Number(request.params.credential_id)
         : null;
-      if (id === null || !(await revokeAuthorizationNow(db, organization.id, id, principal.user)))
+      if (
+        id === null ||
+        !(await revokeAuthorizationNow(db, organization.id, id, {
+          id: principal.user.id,
+          login: principal.user.login,
+          credentialId: principal.credential.id,
+        }))
+      )
         throw Errors.notFound();
       return reply.code(204).send();
     },
