@@ -14,6 +14,7 @@ import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import conditionalRequests from "./conditional-requests.ts";
+import credentialRoutes from "./credentials/routes.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
@@ -114,6 +115,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(userRoutes, app.services);
   await app.register(organizationRoutes, app.services);
   await app.register(rateLimitRoutes, app.services);
+  await app.register(credentialRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);

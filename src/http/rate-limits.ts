@@ -14,6 +14,8 @@ export const GITHUB_RATE_LIMITS = {
   authenticatedPerHour: 5000,
   unauthenticatedPerHour: 60,
   auditLogPerHour: 1750,
+  /** POST /credentials/revoke: "limited to only 60 unauthenticated requests per hour". */
+  credentialRevocationPerHour: 60,
   concurrentRequests: 100,
   pointsPerMinute: 900,
   contentCreatingPerMinute: 80,
@@ -23,8 +25,11 @@ export const GITHUB_RATE_LIMITS = {
 /** A read costs one point, a write five (GitHub's secondary-limit accounting). */
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
-/** Which counter a route draws on: GitHub's `core`, the audit log's own, or none (health, the admin API). */
-export type RateLimitResource = "core" | "audit_log" | "none";
+/**
+ * Which counter a route draws on: GitHub's `core`, the audit log's own, POST /credentials/revoke's
+ * own (per address), or none (health, the admin API).
+ */
+export type RateLimitResource = "core" | "audit_log" | "credentials_revoke" | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -58,6 +63,7 @@ export class RateLimits {
   private readonly authenticated = hours(GITHUB_RATE_LIMITS.authenticatedPerHour);
   private readonly unauthenticated = hours(GITHUB_RATE_LIMITS.unauthenticatedPerHour);
   private readonly auditLog = hours(GITHUB_RATE_LIMITS.auditLogPerHour);
+  private readonly credentialRevocation = hours(GITHUB_RATE_LIMITS.credentialRevocationPerHour);
   private readonly points = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.pointsPerMinute, duration: 60 });
   private readonly creatingPerMinute = new RateLimiterMemory({
     points: GITHUB_RATE_LIMITS.contentCreatingPerMinute,
@@ -104,13 +110,21 @@ export class RateLimits {
     const [limiter, limit] =
       resource === "audit_log"
         ? [this.auditLog, GITHUB_RATE_LIMITS.auditLogPerHour]
-        : "userId" in caller
-          ? [this.authenticated, GITHUB_RATE_LIMITS.authenticatedPerHour]
-          : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
-    // The audit log counts per user and IP, as GitHub documents it.
-    const primary = await consume(limiter, resource === "audit_log" ? `${key} ip:${request.ip}` : key, 1);
+        : resource === "credentials_revoke"
+          ? [this.credentialRevocation, GITHUB_RATE_LIMITS.credentialRevocationPerHour]
+          : "userId" in caller
+            ? [this.authenticated, GITHUB_RATE_LIMITS.authenticatedPerHour]
+            : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
+    // The audit log counts per user and IP, as GitHub documents it; the credential revocation per IP.
+    const counterKey =
+      resource === "audit_log"
+        ? `${key} ip:${request.ip}`
+        : resource === "credentials_revoke"
+          ? `ip:${request.ip}`
+          : key;
+    const primary = await consume(limiter, counterKey, 1);
     const window = windowOf(primary, limit, 3600);
-    reply.rateLimitCharge = { limiter, key: resource === "audit_log" ? `${key} ip:${request.ip}` : key, window };
+    reply.rateLimitCharge = { limiter, key: counterKey, window };
     reply.headers({
       "x-ratelimit-limit": String(window.limit),
       "x-ratelimit-remaining": String(window.remaining),

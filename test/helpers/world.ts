@@ -276,6 +276,7 @@ export async function worldDigest(db: Queryable): Promise<string> {
             (select count(*) from credentials where destroyed_at is null) as live_credentials,
             (select count(*) from credentials) as credentials,
             (select count(*) from audit_events) as audit_events,
+            (select count(*) from notifications) as notifications,
             (select count(*) from users) as users,
             (select count(*) from enterprises) as enterprises,
             (select count(*) from organizations) as organizations,

@@ -34,6 +34,8 @@ const ROUTES = [
   "GET /user/keys",
   "GET /orgs/:org/members",
   "GET /rate_limit",
+  "POST /credentials/revoke",
+  "POST /_credauth/dry-run/credentials/revoke",
   "GET /healthz",
   "GET /healthz/live",
   "GET /_credauth/revocations/:id",
