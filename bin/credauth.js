@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// credauth's command line. The project brings its own Node 24 (the `node` devDependency); when
-// this file is started by an older Node (a shell whose PATH has the system Node 20), it hands over
-// to the project's Node so that the pid the user started is the server:
+// credauth's command line. In a checkout it runs the TypeScript sources (Node 24 strips the types);
+// in the published package, the JavaScript built from them (dist/). A checkout brings its own
+// Node 24 (the `node` devDependency); when this file is started there by an older Node (a shell
+// whose PATH has the system Node 20), it hands over to the project's Node so that the pid the user
+// started is the server:
 // - with process.execve (Node 22.15 and later) the process becomes the project's Node in place;
 // - otherwise (Node 20) it runs it as a child and stands in for it: every signal it receives is
 //   passed on, it exits with the child's status, and if it is killed outright the child sees its
@@ -13,10 +15,15 @@ import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const checkout = existsSync(join(root, "src", "cli", "main.ts"));
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const projectNode = join(root, "node_modules", "node", "bin", "node");
+  if (!checkout) {
+    console.error(`credauth needs Node.js 24 or newer (this is ${process.version}).`);
+    process.exit(1);
+  }
   if (!existsSync(projectNode)) {
     console.error(
       `credauth needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} first.`,
@@ -49,10 +56,9 @@ if (major < 24) {
     }, 500).unref();
   }
   // Node keeps the code it compiled on disk and reuses it on the next start: a third less start-up
-  // time (docs/performance.md). The cache is disposable; a read-only node_modules just means no cache.
-  nodeModule.enableCompileCache(
-    join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile-cache"),
-  );
-  const { main } = await import("../src/cli/main.ts");
+  // time (docs/performance.md). The cache is disposable; a read-only folder just means no cache.
+  // An installed package leaves it in Node's default place rather than write into node_modules.
+  nodeModule.enableCompileCache(checkout ? join(root, "node_modules", ".cache", "node-compile-cache") : undefined);
+  const { main } = checkout ? await import("../src/cli/main.ts") : await import("../dist/cli/main.js");
   await main(process.argv);
 }

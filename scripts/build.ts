@@ -1,0 +1,20 @@
+// `npm run build` (and `npm pack`, through prepack): the JavaScript the published package runs.
+// TypeScript compiles src/ to dist/ with its imports rewritten to .js; the SQL migrations, which
+// the code reads beside itself, are copied along.
+import { execFileSync } from "node:child_process";
+import { cpSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+
+rmSync(dist, { recursive: true, force: true });
+// Progress goes to stderr: `npm pack --json` prints its answer on stdout.
+execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(root, "tsconfig.build.json")], {
+  stdio: ["ignore", process.stderr, process.stderr],
+});
+const migrations = join(root, "src", "store", "migrations");
+for (const file of readdirSync(migrations).filter((name) => name.endsWith(".sql")))
+  cpSync(join(migrations, file), join(dist, "store", "migrations", file));
+console.error(`built ${dist}`);

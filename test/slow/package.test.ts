@@ -1,0 +1,62 @@
+// The published package: `npm pack` builds it (prepack), and installed into an empty folder with
+// no dev dependencies it runs `credauth serve` from its compiled JavaScript — the demo world
+// loaded, its tokens answered, a revocation queued and refused from the 202 on.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { runCredauth } from "../helpers/process.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const ALICE = "ghp_credauthDemoAliceAcmeLaptop000000000";
+const OLIVIA = "ghp_credauthDemoOliviaAcmeOwner000000000";
+
+describe("the packed package", () => {
+  const work = mkdtempSync(join(tmpdir(), "credauth-package-"));
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("installs without dev dependencies into an empty folder and serves from dist/", { timeout: 300_000 }, async () => {
+    const npm = (args: string[], cwd: string) =>
+      execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel", "error"], { cwd, encoding: "utf8" });
+    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    const files = packed[0]!.files.map((file) => file.path);
+    assert.ok(files.includes("dist/cli/main.js") && files.includes("dist/store/migrations/0001_init.sql"));
+    assert.ok(files.includes("fixtures/demo.yaml"));
+    assert.ok(!files.some((path) => path.startsWith("src/") || path.startsWith("test/")), "no sources or tests");
+
+    const app = join(work, "app");
+    execFileSync("mkdir", [app]);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "uses-credauth", private: true }));
+    npm(["install", "--omit=dev", join(work, packed[0]!.filename)], app);
+    const installed = readdirSync(join(app, "node_modules"));
+    for (const devOnly of ["typescript", "@biomejs", "node", "fast-check", "autocannon"])
+      assert.ok(!installed.includes(devOnly), `${devOnly} is a dev dependency`);
+
+    const bin = join(app, "node_modules", ".bin", "credauth");
+    assert.ok(existsSync(bin));
+    assert.match(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }), /^0\.\d+\.\d+/);
+
+    const server = runCredauth(["serve", "--port", "0", "--demo", "--data", join(app, "data")], {}, bin);
+    try {
+      const [, url] = await server.waitFor(/credauth listening on (https?:\/\/\S+)/, 60_000);
+      const get = (path: string, token?: string) =>
+        fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      assert.equal((await get("/healthz")).status, 200);
+      assert.equal((await get("/user", ALICE)).status, 200);
+      const revoke = await fetch(`${url}/enterprises/acme/credential-authorizations/alice_acme/revoke`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${OLIVIA}`, "content-type": "application/json" },
+        body: JSON.stringify({ revoke_credentials: true }),
+      });
+      assert.equal(revoke.status, 202);
+      assert.equal((await get("/user", ALICE)).status, 401);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+});
