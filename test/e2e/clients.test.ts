@@ -77,6 +77,14 @@ describe("GitHub's clients against a credauth process over HTTPS", { skip: missi
     const logins = [...list.stdout.matchAll(/"login":"([^"]+)"/g)].map((m) => m[1]);
     assert.ok(logins.length >= 3, `every page was followed: ${logins.join(", ")}`);
 
+    const members = gh(tokens.cleoClassic, ["--paginate", "/orgs/classic-eng/members?per_page=1"]);
+    assert.equal(members.code, 0, members.stderr);
+    assert.deepEqual([...members.stdout.matchAll(/"login":"([^"]+)"/g)].map((m) => m[1]).sort(), [
+      "cleo",
+      "pat",
+      "shared_user",
+    ]);
+
     const audit = gh(tokens.cleoClassic, ["--paginate", "/orgs/classic-eng/audit-log?per_page=2"]);
     assert.equal(audit.code, 0, audit.stderr);
     const events = [...audit.stdout.matchAll(/"action":"/g)].length;
@@ -95,21 +103,61 @@ describe("GitHub's clients against a credauth process over HTTPS", { skip: missi
     assert.match(refused.stdout + refused.stderr, /SAML enforcement/);
   });
 
-  it("PyGithub reads, paces itself by /rate_limit, revokes through its requester, and meets SAML enforcement", () => {
+  /** pygithub_session.py against `base`; `revoke` lets it revoke the member's authorizations too. */
+  function pygithub(base: string, revoke: boolean) {
     const result = spawnSync(PYTHON, [join(import.meta.dirname, "clients", "pygithub_session.py")], {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        CREDAUTH_API: `${server.url}/api/v3`,
+        CREDAUTH_API: base,
         REQUESTS_CA_BUNDLE: join(dir, "credauth", "tls", "cert.pem"),
         OWNER_TOKEN: tokens.cleoClassic,
         MEMBER_TOKEN: tokens.sharedClassic,
+        KEYS_TOKEN: tokens.cleoKeys,
         ORG: "classic-eng",
         MEMBER: "shared_user",
+        REVOKE: revoke ? "1" : "0",
+      },
+      encoding: "utf8",
+    });
+    assert.equal(result.status, 0, result.stderr);
+    return JSON.parse(result.stdout);
+  }
+
+  it("Octokit over HTTPS, at the root and under /api/v3, with the certificate in NODE_EXTRA_CA_CERTS", () => {
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, "clients", "octokit_session.ts")], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        NODE_EXTRA_CA_CERTS: join(dir, "credauth", "tls", "cert.pem"),
+        CREDAUTH_URL: server.url,
+        OWNER_TOKEN: tokens.cleoClassic,
+        ORG: "classic-eng",
       },
       encoding: "utf8",
     });
     assert.equal(result.status, 0, result.stderr);
     const seen = JSON.parse(result.stdout);
+    for (const [name, base] of [
+      ["root", server.url],
+      ["ghes", `${server.url}/api/v3`],
+    ] as const) {
+      assert.equal(seen[name].login, "cleo");
+      assert.equal(seen[name].url, `${base}/users/cleo`);
+      assert.match(seen[name].etag, /^W\/"[0-9a-f]{64}"$/);
+      assert.deepEqual(seen[name].orgs, ["classic-eng"]);
+      assert.deepEqual(seen[name].admins, ["cleo"]);
+    }
+  });
+
+  it("PyGithub at the root reads the user, their organizations, members and SSH keys", () => {
+    const seen = pygithub(server.url, false);
+    assert.equal(seen.owner_login, "cleo");
+    assert.deepEqual(seen.owner_orgs, ["classic-eng"]);
+    assert.deepEqual(seen.members, ["cleo", "pat", "shared_user"]);
+    assert.deepEqual(seen.key_titles, ["desktop"]);
+  });
+
+  it("PyGithub under /api/v3 paces itself by /rate_limit, revokes through its requester, and meets SAML enforcement", () => {
+    const seen = pygithub(`${server.url}/api/v3`, true);
     assert.equal(seen.owner_login, "cleo");
     assert.equal(seen.member_login, "shared_user");
     assert.equal(seen.org_login, "classic-eng");

@@ -9,6 +9,7 @@ import { type Backend, buildTestApp } from "./backends.ts";
 export const SSH_KEYS = {
   ann: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPO5BpIzvYZz3vCM3XOlgBDVvtetQ38JUOwfrCZOIxIU ann@laptop",
   oscar: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGIjiiVsVhQHu470hHLvucWLKetSdGrQdFlmthf80MTv oscar@desktop",
+  cleo: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKpoJxOvDZtuEw2dYU3WUiVvKQouRAn0nAG1YmDEm0bl cleo@desktop",
 };
 
 export function makeTokens() {
@@ -38,6 +39,7 @@ export function makeTokens() {
     cleoReadOrg: generateToken("classic_pat"),
     cleoFineGrained: generateToken("fine_grained_pat"),
     cleoUnauthorized: generateToken("classic_pat"),
+    cleoKeys: generateToken("classic_pat"),
     sharedClassic: generateToken("classic_pat"),
     patOAuth: generateToken("oauth_app_token"),
     zedClassic: generateToken("classic_pat"),
@@ -206,6 +208,9 @@ export function worldFixture(t: Tokens): Fixture {
             authorized_orgs: ["classic-eng"],
           },
           { type: "classic_pat", token: t.cleoUnauthorized, scopes: ["admin:org"] },
+          // Reads her SSH keys (GET /user/keys); neither is authorized for any organization.
+          { type: "classic_pat", token: t.cleoKeys, scopes: ["read:public_key"], note: "keys" },
+          { type: "ssh_key", title: "desktop", key: SSH_KEYS.cleo },
         ],
       },
       {
