@@ -42,6 +42,13 @@ const ORGANIZATION_REVOKE: OperationAccess = {
 
 const PERMISSIONLESS = { oauthScopes: [], permissions: [] } as const;
 
+/** credauth's job resources: whoever could have requested the job (mayReadRevocation decides which). */
+const REVOCATION_READERS: OperationAccess = {
+  oauthScopes: ["admin:enterprise", "read:org"],
+  permissions: [ENTERPRISE_CREDENTIALS_WRITE, ORGANIZATION_ADMINISTRATION_READ],
+  tokenKinds: EVERY_TOKEN,
+};
+
 /** Every operation credauth serves, by GitHub's operationId (credauth's own under `credauth/`). */
 export const OPERATIONS = {
   "enterprise-admin/revoke-all-credential-authorizations": ENTERPRISE_REVOKE,
@@ -90,11 +97,10 @@ export const OPERATIONS = {
   // "Any authenticated requests will return a 403": no token kind at all.
   "credentials/revoke": { ...PERMISSIONLESS, tokenKinds: [] },
   /** The job behind a 202: whoever could have made the request it follows. */
-  "credauth/get-revocation": {
-    oauthScopes: ["admin:enterprise", "read:org"],
-    permissions: [ENTERPRISE_CREDENTIALS_WRITE, ORGANIZATION_ADMINISTRATION_READ],
-    tokenKinds: EVERY_TOKEN,
-  },
+  "credauth/get-revocation": REVOCATION_READERS,
+  /** The jobs a caller could have requested, as a list, and one job's changes as they happen. */
+  "credauth/list-revocations": REVOCATION_READERS,
+  "credauth/follow-revocation": REVOCATION_READERS,
 } as const satisfies Record<string, OperationAccess>;
 
 export type OperationId = keyof typeof OPERATIONS;

@@ -184,6 +184,29 @@ export function maySeeConcealedMembers(
   return tokenAllows(principal, access, organizationLogin);
 }
 
+/**
+ * Of the enterprises a caller owns or manages credentials in and the organizations they own (or
+ * the account their App is installed on), those whose revocations they may see: the rules of
+ * mayReadRevocation, applied to a list.
+ */
+export function visibleRevocationScopes(
+  principal: Principal,
+  candidates: { enterprises: { id: number; slug: string }[]; organizations: { id: number; login: string }[] },
+): { enterpriseIds: number[]; organizationIds: number[] } {
+  const manager: EnterpriseRelation = { isOwner: true, isCredentialManager: true, isRelated: true };
+  const owner: OrganizationRelation = { isOwner: true, isMember: true, isParticipant: true };
+  const enterpriseAccess = accessOf("enterprise-admin/revoke-all-credential-authorizations");
+  const organizationAccess = accessOf("orgs/list-saml-sso-authorizations");
+  return {
+    enterpriseIds: candidates.enterprises
+      .filter((e) => mayManageEnterpriseCredentials(principal, enterpriseAccess, e.slug, manager).allowed)
+      .map((e) => e.id),
+    organizationIds: candidates.organizations
+      .filter((o) => mayActAsOrganizationOwner(principal, organizationAccess, o.login, owner).allowed)
+      .map((o) => o.id),
+  };
+}
+
 /** The members list's two-factor filters: the organization's owners, or an App installed on it. */
 export function mayFilterMembersByTwoFactor(
   principal: Principal | null,

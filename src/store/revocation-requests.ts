@@ -213,9 +213,8 @@ interface RevocationRow {
   counts: { effect: RevocationEffect; credentialType: string; count: number | string }[];
 }
 
-export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {
-  const [row] = await db.query<RevocationRow>(
-    `select r.id, r.enterprise_id, e.slug as enterprise_slug, r.organization_id, o.login as organization_login,
+/** A revocation with its enterprise, organization, target, requester and counts, as `from revocations r`. */
+const REVOCATION_RECORD = `select r.id, r.enterprise_id, e.slug as enterprise_slug, r.organization_id, o.login as organization_login,
             r.target_user_id, coalesce(t.login, r.target_login) as target_login, r.credential_type,
             r.revoke_credentials, r.requester_id, coalesce(q.login, r.requester_login) as requester_login,
             r.state, r.requested_at, r.started_at, r.finished_at, r.attempts, r.error,
@@ -226,11 +225,9 @@ export async function findRevocation(db: Queryable, id: number): Promise<Revocat
        join enterprises e on e.id = r.enterprise_id
        left join users q on q.id = r.requester_id
        left join organizations o on o.id = r.organization_id
-       left join users t on t.id = r.target_user_id
-      where r.id = $1`,
-    [id],
-  );
-  if (!row) return null;
+       left join users t on t.id = r.target_user_id`;
+
+function toRecord(row: RevocationRow): RevocationRecord {
   return {
     id: row.id,
     enterpriseId: row.enterprise_id,
@@ -251,6 +248,78 @@ export async function findRevocation(db: Queryable, id: number): Promise<Revocat
     error: row.error,
     // jsonb carries bigint counts as numbers or, past 2^53, strings: numbers either way here.
     counts: row.counts.map((c) => ({ ...c, count: Number(c.count) })),
+  };
+}
+
+export async function findRevocation(db: Queryable, id: number): Promise<RevocationRecord | null> {
+  const [row] = await db.query<RevocationRow>(`${REVOCATION_RECORD} where r.id = $1`, [id]);
+  return row ? toRecord(row) : null;
+}
+
+/** Where a caller may see revocations: whole enterprises' (requests of any level), and organizations' own. */
+export interface RevocationVisibility {
+  enterpriseIds: number[];
+  organizationIds: number[];
+}
+
+export interface RevocationFilter {
+  state: RevocationState | null;
+  enterpriseSlug: string | null;
+  organizationLogin: string | null;
+}
+
+/**
+ * The revocations a caller may see, newest first, narrowed by state, enterprise and organization,
+ * one page of them and how many there are in all.
+ */
+export async function listRevocations(
+  db: Queryable,
+  visible: RevocationVisibility,
+  filter: RevocationFilter,
+  page: { limit: number; offset: number },
+): Promise<{ records: RevocationRecord[]; total: number }> {
+  const where = `where (r.enterprise_id = any($1::bigint[]) or r.organization_id = any($2::bigint[]))
+        and ($3::text is null or r.state = $3)
+        and ($4::text is null or lower(e.slug) = lower($4))
+        and ($5::text is null or lower(o.login) = lower($5))`;
+  const values = [
+    visible.enterpriseIds,
+    visible.organizationIds,
+    filter.state,
+    filter.enterpriseSlug,
+    filter.organizationLogin,
+  ];
+  const [count] = await db.query<{ total: number }>(
+    `select count(*)::int as total from revocations r
+       join enterprises e on e.id = r.enterprise_id left join organizations o on o.id = r.organization_id
+     ${where}`,
+    values,
+  );
+  const rows = await db.query<RevocationRow>(`${REVOCATION_RECORD} ${where} order by r.id desc limit $6 offset $7`, [
+    ...values,
+    page.limit,
+    page.offset,
+  ]);
+  return { records: rows.map(toRecord), total: count?.total ?? 0 };
+}
+
+/** The enterprises a user owns or manages credentials in, and the organizations they own. */
+export async function findManagedScopes(
+  db: Queryable,
+  userId: number,
+): Promise<{ enterprises: { id: number; slug: string }[]; organizations: { id: number; login: string }[] }> {
+  const rows = await db.query<{ kind: "enterprise" | "organization"; id: number; name: string }>(
+    `select 'enterprise' as kind, e.id, e.slug as name from enterprises e
+      where exists (select 1 from enterprise_roles where enterprise_id = e.id and user_id = $1
+                       and role in ('owner', 'credential_manager'))
+     union all
+     select 'organization', o.id, o.login from organizations o
+      where exists (select 1 from organization_roles where organization_id = o.id and user_id = $1 and role = 'owner')`,
+    [userId],
+  );
+  return {
+    enterprises: rows.filter((r) => r.kind === "enterprise").map((r) => ({ id: r.id, slug: r.name })),
+    organizations: rows.filter((r) => r.kind === "organization").map((r) => ({ id: r.id, login: r.name })),
   };
 }
 

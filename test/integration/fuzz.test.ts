@@ -39,6 +39,7 @@ const ROUTES = [
   "GET /healthz",
   "GET /healthz/live",
   "GET /_credauth/revocations/:id",
+  "GET /_credauth/revocations",
   "POST /_credauth/dry-run/enterprises/:enterprise/credential-authorizations/revoke-all",
   "POST /_credauth/dry-run/enterprises/:enterprise/credential-authorizations/:username/revoke-credential-type",
   "POST /_credauth/dry-run/orgs/:org/credential-authorizations/:username/revoke",

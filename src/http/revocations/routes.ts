@@ -1,15 +1,31 @@
-// GET /_credauth/revocations/{id} — credauth's extension: the job behind a 202, with its state,
-// scope, requester, timestamps and exact counts. Only those who could have requested it see it.
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { mayReadRevocation } from "../../domain/policies.ts";
+// credauth's extension for the jobs behind the 202s: GET /_credauth/revocations/{id} (state,
+// scope, requester, timestamps and exact counts), GET /_credauth/revocations (the jobs a caller
+// could have requested, filtered and paged as GitHub pages), and GET …/{id}/events (the job's
+// changes as server-sent events until it settles). Only those who could have requested a job see it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { factsOf } from "../../domain/credential-types.ts";
+import type { Principal } from "../../domain/model.ts";
+import { mayReadRevocation, visibleRevocationScopes } from "../../domain/policies.ts";
 import { Errors } from "../../errors.ts";
-import { findEnterpriseRelation } from "../../store/enterprises.ts";
-import { findRevocation, type RevocationRecord } from "../../store/revocation-requests.ts";
+import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
+import {
+  findManagedScopes,
+  findRevocation,
+  listRevocations,
+  type RevocationRecord,
+  type RevocationState,
+} from "../../store/revocation-requests.ts";
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
+import { paginationLinks, parsePagination } from "../pagination.ts";
 import { countsByType } from "../presenters.ts";
 import type { Services } from "../services.ts";
-import { EXTENSION_PREFIX, revocationUrl } from "../urls.ts";
+import { apiBaseUrl, EXTENSION_PREFIX, revocationUrl } from "../urls.ts";
+
+const STATES: readonly RevocationState[] = ["queued", "running", "succeeded", "failed"];
+/** How often a followed job is read again; and how often a quiet stream says it is alive. */
+const FOLLOW_INTERVAL_MS = 250;
+const KEEPALIVE_MS = 15_000;
 
 export function presentRevocation(request: FastifyRequest, revocation: RevocationRecord) {
   return {
@@ -35,28 +51,141 @@ export function presentRevocation(request: FastifyRequest, revocation: Revocatio
   };
 }
 
+const settled = (state: RevocationState) => state === "succeeded" || state === "failed";
+
 export default async function revocationRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { db, reads } = services;
+
+  /** The job, once the caller is found to be allowed to read it; 404 for anyone else. */
+  async function readableRevocation(request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) {
+    const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
+    const revocation = id === null ? null : await findRevocation(db, id);
+    const enterpriseRelation = revocation
+      ? await findEnterpriseRelation(db, revocation.enterpriseId, principal.user.id)
+      : null;
+    const organizationRelation =
+      revocation?.organizationId != null
+        ? await reads.organizationRelation(revocation.organizationId, principal.user.id)
+        : null;
+    const job = {
+      enterpriseSlug: revocation?.enterpriseSlug ?? "",
+      organizationLogin: revocation?.organizationLogin ?? null,
+    };
+    enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
+    if (!revocation) throw Errors.notFound();
+    return revocation;
+  }
+
   app.get<{ Params: { id: string } }>(
     `${EXTENSION_PREFIX}/revocations/:id`,
     { config: { operation: "credauth/get-revocation", conditional: "extension" } },
-    async (request) => {
+    async (request) => presentRevocation(request, await readableRevocation(request, requirePrincipal(request))),
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    `${EXTENSION_PREFIX}/revocations`,
+    { config: { operation: "credauth/list-revocations", conditional: "extension" } },
+    async (request, reply) => {
       const principal = requirePrincipal(request);
-      const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
-      const revocation = id === null ? null : await findRevocation(services.db, id);
-      const enterpriseRelation = revocation
-        ? await findEnterpriseRelation(services.db, revocation.enterpriseId, principal.user.id)
-        : null;
-      const organizationRelation =
-        revocation?.organizationId != null
-          ? await services.reads.organizationRelation(revocation.organizationId, principal.user.id)
-          : null;
-      const job = {
-        enterpriseSlug: revocation?.enterpriseSlug ?? "",
-        organizationLogin: revocation?.organizationLogin ?? null,
-      };
-      enforce(mayReadRevocation(principal, job, enterpriseRelation, organizationRelation), principal);
-      if (!revocation) throw Errors.notFound();
-      return presentRevocation(request, revocation);
+      const state = request.query.state ?? null;
+      if (state !== null && !(STATES as readonly string[]).includes(state))
+        throw Errors.invalidRequest(
+          `For 'properties/state', ${JSON.stringify(state)} is not one of ${STATES.join(", ")}.`,
+        );
+      const pagination = parsePagination(request.query);
+      const visible = visibleRevocationScopes(principal, await candidateScopes(principal));
+      const { records, total } = await listRevocations(
+        db,
+        visible,
+        {
+          state: state as RevocationState | null,
+          enterpriseSlug: request.query.enterprise || null,
+          organizationLogin: request.query.organization || null,
+        },
+        { limit: pagination.perPage, offset: (pagination.page - 1) * pagination.perPage },
+      );
+      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total);
+      if (link) reply.header("link", link);
+      return records.map((record) => presentRevocation(request, record));
     },
   );
+
+  /** Where the caller may look: their roles' enterprises and organizations, or their App's installation. */
+  async function candidateScopes(principal: Principal) {
+    if (factsOf(principal.credential.type).accessKind !== "app_installation")
+      return findManagedScopes(db, principal.user.id);
+    const account = principal.credential.resourceOwner ?? "";
+    const enterprise = await findEnterpriseBySlug(db, account);
+    const organization = await reads.organizationByLogin(account);
+    return {
+      enterprises: enterprise ? [{ id: enterprise.id, slug: enterprise.slug }] : [],
+      organizations: organization ? [{ id: organization.id, login: organization.login }] : [],
+    };
+  }
+
+  app.get<{ Params: { id: string } }>(
+    `${EXTENSION_PREFIX}/revocations/:id/events`,
+    { config: { operation: "credauth/follow-revocation" } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const first = await readableRevocation(request, principal);
+      follow(request, reply, first);
+    },
+  );
+
+  /**
+   * Server-sent events: the job as it stands now, then each time it changes, until it settles
+   * (the stream then ends) or the client goes. A comment line now and then keeps proxies from
+   * closing a quiet stream.
+   */
+  function follow(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, first: RevocationRecord) {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    let last = "";
+    let lastWrite = Date.now();
+    let stopped = false;
+    const send = (record: RevocationRecord) => {
+      const data = JSON.stringify(presentRevocation(request, record));
+      if (data === last) return;
+      last = data;
+      lastWrite = Date.now();
+      raw.write(`event: revocation\nid: ${record.state}\ndata: ${data}\n\n`);
+    };
+    const stop = () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+    const finish = () => {
+      stop();
+      raw.end();
+    };
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        const record = await findRevocation(db, first.id);
+        if (stopped) return;
+        if (!record) return finish();
+        send(record);
+        if (settled(record.state)) return finish();
+        if (Date.now() - lastWrite > KEEPALIVE_MS) {
+          lastWrite = Date.now();
+          raw.write(": still running\n\n");
+        }
+      } catch (error) {
+        // The database went away mid-stream: end it; the client follows again when it is back.
+        request.log.warn({ err: error }, "following a revocation stopped");
+        finish();
+      }
+    };
+    const timer = setInterval(() => void tick(), FOLLOW_INTERVAL_MS);
+    raw.on("close", stop);
+    send(first);
+    if (settled(first.state)) finish();
+  }
 }

@@ -1,0 +1,107 @@
+// The jobs behind the 202s as a collection (GET /_credauth/revocations: who sees which, filters,
+// pages) and followed as server-sent events until they settle.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { performRevocation } from "../../src/jobs/revocation-job.ts";
+import { backends } from "../helpers/backends.ts";
+import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
+
+for (const backend of backends()) {
+  describe(`revocation jobs as a collection on ${backend.name}`, () => {
+    let t: TestApp;
+    const ids = { emuUser: 0, classicOrg: 0, classicEnterprise: 0 };
+    before(async () => {
+      t = await startWorldApp(backend);
+      const post = async (url: string, token: string) => {
+        const r = await t.app.inject({ method: "POST", url, headers: bearer(token) });
+        assert.equal(r.statusCode, 202, r.body);
+        return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+      };
+      ids.emuUser = await post("/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke", t.tokens.owenClassic);
+      ids.classicOrg = await post("/orgs/classic-eng/credential-authorizations/pat/revoke", t.tokens.cleoClassic);
+      ids.classicEnterprise = await post(
+        "/enterprises/classic-corp/credential-authorizations/pat/revoke",
+        t.tokens.tedClassic,
+      );
+      await performRevocation(t.app.services.db, ids.emuUser, 100);
+    });
+    after(() => t.close());
+
+    const list = async (token: string, query = "") => {
+      const r = await t.app.inject({ method: "GET", url: `/_credauth/revocations${query}`, headers: bearer(token) });
+      return { status: r.statusCode, body: r.json(), link: r.headers.link as string | undefined };
+    };
+    const idsOf = (body: { id: number }[]) => body.map((job) => job.id);
+
+    it("shows each caller the jobs they could have requested, newest first", async () => {
+      assert.deepEqual(idsOf((await list(t.tokens.owenClassic)).body), [ids.emuUser]);
+      assert.deepEqual(idsOf((await list(t.tokens.caraAppUser)).body), [ids.emuUser], "a credential manager too");
+      assert.deepEqual(idsOf((await list(t.tokens.emuInstallation)).body), [ids.emuUser], "the enterprise's App");
+      // ted owns classic-corp: both jobs in it; cleo owns classic-eng: its organization's job only.
+      assert.deepEqual(idsOf((await list(t.tokens.tedClassic)).body), [ids.classicEnterprise, ids.classicOrg]);
+      assert.deepEqual(idsOf((await list(t.tokens.cleoClassic)).body), [ids.classicOrg]);
+      assert.deepEqual((await list(t.tokens.annClassic)).body, [], "a member sees none");
+      // A token the rules refuse sees nothing, rather than an error: the list is of what it may see.
+      assert.deepEqual((await list(t.tokens.owenReadOrgOnly)).body, []);
+    });
+
+    it("filters by state, enterprise and organization, and refuses an unknown state", async () => {
+      assert.deepEqual(idsOf((await list(t.tokens.tedClassic, "?state=queued")).body), [
+        ids.classicEnterprise,
+        ids.classicOrg,
+      ]);
+      assert.deepEqual((await list(t.tokens.tedClassic, "?state=succeeded")).body, []);
+      assert.deepEqual(idsOf((await list(t.tokens.owenClassic, "?state=succeeded")).body), [ids.emuUser]);
+      assert.deepEqual(idsOf((await list(t.tokens.tedClassic, "?organization=classic-eng")).body), [ids.classicOrg]);
+      assert.deepEqual((await list(t.tokens.tedClassic, "?enterprise=emu-corp")).body, []);
+      assert.equal((await list(t.tokens.tedClassic, "?state=done")).status, 422);
+    });
+
+    it("pages with GitHub's Link header", async () => {
+      const first = await list(t.tokens.tedClassic, "?per_page=1");
+      assert.deepEqual(idsOf(first.body), [ids.classicEnterprise]);
+      assert.match(String(first.link), /page=2>; rel="next"/);
+      const second = await list(t.tokens.tedClassic, "?per_page=1&page=2");
+      assert.deepEqual(idsOf(second.body), [ids.classicOrg]);
+    });
+
+    it("streams a job's changes as server-sent events until it settles", async () => {
+      const address = await t.app.listen({ port: 0, host: "127.0.0.1" });
+      const response = await fetch(`${address}/_credauth/revocations/${ids.classicOrg}/events`, {
+        headers: { ...bearer(t.tokens.cleoClassic), "user-agent": "test" },
+      });
+      assert.equal(response.status, 200);
+      assert.match(String(response.headers.get("content-type")), /^text\/event-stream/);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      const states: string[] = [];
+      const readEvent = async () => {
+        while (!text.includes("\n\n")) {
+          const { value, done } = await reader.read();
+          if (done) return null;
+          text += decoder.decode(value, { stream: true });
+        }
+        const end = text.indexOf("\n\n");
+        const event = text.slice(0, end);
+        text = text.slice(end + 2);
+        return event;
+      };
+      const first = await readEvent();
+      assert.match(String(first), /^event: revocation\n/);
+      states.push(JSON.parse(/data: (.*)$/m.exec(first!)![1]!).state);
+      await performRevocation(t.app.services.db, ids.classicOrg, 100);
+      for (let event = await readEvent(); event !== null; event = await readEvent()) {
+        if (event.startsWith(":")) continue;
+        states.push(JSON.parse(/data: (.*)$/m.exec(event)![1]!).state);
+      }
+      assert.equal(states[0], "queued");
+      assert.equal(states.at(-1), "succeeded", "the stream ends once the job settles");
+
+      const outsider = await fetch(`${address}/_credauth/revocations/${ids.classicOrg}/events`, {
+        headers: { ...bearer(t.tokens.annClassic), "user-agent": "test" },
+      });
+      assert.equal(outsider.status, 404);
+    });
+  });
+}
