@@ -400,3 +400,47 @@ export function redactUrl(url: string): string {
     return "(a malformed URL)";
   }
 }
+
+/** What the responder's commands (`credauth revoke`, `jobs`, `inventory`, `audit`, `token`) talk to. */
+export interface ClientConfig {
+  /** The API's base URL: credauth's, or GitHub's (`https://api.github.com`) for GitHub's endpoints. */
+  url: string;
+  /** The token the commands send; null when none was given. */
+  token: string | null;
+  /** A certificate to trust besides the system's (credauth's self-signed one, say). */
+  caFile: string | null;
+  /** The site-admin token, for `credauth token create` (the provisioning API). */
+  adminToken: string | null;
+}
+
+export interface ClientFlags {
+  url?: string;
+  token?: string;
+  ca?: string;
+  adminToken?: string;
+  adminTokenFile?: string;
+}
+
+/**
+ * The client commands' settings: flags first, then `CREDAUTH_URL`, `GH_TOKEN`/`GITHUB_TOKEN` (as
+ * gh reads them), `CREDAUTH_CA_FILE`, `CREDAUTH_ADMIN_TOKEN`/`CREDAUTH_ADMIN_TOKEN_FILE`.
+ */
+export function parseClientConfig(flags: ClientFlags, env: Record<string, string | undefined>): Readonly<ClientConfig> {
+  const url = (flags.url ?? env.CREDAUTH_URL ?? "http://127.0.0.1:3000").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^\s?#]+$/.test(url)) {
+    throw new ConfigError(
+      `--url / CREDAUTH_URL must be the API's http(s) base URL, such as http://127.0.0.1:3000 or https://api.github.com, got ${JSON.stringify(url)}.`,
+    );
+  }
+  const token = flags.token ?? (env.GH_TOKEN || undefined) ?? (env.GITHUB_TOKEN || undefined) ?? null;
+  const caPath = flags.ca ?? env.CREDAUTH_CA_FILE;
+  const caFile = caPath ? resolve(caPath) : null;
+  if (caFile) pemFile("--ca", caFile);
+  const adminToken =
+    flags.adminToken ??
+    secretFromFile("--admin-token-file", flags.adminTokenFile) ??
+    env.CREDAUTH_ADMIN_TOKEN ??
+    secretFromFile("CREDAUTH_ADMIN_TOKEN_FILE", env.CREDAUTH_ADMIN_TOKEN_FILE) ??
+    null;
+  return deepFreeze({ url, token, caFile, adminToken });
+}

@@ -1,7 +1,8 @@
-// `credauth serve | worker | migrate | seed FILE`. The only place that listens on a port, reads
-// process.env (through parseConfig and commander's Option.env) or exits the process.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
+// `credauth serve | worker | migrate | seed FILE | reset`, and the responder's commands
+// (client/commands.ts). The only place that listens on a port, reads process.env (through
+// parseConfig, parseClientConfig and commander's Option.env) or exits the process.
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
@@ -9,11 +10,13 @@ import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, r
 import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
 import { startJobs } from "../jobs/queue.ts";
-import { claimDataFolder, DataFolderError, type DataFolderLock } from "../store/data-folder.ts";
+import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
+import { ApiRefusal } from "./client/api.ts";
+import { addClientCommands } from "./client/commands.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
@@ -300,6 +303,45 @@ async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   }
 }
 
+/**
+ * `credauth reset`: the embedded data folder emptied and loaded afresh, with the demo world or a
+ * fixture. Claiming the folder first is what refuses it while a server holds it.
+ */
+async function resetCommand(flags: ConfigFlags & { fixture?: string }): Promise<void> {
+  const config = configFrom(flags);
+  if (config.database.kind !== "pglite" || config.database.dataDir === null)
+    throw new ConfigError(
+      "`credauth reset` starts an embedded data folder afresh (--data DIR); a PostgreSQL database is reset by dropping and creating it.",
+    );
+  const dir = config.database.dataDir;
+  const fixture = flags.fixture ? resolve(flags.fixture) : DEMO_FIXTURE;
+  const parsed = parseFixture(readFileSync(fixture, "utf8"), fixture, { compact: true });
+  const lock = claimFor(config, "reset")!;
+  try {
+    for (const entry of readdirSync(dir))
+      if (entry !== LOCK_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
+    const db = await openDatabase(config.database);
+    try {
+      await migrate(db);
+      const jobs = await startJobs(
+        db,
+        config.database,
+        config.jobs,
+        { info() {}, warn() {}, error() {} },
+        { work: false },
+      );
+      await jobs.stop();
+      if (flags.fixture) await loadFixture(db, parsed, config.tokensFile);
+      else await applyFixture(db, parsed);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    lock.release();
+  }
+  console.log(`Reset ${dir}: ${flags.fixture ? `loaded ${fixture}` : "the demo world, as on the first `npm start`"}.`);
+}
+
 export function buildCli(): Command {
   // Usage mistakes are one line on stderr and exit 2, like every other start-up failure; the
   // settings reach every subcommand created below.
@@ -392,12 +434,23 @@ export function buildCli(): Command {
       .argument("<file>")
       .option("--tokens-file <file>", TOKENS_FILE_HELP),
   ).action(seedCommand);
+  databaseOptions(
+    program
+      .command("reset")
+      .description(
+        "start an embedded database afresh: the demo world, or a fixture (refused while a server runs on it)",
+      )
+      .option("--fixture <file>", "load this fixture instead of the demo world")
+      .option("--tokens-file <file>", TOKENS_FILE_HELP),
+  ).action(resetCommand);
+  addClientCommands(program, VERSION, process.env);
   return program;
 }
 
 /** What went wrong at start-up, as one line for a person; null for a fault of ours. */
 function startupFailure(error: unknown): string | null {
   if (
+    error instanceof ApiRefusal ||
     error instanceof ConfigError ||
     error instanceof FixtureError ||
     error instanceof DatabaseTooNewError ||
@@ -426,7 +479,8 @@ export async function main(argv: string[]): Promise<void> {
     const line = startupFailure(error);
     if (line !== null) {
       console.error(`credauth: ${line}`);
-      process.exit(2);
+      // A refusal by the API is an outcome, not a usage mistake.
+      process.exit(error instanceof ApiRefusal ? 1 : 2);
     }
     // A fault of ours: one line, and the details only when asked for.
     console.error(`credauth: unexpected error: ${error instanceof Error ? error.message : String(error)}`);

@@ -238,12 +238,14 @@ export function mayReadRevocation(
     );
     if (asOwner.allowed) return asOwner;
   }
-  const decision = mayManageEnterpriseCredentials(
+  // Someone who could not have requested the job is not told it exists, whatever their token.
+  const installation = factsOf(principal.credential.type).accessKind === "app_installation";
+  if (!installation && !enterpriseRelation?.isOwner && !enterpriseRelation?.isCredentialManager)
+    return deny({ kind: "hidden" });
+  return mayManageEnterpriseCredentials(
     principal,
     accessOf("enterprise-admin/revoke-all-credential-authorizations"),
     job.enterpriseSlug,
     enterpriseRelation,
   );
-  if (!decision.allowed && decision.denial.kind === "missing_role") return deny({ kind: "hidden" });
-  return decision;
 }
