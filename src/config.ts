@@ -14,6 +14,10 @@ const USER_AGENT_MODES: readonly UserAgentMode[] = ["required", "optional"];
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
+/** `json`: one JSON object per line, for a log collector; `pretty`: readable lines, for a person. */
+export type LogFormat = "pretty" | "json";
+const LOG_FORMATS: readonly LogFormat[] = ["pretty", "json"];
+
 export type DatabaseConfig =
   /** Embedded PGlite; `dataDir` null keeps the database in memory (tests). */
   { kind: "pglite"; dataDir: string | null } | { kind: "postgres"; url: string };
@@ -33,6 +37,8 @@ export interface JobsConfig {
   retryLimit: number;
   /** Ids per shard; shards of one revocation are drained by any number of workers. (Default: 50000) */
   shardSize: number;
+  /** Seconds between two progress lines of a running revocation, per worker. (Default: 10) */
+  progressSeconds: number;
 }
 
 export interface Config {
@@ -52,6 +58,8 @@ export interface Config {
   /** Where a load writes the tokens it generated ("-": standard output); null: a new file in the working folder. */
   tokensFile: string | null;
   logLevel: LogLevel;
+  /** (Default: pretty when standard output is a terminal, json otherwise; the CLI decides) */
+  logFormat: LogFormat;
   /** Base of the web URLs credauth hands out (the SSO authorization URL). (Default: https://github.com) */
   webUrl: string;
   /**
@@ -81,6 +89,7 @@ export const JOB_DEFAULTS = {
   retryLimit: 10,
   /** A million authorizations make 20 shards for the workers to share. */
   shardSize: 50_000,
+  progressSeconds: 10,
 } as const satisfies JobsConfig;
 
 export class ConfigError extends Error {
@@ -103,6 +112,7 @@ export interface ConfigFlags {
   tokensFile?: string;
   worker?: boolean;
   logLevel?: string;
+  logFormat?: string;
   webUrl?: string;
   publicUrl?: string;
   demo?: boolean;
@@ -118,6 +128,7 @@ export interface ConfigFlags {
   jobSuperviseSeconds?: string;
   jobPollSeconds?: string;
   jobBackstopSeconds?: string;
+  jobProgressSeconds?: string;
   jobRetryLimit?: string;
   jobShardSize?: string;
 }
@@ -136,6 +147,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   tokensFile: undefined,
   worker: undefined,
   logLevel: "CREDAUTH_LOG_LEVEL",
+  logFormat: "CREDAUTH_LOG_FORMAT",
   webUrl: "CREDAUTH_WEB_URL",
   publicUrl: "CREDAUTH_PUBLIC_URL",
   demo: undefined,
@@ -151,6 +163,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   jobSuperviseSeconds: "CREDAUTH_JOB_SUPERVISE_SECONDS",
   jobPollSeconds: "CREDAUTH_JOB_POLL_SECONDS",
   jobBackstopSeconds: "CREDAUTH_JOB_BACKSTOP_SECONDS",
+  jobProgressSeconds: "CREDAUTH_JOB_PROGRESS_SECONDS",
   jobRetryLimit: "CREDAUTH_JOB_RETRY_LIMIT",
   jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
 };
@@ -269,6 +282,12 @@ export function parseConfig(
       `--log-level / CREDAUTH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}.`,
     );
   }
+  const logFormat = (flags.logFormat ?? env.CREDAUTH_LOG_FORMAT ?? "json") as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new ConfigError(
+      `--log-format / CREDAUTH_LOG_FORMAT must be pretty (readable lines) or json (one object per line), got ${JSON.stringify(logFormat)}.`,
+    );
+  }
   const webUrl = (flags.webUrl ?? env.CREDAUTH_WEB_URL ?? "https://github.com").replace(/\/+$/, "");
   if (!/^https?:\/\/[^\s]+$/.test(webUrl)) {
     throw new ConfigError(`--web-url / CREDAUTH_WEB_URL must be an http(s) URL, got ${JSON.stringify(webUrl)}.`);
@@ -317,6 +336,7 @@ export function parseConfig(
     seedDemoWhenEmpty: flags.demo ?? false,
     tokensFile: flags.tokensFile === "-" ? "-" : flags.tokensFile ? resolve(cwd, flags.tokensFile) : null,
     logLevel,
+    logFormat,
     webUrl,
     publicUrl,
     adminToken,
@@ -376,6 +396,13 @@ export function parseConfig(
         100,
         100_000_000,
         "Ids per shard; 50000 is a good start.",
+      ),
+      progressSeconds: numberIn(
+        "--job-progress-seconds / CREDAUTH_JOB_PROGRESS_SECONDS",
+        flags.jobProgressSeconds ?? env.CREDAUTH_JOB_PROGRESS_SECONDS,
+        JOB_DEFAULTS.progressSeconds,
+        1,
+        3600,
       ),
     },
   };

@@ -5,11 +5,12 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } fro
 import { join, resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import { Command, CommanderError, Option } from "commander";
-import { pino } from "pino";
+import type { pino } from "pino";
 import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, redactUrl } from "../config.ts";
 import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
 import { startJobs } from "../jobs/queue.ts";
+import { createLogger } from "../logging.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
@@ -18,6 +19,7 @@ import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { ApiRefusal } from "./client/api.ts";
 import { addClientCommands } from "./client/commands.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
+import { loadProgress } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
 const VERSION = (
@@ -48,6 +50,13 @@ const databaseOptions = (command: Command) =>
     )
     .addOption(
       option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)", "logLevel"),
+    )
+    .addOption(
+      option(
+        "--log-format <format>",
+        "pretty (readable lines) or json (one object per line); default pretty on a terminal, json otherwise",
+        "logFormat",
+      ),
     );
 
 const jobOptions = (command: Command) =>
@@ -88,6 +97,13 @@ const jobOptions = (command: Command) =>
     )
     .addOption(
       option(
+        "--job-progress-seconds <s>",
+        "seconds between two progress lines of a running revocation (default 10)",
+        "jobProgressSeconds",
+      ),
+    )
+    .addOption(
+      option(
         "--job-retry-limit <n>",
         "retries before a job is failed; its containment stays (default 10)",
         "jobRetryLimit",
@@ -96,7 +112,9 @@ const jobOptions = (command: Command) =>
 
 /** Commander has merged the environment into the flags already; parseConfig validates them. */
 function configFrom(flags: ConfigFlags): Readonly<Config> {
-  return parseConfig(flags, process.env);
+  // Readable lines for a person at a terminal, JSON lines for whatever collects them otherwise.
+  const logFormat = flags.logFormat ?? (process.stdout.isTTY ? "pretty" : undefined);
+  return parseConfig({ ...flags, ...(logFormat ? { logFormat } : {}) }, process.env);
 }
 
 /** The embedded data folder is claimed for this process for as long as it runs (null: PostgreSQL or in memory). */
@@ -166,12 +184,21 @@ function tokensDestination(tokensFile: string | null): {
 const TOKENS_FILE_HELP =
   "write the tokens a fixture load generates to this new file (mode 0600), or - for standard output (default: credauth-tokens-<time>.tsv here)";
 
-/** Loads a fixture file, its generated tokens sent where `tokensFile` says. */
-async function loadFixture(db: Db, parsed: ParsedFixture, tokensFile: string | null): Promise<void> {
+/** Loads a fixture file, showing its progress, its generated tokens sent where `tokensFile` says. */
+async function loadFixture(
+  db: Db,
+  parsed: ParsedFixture,
+  tokensFile: string | null,
+  log: { info(details: object, message: string): void },
+): Promise<void> {
   const destination = tokensDestination(tokensFile);
+  const progress = loadProgress(parsed.source, log);
   try {
-    destination.report(await applyFixture(db, parsed), parsed.source);
+    const report = await applyFixture(db, parsed, (p) => progress.update(p));
+    progress.stop();
+    destination.report(report, parsed.source);
   } catch (error) {
+    progress.stop();
     destination.discard();
     throw error;
   }
@@ -222,6 +249,7 @@ async function serve(flags: ConfigFlags): Promise<void> {
       db,
       parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile, { compact: true }),
       config.tokensFile,
+      app.log,
     );
   let demoLoaded = false;
   if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
@@ -251,7 +279,7 @@ async function worker(flags: ConfigFlags): Promise<void> {
       "`credauth worker` needs a shared PostgreSQL database (--database-url or DATABASE_URL). With the embedded database, the worker runs inside `credauth serve`.",
     );
   }
-  const logger = pino({ level: config.logLevel, name: "credauth-worker" });
+  const logger = createLogger(config, { name: "credauth-worker" });
   const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);
@@ -293,10 +321,11 @@ async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   // Refuse a bad file before touching the database; a large world is not held whole in memory.
   const parsed = parseFixture(readFileSync(file, "utf8"), file, { compact: true });
   const lock = claimFor(config, "seed");
-  const db = await openDatabase(config.database);
+  const logger = createLogger(config, { name: "credauth-seed" });
+  const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);
-    await loadFixture(db, parsed, config.tokensFile);
+    await loadFixture(db, parsed, config.tokensFile, logger);
   } finally {
     await db.close();
     lock?.release();
@@ -331,7 +360,8 @@ async function resetCommand(flags: ConfigFlags & { fixture?: string }): Promise<
         { work: false },
       );
       await jobs.stop();
-      if (flags.fixture) await loadFixture(db, parsed, config.tokensFile);
+      if (flags.fixture)
+        await loadFixture(db, parsed, config.tokensFile, createLogger(config, { name: "credauth-reset" }));
       else await applyFixture(db, parsed);
     } finally {
       await db.close();

@@ -151,6 +151,8 @@ export interface ParsedFixture {
   fixture: Fixture;
   /** Every user, in the file's order: from `fixture.users`, or read again from the source one at a time. */
   users(): Iterable<FixtureUser>;
+  /** How many users `users()` yields. */
+  userCount: number;
   /** Where each path sits in the source, for errors found later (while applying it). */
   locate(path: (string | number)[]): FixtureError["line"];
   source: string;
@@ -404,7 +406,7 @@ export function parseFixture(text: string, source: string, options: { compact?: 
 // Built outside parseFixture, whose scope holds the whole document: a closure made there would keep
 // it alive (V8 shares one context among a function's closures).
 function wholeFixture(fixture: Fixture, locate: ParsedFixture["locate"], source: string): ParsedFixture {
-  return { fixture, users: () => fixture.users ?? [], locate, source };
+  return { fixture, users: () => fixture.users ?? [], userCount: fixture.users?.length ?? 0, locate, source };
 }
 
 function compactFixture(
@@ -419,6 +421,7 @@ function compactFixture(
     *users() {
       for (const [start, end] of userSpans) yield JSON.parse(text.slice(start, end)) as FixtureUser;
     },
+    userCount: userSpans.length,
     locate,
     source,
   };

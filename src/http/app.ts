@@ -1,11 +1,11 @@
 // buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
 import { readFileSync } from "node:fs";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.ts";
-import { redactUrlSecrets } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import { startJobs } from "../jobs/queue.ts";
+import { createLogger } from "../logging.ts";
 import { cachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
@@ -46,20 +46,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     ...(config.tls
       ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
       : {}),
-    logger: {
-      level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      // Tokens travel in these headers; they must never reach a log line. A token can also be put
-      // in a URL (`?access_token=`): logged URLs are cleaned of anything that could be one.
-      redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
-      serializers: {
-        req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
-          method: request.method,
-          url: redactUrlSecrets(request.url),
-          remoteAddress: request.ip,
-        }),
-      },
-    },
+    // Typed as Fastify's base logger: a pino Logger type would change FastifyInstance's type parameter.
+    loggerInstance: createLogger(
+      config,
+      options.logStream ? { destination: options.logStream } : {},
+    ) as FastifyBaseLogger,
     genReqId: () => newRequestId(),
     rewriteUrl: (raw) => routeWithoutGhesPrefix(raw),
     requestIdHeader: false,

@@ -3,11 +3,10 @@
 // changes nothing). Both go through the job layer (jobs/revocation-job.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isRevocableCredentialType, type RevocableCredentialType } from "../domain/credential-types.ts";
-import type { Principal } from "../domain/model.ts";
 import type { OperationId } from "../domain/operations.ts";
-import { acceptedMessage, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
+import { acceptedMessage, type RevocationForm } from "../domain/revocation.ts";
 import { Errors } from "../errors.ts";
-import { previewRevocation, requestRevocation } from "../jobs/revocation-job.ts";
+import { previewRevocation, type RevocationRequest, requestRevocation } from "../jobs/revocation-job.ts";
 import { countsByType } from "./presenters.ts";
 import type { Services } from "./services.ts";
 import { DRY_RUN_PREFIX, revocationUrl } from "./urls.ts";
@@ -46,12 +45,7 @@ export function parseRevokeBody(
   return { revokeCredentials, credentialType };
 }
 
-export interface PreparedRevocation {
-  principal: Principal;
-  form: RevocationForm;
-  scope: RevocationScope & { exemptUserId: number | null };
-  targetLogin: string | null;
-}
+export type PreparedRevocation = RevocationRequest;
 
 export async function queueRevocation(
   services: Services,
@@ -59,13 +53,7 @@ export async function queueRevocation(
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const { revocationId, warning } = await requestRevocation(
-    services,
-    prepared.principal,
-    prepared.form,
-    prepared.scope,
-    request.log,
-  );
+  const { revocationId, warning } = await requestRevocation(services, prepared, request.log);
   return reply
     .code(202)
     .header("location", revocationUrl(request, revocationId))

@@ -19,6 +19,7 @@ import {
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
 import type { QueueLogger } from "./queue.ts";
+import { type LifecycleLogger, logRequested, logSettled, logStarted, ProgressLog } from "./revocation-log.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
 export const SHARD_QUEUE = "credauth-revocation-shard";
@@ -64,10 +65,11 @@ export async function performShard(
   revocationId: number,
   shardNumber: number,
   batchSize: number,
-  stop?: AbortSignal,
-): Promise<void> {
+  options: { stop?: AbortSignal; progress?: ProgressLog } = {},
+): Promise<{ finishedRevocation: boolean }> {
+  const { stop, progress } = options;
   const shard = await findShard(db, revocationId, shardNumber);
-  if (!shard || shard.done) return;
+  if (!shard || shard.done) return { finishedRevocation: false };
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
   for (let afterId = shard.afterId; afterId < shard.throughId; ) {
     // A stopping process ends the shard between batches: what committed stays, and the job is
@@ -81,9 +83,10 @@ export async function performShard(
     };
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
     afterId = batch.nextAfterId;
+    await progress?.batchDone(revocationId);
     await yieldToWaitingQueries();
   }
-  await db.transaction((tx) => completeShard(tx, revocationId, shardNumber));
+  return { finishedRevocation: await db.transaction((tx) => completeShard(tx, revocationId, shardNumber)) };
 }
 
 /**
@@ -96,13 +99,14 @@ async function startRevocation(
   revocationId: number,
   shardSize: number,
   dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
-): Promise<void> {
-  if (!(await startRevocationAttempt(db, revocationId))) return; // already settled
-  await db.transaction(async (tx) => {
+): Promise<"already settled" | "started" | "finished"> {
+  if (!(await startRevocationAttempt(db, revocationId))) return "already settled";
+  return db.transaction(async (tx) => {
     const shards = await planShards(tx, revocationId, shardSize);
     await dispatch(tx, shards);
-    if (shards.length === 0 && (await listUnfinishedShards(tx, revocationId)).length === 0)
-      await finishRevocation(tx, revocationId);
+    if (shards.length > 0 || (await listUnfinishedShards(tx, revocationId)).length > 0) return "started";
+    await finishRevocation(tx, revocationId);
+    return "finished";
   });
 }
 
@@ -134,10 +138,7 @@ export class WorkerStoppedError extends Error {
   }
 }
 
-export interface WorkerLogger {
-  info(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
+export type WorkerLogger = LifecycleLogger;
 
 /** After the last retry, the revocation is marked failed; its fence stays (docs/decisions.md). */
 async function failAfterLastAttempt(
@@ -148,11 +149,13 @@ async function failAfterLastAttempt(
 ): Promise<void> {
   if (job.retryCount < job.retryLimit) return;
   const { revocationId } = job.data;
-  await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error)).catch(
-    (failure: unknown) =>
-      // Its fence stays either way; only the job resource keeps saying "running" until someone looks.
-      logger.error({ revocationId, err: failure }, "could not mark the revocation failed after its last attempt"),
-  );
+  try {
+    await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error));
+    await logSettled(db, logger, revocationId);
+  } catch (failure) {
+    // Its fence stays either way; only the job resource keeps saying "running" until someone looks.
+    logger.error({ revocationId, err: failure }, "could not mark the revocation failed after its last attempt");
+  }
 }
 
 /**
@@ -184,8 +187,9 @@ export async function startRevocationWorker(
     if (!fetched) return;
     lookAgain(REVOCATION_QUEUE);
     const job = fetched as JobWithMetadata<RevocationJobData>;
+    const { revocationId } = job.data;
     try {
-      await startRevocation(db, job.data.revocationId, jobs.shardSize, async (tx, shards) => {
+      const outcome = await startRevocation(db, revocationId, jobs.shardSize, async (tx, shards) => {
         for (const shard of shards) {
           const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
           await boss.send(SHARD_QUEUE, data, {
@@ -194,29 +198,30 @@ export async function startRevocationWorker(
           });
         }
       });
+      if (outcome !== "already settled") await logStarted(db, logger, revocationId);
+      if (outcome === "finished") await logSettled(db, logger, revocationId);
     } catch (error) {
-      logger.error(
-        { revocationId: job.data.revocationId, err: error, attempt: job.retryCount },
-        "revocation planning failed",
-      );
+      logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
       await failAfterLastAttempt(db, job, error, logger);
       throw error;
     }
   });
   // The shards: any worker takes any shard, so several workers drain one revocation together.
+  const progress = new ProgressLog(db, logger, jobs.progressSeconds);
   workerIds[SHARD_QUEUE] = await boss.work<ShardJobData>(SHARD_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
     lookAgain(SHARD_QUEUE);
     const job = fetched as JobWithMetadata<ShardJobData>;
     const { revocationId, shard } = job.data;
     try {
-      await performShard(
-        db,
-        revocationId,
-        shard,
-        jobs.batchSize,
-        stop ? AbortSignal.any([stop, job.signal]) : job.signal,
-      );
+      const { finishedRevocation } = await performShard(db, revocationId, shard, jobs.batchSize, {
+        stop: stop ? AbortSignal.any([stop, job.signal]) : job.signal,
+        progress,
+      });
+      if (finishedRevocation) {
+        progress.forget(revocationId);
+        await logSettled(db, logger, revocationId);
+      }
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
         logger.info({ revocationId, shard }, "revocation shard paused by shutdown; it resumes on the next attempt");
@@ -255,12 +260,21 @@ export async function previewRevocation(
   return { preview, callerToken, warning: callerWarning(form, callerToken, levelOf(scope)) };
 }
 
+/** A revocation as the API prepared it: who asks, in which form, for what. */
+export interface RevocationRequest {
+  principal: Principal;
+  form: RevocationForm;
+  scope: RevocationScope & { exemptUserId: number | null };
+  /** The enterprise's slug or the organization's login, as in the URL (for the log). */
+  scopeName: string;
+  /** The user the request names, if any. */
+  targetLogin: string | null;
+}
+
 export async function requestRevocation(
   services: { db: Db; boss: PgBoss },
-  principal: Principal,
-  form: RevocationForm,
-  scope: RevocationScope & { exemptUserId: number | null },
-  log: Pick<QueueLogger, "warn">,
+  { principal, form, scope, scopeName, targetLogin }: RevocationRequest,
+  log: Pick<QueueLogger, "info" | "warn">,
 ): Promise<{ revocationId: number; warning: string | undefined }> {
   const accepted = await services.db.transaction(async (tx) => {
     const { id, callerToken } = await insertRevocation(tx, scope, {
@@ -269,6 +283,14 @@ export async function requestRevocation(
     });
     await scheduleRevocation(services.boss, tx, id);
     return { revocationId: id, warning: callerWarning(form, callerToken, levelOf(scope)) };
+  });
+  logRequested(log, {
+    revocationId: accepted.revocationId,
+    form,
+    scope,
+    scopeName,
+    targetLogin,
+    requester: principal.user.login,
   });
   refreshRevocationStatisticsIfDue(services.db, accepted.revocationId).catch((error: unknown) =>
     log.warn({ err: error }, "could not refresh the statistics of the revocations table"),

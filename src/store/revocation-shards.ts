@@ -94,6 +94,16 @@ export async function listUnfinishedShards(db: Queryable, revocationId: number):
   return rows.map((r) => r.shard);
 }
 
+/** How many of a revocation's shards are done, of how many planned. */
+export async function countShards(db: Queryable, revocationId: number): Promise<{ done: number; planned: number }> {
+  const [row] = await db.query<{ done: number; planned: number }>(
+    `select count(*) filter (where done)::int as done, count(*)::int as planned
+       from revocation_shards where revocation_id = $1`,
+    [revocationId],
+  );
+  return row ?? { done: 0, planned: 0 };
+}
+
 /**
  * Marks a shard done and, when it was the last, the revocation succeeded. The revocation row is
  * locked first, so of two shards finishing at once the second sees the first's commit.

@@ -530,6 +530,7 @@ async function loadCredentials(
   organizations: Map<string, OrganizationRow>,
   report: SeedReport,
   fail: (path: Path, problem: string) => never,
+  onProgress: (usersDone: number) => void,
 ): Promise<void> {
   /** Every credential this load has resolved, so a credential declared twice is one credential. */
   const known = new Map<string, FoundCredential>();
@@ -591,6 +592,7 @@ async function loadCredentials(
       }
       if (grants.credentialIds.length >= ROWS_PER_STATEMENT) await flushGrants();
     }
+    if (batch.length > 0) onProgress(batch.at(-1)!.user + 1);
     batch = [];
   };
 
@@ -602,10 +604,26 @@ async function loadCredentials(
   await flushGrants();
 }
 
-export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedReport> {
+/** How far a load is: the users whose credentials are in, of all the fixture's users. */
+export interface SeedProgress {
+  usersDone: number;
+  users: number;
+}
+
+/**
+ * Loads a fixture in one transaction. `onProgress` hears of it as the credentials go in (the long
+ * part of a large world), first with none done and last with all.
+ */
+export async function applyFixture(
+  db: Db,
+  parsed: ParsedFixture,
+  onProgress: (progress: SeedProgress) => void = () => {},
+): Promise<SeedReport> {
+  const progress = (usersDone: number) => onProgress({ usersDone, users: parsed.userCount });
   const fail = (path: Path, problem: string): never => {
     throw fixtureRefusal(parsed, path, problem);
   };
+  progress(0);
   return db.transaction(async (tx) => {
     const report: SeedReport = {
       created: { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0 },
@@ -616,7 +634,8 @@ export async function applyFixture(db: Db, parsed: ParsedFixture): Promise<SeedR
     const users = await loadUsers(tx, names.logins, report);
     const organizations = await loadOrganizations(tx, parsed, enterprises, names.authorizedOrganizations, report);
     await loadPeople(tx, parsed, enterprises, organizations, users, fail);
-    await loadCredentials(tx, parsed, users, organizations, report, fail);
+    await loadCredentials(tx, parsed, users, organizations, report, fail, progress);
+    progress(parsed.userCount);
     return report;
   });
 }

@@ -80,8 +80,19 @@ describe("the credauth command line", () => {
       "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n",
     );
     const tokensFile = join(dir, "generated.tsv");
-    const good = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", tokensFile]);
+    const good = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", tokensFile], {
+      CREDAUTH_LOG_LEVEL: "info",
+    });
     assert.equal(good.code, 0, good.stderr);
+    // Not a terminal: progress as JSON log lines, from none of the users to all, before the summary.
+    const progress = good.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg: string; percent: number });
+    assert.deepEqual(
+      progress.filter((line) => line.msg === "loading fixture").map((line) => line.percent),
+      [0, 100],
+    );
     assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
     assert.match(good.stdout, /1 generated tokens written to .*generated\.tsv/);
     assert.doesNotMatch(good.stdout, /gh[pousr]_/, "no token reaches the terminal");

@@ -15,6 +15,8 @@ export interface Overrides {
   adminToken?: string;
   userAgent?: "required" | "optional";
   jobs?: Partial<Config["jobs"]>;
+  /** Tests that read the log lines ask for them. (Default: silent) */
+  logLevel?: "info" | "debug";
 }
 
 export interface Backend {
@@ -30,7 +32,7 @@ function configFor(database: { data?: string; databaseUrl?: string }, overrides:
   const base = parseConfig(
     {
       ...database,
-      logLevel: "silent",
+      logLevel: overrides.logLevel ?? "silent",
       worker: overrides.runWorker ?? false,
       rateLimit: overrides.rateLimit ?? "off",
       ...(overrides.userAgent ? { userAgent: overrides.userAgent } : {}),

@@ -255,13 +255,21 @@ export async function startWorldApp(
     adminToken?: string;
     rateLimit?: "github" | "off";
     userAgent?: "required" | "optional";
+    /** Where the app's log lines go, at level info. (Default: none, silent) */
+    logStream?: { write(line: string): void };
   } = {},
 ): Promise<TestApp> {
-  const { app, close } = await buildTestApp(backend, {
-    ...options,
-    runWorker: options.runWorker ?? false,
-    jobs: { pollingIntervalSeconds: 0.5 },
-  });
+  const { logStream, ...overrides } = options;
+  const { app, close } = await buildTestApp(
+    backend,
+    {
+      ...overrides,
+      runWorker: options.runWorker ?? false,
+      jobs: { pollingIntervalSeconds: 0.5 },
+      ...(logStream ? { logLevel: "info" } : {}),
+    },
+    logStream ? { logStream } : {},
+  );
   const tokens = makeTokens();
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
   return { app, tokens, close };

@@ -3,6 +3,7 @@
 // audit event per effect. On PGlite the worker lives in `serve`; on PostgreSQL it is a separate
 // `credauth worker`. The random points are printed, so a failing run can be replayed with
 // CREDAUTH_CRASH_POINTS=0.12,0.5,0.81.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,7 +96,11 @@ describe("a worker killed at random points of a job", () => {
     const api = await startServer(["--database-url", url, "--no-worker"], SLOW_JOB_ENV);
     cleanups.push(async () => void (await api.stop()));
     const startWorker = async () => {
-      const worker: RunningProcess = runCredauth(["worker", "--database-url", url], SLOW_JOB_ENV);
+      const worker: RunningProcess = runCredauth(["worker", "--database-url", url], {
+        ...SLOW_JOB_ENV,
+        CREDAUTH_LOG_LEVEL: "info",
+        CREDAUTH_JOB_PROGRESS_SECONDS: "1",
+      });
       await worker.waitFor(/credauth worker processing revocation jobs/);
       return worker;
     };
@@ -110,5 +115,16 @@ describe("a worker killed at random points of a job", () => {
     const job = await waitForJob(api.url, jobPath, world.ownerToken, settled, 180_000);
     assertExactCounts(job, world);
     await assertExactOutcome(db, world);
+    // The worker that finished it says so, with the whole revocation's counts, whoever did the rows.
+    await worker.waitFor(/"msg":"revocation succeeded"/);
+    const succeeded = worker
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"msg":"revocation succeeded"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(succeeded.length, 1);
+    assert.equal(succeeded[0]!.authorizationsRevoked, world.expectedAuthorizations);
+    assert.equal(succeeded[0]!.credentialsDestroyed, world.expectedDestroyed);
+    assert.equal(succeeded[0]!.name, "credauth-worker");
   });
 });

@@ -83,6 +83,7 @@ export default async function enterpriseCredentialAuthorizationRoutes(
     return {
       principal,
       form,
+      scopeName: enterprise.slug,
       targetLogin: target?.login ?? null,
       scope: {
         enterpriseId: enterprise.id,

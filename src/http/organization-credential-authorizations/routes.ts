@@ -158,6 +158,7 @@ export default async function organizationCredentialAuthorizationRoutes(
     return {
       principal,
       form,
+      scopeName: organization.login,
       targetLogin: target?.login ?? null,
       scope: {
         enterpriseId: organization.enterpriseId,
