@@ -49,6 +49,11 @@ export interface Config {
    * `selfSigned`, `serve` makes the pair there first if it is missing (src/cli/tls.ts).
    */
   tls: { certFile: string; keyFile: string; selfSigned: boolean } | null;
+  /**
+   * A second listener serving only GET /metrics, without authentication. (Default: none; the API
+   * port serves /metrics to the admin token) Its host defaults to 127.0.0.1: metrics are not public.
+   */
+  metrics: { host: string; port: number } | null;
   /** Run the background worker inside `serve`. (Default: true) */
   runWorker: boolean;
   /** A fixture file loaded at start-up. (Default: none) */
@@ -113,6 +118,8 @@ export interface ConfigFlags {
   worker?: boolean;
   logLevel?: string;
   logFormat?: string;
+  metricsPort?: string | number;
+  metricsHost?: string;
   webUrl?: string;
   publicUrl?: string;
   demo?: boolean;
@@ -148,6 +155,8 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   worker: undefined,
   logLevel: "CREDAUTH_LOG_LEVEL",
   logFormat: "CREDAUTH_LOG_FORMAT",
+  metricsPort: "CREDAUTH_METRICS_PORT",
+  metricsHost: "CREDAUTH_METRICS_HOST",
   webUrl: "CREDAUTH_WEB_URL",
   publicUrl: "CREDAUTH_PUBLIC_URL",
   demo: undefined,
@@ -327,9 +336,31 @@ export function parseConfig(
     );
   }
 
+  const metricsPortText = flags.metricsPort ?? env.CREDAUTH_METRICS_PORT;
+  const metrics =
+    metricsPortText === undefined || metricsPortText === ""
+      ? null
+      : {
+          port: integerIn(
+            "--metrics-port / CREDAUTH_METRICS_PORT",
+            metricsPortText,
+            0,
+            0,
+            65535,
+            "Use 0 to pick a free port; leave it out to serve /metrics on the API port only.",
+          ),
+          host: flags.metricsHost ?? env.CREDAUTH_METRICS_HOST ?? "127.0.0.1",
+        };
+  if (metrics && metrics.port !== 0 && metrics.port === port && metrics.host === host) {
+    throw new ConfigError(
+      `--metrics-port ${metrics.port} is the API's port; pick another, or leave it out to serve /metrics on the API port to the admin token.`,
+    );
+  }
+
   const config: Config = {
     database,
     http: { host, port },
+    metrics,
     tls: tlsFrom(flags, env, cwd, database),
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,

@@ -5,12 +5,15 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } fro
 import { join, resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import { Command, CommanderError, Option } from "commander";
+import type { FastifyInstance } from "fastify";
 import type { pino } from "pino";
 import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, redactUrl } from "../config.ts";
 import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
-import { startJobs } from "../jobs/queue.ts";
+import { buildMetricsApp } from "../http/metrics/routes.ts";
+import { type Jobs, startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
+import { createMetrics, observeRevocations } from "../metrics.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
@@ -58,6 +61,17 @@ const databaseOptions = (command: Command) =>
         "logFormat",
       ),
     );
+
+const metricsOptions = (command: Command) =>
+  command
+    .addOption(
+      option(
+        "--metrics-port <port>",
+        "also serve GET /metrics, without authentication, on this port (the API port serves it to the admin token)",
+        "metricsPort",
+      ),
+    )
+    .addOption(option("--metrics-host <host>", "address of the metrics listener (default 127.0.0.1)", "metricsHost"));
 
 const jobOptions = (command: Command) =>
   command
@@ -256,7 +270,9 @@ async function serve(flags: ConfigFlags): Promise<void> {
     await seedFile(db, DEMO_FIXTURE);
     demoLoaded = true;
   }
+  const metricsApp = config.metrics ? buildMetricsApp(app.services.metrics) : null;
   onShutdown(app.log as pino.Logger, async () => {
+    await metricsApp?.close();
     await app.close();
     lock?.release();
   });
@@ -268,8 +284,23 @@ async function serve(flags: ConfigFlags): Promise<void> {
   console.log(
     `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
   );
+  if (metricsApp) await listenForMetrics(metricsApp, config, () => app.close());
   if (config.seedDemoWhenEmpty)
     printDemoBanner(address, demoLoaded, config.tls?.selfSigned ? config.tls.certFile : null);
+}
+
+/** Listens on --metrics-port; a failure to (port in use) stops what already runs, then fails the start. */
+async function listenForMetrics(
+  metricsApp: FastifyInstance,
+  config: Readonly<Config>,
+  stopOthers: () => Promise<void>,
+): Promise<void> {
+  const { host, port } = config.metrics!;
+  const address = await metricsApp.listen({ host, port }).catch(async (error: unknown) => {
+    await stopOthers();
+    throw error;
+  });
+  console.log(`metrics at ${address}/metrics`);
 }
 
 async function worker(flags: ConfigFlags): Promise<void> {
@@ -281,18 +312,27 @@ async function worker(flags: ConfigFlags): Promise<void> {
   }
   const logger = createLogger(config, { name: "credauth-worker" });
   const db = await openDatabase(config.database, logger);
+  const metrics = createMetrics(db);
+  const metricsApp = config.metrics ? buildMetricsApp(metrics) : null;
+  let jobs: Jobs | null = null;
+  const stop = async () => {
+    await metricsApp?.close();
+    await jobs?.stop(SHUTDOWN_GRACE_MS - 2000);
+    await db.close();
+  };
   try {
     await migrate(db);
-    const jobs = await startJobs(db, config.database, config.jobs, logger, { work: true });
-    onShutdown(logger, async () => {
-      await jobs.stop(SHUTDOWN_GRACE_MS - 2000);
-      await db.close();
+    jobs = await startJobs(db, config.database, config.jobs, logger, {
+      work: true,
+      observer: observeRevocations(metrics),
     });
+    onShutdown(logger, stop);
   } catch (error) {
-    await db.close().catch(() => {});
+    await stop().catch(() => {});
     throw error;
   }
   console.log(`credauth worker processing revocation jobs (${describeDatabase(config)})`);
+  if (metricsApp) await listenForMetrics(metricsApp, config, stop);
 }
 
 async function migrateCommand(flags: ConfigFlags): Promise<void> {
@@ -389,70 +429,72 @@ export function buildCli(): Command {
         ),
     });
 
-  jobOptions(
-    databaseOptions(
-      program
-        .command("serve")
-        .description("run the HTTP API (and, unless --no-worker, the background worker)")
-        .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
-        .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
-        .addOption(
-          option(
-            "--rate-limit <mode>",
-            "github: GitHub's rate limits, enforced; off: none (default github)",
-            "rateLimit",
+  metricsOptions(
+    jobOptions(
+      databaseOptions(
+        program
+          .command("serve")
+          .description("run the HTTP API (and, unless --no-worker, the background worker)")
+          .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
+          .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+          .addOption(
+            option(
+              "--rate-limit <mode>",
+              "github: GitHub's rate limits, enforced; off: none (default github)",
+              "rateLimit",
+            ),
+          )
+          .addOption(
+            option(
+              "--user-agent <mode>",
+              "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
+              "userAgent",
+            ),
+          )
+          .addOption(
+            option(
+              "--public-url <url>",
+              "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
+              "publicUrl",
+            ),
+          )
+          .option("--seed <file>", "load this fixture file at start-up")
+          .option("--tokens-file <file>", TOKENS_FILE_HELP)
+          .option("--no-worker", "do not process revocation jobs in this process")
+          .option("--demo", "load the bundled demo world when the database is empty")
+          .addOption(
+            option(
+              "--web-url <url>",
+              "base URL for web links such as the SSO authorization URL (default https://github.com)",
+              "webUrl",
+            ),
+          )
+          .addOption(
+            option(
+              "--admin-token <token>",
+              "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
+              "adminToken",
+            ),
+          )
+          .addOption(
+            option(
+              "--admin-token-file <file>",
+              "read the site-admin token from this file (its first line)",
+              "adminTokenFile",
+            ),
+          )
+          .addOption(option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"))
+          .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
+          .option(
+            "--tls-self-signed",
+            "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
           ),
-        )
-        .addOption(
-          option(
-            "--user-agent <mode>",
-            "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
-            "userAgent",
-          ),
-        )
-        .addOption(
-          option(
-            "--public-url <url>",
-            "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
-            "publicUrl",
-          ),
-        )
-        .option("--seed <file>", "load this fixture file at start-up")
-        .option("--tokens-file <file>", TOKENS_FILE_HELP)
-        .option("--no-worker", "do not process revocation jobs in this process")
-        .option("--demo", "load the bundled demo world when the database is empty")
-        .addOption(
-          option(
-            "--web-url <url>",
-            "base URL for web links such as the SSO authorization URL (default https://github.com)",
-            "webUrl",
-          ),
-        )
-        .addOption(
-          option(
-            "--admin-token <token>",
-            "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
-            "adminToken",
-          ),
-        )
-        .addOption(
-          option(
-            "--admin-token-file <file>",
-            "read the site-admin token from this file (its first line)",
-            "adminTokenFile",
-          ),
-        )
-        .addOption(option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"))
-        .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
-        .option(
-          "--tls-self-signed",
-          "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
-        ),
+      ),
     ),
   ).action(serve);
 
-  jobOptions(
-    databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)")),
+  metricsOptions(
+    jobOptions(databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)"))),
   ).action(worker);
   databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(
     migrateCommand,

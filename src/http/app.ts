@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { Errors } from "../errors.ts";
 import { startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
+import { createMetrics, observeRevocations } from "../metrics.ts";
 import { cachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
@@ -19,6 +20,7 @@ import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-aut
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
+import metricsRoutes, { requestMetrics } from "./metrics/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
 import rateLimitRoutes from "./rate-limit/routes.ts";
@@ -76,13 +78,20 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const db = options.db ?? (await openDatabase(config.database, app.log));
   try {
     await migrate(db);
-    const jobs = await startJobs(db, config.database, config.jobs, app.log, { work: config.runWorker });
+    const metrics = createMetrics(db);
+    const jobs = await startJobs(db, config.database, config.jobs, app.log, {
+      work: config.runWorker,
+      observer: observeRevocations(metrics),
+    });
     const services: Services = {
       config,
       db,
       reads: cachedReads(db),
       boss: jobs.boss,
-      rateLimits: new RateLimits(config.rateLimit),
+      rateLimits: new RateLimits(config.rateLimit, (resource, limit) =>
+        metrics.rateLimitRefusals.inc({ resource, limit }),
+      ),
+      metrics,
     };
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
@@ -96,6 +105,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   }
 
   const { rateLimits } = app.services;
+  await app.register(requestMetrics, app.services.metrics);
   await app.register(githubConventions, { userAgent: config.userAgent });
   await app.register(authentication, { findPrincipal: app.services.reads.principal, rateLimits });
   installErrorHandling(app, rateLimits);
@@ -110,5 +120,6 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);
+  await app.register(metricsRoutes, app.services);
   return app;
 }

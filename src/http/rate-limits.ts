@@ -73,8 +73,12 @@ export class RateLimits {
   private readonly inFlight = new Map<string, number>();
 
   readonly mode: RateLimitMode;
-  constructor(mode: RateLimitMode) {
+  /** Told of every refusal (metrics). */
+  private readonly onRefusal: (resource: string, limit: "primary" | "secondary") => void;
+
+  constructor(mode: RateLimitMode, onRefusal: (resource: string, limit: "primary" | "secondary") => void = () => {}) {
     this.mode = mode;
+    this.onRefusal = onRefusal;
   }
 
   /** The caller's primary windows as they stand, counting nothing (GET /rate_limit). */
@@ -134,6 +138,7 @@ export class RateLimits {
     });
     if (!options.refuse) return;
     if (primary.consumedPoints > limit) {
+      this.onRefusal(resource, "primary");
       throw "userId" in caller
         ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id)
         : Errors.primaryRateLimitExceededForIp(caller.ip, request.id);
@@ -149,10 +154,16 @@ export class RateLimits {
       GITHUB_RATE_LIMITS.contentCreatingPerHour,
     ];
     const exceeded = secondary.filter((res, i) => res.consumedPoints > limits[i]!);
-    if (exceeded.length > 0) throw secondaryLimit(request, Math.max(...exceeded.map((res) => res.msBeforeNext)));
+    if (exceeded.length > 0) {
+      this.onRefusal(resource, "secondary");
+      throw secondaryLimit(request, Math.max(...exceeded.map((res) => res.msBeforeNext)));
+    }
 
     const running = (this.inFlight.get(key) ?? 0) + 1;
-    if (running > GITHUB_RATE_LIMITS.concurrentRequests) throw secondaryLimit(request, 1000);
+    if (running > GITHUB_RATE_LIMITS.concurrentRequests) {
+      this.onRefusal(resource, "secondary");
+      throw secondaryLimit(request, 1000);
+    }
     this.inFlight.set(key, running);
     reply.raw.once("close", () => {
       const left = (this.inFlight.get(key) ?? 1) - 1;

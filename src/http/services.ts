@@ -1,5 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { Config } from "../config.ts";
+import type { Metrics } from "../metrics.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import type { RateLimits } from "./rate-limits.ts";
@@ -12,4 +13,5 @@ export interface Services {
   reads: CachedReads;
   boss: PgBoss;
   rateLimits: RateLimits;
+  metrics: Metrics;
 }

@@ -3,10 +3,18 @@
 // revocation queues, and, where this process works, the revocation worker.
 import { PgBoss } from "pg-boss";
 import type { DatabaseConfig, JobsConfig } from "../config.ts";
-import type { Db } from "../store/db.ts";
-import { createRevocationQueue, startRevocationWorker, type WorkerLogger } from "./revocation-job.ts";
+import type { Db, Queryable } from "../store/db.ts";
+import {
+  createRevocationQueue,
+  REVOCATION_QUEUE,
+  type RevocationObserver,
+  SHARD_QUEUE,
+  startRevocationWorker,
+  type WorkerLogger,
+} from "./revocation-job.ts";
 
 export const BOSS_SCHEMA = "pgboss";
+const REVOCATION_QUEUES = [REVOCATION_QUEUE, SHARD_QUEUE];
 
 export interface QueueLogger extends WorkerLogger {
   warn(details: object, message: string): void;
@@ -49,7 +57,7 @@ export async function startJobs(
   database: DatabaseConfig,
   jobs: JobsConfig,
   logger: QueueLogger,
-  options: { work: boolean },
+  options: { work: boolean; observer?: RevocationObserver },
 ): Promise<Jobs> {
   const embedded = database.kind === "pglite";
   // LISTEN/NOTIFY wakes a worker the moment a job is queued (its insert notifies at commit), on
@@ -89,7 +97,7 @@ export async function startJobs(
   if (embedded) superviseEmbedded(boss, jobs, logger, stopping.signal);
   try {
     await createRevocationQueue(boss, jobs);
-    if (options.work) await startRevocationWorker(boss, db, jobs, logger, stopping.signal);
+    if (options.work) await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer);
   } catch (error) {
     stopping.abort();
     await boss.stop({ graceful: false }).catch(() => {});
@@ -102,4 +110,50 @@ export async function startJobs(
       await boss.stop({ graceful: true, timeout: graceMs });
     },
   };
+}
+
+export interface QueueDepth {
+  queue: string;
+  /** Waiting and due: a free worker would take them now. */
+  ready: number;
+  /** Waiting for a retry's delay to pass. */
+  deferred: number;
+  active: number;
+  /** How long the longest-waiting due job has waited (0 when none waits). */
+  oldestReadySeconds: number;
+}
+
+/**
+ * The revocation queues' jobs by state, read from pg-boss's job table (its states are ordered:
+ * created < retry < active). pg-boss's own queue counts are a cache refreshed by its monitor.
+ */
+export async function readQueueDepths(db: Queryable): Promise<QueueDepth[]> {
+  const rows = await db.query<{
+    queue: string;
+    ready: number;
+    deferred: number;
+    active: number;
+    oldest_ready_seconds: number;
+  }>(
+    `select name as queue,
+            count(*) filter (where state < 'active' and start_after <= now())::int as ready,
+            count(*) filter (where state < 'active' and start_after > now())::int as deferred,
+            count(*) filter (where state = 'active')::int as active,
+            coalesce(extract(epoch from now() - min(greatest(created_on, start_after))
+                       filter (where state < 'active' and start_after <= now())), 0)::float8 as oldest_ready_seconds
+       from ${BOSS_SCHEMA}.job
+      where name = any($1::text[]) and state <= 'active'
+      group by name`,
+    [REVOCATION_QUEUES],
+  );
+  return REVOCATION_QUEUES.map((queue) => {
+    const row = rows.find((r) => r.queue === queue);
+    return {
+      queue,
+      ready: row?.ready ?? 0,
+      deferred: row?.deferred ?? 0,
+      active: row?.active ?? 0,
+      oldestReadySeconds: row?.oldest_ready_seconds ?? 0,
+    };
+  });
 }

@@ -13,13 +13,21 @@ import {
   failRevocation,
   finishRevocation,
   insertRevocation,
+  type RevocationEffect,
   type RevocationPreview,
   refreshRevocationStatisticsIfDue,
   startRevocationAttempt,
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
 import type { QueueLogger } from "./queue.ts";
-import { type LifecycleLogger, logRequested, logSettled, logStarted, ProgressLog } from "./revocation-log.ts";
+import {
+  type LifecycleLogger,
+  logRequested,
+  logSettled,
+  logStarted,
+  ProgressLog,
+  type SettledRevocation,
+} from "./revocation-log.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
 export const SHARD_QUEUE = "credauth-revocation-shard";
@@ -65,12 +73,13 @@ export async function performShard(
   revocationId: number,
   shardNumber: number,
   batchSize: number,
-  options: { stop?: AbortSignal; progress?: ProgressLog } = {},
+  options: { stop?: AbortSignal; onBatch?: (batch: { effect: RevocationEffect; rows: number }) => Promise<void> } = {},
 ): Promise<{ finishedRevocation: boolean }> {
-  const { stop, progress } = options;
+  const { stop, onBatch } = options;
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return { finishedRevocation: false };
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
+  const effect: RevocationEffect = shard.phase === "authorizations" ? "authorization_revoked" : "credential_destroyed";
   for (let afterId = shard.afterId; afterId < shard.throughId; ) {
     // A stopping process ends the shard between batches: what committed stays, and the job is
     // retried where it left off, by this process after a restart or by another worker.
@@ -83,7 +92,7 @@ export async function performShard(
     };
     const batch = await db.transaction((tx) => batchOf(tx, revocationId, batchSize, range));
     afterId = batch.nextAfterId;
-    await progress?.batchDone(revocationId);
+    await onBatch?.({ effect, rows: batch.rows });
     await yieldToWaitingQueries();
   }
   return { finishedRevocation: await db.transaction((tx) => completeShard(tx, revocationId, shardNumber)) };
@@ -140,18 +149,38 @@ export class WorkerStoppedError extends Error {
 
 export type WorkerLogger = LifecycleLogger;
 
+/** What the worker tells as it goes (metrics): rows changed, and revocations settled here. */
+export interface RevocationObserver {
+  rowsChanged(effect: RevocationEffect, rows: number): void;
+  settled(revocation: SettledRevocation): void;
+}
+
+const IGNORED: RevocationObserver = { rowsChanged() {}, settled() {} };
+
+/** Logs a revocation that settled in this process, and tells the observer. */
+async function reportSettled(
+  db: Db,
+  logger: WorkerLogger,
+  observer: RevocationObserver,
+  revocationId: number,
+): Promise<void> {
+  const settled = await logSettled(db, logger, revocationId);
+  if (settled) observer.settled(settled);
+}
+
 /** After the last retry, the revocation is marked failed; its fence stays (docs/decisions.md). */
 async function failAfterLastAttempt(
   db: Db,
   job: JobWithMetadata<{ revocationId: number }>,
   error: unknown,
   logger: WorkerLogger,
+  observer: RevocationObserver,
 ): Promise<void> {
   if (job.retryCount < job.retryLimit) return;
   const { revocationId } = job.data;
   try {
     await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error));
-    await logSettled(db, logger, revocationId);
+    await reportSettled(db, logger, observer, revocationId);
   } catch (failure) {
     // Its fence stays either way; only the job resource keeps saying "running" until someone looks.
     logger.error({ revocationId, err: failure }, "could not mark the revocation failed after its last attempt");
@@ -168,6 +197,7 @@ export async function startRevocationWorker(
   jobs: JobsConfig,
   logger: WorkerLogger,
   stop?: AbortSignal,
+  observer: RevocationObserver = IGNORED,
 ): Promise<void> {
   const options = {
     batchSize: 1,
@@ -199,10 +229,10 @@ export async function startRevocationWorker(
         }
       });
       if (outcome !== "already settled") await logStarted(db, logger, revocationId);
-      if (outcome === "finished") await logSettled(db, logger, revocationId);
+      if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
     } catch (error) {
       logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
-      await failAfterLastAttempt(db, job, error, logger);
+      await failAfterLastAttempt(db, job, error, logger, observer);
       throw error;
     }
   });
@@ -216,11 +246,14 @@ export async function startRevocationWorker(
     try {
       const { finishedRevocation } = await performShard(db, revocationId, shard, jobs.batchSize, {
         stop: stop ? AbortSignal.any([stop, job.signal]) : job.signal,
-        progress,
+        onBatch: async ({ effect, rows }) => {
+          observer.rowsChanged(effect, rows);
+          await progress.batchDone(revocationId);
+        },
       });
       if (finishedRevocation) {
         progress.forget(revocationId);
-        await logSettled(db, logger, revocationId);
+        await reportSettled(db, logger, observer, revocationId);
       }
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
@@ -228,7 +261,7 @@ export async function startRevocationWorker(
         throw error;
       }
       logger.error({ revocationId, shard, err: error, attempt: job.retryCount }, "revocation shard attempt failed");
-      await failAfterLastAttempt(db, job, error, logger);
+      await failAfterLastAttempt(db, job, error, logger, observer);
       throw error;
     }
   });

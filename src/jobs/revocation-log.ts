@@ -60,14 +60,25 @@ export async function logStarted(db: Queryable, log: LifecycleLogger, revocation
   log.info({ ...where(record), shards: shards.planned, attempt: record.attempts }, "revocation started");
 }
 
-/** Succeeded or failed, with its counts and how long it took from the request. */
-export async function logSettled(db: Queryable, log: LifecycleLogger, revocationId: number): Promise<void> {
+export interface SettledRevocation {
+  outcome: "succeeded" | "failed";
+  /** From the request to its end. */
+  durationMs: number;
+}
+
+/** Succeeded or failed, with its counts and how long it took from the request; null if it has not settled. */
+export async function logSettled(
+  db: Queryable,
+  log: LifecycleLogger,
+  revocationId: number,
+): Promise<SettledRevocation | null> {
   const record = await findRevocation(db, revocationId);
-  if (!record || (record.state !== "succeeded" && record.state !== "failed")) return;
+  if (!record || (record.state !== "succeeded" && record.state !== "failed")) return null;
   const durationMs = (record.finishedAt ?? new Date()).getTime() - record.requestedAt.getTime();
   const details = { ...where(record), ...totals(record), durationMs, attempts: record.attempts };
   if (record.state === "succeeded") log.info(details, "revocation succeeded");
   else log.error({ ...details, error: record.error }, "revocation failed");
+  return { outcome: record.state, durationMs };
 }
 
 /**

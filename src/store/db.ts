@@ -25,7 +25,20 @@ export interface Db extends Queryable {
    * promise resolves. On PostgreSQL other processes write too, so there is no epoch.
    */
   writeEpoch(): number | null;
+  /** This process's connections (for metrics): how many are open, at work, and waited for. */
+  connections(): ConnectionUse;
   close(): Promise<void>;
+}
+
+export interface ConnectionUse {
+  /** Open now; PGlite has its one session. */
+  open: number;
+  /** Running a statement or holding a transaction. */
+  busy: number;
+  /** Callers waiting for a connection (a free pool client, or PGlite's single session). */
+  waiting: number;
+  /** The most this process opens. */
+  max: number;
 }
 
 /**

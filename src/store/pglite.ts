@@ -55,12 +55,22 @@ export async function openPglite(
   const bossDb = fromPglite(pglite);
   // Moved in `finally`, so a statement that failed halfway (or a rolled-back transaction) counts too.
   let epoch = 0;
+  // Statements and transactions asked for and not yet done: one has the session, the rest wait.
+  let pending = 0;
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    pending++;
+    try {
+      return await work();
+    } finally {
+      pending--;
+    }
+  };
   return {
     kind: "pglite",
     pglite,
     async query<T extends object>(text: string, values?: readonly unknown[]) {
       try {
-        return await base.query<T>(text, values);
+        return await counted(() => base.query<T>(text, values));
       } finally {
         if (!isPlainRead(text)) epoch++;
       }
@@ -78,12 +88,13 @@ export async function openPglite(
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       try {
-        return await pglite.transaction((tx) => fn(queryableOf(tx)));
+        return await counted(() => pglite.transaction((tx) => fn(queryableOf(tx))));
       } finally {
         epoch++;
       }
     },
     writeEpoch: () => epoch,
+    connections: () => ({ open: 1, busy: Math.min(pending, 1), waiting: Math.max(pending - 1, 0), max: 1 }),
     async close() {
       if (!pglite.closed) await pglite.close();
     },

@@ -109,6 +109,12 @@ export function openPostgres(
       }
     },
     writeEpoch: () => null,
+    connections: () => ({
+      open: pool.totalCount,
+      busy: pool.totalCount - pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max,
+    }),
     async close() {
       await pool.end();
     },

@@ -346,3 +346,13 @@ export async function failRevocation(db: Queryable, id: number, message: string)
     message,
   ]);
 }
+
+/** How many revocations are in each state (every state present, zero when none). */
+export async function countRevocationsByState(db: Queryable): Promise<Record<RevocationState, number>> {
+  const rows = await db.query<{ state: RevocationState; count: number }>(
+    "select state, count(*)::int as count from revocations group by state",
+  );
+  const counts: Record<RevocationState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+  for (const row of rows) counts[row.state] = row.count;
+  return counts;
+}

@@ -126,14 +126,11 @@ for (const backend of backends()) {
         () => (clock += 4000),
       );
       let batches = 0;
-      const counting = {
-        batchDone: async (revocationId: number) => {
-          batches++;
-          await progress.batchDone(revocationId);
-        },
-      } as ProgressLog;
-      for (const shard of await listUnfinishedShards(db, id))
-        await performShard(db, id, shard, 1, { progress: counting });
+      const onBatch = async () => {
+        batches++;
+        await progress.batchDone(id);
+      };
+      for (const shard of await listUnfinishedShards(db, id)) await performShard(db, id, shard, 1, { onBatch });
 
       assert.ok(batches >= 5, `enough batches to log more than once (${batches})`);
       assert.equal(lines.length, Math.floor((batches - 1) / 3));

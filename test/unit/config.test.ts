@@ -6,6 +6,20 @@ import { describe, it } from "node:test";
 import { ConfigError, parseConfig, redactUrl } from "../../src/config.ts";
 
 describe("configuration", () => {
+  it("serves metrics on a port of their own only when asked, on localhost unless told, never on the API's", () => {
+    assert.equal(parseConfig({}, {}).metrics, null);
+    assert.deepEqual(parseConfig({ metricsPort: "9464" }, {}).metrics, { host: "127.0.0.1", port: 9464 });
+    assert.deepEqual(parseConfig({}, { CREDAUTH_METRICS_PORT: "9464", CREDAUTH_METRICS_HOST: "0.0.0.0" }).metrics, {
+      host: "0.0.0.0",
+      port: 9464,
+    });
+    assert.throws(() => parseConfig({ metricsPort: "3000" }, {}), /--metrics-port 3000 is the API's port/);
+    assert.throws(
+      () => parseConfig({ metricsPort: "x" }, {}),
+      /--metrics-port \/ CREDAUTH_METRICS_PORT must be a whole number/,
+    );
+  });
+
   it("defaults to embedded PGlite in .credauth/data on 127.0.0.1:3000", () => {
     const config = parseConfig({}, {}, "/srv");
     assert.deepEqual(config.database, { kind: "pglite", dataDir: "/srv/.credauth/data" });

@@ -1,9 +1,7 @@
 // /_credauth/admin — runtime provisioning with the fixture file's shapes, for a site admin whose
 // token comes from configuration. Without a configured token none of these routes exist (404).
-import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Fixture, FixtureError, parseFixture } from "../../domain/fixture.ts";
-import { hashToken, tokenHashesEqual } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseById, findEnterpriseBySlug } from "../../store/enterprises.ts";
 import { findOrganizationByLogin } from "../../store/organizations.ts";
@@ -20,8 +18,8 @@ import {
 } from "../../store/provisioning.ts";
 import { applyFixture, type SeedReport } from "../../store/seed.ts";
 import { findUserByLogin } from "../../store/users.ts";
-import { tokenFromHeader } from "../authentication.ts";
 import type { Services } from "../services.ts";
+import { siteAdminGuard } from "../site-admin.ts";
 import { ADMIN_PREFIX } from "../urls.ts";
 
 function presentReport(report: SeedReport) {
@@ -65,14 +63,9 @@ const notFound = (found: boolean) => {
 export default async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const adminToken = services.config.adminToken;
   if (adminToken === null) return; // no token configured: the admin API does not exist
-  const adminTokenHash = createHash("sha256").update(adminToken).digest();
   const { db } = services;
 
-  app.addHook("onRequest", async (request) => {
-    const token = tokenFromHeader(request.headers.authorization);
-    if (token === null) throw Errors.requiresAuthentication();
-    if (!tokenHashesEqual(hashToken(token), adminTokenHash)) throw Errors.badCredentials();
-  });
+  app.addHook("onRequest", siteAdminGuard(adminToken));
 
   const seed = async (parsed: ReturnType<typeof parseFixture>, bodyPath: string) => {
     try {

@@ -1,0 +1,16 @@
+// The site admin's token (from configuration), checked for the admin API and for /metrics: compared
+// by hash in constant time, a missing one answered as GitHub answers a missing token.
+import { createHash } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import { hashToken, tokenHashesEqual } from "../domain/tokens.ts";
+import { Errors } from "../errors.ts";
+import { tokenFromHeader } from "./authentication.ts";
+
+export function siteAdminGuard(adminToken: string): (request: FastifyRequest) => Promise<void> {
+  const adminTokenHash = createHash("sha256").update(adminToken).digest();
+  return async (request) => {
+    const token = tokenFromHeader(request.headers.authorization);
+    if (token === null) throw Errors.requiresAuthentication();
+    if (!tokenHashesEqual(hashToken(token), adminTokenHash)) throw Errors.badCredentials();
+  };
+}
