@@ -21,6 +21,7 @@ import { installErrorHandling, protocolErrorResponse, renderError } from "./erro
 import githubConventions, { newRequestId } from "./github-conventions.ts";
 import healthRoutes from "./health/routes.ts";
 import metricsRoutes, { requestMetrics } from "./metrics/routes.ts";
+import openApiRoutes from "./openapi/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
 import rateLimitRoutes from "./rate-limit/routes.ts";
@@ -33,6 +34,8 @@ import userRoutes from "./users/routes.ts";
 declare module "fastify" {
   interface FastifyInstance {
     services: Services;
+    /** Every route registered, HEAD aside (Fastify adds one per GET): /openapi.json must describe them all. */
+    registeredRoutes: readonly { method: string; url: string }[];
   }
 }
 
@@ -72,6 +75,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     logController: new LogController({
       disableRequestLogging: !(config.logLevel === "debug" || config.logLevel === "trace"),
     }),
+  });
+  const registeredRoutes: { method: string; url: string }[] = [];
+  app.decorate("registeredRoutes", registeredRoutes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat())
+      if (method !== "HEAD") registeredRoutes.push({ method, url: route.url });
   });
 
   const ownsDb = options.db === undefined;
@@ -121,5 +130,6 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);
   await app.register(metricsRoutes, app.services);
+  await app.register(openApiRoutes, app.services);
   return app;
 }

@@ -75,7 +75,7 @@ function parseJsonBody(
 }
 
 /** Paths that are credauth's own operational endpoints, not GitHub's API: no GitHub edge rules apply. */
-const OPERATIONAL_PATHS = /^\/(?:healthz|metrics)(?:\/|$|\?)/;
+const OPERATIONAL_PATHS = /^\/(?:healthz|metrics|openapi\.json)(?:\/|$|\?)/;
 
 async function githubConventions(app: FastifyInstance, options: { userAgent: UserAgentMode }): Promise<void> {
   // GitHub reads the body as JSON whatever Content-Type says (curl -d sends form encoding).

@@ -27,6 +27,7 @@ describe("the packed package", () => {
     const files = packed[0]!.files.map((file) => file.path);
     assert.ok(files.includes("dist/cli/main.js") && files.includes("dist/store/migrations/0001_init.sql"));
     assert.ok(files.includes("fixtures/demo.yaml"));
+    assert.ok(files.includes("contract/ghec-subset.json") && files.includes("contract/LICENSE"));
     assert.ok(!files.some((path) => path.startsWith("src/") || path.startsWith("test/")), "no sources or tests");
 
     const app = join(work, "app");
@@ -47,6 +48,8 @@ describe("the packed package", () => {
       const get = (path: string, token?: string) =>
         fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       assert.equal((await get("/healthz")).status, 200);
+      const described = (await (await get("/openapi.json")).json()) as { paths: Record<string, unknown> };
+      assert.ok(described.paths["/_credauth/revocations"], "the package serves its description (contract/ shipped)");
       assert.equal((await get("/user", ALICE)).status, 200);
       const revoke = await fetch(`${url}/enterprises/acme/credential-authorizations/alice_acme/revoke`, {
         method: "POST",

@@ -57,8 +57,11 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
   const { db, reads } = services;
 
   /** The job, once the caller is found to be allowed to read it; 404 for anyone else. */
-  async function readableRevocation(request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) {
-    const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
+  async function readableRevocation(
+    request: FastifyRequest<{ Params: { revocation_id: string } }>,
+    principal: Principal,
+  ) {
+    const id = /^[1-9]\d{0,15}$/.test(request.params.revocation_id) ? Number(request.params.revocation_id) : null;
     const revocation = id === null ? null : await findRevocation(db, id);
     const enterpriseRelation = revocation
       ? await findEnterpriseRelation(db, revocation.enterpriseId, principal.user.id)
@@ -76,8 +79,8 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     return revocation;
   }
 
-  app.get<{ Params: { id: string } }>(
-    `${EXTENSION_PREFIX}/revocations/:id`,
+  app.get<{ Params: { revocation_id: string } }>(
+    `${EXTENSION_PREFIX}/revocations/:revocation_id`,
     { config: { operation: "credauth/get-revocation", conditional: "extension" } },
     async (request) => presentRevocation(request, await readableRevocation(request, requirePrincipal(request))),
   );
@@ -123,8 +126,8 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     };
   }
 
-  app.get<{ Params: { id: string } }>(
-    `${EXTENSION_PREFIX}/revocations/:id/events`,
+  app.get<{ Params: { revocation_id: string } }>(
+    `${EXTENSION_PREFIX}/revocations/:revocation_id/events`,
     { config: { operation: "credauth/follow-revocation" } },
     async (request, reply) => {
       const principal = requirePrincipal(request);
@@ -138,7 +141,11 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
    * (the stream then ends) or the client goes. A comment line now and then keeps proxies from
    * closing a quiet stream.
    */
-  function follow(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, first: RevocationRecord) {
+  function follow(
+    request: FastifyRequest<{ Params: { revocation_id: string } }>,
+    reply: FastifyReply,
+    first: RevocationRecord,
+  ) {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

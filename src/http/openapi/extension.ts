@@ -1,0 +1,512 @@
+// The OpenAPI description of what credauth adds to GitHub's API: the job resource, the dry runs,
+// the admin API and the operational endpoints. GitHub's own operations come from the vendored
+// contract unchanged; these are written here, beside nothing else, and a test validates both the
+// document and credauth's answers against it.
+
+const ERROR = { $ref: "#/components/schemas/basic-error" };
+const json = (schema: object) => ({ "application/json": { schema } });
+const error = (description: string) => ({ description, content: json(ERROR) });
+const NOT_FOUND = error("Not found, or not visible to the caller");
+const REQUIRES_AUTHENTICATION = error("Requires authentication");
+const VALIDATION_FAILED = {
+  description: "Validation failed",
+  content: json({ $ref: "#/components/schemas/validation-error-simple" }),
+};
+const NO_CONTENT = { description: "Done" };
+const AS_GITHUB_TOKEN = [{ githubToken: [] }];
+const AS_SITE_ADMIN = [{ siteAdminToken: [] }];
+
+const pathParameter = (name: string, description: string, type: "string" | "integer" = "string") => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type },
+});
+const ORG = pathParameter("org", "The organization's login");
+const REVOCATION_ID = pathParameter("revocation_id", "The revocation's id (from the 202's Location)", "integer");
+
+/** Counts by credential type, with their total. */
+const COUNTS = {
+  type: "object",
+  required: ["total"],
+  properties: { total: { type: "integer", minimum: 0 } },
+  additionalProperties: { type: "integer", minimum: 0 },
+};
+
+const REVOCATION = {
+  type: "object",
+  description: "A revocation request and its background job",
+  required: ["id", "url", "state", "scope", "requester", "created_at", "started_at", "completed_at", "error", "counts"],
+  properties: {
+    id: { type: "integer" },
+    url: { type: "string", format: "uri" },
+    state: { type: "string", enum: ["queued", "running", "succeeded", "failed"] },
+    scope: {
+      type: "object",
+      required: ["enterprise", "organization", "username", "credential_type", "revoke_credentials"],
+      properties: {
+        enterprise: { type: "string" },
+        organization: { type: "string", nullable: true },
+        username: { type: "string", nullable: true },
+        credential_type: { type: "string", nullable: true },
+        revoke_credentials: { type: "boolean" },
+      },
+    },
+    requester: {
+      type: "object",
+      required: ["login", "id"],
+      properties: { login: { type: "string" }, id: { type: "integer", nullable: true } },
+    },
+    created_at: { type: "string", format: "date-time" },
+    started_at: { type: "string", format: "date-time", nullable: true },
+    completed_at: { type: "string", format: "date-time", nullable: true },
+    error: { type: "string", nullable: true },
+    counts: {
+      type: "object",
+      description: "Exact counts of what the job has done so far",
+      required: ["authorizations_revoked", "credentials_destroyed"],
+      properties: {
+        authorizations_revoked: { $ref: "#/components/schemas/credauth-counts" },
+        credentials_destroyed: { $ref: "#/components/schemas/credauth-counts" },
+      },
+    },
+  },
+};
+
+const PREVIEW = {
+  type: "object",
+  description: "What the revoke request would do now, exactly; nothing is changed",
+  required: [
+    "dry_run",
+    "would_answer",
+    "authorizations_revoked",
+    "credentials_destroyed",
+    "affected_users",
+    "caller_token",
+  ],
+  properties: {
+    dry_run: { type: "boolean", enum: [true] },
+    would_answer: {
+      type: "object",
+      required: ["status", "message"],
+      properties: {
+        status: { type: "integer", enum: [202] },
+        message: { type: "string" },
+        warning: { type: "string" },
+      },
+    },
+    authorizations_revoked: { $ref: "#/components/schemas/credauth-counts" },
+    credentials_destroyed: { $ref: "#/components/schemas/credauth-counts" },
+    affected_users: { type: "integer", minimum: 0 },
+    caller_token: {
+      type: "object",
+      required: ["authorization_revoked", "destroyed"],
+      properties: { authorization_revoked: { type: "boolean" }, destroyed: { type: "boolean" } },
+    },
+  },
+};
+
+const CREATED_CREDENTIAL = {
+  type: "object",
+  required: ["id", "login", "type", "note"],
+  properties: {
+    id: { type: "integer" },
+    login: { type: "string" },
+    type: { type: "string" },
+    note: { type: "string", nullable: true },
+    token: { type: "string", description: "Only for a token credauth generated; shown this once" },
+  },
+};
+
+const LOAD_REPORT = {
+  type: "object",
+  required: ["created", "credentials"],
+  properties: {
+    created: {
+      type: "object",
+      required: ["enterprises", "organizations", "users", "credentials", "authorizations"],
+      properties: Object.fromEntries(
+        ["enterprises", "organizations", "users", "credentials", "authorizations"].map((name) => [
+          name,
+          { type: "integer", minimum: 0 },
+        ]),
+      ),
+    },
+    credentials: { type: "array", items: { $ref: "#/components/schemas/credauth-created-credential" } },
+  },
+};
+
+/** A request body in the fixture file's format (README, "Fixtures"): checked as a fixture is. */
+const fixtureBody = (description: string) => ({
+  required: true,
+  description,
+  content: json({ type: "object", additionalProperties: true }),
+});
+
+/** GitHub's revoke endpoints that have a dry run under /_credauth/dry-run (the same path after it). */
+export const DRY_RUN_OF = [
+  "/enterprises/{enterprise}/credential-authorizations/revoke-all",
+  "/enterprises/{enterprise}/credential-authorizations/revoke-credential-type",
+  "/enterprises/{enterprise}/credential-authorizations/{username}/revoke",
+  "/enterprises/{enterprise}/credential-authorizations/{username}/revoke-credential-type",
+  "/orgs/{org}/credential-authorizations/revoke-all",
+  "/orgs/{org}/credential-authorizations/revoke-credential-type",
+  "/orgs/{org}/credential-authorizations/{username}/revoke",
+  "/orgs/{org}/credential-authorizations/{username}/revoke-credential-type",
+] as const;
+
+export interface GithubOperation {
+  operationId: string;
+  parameters?: object[];
+  requestBody?: object;
+  responses: Record<string, object>;
+}
+
+/**
+ * The dry run of a GitHub revoke operation: its parameters and body as GitHub describes them (it
+ * checks them the same way), its refusals, and a preview instead of the 202.
+ */
+export function dryRunOperation(githubPath: string, github: GithubOperation): object {
+  const { "202": _accepted, ...refusals } = github.responses;
+  return {
+    operationId: `credauth/dry-run-${github.operationId.replace(/^[^/]*\//, "")}`,
+    summary: `Preview POST ${githubPath}`,
+    description: `What \`POST ${githubPath}\` would do now, counted exactly; nothing is changed. The same rules and refusals as the endpoint itself.`,
+    tags: ["credauth"],
+    security: AS_GITHUB_TOKEN,
+    ...(github.parameters ? { parameters: github.parameters } : {}),
+    ...(github.requestBody ? { requestBody: github.requestBody } : {}),
+    responses: {
+      "200": {
+        description: "The preview",
+        content: json({ $ref: "#/components/schemas/credauth-revocation-preview" }),
+      },
+      ...refusals,
+    },
+  };
+}
+
+/** The dry run of POST /credentials/revoke: the same body, and only how many values came. */
+export function credentialsDryRunOperation(github: GithubOperation): object {
+  const { "202": _accepted, ...refusals } = github.responses;
+  return {
+    operationId: "credauth/dry-run-revoke-credentials",
+    summary: "Preview POST /credentials/revoke",
+    description:
+      "Checks the request as `POST /credentials/revoke` would; says how many values were submitted, nothing about them.",
+    tags: ["credauth"],
+    ...(github.requestBody ? { requestBody: github.requestBody } : {}),
+    responses: {
+      "200": {
+        description: "The preview",
+        content: json({
+          type: "object",
+          required: ["dry_run", "would_answer", "credentials_submitted"],
+          properties: {
+            dry_run: { type: "boolean", enum: [true] },
+            would_answer: {
+              type: "object",
+              required: ["status"],
+              properties: { status: { type: "integer", enum: [202] } },
+            },
+            credentials_submitted: { type: "integer" },
+          },
+        }),
+      },
+      ...refusals,
+    },
+  };
+}
+
+const roleParameter = (roles: string[]) => ({
+  name: "role",
+  in: "path",
+  required: true,
+  schema: { type: "string", enum: roles },
+});
+const LOGIN = pathParameter("login", "The user's login");
+const SLUG = pathParameter("slug", "The enterprise's slug");
+const CREDENTIAL_ID = pathParameter("id", "The credential's id", "integer");
+
+function admin(operationId: string, summary: string, responses: object, extra: object = {}) {
+  return {
+    operationId: `credauth/admin-${operationId}`,
+    summary,
+    tags: ["credauth-admin"],
+    security: AS_SITE_ADMIN,
+    ...extra,
+    responses: { ...responses, "401": REQUIRES_AUTHENTICATION },
+  };
+}
+const CREATED_REPORT = {
+  "201": { description: "Created", content: json({ $ref: "#/components/schemas/credauth-load-report" }) },
+  "422": VALIDATION_FAILED,
+};
+
+export const EXTENSION_PATHS: Record<string, object> = {
+  "/_credauth/revocations": {
+    get: {
+      operationId: "credauth/list-revocations",
+      summary: "List revocation jobs",
+      description:
+        "The revocation jobs the caller could have requested, newest first: an enterprise's for its owners and credential managers, an organization's for its owners.",
+      tags: ["credauth"],
+      security: AS_GITHUB_TOKEN,
+      parameters: [
+        { name: "state", in: "query", schema: { type: "string", enum: ["queued", "running", "succeeded", "failed"] } },
+        { name: "enterprise", in: "query", schema: { type: "string" } },
+        { name: "organization", in: "query", schema: { type: "string" } },
+        { name: "per_page", in: "query", schema: { type: "integer", default: 30, maximum: 100 } },
+        { name: "page", in: "query", schema: { type: "integer", default: 1 } },
+      ],
+      responses: {
+        "200": {
+          description: "The jobs; GitHub's Link header pages them",
+          content: json({ type: "array", items: { $ref: "#/components/schemas/credauth-revocation" } }),
+        },
+        "401": REQUIRES_AUTHENTICATION,
+        "422": VALIDATION_FAILED,
+      },
+    },
+  },
+  "/_credauth/revocations/{revocation_id}": {
+    get: {
+      operationId: "credauth/get-revocation",
+      summary: "Get a revocation job",
+      description: "The job behind a revoke endpoint's 202 (its Location header): state, scope and exact counts.",
+      tags: ["credauth"],
+      security: AS_GITHUB_TOKEN,
+      parameters: [REVOCATION_ID],
+      responses: {
+        "200": { description: "The job", content: json({ $ref: "#/components/schemas/credauth-revocation" }) },
+        "401": REQUIRES_AUTHENTICATION,
+        "404": NOT_FOUND,
+      },
+    },
+  },
+  "/_credauth/revocations/{revocation_id}/events": {
+    get: {
+      operationId: "credauth/follow-revocation",
+      summary: "Follow a revocation job",
+      description:
+        "Server-sent events: a `revocation` event with the job (as GET …/{revocation_id}) now and at each change, until it has succeeded or failed; then the stream ends.",
+      tags: ["credauth"],
+      security: AS_GITHUB_TOKEN,
+      parameters: [REVOCATION_ID],
+      responses: {
+        "200": {
+          description: "The event stream; each event's data is a credauth-revocation",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+        "401": REQUIRES_AUTHENTICATION,
+        "404": NOT_FOUND,
+      },
+    },
+  },
+  "/_credauth/admin/fixtures": {
+    post: admin("load-fixture", "Load a fixture", CREATED_REPORT, {
+      requestBody: fixtureBody("A whole fixture: enterprises and users"),
+    }),
+  },
+  "/_credauth/admin/enterprises": {
+    post: admin("create-enterprise", "Create an enterprise", CREATED_REPORT, {
+      requestBody: fixtureBody("One `enterprises[]` entry"),
+    }),
+  },
+  "/_credauth/admin/enterprises/{slug}": {
+    delete: admin(
+      "delete-enterprise",
+      "Delete an enterprise",
+      { "204": NO_CONTENT, "404": NOT_FOUND },
+      { parameters: [SLUG] },
+    ),
+  },
+  "/_credauth/admin/enterprises/{slug}/organizations": {
+    post: admin(
+      "create-organization",
+      "Create an organization in an enterprise",
+      { ...CREATED_REPORT, "404": NOT_FOUND },
+      { parameters: [SLUG], requestBody: fixtureBody("One `organizations[]` entry") },
+    ),
+  },
+  "/_credauth/admin/enterprises/{slug}/{role}/{login}": {
+    put: admin(
+      "add-enterprise-role",
+      "Give a user a role in an enterprise",
+      { "204": NO_CONTENT, "404": NOT_FOUND, "422": VALIDATION_FAILED },
+      { parameters: [SLUG, roleParameter(["owners", "credential_managers", "guest_collaborators"]), LOGIN] },
+    ),
+    delete: admin(
+      "remove-enterprise-role",
+      "Take a role in an enterprise from a user",
+      { "204": NO_CONTENT, "404": NOT_FOUND, "422": VALIDATION_FAILED },
+      { parameters: [SLUG, roleParameter(["owners", "credential_managers", "guest_collaborators"]), LOGIN] },
+    ),
+  },
+  "/_credauth/admin/organizations/{org}": {
+    delete: admin(
+      "delete-organization",
+      "Delete an organization",
+      { "204": NO_CONTENT, "404": NOT_FOUND },
+      { parameters: [ORG] },
+    ),
+  },
+  "/_credauth/admin/organizations/{org}/{role}/{login}": {
+    put: admin(
+      "add-organization-role",
+      "Give a user a role in an organization",
+      { "204": NO_CONTENT, "404": NOT_FOUND, "422": VALIDATION_FAILED },
+      { parameters: [ORG, roleParameter(["owners", "members", "outside_collaborators"]), LOGIN] },
+    ),
+    delete: admin(
+      "remove-organization-role",
+      "Take a role in an organization from a user",
+      { "204": NO_CONTENT, "404": NOT_FOUND, "422": VALIDATION_FAILED },
+      { parameters: [ORG, roleParameter(["owners", "members", "outside_collaborators"]), LOGIN] },
+    ),
+  },
+  "/_credauth/admin/users": {
+    post: admin("create-user", "Create a user", CREATED_REPORT, { requestBody: fixtureBody("One `users[]` entry") }),
+  },
+  "/_credauth/admin/users/{login}": {
+    delete: admin(
+      "delete-user",
+      "Delete a user",
+      { "204": NO_CONTENT, "404": NOT_FOUND, "422": VALIDATION_FAILED },
+      { parameters: [LOGIN] },
+    ),
+  },
+  "/_credauth/admin/users/{login}/credentials": {
+    post: admin(
+      "create-credential",
+      "Create a credential for a user",
+      {
+        "201": { description: "Created", content: json({ $ref: "#/components/schemas/credauth-created-credential" }) },
+        "404": NOT_FOUND,
+        "422": VALIDATION_FAILED,
+      },
+      { parameters: [LOGIN], requestBody: fixtureBody("One `credentials[]` entry") },
+    ),
+  },
+  "/_credauth/admin/credentials/{id}": {
+    delete: admin(
+      "destroy-credential",
+      "Destroy a credential",
+      { "204": NO_CONTENT, "404": NOT_FOUND },
+      { parameters: [CREDENTIAL_ID] },
+    ),
+  },
+  "/_credauth/admin/credentials/{id}/authorizations": {
+    post: admin(
+      "authorize-credential",
+      "SSO-authorize a credential for an organization",
+      {
+        "200": { description: "Already authorized", content: json({ $ref: "#/components/schemas/credauth-grant" }) },
+        "201": { description: "Authorized", content: json({ $ref: "#/components/schemas/credauth-grant" }) },
+        "404": NOT_FOUND,
+        "422": VALIDATION_FAILED,
+      },
+      {
+        parameters: [CREDENTIAL_ID],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            required: ["organization"],
+            properties: { organization: { type: "string" } },
+          }),
+        },
+      },
+    ),
+  },
+  "/healthz": {
+    get: {
+      operationId: "credauth/readiness",
+      summary: "Readiness",
+      tags: ["credauth-operations"],
+      responses: {
+        "200": { description: "Ready", content: json({ $ref: "#/components/schemas/credauth-health" }) },
+        "503": {
+          description: "Not ready; what is down",
+          content: json({ $ref: "#/components/schemas/credauth-health" }),
+        },
+      },
+    },
+  },
+  "/healthz/live": {
+    get: {
+      operationId: "credauth/liveness",
+      summary: "Liveness",
+      tags: ["credauth-operations"],
+      responses: {
+        "200": {
+          description: "The process answers",
+          content: json({
+            type: "object",
+            required: ["status"],
+            properties: { status: { type: "string", enum: ["ok"] } },
+          }),
+        },
+      },
+    },
+  },
+  "/metrics": {
+    get: {
+      operationId: "credauth/metrics",
+      summary: "Prometheus metrics",
+      description:
+        "Exists on the API port only when an admin token is configured; `--metrics-port` serves it without one.",
+      tags: ["credauth-operations"],
+      security: AS_SITE_ADMIN,
+      responses: {
+        "200": { description: "Prometheus's text format", content: { "text/plain": { schema: { type: "string" } } } },
+        "401": REQUIRES_AUTHENTICATION,
+      },
+    },
+  },
+  "/openapi.json": {
+    get: {
+      operationId: "credauth/openapi",
+      summary: "This document",
+      tags: ["credauth-operations"],
+      responses: { "200": { description: "OpenAPI 3.0", content: json({ type: "object" }) } },
+    },
+  },
+};
+
+export const EXTENSION_SCHEMAS: Record<string, object> = {
+  "credauth-counts": COUNTS,
+  "credauth-revocation": REVOCATION,
+  "credauth-revocation-preview": PREVIEW,
+  "credauth-created-credential": CREATED_CREDENTIAL,
+  "credauth-load-report": LOAD_REPORT,
+  "credauth-grant": {
+    type: "object",
+    required: ["credential_id", "authorized_credential_id", "organization"],
+    properties: {
+      credential_id: { type: "integer", description: "The authorization's id, as GitHub's credential_id" },
+      authorized_credential_id: { type: "integer" },
+      organization: { type: "string" },
+    },
+  },
+  "credauth-health": {
+    type: "object",
+    required: ["status", "database", "backend", "worker"],
+    properties: {
+      status: { type: "string", enum: ["ok", "unavailable"] },
+      database: { type: "string", enum: ["ok", "unavailable"] },
+      backend: { type: "string", enum: ["postgres", "pglite"] },
+      worker: { type: "boolean" },
+    },
+  },
+};
+
+export const SECURITY_SCHEMES = {
+  githubToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "A token, as GitHub takes it (`Authorization: Bearer` or `token`)",
+  },
+  siteAdminToken: { type: "http", scheme: "bearer", description: "The site-admin token of credauth's configuration" },
+};
