@@ -22,6 +22,17 @@ export type DatabaseConfig =
   /** Embedded PGlite; `dataDir` null keeps the database in memory (tests). */
   { kind: "pglite"; dataDir: string | null } | { kind: "postgres"; url: string };
 
+/** Where the key that encrypts stored secrets (webhook signing secrets) comes from; see src/secrets.ts. */
+export type SecretsKeySource = { kind: "hex"; hex: string } | { kind: "file"; file: string; create: boolean };
+
+/** Email to the people whose credentials a revocation touched. */
+export interface MailConfig {
+  /** smtp:// or smtps:// with any user and password, e.g. smtps://user:pass@mail.example.com:465. */
+  smtpUrl: string;
+  /** The From header. (Default: credauth <credauth@localhost>) */
+  from: string;
+}
+
 export interface JobsConfig {
   /** Rows per transaction when materializing a revocation. (Default: 2000) */
   batchSize: number;
@@ -54,6 +65,13 @@ export interface Config {
    * port serves /metrics to the admin token) Its host defaults to 127.0.0.1: metrics are not public.
    */
   metrics: { host: string; port: number } | null;
+  /** Where notification emails go. (Default: none: they are recorded, and marked not sent) */
+  mail: MailConfig | null;
+  /**
+   * The key that encrypts webhook secrets. (Default: embedded, a secrets.key file made beside the
+   * data folder; PostgreSQL, none, and a webhook secret is refused until one is configured)
+   */
+  secretsKey: SecretsKeySource | null;
   /** Run the background worker inside `serve`. (Default: true) */
   runWorker: boolean;
   /** A fixture file loaded at start-up. (Default: none) */
@@ -120,6 +138,10 @@ export interface ConfigFlags {
   logFormat?: string;
   metricsPort?: string | number;
   metricsHost?: string;
+  smtpUrl?: string;
+  smtpUrlFile?: string;
+  mailFrom?: string;
+  secretsKeyFile?: string;
   webUrl?: string;
   publicUrl?: string;
   demo?: boolean;
@@ -157,6 +179,10 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   logFormat: "CREDAUTH_LOG_FORMAT",
   metricsPort: "CREDAUTH_METRICS_PORT",
   metricsHost: "CREDAUTH_METRICS_HOST",
+  smtpUrl: "CREDAUTH_SMTP_URL",
+  smtpUrlFile: "CREDAUTH_SMTP_URL_FILE",
+  mailFrom: "CREDAUTH_MAIL_FROM",
+  secretsKeyFile: "CREDAUTH_SECRETS_KEY_FILE",
   webUrl: "CREDAUTH_WEB_URL",
   publicUrl: "CREDAUTH_PUBLIC_URL",
   demo: undefined,
@@ -357,10 +383,42 @@ export function parseConfig(
     );
   }
 
+  const smtpUrl = flags.smtpUrl ?? secretFromFile("--smtp-url-file", flags.smtpUrlFile);
+  const mailUrl =
+    smtpUrl ?? env.CREDAUTH_SMTP_URL ?? secretFromFile("CREDAUTH_SMTP_URL_FILE", env.CREDAUTH_SMTP_URL_FILE);
+  if (mailUrl !== undefined && !/^smtps?:\/\/[^\s/]+(?::\d+)?\/?(?:\?\S*)?$/.test(mailUrl)) {
+    throw new ConfigError(
+      `--smtp-url / CREDAUTH_SMTP_URL must be smtp://host:port or smtps://user:password@host:465, got ${JSON.stringify(redactUrl(mailUrl))}.`,
+    );
+  }
+  const from = flags.mailFrom ?? env.CREDAUTH_MAIL_FROM ?? "credauth <credauth@localhost>";
+  if (!/^(?:[^<>@\s][^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(from)) {
+    throw new ConfigError(
+      `--mail-from / CREDAUTH_MAIL_FROM must be an address such as "credauth <security@example.com>", got ${JSON.stringify(from)}.`,
+    );
+  }
+  const secretsKeyHex = env.CREDAUTH_SECRETS_KEY;
+  if (secretsKeyHex !== undefined && !/^[0-9a-fA-F]{64}$/.test(secretsKeyHex)) {
+    throw new ConfigError(
+      "CREDAUTH_SECRETS_KEY must be 64 hexadecimal digits (32 bytes); make one with `openssl rand -hex 32`.",
+    );
+  }
+  const secretsKeyFile = flags.secretsKeyFile ?? env.CREDAUTH_SECRETS_KEY_FILE;
+  const secretsKey: SecretsKeySource | null =
+    secretsKeyHex !== undefined
+      ? { kind: "hex", hex: secretsKeyHex }
+      : secretsKeyFile
+        ? { kind: "file", file: resolve(cwd, secretsKeyFile), create: false }
+        : database.kind === "pglite" && database.dataDir !== null
+          ? { kind: "file", file: join(dirname(database.dataDir), "secrets.key"), create: true }
+          : null;
+
   const config: Config = {
     database,
     http: { host, port },
     metrics,
+    mail: mailUrl === undefined ? null : { smtpUrl: mailUrl, from },
+    secretsKey,
     tls: tlsFrom(flags, env, cwd, database),
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,

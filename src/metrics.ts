@@ -16,6 +16,8 @@ export interface Metrics {
   readonly revocationRows: Counter<"effect">;
   /** From the request to its end, observed by the worker that settled it. */
   readonly revocationDuration: Histogram<"outcome">;
+  /** Delivery attempts of emails and webhooks in this process. */
+  readonly notifications: Counter<"channel" | "outcome">;
 }
 
 /** Seconds: from a 20 ms revocation to one of half an hour. */
@@ -122,6 +124,12 @@ export function createMetrics(db: Db): Metrics {
       labelNames: ["effect"] as const,
       registers: [registry],
     }),
+    notifications: new Counter({
+      name: "credauth_notifications_total",
+      help: "Notification delivery attempts in this process, by channel (email, webhook) and outcome (delivered, failed, skipped)",
+      labelNames: ["channel", "outcome"] as const,
+      registers: [registry],
+    }),
     revocationDuration: new Histogram({
       name: "credauth_revocation_duration_seconds",
       help: "Revocations settled in this process, from request to end, by outcome",
@@ -137,5 +145,6 @@ export function observeRevocations(metrics: Metrics): RevocationObserver {
   return {
     rowsChanged: (effect, rows) => metrics.revocationRows.inc({ effect }, rows),
     settled: ({ outcome, durationMs }) => metrics.revocationDuration.observe({ outcome }, durationMs / 1000),
+    notificationAttempted: (channel, outcome) => metrics.notifications.inc({ channel, outcome }),
   };
 }

@@ -11,23 +11,23 @@ import { type Config, ConfigError, type ConfigFlags, ENVIRONMENT, parseConfig, r
 import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
 import { buildApp } from "../http/app.ts";
 import { buildMetricsApp } from "../http/metrics/routes.ts";
+import { transportsFor } from "../jobs/notification-delivery.ts";
 import { type Jobs, startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
+import { openSecretBox } from "../secrets.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
+import { VERSION } from "../version.ts";
 import { ApiRefusal } from "./client/api.ts";
 import { addClientCommands } from "./client/commands.ts";
 import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
 import { loadProgress } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 /** How long a stopping process waits for in-flight requests and the batch under way before it gives up. */
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -61,6 +61,34 @@ const databaseOptions = (command: Command) =>
         "logFormat",
       ),
     );
+
+const notificationOptions = (command: Command) =>
+  command
+    .addOption(
+      option(
+        "--smtp-url <url>",
+        "send notification emails through this server (smtp://host:port, smtps://user:pass@host:465); prefer the environment or a file",
+        "smtpUrl",
+      ),
+    )
+    .addOption(option("--smtp-url-file <file>", "read the SMTP URL from this file", "smtpUrlFile"))
+    .addOption(
+      option(
+        "--mail-from <address>",
+        'the From of notification emails (default "credauth <credauth@localhost>")',
+        "mailFrom",
+      ),
+    );
+
+/** Where webhook secrets' encryption key is: every command that may write or read one. */
+const secretsOption = (command: Command) =>
+  command.addOption(
+    option(
+      "--secrets-key-file <file>",
+      "the key that encrypts webhook secrets (64 hex digits; or CREDAUTH_SECRETS_KEY); embedded default: secrets.key beside the data folder",
+      "secretsKeyFile",
+    ),
+  );
 
 const metricsOptions = (command: Command) =>
   command
@@ -202,13 +230,16 @@ const TOKENS_FILE_HELP =
 async function loadFixture(
   db: Db,
   parsed: ParsedFixture,
-  tokensFile: string | null,
+  config: Readonly<Config>,
   log: { info(details: object, message: string): void },
 ): Promise<void> {
-  const destination = tokensDestination(tokensFile);
+  const destination = tokensDestination(config.tokensFile);
   const progress = loadProgress(parsed.source, log);
   try {
-    const report = await applyFixture(db, parsed, (p) => progress.update(p));
+    const report = await applyFixture(db, parsed, {
+      onProgress: (p) => progress.update(p),
+      secrets: openSecretBox(config.secretsKey),
+    });
     progress.stop();
     destination.report(report, parsed.source);
   } catch (error) {
@@ -218,9 +249,9 @@ async function loadFixture(
   }
 }
 
-async function seedFile(db: Db, file: string): Promise<SeedReport> {
+async function seedFile(db: Db, file: string, config: Readonly<Config>): Promise<SeedReport> {
   const text = readFileSync(file, "utf8");
-  return applyFixture(db, parseFixture(text, file));
+  return applyFixture(db, parseFixture(text, file), { secrets: openSecretBox(config.secretsKey) });
 }
 
 /**
@@ -262,12 +293,12 @@ async function serve(flags: ConfigFlags): Promise<void> {
     await loadFixture(
       db,
       parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile, { compact: true }),
-      config.tokensFile,
+      config,
       app.log,
     );
   let demoLoaded = false;
   if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
-    await seedFile(db, DEMO_FIXTURE);
+    await seedFile(db, DEMO_FIXTURE, config);
     demoLoaded = true;
   }
   const metricsApp = config.metrics ? buildMetricsApp(app.services.metrics) : null;
@@ -325,6 +356,11 @@ async function worker(flags: ConfigFlags): Promise<void> {
     jobs = await startJobs(db, config.database, config.jobs, logger, {
       work: true,
       observer: observeRevocations(metrics),
+      notifications: {
+        transports: transportsFor(config.mail),
+        secrets: openSecretBox(config.secretsKey),
+        publicUrl: config.publicUrl,
+      },
     });
     onShutdown(logger, stop);
   } catch (error) {
@@ -365,7 +401,7 @@ async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);
-    await loadFixture(db, parsed, config.tokensFile, logger);
+    await loadFixture(db, parsed, config, logger);
   } finally {
     await db.close();
     lock?.release();
@@ -400,9 +436,8 @@ async function resetCommand(flags: ConfigFlags & { fixture?: string }): Promise<
         { work: false },
       );
       await jobs.stop();
-      if (flags.fixture)
-        await loadFixture(db, parsed, config.tokensFile, createLogger(config, { name: "credauth-reset" }));
-      else await applyFixture(db, parsed);
+      if (flags.fixture) await loadFixture(db, parsed, config, createLogger(config, { name: "credauth-reset" }));
+      else await applyFixture(db, parsed, { secrets: openSecretBox(config.secretsKey) });
     } finally {
       await db.close();
     }
@@ -429,91 +464,111 @@ export function buildCli(): Command {
         ),
     });
 
-  metricsOptions(
-    jobOptions(
-      databaseOptions(
-        program
-          .command("serve")
-          .description("run the HTTP API (and, unless --no-worker, the background worker)")
-          .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
-          .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
-          .addOption(
-            option(
-              "--rate-limit <mode>",
-              "github: GitHub's rate limits, enforced; off: none (default github)",
-              "rateLimit",
-            ),
-          )
-          .addOption(
-            option(
-              "--user-agent <mode>",
-              "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
-              "userAgent",
-            ),
-          )
-          .addOption(
-            option(
-              "--public-url <url>",
-              "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
-              "publicUrl",
-            ),
-          )
-          .option("--seed <file>", "load this fixture file at start-up")
-          .option("--tokens-file <file>", TOKENS_FILE_HELP)
-          .option("--no-worker", "do not process revocation jobs in this process")
-          .option("--demo", "load the bundled demo world when the database is empty")
-          .addOption(
-            option(
-              "--web-url <url>",
-              "base URL for web links such as the SSO authorization URL (default https://github.com)",
-              "webUrl",
-            ),
-          )
-          .addOption(
-            option(
-              "--admin-token <token>",
-              "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
-              "adminToken",
-            ),
-          )
-          .addOption(
-            option(
-              "--admin-token-file <file>",
-              "read the site-admin token from this file (its first line)",
-              "adminTokenFile",
-            ),
-          )
-          .addOption(option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"))
-          .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
-          .option(
-            "--tls-self-signed",
-            "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
+  secretsOption(
+    notificationOptions(
+      metricsOptions(
+        jobOptions(
+          databaseOptions(
+            program
+              .command("serve")
+              .description("run the HTTP API (and, unless --no-worker, the background worker)")
+              .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
+              .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+              .addOption(
+                option(
+                  "--rate-limit <mode>",
+                  "github: GitHub's rate limits, enforced; off: none (default github)",
+                  "rateLimit",
+                ),
+              )
+              .addOption(
+                option(
+                  "--user-agent <mode>",
+                  "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
+                  "userAgent",
+                ),
+              )
+              .addOption(
+                option(
+                  "--public-url <url>",
+                  "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
+                  "publicUrl",
+                ),
+              )
+              .option("--seed <file>", "load this fixture file at start-up")
+              .option("--tokens-file <file>", TOKENS_FILE_HELP)
+              .option("--no-worker", "do not process revocation jobs in this process")
+              .option("--demo", "load the bundled demo world when the database is empty")
+              .addOption(
+                option(
+                  "--web-url <url>",
+                  "base URL for web links such as the SSO authorization URL (default https://github.com)",
+                  "webUrl",
+                ),
+              )
+              .addOption(
+                option(
+                  "--admin-token <token>",
+                  "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
+                  "adminToken",
+                ),
+              )
+              .addOption(
+                option(
+                  "--admin-token-file <file>",
+                  "read the site-admin token from this file (its first line)",
+                  "adminTokenFile",
+                ),
+              )
+              .addOption(
+                option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"),
+              )
+              .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
+              .option(
+                "--tls-self-signed",
+                "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
+              ),
           ),
+        ),
       ),
     ),
   ).action(serve);
 
-  metricsOptions(
-    jobOptions(databaseOptions(program.command("worker").description("process revocation jobs (PostgreSQL only)"))),
+  secretsOption(
+    notificationOptions(
+      metricsOptions(
+        jobOptions(
+          databaseOptions(
+            program
+              .command("worker")
+              .description("process revocation jobs and deliver notifications (PostgreSQL only)"),
+          ),
+        ),
+      ),
+    ),
   ).action(worker);
   databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(
     migrateCommand,
   );
-  databaseOptions(
-    program
-      .command("seed")
-      .description("load a fixture file (YAML or JSON) into the database")
-      .argument("<file>")
-      .option("--tokens-file <file>", TOKENS_FILE_HELP),
+  secretsOption(
+    databaseOptions(
+      program
+        .command("seed")
+        .description("load a fixture file (YAML or JSON) into the database")
+        .argument("<file>")
+        .option("--tokens-file <file>", TOKENS_FILE_HELP),
+    ),
   ).action(seedCommand);
-  databaseOptions(
-    program
-      .command("reset")
-      .description(
-        "start an embedded database afresh: the demo world, or a fixture (refused while a server runs on it)",
-      )
-      .option("--fixture <file>", "load this fixture instead of the demo world")
-      .option("--tokens-file <file>", TOKENS_FILE_HELP),
+  secretsOption(
+    databaseOptions(
+      program
+        .command("reset")
+        .description(
+          "start an embedded database afresh: the demo world, or a fixture (refused while a server runs on it)",
+        )
+        .option("--fixture <file>", "load this fixture instead of the demo world")
+        .option("--tokens-file <file>", TOKENS_FILE_HELP),
+    ),
   ).action(resetCommand);
   addClientCommands(program, VERSION, process.env);
   return program;

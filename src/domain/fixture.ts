@@ -20,9 +20,16 @@ export interface FixtureCredential {
   authorized_orgs?: string[];
 }
 
+/** Where a revocation's completion is posted, signed with `secret` (X-Hub-Signature-256) if given. */
+export interface FixtureWebhook {
+  url: string;
+  secret?: string;
+}
+
 export interface FixtureOrganization {
   login: string;
   saml_sso?: boolean;
+  webhooks?: FixtureWebhook[];
   owners?: string[];
   members?: string[];
   outside_collaborators?: string[];
@@ -35,12 +42,13 @@ export interface FixtureEnterprise {
   owners?: string[];
   credential_managers?: string[];
   guest_collaborators?: string[];
+  webhooks?: FixtureWebhook[];
   organizations?: FixtureOrganization[];
 }
 
 export interface Fixture {
   enterprises?: FixtureEnterprise[];
-  users?: { login: string; credentials?: FixtureCredential[] }[];
+  users?: { login: string; email?: string; credentials?: FixtureCredential[] }[];
 }
 
 export class FixtureError extends Error {
@@ -59,6 +67,18 @@ export class FixtureError extends Error {
 
 const LOGIN = "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$";
 const logins = { type: "array", items: { type: "string", pattern: LOGIN }, uniqueItems: true };
+const webhooks = {
+  type: "array",
+  items: {
+    type: "object",
+    additionalProperties: false,
+    required: ["url"],
+    properties: {
+      url: { type: "string", pattern: "^https?://[^\\s]+$", maxLength: 2000 },
+      secret: { type: "string", minLength: 1, maxLength: 256 },
+    },
+  },
+};
 /** A GitHub App's bot account, `<app-slug>[bot]`: it holds the App's installation tokens and no role. */
 const BOT_LOGIN = /\[bot\]$/;
 
@@ -79,6 +99,7 @@ const FIXTURE_SCHEMA = {
           owners: logins,
           credential_managers: logins,
           guest_collaborators: logins,
+          webhooks,
           organizations: {
             type: "array",
             items: {
@@ -91,6 +112,7 @@ const FIXTURE_SCHEMA = {
                 owners: logins,
                 members: logins,
                 outside_collaborators: logins,
+                webhooks,
               },
             },
           },
@@ -105,6 +127,7 @@ const FIXTURE_SCHEMA = {
         required: ["login"],
         properties: {
           login: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\\[bot\\])?$" },
+          email: { type: "string", pattern: "^[^@\\s<>]+@[^@\\s<>]+$", maxLength: 254 },
           credentials: {
             type: "array",
             items: {

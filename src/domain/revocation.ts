@@ -1,5 +1,7 @@
 // The revocation rules: what a request covers, what it is refused for, and what it answers.
+
 import { type ApiError, Errors } from "../errors.ts";
+import { SSO_AUTHORIZABLE_CREDENTIAL_TYPES } from "./credential-types.ts";
 import type { Enterprise, RevocableCredentialType, User } from "./model.ts";
 
 /** The four request forms; the organization endpoints reuse them with an organization set. */
@@ -99,4 +101,65 @@ export function verbsOfOperation(operation: string): string[] {
   return Object.entries(OPERATION_BY_VERB)
     .filter(([, filed]) => filed === operation)
     .map(([verb]) => verb);
+}
+
+/** Counts per credential type that can hold SSO authorizations, each present (0 when none), plus their total. */
+export function countsByType(rows: readonly { credentialType: string; count: number }[]) {
+  const counts: Record<string, number> = Object.fromEntries(SSO_AUTHORIZABLE_CREDENTIAL_TYPES.map((type) => [type, 0]));
+  let total = 0;
+  for (const row of rows) {
+    counts[row.credentialType] = row.count;
+    total += row.count;
+  }
+  return { ...counts, total };
+}
+
+/** What a revocation's resource shows. */
+export interface RevocationFacts {
+  id: number;
+  enterpriseSlug: string;
+  organizationLogin: string | null;
+  targetLogin: string | null;
+  credentialType: string | null;
+  revokeCredentials: boolean;
+  requesterLogin: string;
+  requesterId: number | null;
+  state: "queued" | "running" | "succeeded" | "failed";
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+  counts: readonly {
+    effect: "authorization_revoked" | "credential_destroyed";
+    credentialType: string;
+    count: number;
+  }[];
+}
+
+/**
+ * A revocation as credauth shows it: the job resource (GET /_credauth/revocations/{id}) and the
+ * `revocation` of its webhook. `url` null leaves the link out (a worker that knows no public URL).
+ */
+export function revocationResource(revocation: RevocationFacts, url: string | null) {
+  return {
+    id: revocation.id,
+    ...(url === null ? {} : { url }),
+    state: revocation.state,
+    scope: {
+      enterprise: revocation.enterpriseSlug,
+      organization: revocation.organizationLogin,
+      username: revocation.targetLogin,
+      credential_type: revocation.credentialType,
+      revoke_credentials: revocation.revokeCredentials,
+    },
+    requester: { login: revocation.requesterLogin, id: revocation.requesterId },
+    created_at: revocation.requestedAt.toISOString(),
+    started_at: revocation.startedAt?.toISOString() ?? null,
+    completed_at: revocation.finishedAt?.toISOString() ?? null,
+    error: revocation.error,
+    counts: {
+      authorizations_revoked: countsByType(revocation.counts.filter((c) => c.effect === "authorization_revoked")),
+      credentials_destroyed: countsByType(revocation.counts.filter((c) => c.effect === "credential_destroyed")),
+    },
+  };
 }

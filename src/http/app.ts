@@ -4,9 +4,11 @@ import { readFileSync } from "node:fs";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.ts";
 import { Errors } from "../errors.ts";
+import { transportsFor } from "../jobs/notification-delivery.ts";
 import { startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
+import { openSecretBox } from "../secrets.ts";
 import { cachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
@@ -88,9 +90,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(db);
     const metrics = createMetrics(db);
+    const secrets = openSecretBox(config.secretsKey);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, {
       work: config.runWorker,
       observer: observeRevocations(metrics),
+      notifications: { transports: transportsFor(config.mail), secrets, publicUrl: config.publicUrl },
     });
     const services: Services = {
       config,
@@ -101,6 +105,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
         metrics.rateLimitRefusals.inc({ resource, limit }),
       ),
       metrics,
+      secrets,
     };
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).

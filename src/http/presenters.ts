@@ -1,19 +1,6 @@
 // GitHub-shaped JSON for users and organizations, filled from what credauth knows and padded with
 // GitHub's neutral values for what it does not model (followers, repositories, plans).
 
-import { SSO_AUTHORIZABLE_CREDENTIAL_TYPES } from "../domain/credential-types.ts";
-
-/** Counts per credential type that can hold SSO authorizations, each present (0 when none), plus their total. */
-export function countsByType(rows: readonly { credentialType: string; count: number }[]) {
-  const counts: Record<string, number> = Object.fromEntries(SSO_AUTHORIZABLE_CREDENTIAL_TYPES.map((type) => [type, 0]));
-  let total = 0;
-  for (const row of rows) {
-    counts[row.credentialType] = row.count;
-    total += row.count;
-  }
-  return { ...counts, total };
-}
-
 /** GitHub's legacy global node id: base64 of `0<len>:<Type><id>`. */
 export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");

@@ -4,10 +4,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isRevocableCredentialType, type RevocableCredentialType } from "../domain/credential-types.ts";
 import type { OperationId } from "../domain/operations.ts";
-import { acceptedMessage, type RevocationForm } from "../domain/revocation.ts";
+import { acceptedMessage, countsByType, type RevocationForm } from "../domain/revocation.ts";
 import { Errors } from "../errors.ts";
 import { previewRevocation, type RevocationRequest, requestRevocation } from "../jobs/revocation-job.ts";
-import { countsByType } from "./presenters.ts";
 import type { Services } from "./services.ts";
 import { DRY_RUN_PREFIX, revocationUrl } from "./urls.ts";
 

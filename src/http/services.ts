@@ -1,6 +1,7 @@
 import type { PgBoss } from "pg-boss";
 import type { Config } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
+import type { SecretBox } from "../secrets.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
 import type { RateLimits } from "./rate-limits.ts";
@@ -14,4 +15,6 @@ export interface Services {
   boss: PgBoss;
   rateLimits: RateLimits;
   metrics: Metrics;
+  /** Encrypts the webhook secrets the admin API is given (null: none configured). */
+  secrets: SecretBox | null;
 }

@@ -4,6 +4,14 @@
 import { PgBoss } from "pg-boss";
 import type { DatabaseConfig, JobsConfig } from "../config.ts";
 import type { Db, Queryable } from "../store/db.ts";
+import { VERSION } from "../version.ts";
+import { transportsFor } from "./notification-delivery.ts";
+import {
+  createNotificationQueue,
+  NOTIFICATION_QUEUE,
+  type NotificationContext,
+  startNotificationWorker,
+} from "./notifications.ts";
 import {
   createRevocationQueue,
   REVOCATION_QUEUE,
@@ -14,7 +22,7 @@ import {
 } from "./revocation-job.ts";
 
 export const BOSS_SCHEMA = "pgboss";
-const REVOCATION_QUEUES = [REVOCATION_QUEUE, SHARD_QUEUE];
+const JOB_QUEUES = [REVOCATION_QUEUE, SHARD_QUEUE, NOTIFICATION_QUEUE];
 
 export interface QueueLogger extends WorkerLogger {
   warn(details: object, message: string): void;
@@ -57,7 +65,12 @@ export async function startJobs(
   database: DatabaseConfig,
   jobs: JobsConfig,
   logger: QueueLogger,
-  options: { work: boolean; observer?: RevocationObserver },
+  options: {
+    work: boolean;
+    observer?: RevocationObserver;
+    /** How this worker delivers notifications. (Default: no mail server, webhooks posted, no secrets key) */
+    notifications?: Pick<NotificationContext, "transports" | "secrets" | "publicUrl">;
+  },
 ): Promise<Jobs> {
   const embedded = database.kind === "pglite";
   // LISTEN/NOTIFY wakes a worker the moment a job is queued (its insert notifies at commit), on
@@ -94,13 +107,32 @@ export async function startJobs(
   boss.on("warning", (warning) => logger.warn({ warning }, "job queue warning"));
   await boss.start();
   const stopping = new AbortController();
+  const transports = options.notifications?.transports ?? transportsFor(null);
   if (embedded) superviseEmbedded(boss, jobs, logger, stopping.signal);
   try {
     await createRevocationQueue(boss, jobs);
-    if (options.work) await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer);
+    await createNotificationQueue(boss, jobs);
+    if (options.work) {
+      await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer);
+      await startNotificationWorker(
+        boss,
+        {
+          db,
+          transports,
+          secrets: options.notifications?.secrets ?? null,
+          publicUrl: options.notifications?.publicUrl ?? null,
+          version: VERSION,
+          logger,
+          onAttempt: (channel, outcome) => options.observer?.notificationAttempted(channel, outcome),
+        },
+        jobs,
+        stopping.signal,
+      );
+    }
   } catch (error) {
     stopping.abort();
     await boss.stop({ graceful: false }).catch(() => {});
+    transports.close();
     throw error;
   }
   return {
@@ -108,6 +140,7 @@ export async function startJobs(
     async stop(graceMs = 5000) {
       stopping.abort();
       await boss.stop({ graceful: true, timeout: graceMs });
+      transports.close();
     },
   };
 }
@@ -144,9 +177,9 @@ export async function readQueueDepths(db: Queryable): Promise<QueueDepth[]> {
        from ${BOSS_SCHEMA}.job
       where name = any($1::text[]) and state <= 'active'
       group by name`,
-    [REVOCATION_QUEUES],
+    [JOB_QUEUES],
   );
-  return REVOCATION_QUEUES.map((queue) => {
+  return JOB_QUEUES.map((queue) => {
     const row = rows.find((r) => r.queue === queue);
     return {
       queue,

@@ -5,6 +5,7 @@ import { JOB_DEFAULTS, type JobsConfig } from "../config.ts";
 import type { Principal } from "../domain/model.ts";
 import { callerWarning, type RevocationForm, type RevocationScope } from "../domain/revocation.ts";
 import type { Db, Queryable } from "../store/db.ts";
+import type { NotificationChannel } from "../store/notifications.ts";
 import { destroyCredentialBatch, revokeAuthorizationBatch } from "../store/revocation-batches.ts";
 import {
   type CallerTokenInScope,
@@ -19,6 +20,7 @@ import {
   startRevocationAttempt,
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
+import { type NotificationOutcome, scheduleNotifications } from "./notifications.ts";
 import type { QueueLogger } from "./queue.ts";
 import {
   type LifecycleLogger,
@@ -73,9 +75,14 @@ export async function performShard(
   revocationId: number,
   shardNumber: number,
   batchSize: number,
-  options: { stop?: AbortSignal; onBatch?: (batch: { effect: RevocationEffect; rows: number }) => Promise<void> } = {},
+  options: {
+    stop?: AbortSignal;
+    onBatch?: (batch: { effect: RevocationEffect; rows: number }) => Promise<void>;
+    /** In the transaction that settles the revocation (its last shard): queue what must follow. */
+    onSettled?: OnSettled;
+  } = {},
 ): Promise<{ finishedRevocation: boolean }> {
-  const { stop, onBatch } = options;
+  const { stop, onBatch, onSettled } = options;
   const shard = await findShard(db, revocationId, shardNumber);
   if (!shard || shard.done) return { finishedRevocation: false };
   const batchOf = shard.phase === "authorizations" ? revokeAuthorizationBatch : destroyCredentialBatch;
@@ -95,8 +102,17 @@ export async function performShard(
     await onBatch?.({ effect, rows: batch.rows });
     await yieldToWaitingQueries();
   }
-  return { finishedRevocation: await db.transaction((tx) => completeShard(tx, revocationId, shardNumber)) };
+  return {
+    finishedRevocation: await db.transaction(async (tx) => {
+      const finished = await completeShard(tx, revocationId, shardNumber);
+      if (finished) await onSettled?.(tx, revocationId);
+      return finished;
+    }),
+  };
 }
+
+/** Runs in the transaction that settles a revocation: the worker queues its notifications there. */
+export type OnSettled = (tx: Queryable, revocationId: number) => Promise<void>;
 
 /**
  * Starts a revocation's materialization: plans its shards (once) and hands them to `dispatch`,
@@ -108,6 +124,7 @@ async function startRevocation(
   revocationId: number,
   shardSize: number,
   dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
+  onSettled?: OnSettled,
 ): Promise<"already settled" | "started" | "finished"> {
   if (!(await startRevocationAttempt(db, revocationId))) return "already settled";
   return db.transaction(async (tx) => {
@@ -115,6 +132,7 @@ async function startRevocation(
     await dispatch(tx, shards);
     if (shards.length > 0 || (await listUnfinishedShards(tx, revocationId)).length > 0) return "started";
     await finishRevocation(tx, revocationId);
+    await onSettled?.(tx, revocationId);
     return "finished";
   });
 }
@@ -149,13 +167,14 @@ export class WorkerStoppedError extends Error {
 
 export type WorkerLogger = LifecycleLogger;
 
-/** What the worker tells as it goes (metrics): rows changed, and revocations settled here. */
+/** What the worker tells as it goes (metrics): rows changed, revocations settled, notifications sent. */
 export interface RevocationObserver {
   rowsChanged(effect: RevocationEffect, rows: number): void;
   settled(revocation: SettledRevocation): void;
+  notificationAttempted(channel: NotificationChannel, outcome: NotificationOutcome): void;
 }
 
-const IGNORED: RevocationObserver = { rowsChanged() {}, settled() {} };
+const IGNORED: RevocationObserver = { rowsChanged() {}, settled() {}, notificationAttempted() {} };
 
 /** Logs a revocation that settled in this process, and tells the observer. */
 async function reportSettled(
@@ -175,11 +194,15 @@ async function failAfterLastAttempt(
   error: unknown,
   logger: WorkerLogger,
   observer: RevocationObserver,
+  onSettled: OnSettled,
 ): Promise<void> {
   if (job.retryCount < job.retryLimit) return;
   const { revocationId } = job.data;
   try {
-    await failRevocation(db, revocationId, error instanceof Error ? error.message : String(error));
+    await db.transaction(async (tx) => {
+      await failRevocation(tx, revocationId, error instanceof Error ? error.message : String(error));
+      await onSettled(tx, revocationId);
+    });
     await reportSettled(db, logger, observer, revocationId);
   } catch (failure) {
     // Its fence stays either way; only the job resource keeps saying "running" until someone looks.
@@ -199,6 +222,8 @@ export async function startRevocationWorker(
   stop?: AbortSignal,
   observer: RevocationObserver = IGNORED,
 ): Promise<void> {
+  // The settling transaction queues the delivery of the notifications it recorded.
+  const onSettled: OnSettled = (tx, revocationId) => scheduleNotifications(boss, tx, { revocationId });
   const options = {
     batchSize: 1,
     includeMetadata: true,
@@ -219,20 +244,26 @@ export async function startRevocationWorker(
     const job = fetched as JobWithMetadata<RevocationJobData>;
     const { revocationId } = job.data;
     try {
-      const outcome = await startRevocation(db, revocationId, jobs.shardSize, async (tx, shards) => {
-        for (const shard of shards) {
-          const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
-          await boss.send(SHARD_QUEUE, data, {
-            db: tx.asBossDb(),
-            singletonKey: `revocation-${shard.revocationId}-shard-${shard.shard}`,
-          });
-        }
-      });
+      const outcome = await startRevocation(
+        db,
+        revocationId,
+        jobs.shardSize,
+        async (tx, shards) => {
+          for (const shard of shards) {
+            const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
+            await boss.send(SHARD_QUEUE, data, {
+              db: tx.asBossDb(),
+              singletonKey: `revocation-${shard.revocationId}-shard-${shard.shard}`,
+            });
+          }
+        },
+        onSettled,
+      );
       if (outcome !== "already settled") await logStarted(db, logger, revocationId);
       if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
     } catch (error) {
       logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
-      await failAfterLastAttempt(db, job, error, logger, observer);
+      await failAfterLastAttempt(db, job, error, logger, observer, onSettled);
       throw error;
     }
   });
@@ -250,6 +281,7 @@ export async function startRevocationWorker(
           observer.rowsChanged(effect, rows);
           await progress.batchDone(revocationId);
         },
+        onSettled,
       });
       if (finishedRevocation) {
         progress.forget(revocationId);
@@ -261,7 +293,7 @@ export async function startRevocationWorker(
         throw error;
       }
       logger.error({ revocationId, shard, err: error, attempt: job.retryCount }, "revocation shard attempt failed");
-      await failAfterLastAttempt(db, job, error, logger, observer);
+      await failAfterLastAttempt(db, job, error, logger, observer, onSettled);
       throw error;
     }
   });

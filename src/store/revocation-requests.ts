@@ -3,6 +3,7 @@
 import type { RevocableCredentialType } from "../domain/model.ts";
 import type { RevocationScope } from "../domain/revocation.ts";
 import type { Db, Queryable } from "./db.ts";
+import { recordRevocationNotifications } from "./notifications.ts";
 import {
   AUTHORIZATION_IN_SCOPE,
   AUTHORIZATION_OR_CREDENTIAL_FENCED,
@@ -333,18 +334,22 @@ export async function startRevocationAttempt(db: Queryable, id: number): Promise
   return rows.length > 0;
 }
 
-export async function finishRevocation(db: Queryable, id: number): Promise<void> {
-  await db.query(
+/** Marks the revocation succeeded and records its notifications; run it in the settling transaction. */
+export async function finishRevocation(tx: Queryable, id: number): Promise<void> {
+  await tx.query(
     `update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`,
     [id],
   );
+  await recordRevocationNotifications(tx, id);
 }
 
-export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
-  await db.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [
+/** Marks the revocation failed (its fence stays) and records its notifications; run it in a transaction. */
+export async function failRevocation(tx: Queryable, id: number, message: string): Promise<void> {
+  await tx.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [
     id,
     message,
   ]);
+  await recordRevocationNotifications(tx, id);
 }
 
 /** How many revocations are in each state (every state present, zero when none). */

@@ -6,10 +6,11 @@
 // up front and then run in memory, in the fixture's order, so the first problem reported is the
 // one a row-by-row load would have met first.
 import { factsOf } from "../domain/credential-types.ts";
-import { type FixtureCredential, fixtureRefusal, type ParsedFixture } from "../domain/fixture.ts";
+import { type FixtureCredential, type FixtureWebhook, fixtureRefusal, type ParsedFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
+import type { SecretBox } from "../secrets.ts";
 import { grantEventData, insertAuditEvents } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
 
@@ -127,7 +128,11 @@ interface UserRow {
  * users), and every organization its credentials name: one pass over the users, which a compact
  * fixture parses again on each pass.
  */
-function namesOf(parsed: ParsedFixture): { logins: string[]; authorizedOrganizations: Set<string> } {
+function namesOf(parsed: ParsedFixture): {
+  logins: string[];
+  emails: Map<string, string>;
+  authorizedOrganizations: Set<string>;
+} {
   const logins = new Map<string, string>();
   const add = (login: string) => {
     if (!logins.has(login.toLowerCase())) logins.set(login.toLowerCase(), login);
@@ -141,24 +146,43 @@ function namesOf(parsed: ParsedFixture): { logins: string[]; authorizedOrganizat
     }
   }
   const authorizedOrganizations = new Set<string>();
+  const emails = new Map<string, string>();
   for (const user of parsed.users()) {
     add(user.login);
+    if (user.email !== undefined) emails.set(user.login.toLowerCase(), user.email);
     for (const credential of user.credentials ?? [])
       for (const login of credential.authorized_orgs ?? []) authorizedOrganizations.add(login.toLowerCase());
   }
-  return { logins: [...logins.values()], authorizedOrganizations };
+  return { logins: [...logins.values()], emails, authorizedOrganizations };
 }
 
-async function loadUsers(tx: Queryable, logins: string[], report: SeedReport): Promise<Map<string, UserRow>> {
+/**
+ * Creates the users not there yet. An email address is set where the user has none: like
+ * everything else, a re-load adds and never replaces.
+ */
+async function loadUsers(
+  tx: Queryable,
+  logins: string[],
+  emails: Map<string, string>,
+  report: SeedReport,
+): Promise<Map<string, UserRow>> {
   const users = new Map<string, UserRow>();
   for (const chunk of chunks(logins)) {
+    const chunkEmails = chunk.map((login) => emails.get(login.toLowerCase()) ?? null);
     const inserted = await tx.query<{ id: number }>(
-      `insert into users (login)
-       select login from unnest($1::text[]) with ordinality as l(login, n) order by n
+      `insert into users (login, email)
+       select login, email from unnest($1::text[], $2::text[]) with ordinality as l(login, email, n) order by n
        on conflict ((lower(login))) do nothing returning id`,
-      [chunk],
+      [chunk, chunkEmails],
     );
     report.created.users += inserted.length;
+    if (emails.size > 0)
+      await tx.query(
+        `update users u set email = l.email
+           from unnest($1::text[], $2::text[]) as l(login, email)
+          where lower(u.login) = lower(l.login) and l.email is not null and u.email is null`,
+        [chunk, chunkEmails],
+      );
     const rows = await tx.query<UserRow>(
       `select u.id, u.login, u.managed_by_enterprise_id
          from unnest($1::text[]) as wanted(login) join users u on lower(u.login) = wanted.login`,
@@ -329,6 +353,48 @@ async function loadPeople(
     await tx.query(
       `insert into organization_roles (organization_id, user_id, role)
        select * from unnest($1::bigint[], $2::bigint[], $3::text[]) on conflict do nothing`,
+      columns(chunk),
+    );
+  }
+}
+
+/**
+ * Adds the webhooks of the fixture's enterprises and organizations that are not there yet (same
+ * owner, same URL), their secrets encrypted. A webhook already there keeps its secret.
+ */
+async function loadWebhooks(
+  tx: Queryable,
+  parsed: ParsedFixture,
+  enterprises: Map<string, EnterpriseRow>,
+  organizations: Map<string, OrganizationRow>,
+  secrets: SecretBox | null,
+  fail: (path: Path, problem: string) => never,
+): Promise<void> {
+  const rows: [enterpriseId: number | null, organizationId: number | null, url: string, secret: Buffer | null][] = [];
+  const add = (webhooks: FixtureWebhook[] | undefined, owner: [number | null, number | null], at: Path) => {
+    for (const [w, webhook] of (webhooks ?? []).entries()) {
+      if (webhook.secret !== undefined && secrets === null)
+        fail(
+          [...at, "webhooks", w, "secret"],
+          "a webhook secret is stored encrypted, and no secrets key is configured: set CREDAUTH_SECRETS_KEY (openssl rand -hex 32) or --secrets-key-file",
+        );
+      rows.push([...owner, webhook.url, webhook.secret === undefined ? null : secrets!.encrypt(webhook.secret)]);
+    }
+  };
+  for (const [e, enterprise] of (parsed.fixture.enterprises ?? []).entries()) {
+    add(enterprise.webhooks, [enterprises.get(enterprise.slug.toLowerCase())!.id, null], ["enterprises", e]);
+    for (const [o, organization] of (enterprise.organizations ?? []).entries())
+      add(
+        organization.webhooks,
+        [null, organizations.get(organization.login.toLowerCase())!.id],
+        ["enterprises", e, "organizations", o],
+      );
+  }
+  for (const chunk of chunks(rows)) {
+    await tx.query(
+      `insert into webhooks (enterprise_id, organization_id, url, secret_encrypted)
+       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[])
+       on conflict do nothing`,
       columns(chunk),
     );
   }
@@ -617,8 +683,13 @@ export interface SeedProgress {
 export async function applyFixture(
   db: Db,
   parsed: ParsedFixture,
-  onProgress: (progress: SeedProgress) => void = () => {},
+  options: {
+    onProgress?: (progress: SeedProgress) => void;
+    /** Encrypts webhook secrets; without one, a fixture that declares a secret is refused. */
+    secrets?: SecretBox | null;
+  } = {},
 ): Promise<SeedReport> {
+  const onProgress = options.onProgress ?? (() => {});
   const progress = (usersDone: number) => onProgress({ usersDone, users: parsed.userCount });
   const fail = (path: Path, problem: string): never => {
     throw fixtureRefusal(parsed, path, problem);
@@ -631,9 +702,10 @@ export async function applyFixture(
     };
     const enterprises = await loadEnterprises(tx, parsed, report);
     const names = namesOf(parsed);
-    const users = await loadUsers(tx, names.logins, report);
+    const users = await loadUsers(tx, names.logins, names.emails, report);
     const organizations = await loadOrganizations(tx, parsed, enterprises, names.authorizedOrganizations, report);
     await loadPeople(tx, parsed, enterprises, organizations, users, fail);
+    await loadWebhooks(tx, parsed, enterprises, organizations, options.secrets ?? null, fail);
     await loadCredentials(tx, parsed, users, organizations, report, fail, progress);
     progress(parsed.userCount);
     return report;

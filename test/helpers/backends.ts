@@ -17,6 +17,10 @@ export interface Overrides {
   jobs?: Partial<Config["jobs"]>;
   /** Tests that read the log lines ask for them. (Default: silent) */
   logLevel?: "info" | "debug";
+  /** Where notification emails go (Default: no mail server). */
+  smtpUrl?: string;
+  /** CREDAUTH_SECRETS_KEY, for webhook secrets (Default: none). */
+  secretsKeyHex?: string;
 }
 
 export interface Backend {
@@ -37,8 +41,9 @@ function configFor(database: { data?: string; databaseUrl?: string }, overrides:
       rateLimit: overrides.rateLimit ?? "off",
       ...(overrides.userAgent ? { userAgent: overrides.userAgent } : {}),
       ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}),
+      ...(overrides.smtpUrl ? { smtpUrl: overrides.smtpUrl } : {}),
     },
-    {},
+    overrides.secretsKeyHex ? { CREDAUTH_SECRETS_KEY: overrides.secretsKeyHex } : {},
   );
   return Object.freeze({ ...base, jobs: Object.freeze({ ...base.jobs, ...overrides.jobs }) }) as Readonly<Config>;
 }

@@ -257,6 +257,8 @@ export async function startWorldApp(
     userAgent?: "required" | "optional";
     /** Where the app's log lines go, at level info. (Default: none, silent) */
     logStream?: { write(line: string): void };
+    smtpUrl?: string;
+    secretsKeyHex?: string;
   } = {},
 ): Promise<TestApp> {
   const { logStream, ...overrides } = options;
@@ -265,7 +267,8 @@ export async function startWorldApp(
     {
       ...overrides,
       runWorker: options.runWorker ?? false,
-      jobs: { pollingIntervalSeconds: 0.5 },
+      // Retries come due without a NOTIFY: the backstop poll finds them within half a second.
+      jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5 },
       ...(logStream ? { logLevel: "info" } : {}),
     },
     logStream ? { logStream } : {},

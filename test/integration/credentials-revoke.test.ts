@@ -74,7 +74,9 @@ for (const backend of backends()) {
           recipient_login: "ann_emu",
           payload: {
             reason: "reported",
-            credentials: [{ type: "classic_pat", token_last_eight: t.tokens.annSpare.slice(-8), note: "spare" }],
+            credentials: [
+              { credential_type: "classic_pat", token_last_eight: t.tokens.annSpare.slice(-8), note: "spare" },
+            ],
           },
         },
         {
@@ -82,7 +84,9 @@ for (const backend of backends()) {
           recipient_login: "pat",
           payload: {
             reason: "reported",
-            credentials: [{ type: "oauth_app_token", token_last_eight: t.tokens.patOAuth.slice(-8), note: null }],
+            credentials: [
+              { credential_type: "oauth_app_token", token_last_eight: t.tokens.patOAuth.slice(-8), note: null },
+            ],
           },
         },
       ]);

@@ -69,7 +69,7 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
 
   const seed = async (parsed: ReturnType<typeof parseFixture>, bodyPath: string) => {
     try {
-      return await applyFixture(db, parsed);
+      return await applyFixture(db, parsed, { secrets: services.secrets });
     } catch (error) {
       throw asInvalidRequest(error, bodyPath);
     }

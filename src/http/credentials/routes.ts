@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { hashToken } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
+import { scheduleNotifications } from "../../jobs/notifications.ts";
 import { revokeCredentialsByValue } from "../../store/revoke-by-value.ts";
 import type { Services } from "../services.ts";
 import { DRY_RUN_PREFIX } from "../urls.ts";
@@ -40,7 +41,12 @@ export default async function credentialRoutes(app: FastifyInstance, services: S
   app.post("/credentials/revoke", { config }, async (request, reply) => {
     const values = parseCredentials(request.body);
     const hashes = [...new Set(values)].map((value) => hashToken(value));
-    const revoked = await revokeCredentialsByValue(services.db, hashes);
+    // The owners' notifications and the job that delivers them commit with the revocation.
+    const revoked = await services.db.transaction(async (tx) => {
+      const { revoked, notificationIds } = await revokeCredentialsByValue(tx, hashes);
+      if (notificationIds.length > 0) await scheduleNotifications(services.boss, tx, { ids: notificationIds });
+      return revoked;
+    });
     // How many were live is for the log, never for the caller.
     request.log.info({ submitted: values.length, revoked }, "credentials revoked by value");
     return reply.code(202).send({});

@@ -304,6 +304,25 @@ export const EXTENSION_PATHS: Record<string, object> = {
       },
     },
   },
+  "/_credauth/revocations/{revocation_id}/notifications": {
+    get: {
+      operationId: "credauth/list-revocation-notifications",
+      summary: "List a revocation's notifications",
+      description:
+        "The delivery log of a settled job: the email to each affected user (by login) and the post to each webhook, with every delivery attempt.",
+      tags: ["credauth"],
+      security: AS_GITHUB_TOKEN,
+      parameters: [REVOCATION_ID],
+      responses: {
+        "200": {
+          description: "The notifications, oldest first",
+          content: json({ type: "array", items: { $ref: "#/components/schemas/credauth-notification" } }),
+        },
+        "401": REQUIRES_AUTHENTICATION,
+        "404": NOT_FOUND,
+      },
+    },
+  },
   "/_credauth/admin/fixtures": {
     post: admin("load-fixture", "Load a fixture", CREATED_REPORT, {
       requestBody: fixtureBody("A whole fixture: enterprises and users"),
@@ -476,6 +495,56 @@ export const EXTENSION_PATHS: Record<string, object> = {
 };
 
 export const EXTENSION_SCHEMAS: Record<string, object> = {
+  "credauth-notification": {
+    type: "object",
+    required: [
+      "id",
+      "channel",
+      "recipient",
+      "delivery_id",
+      "state",
+      "skipped_reason",
+      "created_at",
+      "delivered_at",
+      "attempts",
+    ],
+    properties: {
+      id: { type: "integer" },
+      channel: { type: "string", enum: ["email", "webhook"] },
+      recipient: {
+        type: "object",
+        description: "email: the user's login; webhook: its id and URL (without query)",
+        properties: {
+          login: { type: "string", nullable: true },
+          webhook_id: { type: "integer", nullable: true },
+          url: { type: "string", nullable: true },
+        },
+      },
+      delivery_id: {
+        type: "string",
+        format: "uuid",
+        description: "The Message-ID / X-GitHub-Delivery of every attempt",
+      },
+      state: { type: "string", enum: ["pending", "retrying", "delivered", "skipped"] },
+      skipped_reason: { type: "string", nullable: true },
+      created_at: { type: "string", format: "date-time" },
+      delivered_at: { type: "string", format: "date-time", nullable: true },
+      attempts: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["at", "delivered", "status_code", "error", "duration_ms"],
+          properties: {
+            at: { type: "string", format: "date-time" },
+            delivered: { type: "boolean" },
+            status_code: { type: "integer", nullable: true },
+            error: { type: "string", nullable: true },
+            duration_ms: { type: "integer" },
+          },
+        },
+      },
+    },
+  },
   "credauth-counts": COUNTS,
   "credauth-revocation": REVOCATION,
   "credauth-revocation-preview": PREVIEW,

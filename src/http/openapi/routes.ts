@@ -4,6 +4,7 @@
 // API and /metrics without an admin token) is not described either.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
+import { VERSION } from "../../version.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl } from "../urls.ts";
 import {
@@ -19,7 +20,6 @@ import {
 const ROOT = new URL("../../../", import.meta.url);
 /** The same relative place in a checkout (src/) and in the package (dist/). */
 const CONTRACT_FILE = new URL("contract/ghec-subset.json", ROOT);
-const VERSION = (JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { version: string }).version;
 
 interface Contract {
   info: { version: string };

@@ -6,8 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { factsOf } from "../../domain/credential-types.ts";
 import type { Principal } from "../../domain/model.ts";
 import { mayReadRevocation, visibleRevocationScopes } from "../../domain/policies.ts";
+import { revocationResource } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
+import { listRevocationNotifications, type NotificationLogEntry } from "../../store/notifications.ts";
 import {
   findManagedScopes,
   findRevocation,
@@ -18,7 +20,6 @@ import {
 import { requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { countsByType } from "../presenters.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl, EXTENSION_PREFIX, revocationUrl } from "../urls.ts";
 
@@ -28,28 +29,33 @@ const FOLLOW_INTERVAL_MS = 250;
 const KEEPALIVE_MS = 15_000;
 
 export function presentRevocation(request: FastifyRequest, revocation: RevocationRecord) {
+  return revocationResource(revocation, revocationUrl(request, revocation.id));
+}
+
+function presentNotification(entry: NotificationLogEntry) {
   return {
-    id: revocation.id,
-    url: revocationUrl(request, revocation.id),
-    state: revocation.state,
-    scope: {
-      enterprise: revocation.enterpriseSlug,
-      organization: revocation.organizationLogin,
-      username: revocation.targetLogin,
-      credential_type: revocation.credentialType,
-      revoke_credentials: revocation.revokeCredentials,
-    },
-    requester: { login: revocation.requesterLogin, id: revocation.requesterId },
-    created_at: revocation.requestedAt.toISOString(),
-    started_at: revocation.startedAt?.toISOString() ?? null,
-    completed_at: revocation.finishedAt?.toISOString() ?? null,
-    error: revocation.error,
-    counts: {
-      authorizations_revoked: countsByType(revocation.counts.filter((c) => c.effect === "authorization_revoked")),
-      credentials_destroyed: countsByType(revocation.counts.filter((c) => c.effect === "credential_destroyed")),
-    },
+    id: entry.id,
+    channel: entry.channel,
+    recipient:
+      entry.channel === "email"
+        ? { login: entry.recipientLogin }
+        : { webhook_id: entry.webhookId, url: withoutQuery(entry.url) },
+    delivery_id: entry.deliveryId,
+    state: entry.state,
+    skipped_reason: entry.skippedReason,
+    created_at: entry.createdAt.toISOString(),
+    delivered_at: entry.deliveredAt?.toISOString() ?? null,
+    attempts: entry.attempts.map((attempt) => ({
+      at: attempt.at.toISOString(),
+      delivered: attempt.delivered,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      duration_ms: attempt.durationMs,
+    })),
   };
 }
+
+const withoutQuery = (url: string | null) => (url === null ? null : url.replace(/[?#].*$/, ""));
 
 const settled = (state: RevocationState) => state === "succeeded" || state === "failed";
 
@@ -110,6 +116,17 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
       const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total);
       if (link) reply.header("link", link);
       return records.map((record) => presentRevocation(request, record));
+    },
+  );
+
+  // The delivery log: who the job's settling notified, and each attempt. Email addresses are not
+  // shown (the login is); a webhook's URL is, without its query, which may carry a credential.
+  app.get<{ Params: { revocation_id: string } }>(
+    `${EXTENSION_PREFIX}/revocations/:revocation_id/notifications`,
+    { config: { operation: "credauth/list-revocation-notifications", conditional: "extension" } },
+    async (request) => {
+      const revocation = await readableRevocation(request, requirePrincipal(request));
+      return (await listRevocationNotifications(db, revocation.id)).map(presentNotification);
     },
   );
 

@@ -1,0 +1,204 @@
+// Delivering the notification outbox: a pg-boss job per batch of notifications, queued in the
+// transaction that wrote them, so a crash can lose neither (decision 52). The job sends each
+// notification once per pass, logs every attempt, and fails — to be retried with backoff — while
+// any remains undelivered. A sweep at each worker start, and hourly, picks up whatever is pending.
+import type { JobWithMetadata, PgBoss } from "pg-boss";
+import type { JobsConfig } from "../config.ts";
+import type { SecretBox } from "../secrets.ts";
+import type { Db, Queryable } from "../store/db.ts";
+import {
+  claimPendingNotifications,
+  countUndelivered,
+  type NotificationChannel,
+  type NotificationSelection,
+  type PendingNotification,
+  recordDeliveryAttempt,
+  skipNotification,
+} from "../store/notifications.ts";
+import { findRevocation, type RevocationRecord } from "../store/revocation-requests.ts";
+import { composeEmail, composeWebhook, DeliveryRefused, type Transports } from "./notification-delivery.ts";
+
+export const NOTIFICATION_QUEUE = "credauth-notification";
+/** Longer than one delivery can take (the SMTP and webhook timeouts), so a lease outlives its attempt. */
+export const DELIVERY_LEASE_SECONDS = 30;
+const CLAIM_BATCH = 50;
+/** Notifications sent at once: a mail relay or a slow receiver is not waited for one at a time. */
+const CONCURRENT_SENDS = 8;
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export type NotificationOutcome = "delivered" | "failed" | "skipped";
+
+export interface NotificationContext {
+  db: Db;
+  transports: Transports;
+  /** Decrypts webhook secrets; null: none configured (a signed webhook then cannot be sent). */
+  secrets: SecretBox | null;
+  /** Base of the job URL in webhook payloads; null leaves it out. */
+  publicUrl: string | null;
+  version: string;
+  logger: { warn(details: object, message: string): void; info(details: object, message: string): void };
+  onAttempt?: (channel: NotificationChannel, outcome: NotificationOutcome) => void;
+}
+
+export async function createNotificationQueue(boss: PgBoss, jobs: JobsConfig): Promise<void> {
+  const options = {
+    // Backoff from a second to an hour: about a day of retries before the hourly sweep takes over.
+    retryLimit: 30,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+    heartbeatSeconds: jobs.heartbeatSeconds,
+    expireInSeconds: 60 * 60,
+    notify: true,
+  };
+  await boss.createQueue(NOTIFICATION_QUEUE, options);
+  await boss.updateQueue(NOTIFICATION_QUEUE, { notify: true });
+}
+
+/** Queues the delivery of `selection`, inside the transaction that recorded the notifications. */
+export async function scheduleNotifications(boss: PgBoss, tx: Queryable, selection: NotificationSelection) {
+  await boss.send(NOTIFICATION_QUEUE, selection, { db: tx.asBossDb() });
+}
+
+/** Sends one notification and logs the attempt; its outcome. */
+async function deliverOne(
+  context: NotificationContext,
+  notification: PendingNotification,
+  revocationOf: (id: number) => Promise<RevocationRecord | null>,
+): Promise<NotificationOutcome> {
+  const { db, transports } = context;
+  const skip = async (reason: string) => {
+    await skipNotification(db, notification.id, reason);
+    return "skipped" as const;
+  };
+  if (notification.channel === "email") {
+    if (notification.recipient === null) return skip("the user has no email address");
+    if (transports.email === null) return skip("no mail server is configured (--smtp-url)");
+  }
+  const revocation = notification.revocationId === null ? null : await revocationOf(notification.revocationId);
+  const started = performance.now();
+  try {
+    let statusCode: number | null;
+    if (notification.channel === "email") {
+      ({ statusCode } = await transports.email!(composeEmail(notification, revocation, context.version)));
+    } else {
+      if (revocation === null) return skip("the revocation it told of is gone");
+      let secret: string | null = null;
+      if (notification.webhookSecret !== null) {
+        if (context.secrets === null)
+          throw new DeliveryRefused("the webhook has a secret, and no secrets key is configured to read it", null);
+        secret = context.secrets.decrypt(notification.webhookSecret);
+      }
+      ({ statusCode } = await transports.webhook(
+        composeWebhook(notification, revocation, secret, context.publicUrl, context.version),
+      ));
+    }
+    await recordDeliveryAttempt(db, notification.id, {
+      delivered: true,
+      durationMs: performance.now() - started,
+      statusCode,
+      error: null,
+    });
+    return "delivered";
+  } catch (error) {
+    const message = describeFailure(error);
+    await recordDeliveryAttempt(db, notification.id, {
+      delivered: false,
+      durationMs: performance.now() - started,
+      statusCode: error instanceof DeliveryRefused ? error.statusCode : null,
+      error: message,
+    });
+    context.logger.warn(
+      {
+        notificationId: notification.id,
+        channel: notification.channel,
+        attempt: notification.attempts + 1,
+        error: message,
+      },
+      "notification not delivered; it will be retried",
+    );
+    return "failed";
+  }
+}
+
+/** What went wrong, in a line that holds no URL, address or secret (a fetch error's cause code). */
+function describeFailure(error: unknown): string {
+  if (error instanceof DeliveryRefused) return error.message;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = (error as { code?: string }).code ?? cause?.code;
+  if ((error as Error).name === "TimeoutError") return "no answer in time";
+  return code ? `${(error as Error).name}: ${code}` : ((error as Error).message ?? String(error)).slice(0, 200);
+}
+
+/** Delivers every pending notification of `selection`, each once; how many ended how. */
+export async function deliverNotifications(
+  context: NotificationContext,
+  selection: NotificationSelection,
+): Promise<Record<NotificationOutcome, number>> {
+  const outcomes: Record<NotificationOutcome, number> = { delivered: 0, failed: 0, skipped: 0 };
+  const revocations = new Map<number, Promise<RevocationRecord | null>>();
+  const revocationOf = (id: number) => {
+    if (!revocations.has(id)) revocations.set(id, findRevocation(context.db, id));
+    return revocations.get(id)!;
+  };
+  for (let afterId = 0; ; ) {
+    const batch = await claimPendingNotifications(context.db, selection, afterId, CLAIM_BATCH, DELIVERY_LEASE_SECONDS);
+    if (batch.length === 0) break;
+    afterId = batch.at(-1)!.id;
+    for (let i = 0; i < batch.length; i += CONCURRENT_SENDS) {
+      await Promise.all(
+        batch.slice(i, i + CONCURRENT_SENDS).map(async (notification) => {
+          const outcome = await deliverOne(context, notification, revocationOf);
+          outcomes[outcome]++;
+          context.onAttempt?.(notification.channel, outcome);
+        }),
+      );
+    }
+  }
+  return outcomes;
+}
+
+export class NotificationsPending extends Error {
+  constructor(undelivered: number) {
+    super(`${undelivered} notification(s) not delivered yet; the job is retried`);
+    this.name = "NotificationsPending";
+  }
+}
+
+/** Processes the notification queue in this process, and sweeps for pending ones now and hourly. */
+export async function startNotificationWorker(
+  boss: PgBoss,
+  context: NotificationContext,
+  jobs: JobsConfig,
+  stop: AbortSignal,
+): Promise<void> {
+  await boss.work<NotificationSelection>(
+    NOTIFICATION_QUEUE,
+    {
+      batchSize: 1,
+      includeMetadata: true,
+      pollingIntervalSeconds: jobs.pollingIntervalSeconds,
+      // A retry coming due announces itself to no listener: the backstop poll finds it.
+      notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, jobs.backstopSeconds),
+    },
+    async ([fetched]) => {
+      if (!fetched) return;
+      const job = fetched as JobWithMetadata<NotificationSelection>;
+      await deliverNotifications(context, job.data);
+      // Failed here, or held by another deliverer's lease (one that may have died holding it): the
+      // job is retried with backoff until every one of them has gone out.
+      const undelivered = await countUndelivered(context.db, job.data);
+      if (undelivered > 0) throw new NotificationsPending(undelivered);
+    },
+  );
+  const sweep = () => {
+    if (stop.aborted) return;
+    boss
+      .send(NOTIFICATION_QUEUE, { pending: true }, { singletonKey: "notification-sweep" })
+      .catch((error: unknown) => context.logger.warn({ err: error }, "could not queue the notification sweep"));
+  };
+  sweep();
+  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  timer.unref();
+  stop.addEventListener("abort", () => clearInterval(timer));
+}
