@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildMetricsApp } from "../../src/http/metrics/routes.ts";
 import { createMetrics } from "../../src/metrics.ts";
-import { openPglite } from "../../src/store/pglite.ts";
-import { backends } from "../helpers/backends.ts";
+import { backends, migratedPglite } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 const ADMIN_TOKEN = "metrics-admin-token-0123456789abcdef0123";
@@ -145,7 +144,7 @@ for (const backend of backends()) {
 
 describe("metrics when the database does not answer", () => {
   it("scrape still answers, with credauth_database_up 0", async () => {
-    const db = await openPglite(undefined);
+    const db = await migratedPglite();
     const metrics = createMetrics(db);
     await db.close();
     const app = buildMetricsApp(metrics);

@@ -1,0 +1,330 @@
+// The server side of the command line: `serve`, `worker`, `migrate`, `seed` and `reset`. Loaded only
+// when one of them runs, so the responder's commands start without the server's modules.
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import closeWithGrace from "close-with-grace";
+import type { FastifyInstance } from "fastify";
+import type { pino } from "pino";
+import { type Config, ConfigError, type ConfigFlags, parseConfig, redactUrl } from "../config.ts";
+import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
+import { buildApp } from "../http/app.ts";
+import { buildMetricsApp } from "../http/metrics/routes.ts";
+import { transportsFor } from "../jobs/notification-delivery.ts";
+import { type Jobs, startJobs } from "../jobs/queue.ts";
+import { createLogger } from "../logging.ts";
+import { createMetrics, observeRevocations } from "../metrics.ts";
+import { openSecretBox } from "../secrets.ts";
+import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
+import { DatabaseUnavailableError, type Db } from "../store/db.ts";
+import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
+import { openDatabase } from "../store/open.ts";
+import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
+import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
+import { loadProgress } from "./load-progress.ts";
+import { ensureSelfSignedCertificate } from "./tls.ts";
+
+/** How long a stopping process waits for in-flight requests and the batch under way before it gives up. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** Commander has merged the environment into the flags already; parseConfig validates them. */
+function configFrom(flags: ConfigFlags): Readonly<Config> {
+  // Readable lines for a person at a terminal, JSON lines for whatever collects them otherwise.
+  const logFormat = flags.logFormat ?? (process.stdout.isTTY ? "pretty" : undefined);
+  return parseConfig({ ...flags, ...(logFormat ? { logFormat } : {}) }, process.env);
+}
+
+/** The embedded data folder is claimed for this process for as long as it runs (null: PostgreSQL or in memory). */
+function claimFor(config: Readonly<Config>, command: string): DataFolderLock | null {
+  return config.database.kind === "pglite" && config.database.dataDir !== null
+    ? claimDataFolder(config.database.dataDir, command)
+    : null;
+}
+
+/**
+ * Where a load's generated tokens go: a new file (mode 0600, never an existing one) rather than the
+ * terminal, where thousands of secrets would scroll past and stay in the scrollback; `-` prints
+ * them for a script. The file is created before the load, so a path that cannot be written fails
+ * before the database changes — a token lost after its hash is stored cannot be recovered.
+ */
+function tokensDestination(tokensFile: string | null): {
+  report(report: SeedReport, source: string): void;
+  discard(): void;
+} {
+  const file =
+    tokensFile === "-"
+      ? null
+      : (tokensFile ?? resolve(`credauth-tokens-${new Date().toISOString().replace(/[:.]/g, "-")}.tsv`));
+  let descriptor: number | null = null;
+  if (file) {
+    try {
+      descriptor = openSync(file, "wx", 0o600);
+    } catch (error) {
+      throw new ConfigError(
+        `--tokens-file ${file} cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)}); name a new file.`,
+      );
+    }
+  }
+  const discard = () => {
+    if (descriptor === null || !file) return;
+    closeSync(descriptor);
+    rmSync(file, { force: true });
+    descriptor = null;
+  };
+  return {
+    discard,
+    report(report, source) {
+      const c = report.created;
+      console.log(
+        `Loaded ${source}: ${c.enterprises} enterprises, ${c.organizations} organizations, ${c.users} users, ` +
+          `${c.credentials} credentials, ${c.authorizations} SSO authorizations added.`,
+      );
+      const generated = report.credentials.filter((c) => c.token !== undefined);
+      if (generated.length === 0) return discard();
+      const text = [
+        `# Tokens credauth generated loading ${source}, ${new Date().toISOString()}. credauth keeps only their hashes.`,
+        "login\ttype\tnote\ttoken",
+        ...generated.map((t) => `${t.login}\t${t.type}\t${t.note ?? ""}\t${t.token}`),
+        "",
+      ].join("\n");
+      if (descriptor === null) return void process.stdout.write(text);
+      writeSync(descriptor, text);
+      closeSync(descriptor);
+      descriptor = null;
+      console.log(
+        `${generated.length} generated tokens written to ${file} (readable by you only; shown nowhere else).`,
+      );
+    },
+  };
+}
+
+/** Loads a fixture file, showing its progress, its generated tokens sent where `tokensFile` says. */
+async function loadFixture(
+  db: Db,
+  parsed: ParsedFixture,
+  config: Readonly<Config>,
+  log: { info(details: object, message: string): void },
+): Promise<void> {
+  const destination = tokensDestination(config.tokensFile);
+  const progress = loadProgress(parsed.source, log);
+  try {
+    const report = await applyFixture(db, parsed, {
+      onProgress: (p) => progress.update(p),
+      secrets: openSecretBox(config.secretsKey),
+    });
+    progress.stop();
+    destination.report(report, parsed.source);
+  } catch (error) {
+    progress.stop();
+    destination.discard();
+    throw error;
+  }
+}
+
+async function seedFile(db: Db, file: string, config: Readonly<Config>): Promise<SeedReport> {
+  const text = readFileSync(file, "utf8");
+  return applyFixture(db, parseFixture(text, file), { secrets: openSecretBox(config.secretsKey) });
+}
+
+/**
+ * SIGTERM/SIGINT (and a fatal error): stop accepting, let in-flight work finish, then exit 0 —
+ * or 1 if that takes longer than SHUTDOWN_GRACE_MS. A second signal exits at once.
+ */
+function onShutdown(logger: pino.Logger, stop: () => Promise<void>): void {
+  // close-with-grace swaps its listeners on the first signal; for that instant a signal has no
+  // listener, and Node's default action (exit, skipping every cleanup) takes a second one that
+  // arrives then — as when a launcher and the shell both pass on one SIGTERM. A standing listener
+  // keeps Node's handler installed throughout; the graceful stop is already under way.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => {});
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
+    if (err) logger.fatal({ err }, "unexpected error; shutting down");
+    else logger.info({ signal }, "shutting down");
+    await stop();
+  });
+}
+
+function describeDatabase(config: Readonly<Config>): string {
+  if (config.database.kind === "postgres") return `PostgreSQL at ${redactUrl(config.database.url)}`;
+  return config.database.dataDir ? `embedded PGlite in ${config.database.dataDir}` : "in-memory PGlite";
+}
+
+export async function serve(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  if (config.tls?.selfSigned) {
+    const made = await ensureSelfSignedCertificate(config.tls, config.http.host);
+    const file = config.tls.certFile;
+    console.log(
+      `TLS: ${made ? "made a" : "using the"} self-signed certificate ${file}; trust it with ` +
+        `SSL_CERT_FILE=${file} (gh, curl, Python) or NODE_EXTRA_CA_CERTS=${file} (Node).`,
+    );
+  }
+  const lock = claimFor(config, "serve");
+  const app = await buildApp(config);
+  const db = app.services.db;
+  if (config.seedFile)
+    await loadFixture(
+      db,
+      parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile, { compact: true }),
+      config,
+      app.log,
+    );
+  let demoLoaded = false;
+  if (config.seedDemoWhenEmpty && (await isEmptyWorld(db))) {
+    await seedFile(db, DEMO_FIXTURE, config);
+    demoLoaded = true;
+  }
+  const metricsApp = config.metrics ? buildMetricsApp(app.services.metrics) : null;
+  onShutdown(app.log as pino.Logger, async () => {
+    await metricsApp?.close();
+    await app.close();
+    lock?.release();
+  });
+  const address = await app.listen({ port: config.http.port, host: config.http.host }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
+  lock?.announce(address);
+  console.log(
+    `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
+  );
+  if (metricsApp) await listenForMetrics(metricsApp, config, () => app.close());
+  if (config.seedDemoWhenEmpty)
+    printDemoBanner(address, demoLoaded, config.tls?.selfSigned ? config.tls.certFile : null);
+}
+
+/** Listens on --metrics-port; a failure to (port in use) stops what already runs, then fails the start. */
+async function listenForMetrics(
+  metricsApp: FastifyInstance,
+  config: Readonly<Config>,
+  stopOthers: () => Promise<void>,
+): Promise<void> {
+  const { host, port } = config.metrics!;
+  const address = await metricsApp.listen({ host, port }).catch(async (error: unknown) => {
+    await stopOthers();
+    throw error;
+  });
+  console.log(`metrics at ${address}/metrics`);
+}
+
+export async function worker(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  if (config.database.kind !== "postgres") {
+    throw new ConfigError(
+      "`credauth worker` needs a shared PostgreSQL database (--database-url or DATABASE_URL). With the embedded database, the worker runs inside `credauth serve`.",
+    );
+  }
+  const logger = createLogger(config, { name: "credauth-worker" });
+  const db = await openDatabase(config.database, logger);
+  const metrics = createMetrics(db);
+  const metricsApp = config.metrics ? buildMetricsApp(metrics) : null;
+  let jobs: Jobs | null = null;
+  const stop = async () => {
+    await metricsApp?.close();
+    await jobs?.stop(SHUTDOWN_GRACE_MS - 2000);
+    await db.close();
+  };
+  try {
+    await migrate(db);
+    jobs = await startJobs(db, config.database, config.jobs, logger, {
+      work: true,
+      observer: observeRevocations(metrics),
+      notifications: {
+        transports: transportsFor(config.mail),
+        secrets: openSecretBox(config.secretsKey),
+        publicUrl: config.publicUrl,
+      },
+    });
+    onShutdown(logger, stop);
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  console.log(`credauth worker processing revocation jobs (${describeDatabase(config)})`);
+  if (metricsApp) await listenForMetrics(metricsApp, config, stop);
+}
+
+export async function migrateCommand(flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  const lock = claimFor(config, "migrate");
+  const db = await openDatabase(config.database);
+  try {
+    const applied = await migrate(db);
+    const jobs = await startJobs(
+      db,
+      config.database,
+      config.jobs,
+      { info() {}, warn() {}, error() {} },
+      { work: false },
+    );
+    await jobs.stop();
+    console.log(applied.length > 0 ? `Applied migrations ${applied.join(", ")}.` : "The database is up to date.");
+  } finally {
+    await db.close();
+    lock?.release();
+  }
+}
+
+export async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
+  const config = configFrom(flags);
+  // Refuse a bad file before touching the database; a large world is not held whole in memory.
+  const parsed = parseFixture(readFileSync(file, "utf8"), file, { compact: true });
+  const lock = claimFor(config, "seed");
+  const logger = createLogger(config, { name: "credauth-seed" });
+  const db = await openDatabase(config.database, logger);
+  try {
+    await migrate(db);
+    await loadFixture(db, parsed, config, logger);
+  } finally {
+    await db.close();
+    lock?.release();
+  }
+}
+
+/**
+ * `credauth reset`: the embedded data folder emptied and loaded afresh, with the demo world or a
+ * fixture. Claiming the folder first is what refuses it while a server holds it.
+ */
+export async function resetCommand(flags: ConfigFlags & { fixture?: string }): Promise<void> {
+  const config = configFrom(flags);
+  if (config.database.kind !== "pglite" || config.database.dataDir === null)
+    throw new ConfigError(
+      "`credauth reset` starts an embedded data folder afresh (--data DIR); a PostgreSQL database is reset by dropping and creating it.",
+    );
+  const dir = config.database.dataDir;
+  const fixture = flags.fixture ? resolve(flags.fixture) : DEMO_FIXTURE;
+  const parsed = parseFixture(readFileSync(fixture, "utf8"), fixture, { compact: true });
+  const lock = claimFor(config, "reset")!;
+  try {
+    for (const entry of readdirSync(dir))
+      if (entry !== LOCK_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
+    const db = await openDatabase(config.database);
+    try {
+      await migrate(db);
+      const jobs = await startJobs(
+        db,
+        config.database,
+        config.jobs,
+        { info() {}, warn() {}, error() {} },
+        { work: false },
+      );
+      await jobs.stop();
+      if (flags.fixture) await loadFixture(db, parsed, config, createLogger(config, { name: "credauth-reset" }));
+      else await applyFixture(db, parsed, { secrets: openSecretBox(config.secretsKey) });
+    } finally {
+      await db.close();
+    }
+  } finally {
+    lock.release();
+  }
+  console.log(`Reset ${dir}: ${flags.fixture ? `loaded ${fixture}` : "the demo world, as on the first `npm start`"}.`);
+}
+
+/** A server command's start-up failure as one line for a person; null when it is not one of these. */
+export function describeServerFailure(error: unknown): string | null {
+  if (error instanceof FixtureError || error instanceof DatabaseTooNewError || error instanceof DataFolderError)
+    return error.message;
+  if (error instanceof DatabaseUnavailableError) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return `cannot reach the database (${cause}). Is PostgreSQL running and the URL right?`;
+  }
+  return null;
+}
