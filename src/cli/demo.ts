@@ -1,45 +1,89 @@
-// What `npm start` prints: the demo tokens, what each can do, and a curl that revokes something.
+// What `npm start` prints: each demo token, whether it still works, what it can do, a curl that
+// revokes something while that still can be shown, and how to start the demo afresh.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseFixture } from "../domain/fixture.ts";
+import type { TokenStanding } from "../store/principals.ts";
 
 export const DEMO_FIXTURE = join(import.meta.dirname, "..", "..", "fixtures", "demo.yaml");
 
-/** `certFile`: the self-signed certificate served (--tls-self-signed), which curl is told to trust. */
-export function printDemoBanner(address: string, justLoaded: boolean, certFile: string | null = null): void {
-  const curl = certFile ? `curl --cacert ${certFile}` : "curl";
+export interface DemoToken {
+  login: string;
+  type: string;
+  token: string;
+  note: string;
+}
+
+/** The demo world's tokens, in the fixture's order. */
+export function demoTokens(): DemoToken[] {
   const { fixture } = parseFixture(readFileSync(DEMO_FIXTURE, "utf8"), DEMO_FIXTURE);
-  const lines: string[] = [];
-  lines.push(
+  return (fixture.users ?? []).flatMap((user) =>
+    (user.credentials ?? []).flatMap((credential) =>
+      credential.token
+        ? [{ login: user.login, type: credential.type, token: credential.token, note: credential.note ?? "" }]
+        : [],
+    ),
+  );
+}
+
+const ALICE = "ghp_credauthDemoAliceAcmeLaptop000000000";
+const OLIVIA = "ghp_credauthDemoOliviaAcmeOwner000000000";
+
+function describe(standing: TokenStanding | null): string {
+  if (standing === null) return "not in this database";
+  if (standing.destroyed) return "DESTROYED: refused everywhere";
+  if (!standing.works) return "refused (being revoked)";
+  const revoked =
+    standing.revokedFor.length > 0 ? `; SSO authorization revoked for ${standing.revokedFor.join(", ")}` : "";
+  const authorized =
+    standing.authorizedFor.length > 0 ? `; SSO-authorized for ${standing.authorizedFor.join(", ")}` : "";
+  return `works${authorized}${revoked}`;
+}
+
+/**
+ * The banner. `standings[i]` is where the i-th demo token stands now; `certFile` is the self-signed
+ * certificate served (--tls-self-signed), which curl is told to trust.
+ */
+export function demoBanner(
+  address: string,
+  options: { justLoaded: boolean; certFile: string | null; tokens: DemoToken[]; standings: (TokenStanding | null)[] },
+): string {
+  const curl = options.certFile ? `curl --cacert ${options.certFile}` : "curl";
+  const lines: string[] = [
     "",
-    justLoaded
+    options.justLoaded
       ? "Loaded the demo world (fixtures/demo.yaml). Its tokens:"
-      : "Demo tokens (fixtures/demo.yaml; revoked ones stay revoked):",
-  );
-  for (const user of fixture.users ?? []) {
-    for (const credential of user.credentials ?? []) {
-      if (!credential.token) continue;
-      lines.push(
-        `  ${user.login.padEnd(12)} ${credential.type.padEnd(17)} ${credential.token}`,
-        `               ${credential.note ?? ""}`,
-      );
-    }
+      : "The demo world's tokens, as they stand:",
+  ];
+  options.tokens.forEach((token, i) => {
+    lines.push(
+      `  ${token.login.padEnd(28)} ${token.type.padEnd(29)} ${token.token}`,
+      `  ${"".padEnd(28)} ${describe(options.standings[i] ?? null)}. ${token.note}`,
+    );
+  });
+  const standingOf = (value: string) => options.standings[options.tokens.findIndex((t) => t.token === value)] ?? null;
+  const aliceWorks = standingOf(ALICE)?.works === true;
+  const oliviaWorks = standingOf(OLIVIA)?.works === true;
+  if (aliceWorks && oliviaWorks) {
+    lines.push(
+      "",
+      "Alice's token works now:",
+      `  ${curl} -s ${address}/user -H "Authorization: Bearer ${ALICE}"`,
+      "",
+      "Revoke everything of alice_acme in acme, destroying her PATs and SSH keys (EMU):",
+      `  ${curl} -si -X POST ${address}/enterprises/acme/credential-authorizations/alice_acme/revoke \\`,
+      `    -H "Authorization: Bearer ${OLIVIA}" -H "Accept: application/vnd.github+json" \\`,
+      `    -d '{"revoke_credentials": true}'`,
+      "",
+      "Then Alice's token is refused (401 Bad credentials), and the Location header of the 202 shows the job:",
+      `  ${curl} -s ${address}/user -H "Authorization: Bearer ${ALICE}"`,
+    );
   }
-  const alice = "ghp_credauthDemoAliceAcmeLaptop000000000";
-  const olivia = "ghp_credauthDemoOliviaAcmeOwner000000000";
   lines.push(
     "",
-    "Alice's token works now:",
-    `  ${curl} -s ${address}/user -H "Authorization: Bearer ${alice}"`,
-    "",
-    "Revoke everything of alice_acme in acme, destroying her PATs and SSH keys (EMU):",
-    `  ${curl} -si -X POST ${address}/enterprises/acme/credential-authorizations/alice_acme/revoke \\`,
-    `    -H "Authorization: Bearer ${olivia}" -H "Accept: application/vnd.github+json" \\`,
-    `    -d '{"revoke_credentials": true}'`,
-    "",
-    "Then Alice's token is refused (401 Bad credentials), and the Location header of the 202 shows the job:",
-    `  ${curl} -s ${address}/user -H "Authorization: Bearer ${alice}"`,
+    "Revoked and destroyed tokens stay that way. To start the demo afresh: stop credauth and run",
+    "  npm run reset",
     "",
   );
-  console.log(lines.join("\n"));
+  return lines.join("\n");
 }

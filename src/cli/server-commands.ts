@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { pino } from "pino";
 import { type Config, ConfigError, type ConfigFlags, parseConfig, redactUrl } from "../config.ts";
 import { FixtureError, type ParsedFixture, parseFixture } from "../domain/fixture.ts";
+import { hashToken } from "../domain/tokens.ts";
 import { buildApp } from "../http/app.ts";
 import { buildMetricsApp } from "../http/metrics/routes.ts";
 import { transportsFor } from "../jobs/notification-delivery.ts";
@@ -18,8 +19,9 @@ import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
+import { describeTokens } from "../store/principals.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
-import { DEMO_FIXTURE, printDemoBanner } from "./demo.ts";
+import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
 import { loadProgress } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
@@ -187,8 +189,21 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     `credauth listening on ${address} (${describeDatabase(config)}${config.runWorker ? ", worker running" : ""})`,
   );
   if (metricsApp) await listenForMetrics(metricsApp, config, () => app.close());
-  if (config.seedDemoWhenEmpty)
-    printDemoBanner(address, demoLoaded, config.tls?.selfSigned ? config.tls.certFile : null);
+  if (config.seedDemoWhenEmpty) {
+    const tokens = demoTokens();
+    const standings = await describeTokens(
+      db,
+      tokens.map((token) => hashToken(token.token)),
+    );
+    console.log(
+      demoBanner(address, {
+        justLoaded: demoLoaded,
+        certFile: config.tls?.selfSigned ? config.tls.certFile : null,
+        tokens,
+        standings,
+      }),
+    );
+  }
 }
 
 /** Listens on --metrics-port; a failure to (port in use) stops what already runs, then fails the start. */

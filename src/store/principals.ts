@@ -59,3 +59,46 @@ export function principalLookup(db: Db, read: ExactRead = exactCache(db)): Princ
       (found) => found !== null,
     );
 }
+
+export interface TokenStanding {
+  /** It authenticates now (through the containment fence, as the API sees it). */
+  works: boolean;
+  /** Destroyed, for good. */
+  destroyed: boolean;
+  /** Organizations it holds a live SSO authorization for, and those whose authorization was revoked. */
+  authorizedFor: string[];
+  revokedFor: string[];
+}
+
+/** Where each token stands (the demo banner): null for a token credauth does not know. */
+export async function describeTokens(db: Queryable, tokenHashes: Uint8Array[]): Promise<(TokenStanding | null)[]> {
+  const rows = await db.query<{
+    hash: Uint8Array;
+    destroyed: boolean;
+    authorized_for: string[];
+    revoked_for: string[];
+  }>(
+    `select c.token_hash as hash, c.destroyed_at is not null as destroyed,
+            coalesce(array_agg(o.login order by o.login) filter (where a.revoked_at is null and o.id is not null), '{}') as authorized_for,
+            coalesce(array_agg(o.login order by o.login) filter (where a.revoked_at is not null), '{}') as revoked_for
+       from credentials c
+       left join credential_authorizations a on a.credential_id = c.id
+       left join organizations o on o.id = a.organization_id
+      where c.token_hash = any($1::bytea[])
+      group by c.id`,
+    [tokenHashes],
+  );
+  const byHash = new Map(rows.map((row) => [Buffer.from(row.hash).toString("hex"), row]));
+  return Promise.all(
+    tokenHashes.map(async (hash) => {
+      const row = byHash.get(Buffer.from(hash).toString("hex"));
+      if (!row) return null;
+      return {
+        works: (await findPrincipalByTokenHash(db, hash)) !== null,
+        destroyed: row.destroyed,
+        authorizedFor: row.authorized_for,
+        revokedFor: row.revoked_for,
+      };
+    }),
+  );
+}

@@ -48,10 +48,17 @@ describe("the credauth command line", () => {
     } finally {
       await server.stop();
     }
-    // A second start on the same folder does not load the demo again, and the revocation holds.
+    // A second start on the same folder does not load the demo again, the revocation holds, and
+    // the banner says which tokens still work and how to start afresh.
     const again = await startServer(["--data", join(dir, "demo"), "--demo"]);
     try {
-      await again.waitFor(/Demo tokens \(fixtures\/demo\.yaml; revoked ones stay revoked\)/);
+      await again.waitFor(/To start the demo afresh: stop credauth and run\n {2}npm run reset\n/);
+      const banner = again.output();
+      assert.match(banner, /The demo world's tokens, as they stand:/);
+      assert.match(banner, /ghp_credauthDemoAliceAcmeLaptop000000000\n\s+DESTROYED: refused everywhere\./);
+      assert.match(banner, /ghp_credauthDemoOliviaAcmeOwner000000000\n\s+works; SSO-authorized for acme-eng\./);
+      assert.match(banner, /ghp_credauthDemoDaveGlobex00000000000000\n\s+works; SSO-authorized for globex-labs\./);
+      assert.doesNotMatch(banner, /Alice's token works now/, "no curl for a token that no longer works");
       const response = await fetch(`${again.url}/user`, {
         headers: { authorization: "Bearer ghp_credauthDemoAliceAcmeLaptop000000000" },
       });
