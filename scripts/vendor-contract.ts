@@ -71,6 +71,9 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/credentials/revoke": ["post"],
 };
 
+/** Schemas kept although no kept operation refers to them: the names fixtures are checked against. */
+const KEPT_SCHEMAS = ["app-permissions"];
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function buildSubset(spec: { [key: string]: Json }): { [key: string]: Json } {
@@ -90,7 +93,7 @@ export function buildSubset(spec: { [key: string]: Json }): { [key: string]: Jso
 
   // Follow every $ref, transitively, and keep only the components reached.
   const keptComponents: { [kind: string]: { [name: string]: Json } } = {};
-  const pending: Json[] = [keptPaths];
+  const pending: Json[] = [keptPaths, ...KEPT_SCHEMAS.map((name) => ({ $ref: `#/components/schemas/${name}` }))];
   while (pending.length > 0) {
     const node = pending.pop();
     if (Array.isArray(node)) pending.push(...node);

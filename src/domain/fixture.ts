@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { findNodeAtLocation, type Node as JsonNode, parseTree, visit } from "jsonc-parser";
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { CREDENTIAL_TYPES, type CredentialType, factsOf } from "./credential-types.ts";
+import { CLASSIC_SCOPES, closest, PERMISSIONS } from "./github-vocabulary.ts";
 import { sshFingerprint, tokenTypeOf } from "./tokens.ts";
 
 export interface FixtureCredential {
@@ -51,17 +52,37 @@ export interface Fixture {
   users?: { login: string; email?: string; credentials?: FixtureCredential[] }[];
 }
 
+export interface FixtureProblem {
+  /** Where, as `users[1].credentials[0].token`; empty for the file as a whole. */
+  path: string;
+  line: number | null;
+  /** What is wrong, without the source and path (the admin API words it its own way). */
+  problem: string;
+}
+
+const describeProblem = (source: string, p: FixtureProblem) =>
+  `${source}${p.line !== null ? `:${p.line}` : ""}: ${p.path || "(top level)"}: ${p.problem}`;
+
+/** A fixture refused: every problem found, in the file's order (the first also as path, line, problem). */
 export class FixtureError extends Error {
+  readonly problems: readonly FixtureProblem[];
   readonly path: string;
   readonly line: number | null;
-  /** What is wrong, without the source and path (the admin API words it its own way). */
   readonly problem: string;
-  constructor(source: string, path: string, line: number | null, problem: string) {
-    super(`${source}${line !== null ? `:${line}` : ""}: ${path || "(top level)"}: ${problem}`);
+  constructor(source: string, problems: FixtureProblem[]) {
+    const sorted = [...problems].sort(
+      (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
+    );
+    super(
+      sorted.length === 1
+        ? describeProblem(source, sorted[0]!)
+        : `${source}: ${sorted.length} problems:\n${sorted.map((p) => `  ${describeProblem(source, p)}`).join("\n")}`,
+    );
     this.name = "FixtureError";
-    this.path = path;
-    this.line = line;
-    this.problem = problem;
+    this.problems = sorted;
+    this.path = sorted[0]!.path;
+    this.line = sorted[0]!.line;
+    this.problem = sorted[0]!.problem;
   }
 }
 
@@ -154,11 +175,12 @@ const FIXTURE_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// allErrors: every shape problem at once, so a fixture with three mistakes takes one run, not three.
+const ajv = new Ajv({ allErrors: true, strict: true });
 const validateShape = ajv.compile<Fixture>(FIXTURE_SCHEMA);
 
 /** JSON pointer `/users/0/credentials/1` → readable path `users[0].credentials[1]`. */
-function readablePath(segments: (string | number)[]): string {
+export function readablePath(segments: (string | number)[]): string {
   return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
@@ -166,7 +188,7 @@ export type FixtureUser = NonNullable<Fixture["users"]>[number];
 
 /** The refusal of `path` in a parsed fixture, for a problem found while applying it. */
 export function fixtureRefusal(parsed: ParsedFixture, path: (string | number)[], problem: string): FixtureError {
-  return new FixtureError(parsed.source, readablePath(path), parsed.locate(path), problem);
+  return new FixtureError(parsed.source, [{ path: readablePath(path), line: parsed.locate(path), problem }]);
 }
 
 export interface ParsedFixture {
@@ -223,12 +245,13 @@ function readJson(text: string, source: string): Source | null {
     onObjectProperty: (property, _offset, _length, startLine, _character, pathSupplier) => {
       const seen = keys.at(-1)!;
       if (seen.has(property)) {
-        throw new FixtureError(
-          source,
-          readablePath([...pathSupplier(), property]),
-          startLine + 1,
-          `Map keys must be unique ("${property}" appears twice)`,
-        );
+        throw new FixtureError(source, [
+          {
+            path: readablePath([...pathSupplier(), property]),
+            line: startLine + 1,
+            problem: `Map keys must be unique ("${property}" appears twice)`,
+          },
+        ]);
       }
       seen.add(property);
     },
@@ -263,13 +286,60 @@ function readJson(text: string, source: string): Source | null {
   };
 }
 
+/**
+ * Where an unterminated quote or flow collection begins: the YAML parser notices it only where the
+ * text runs out of it (a line or more later), but the mistake is where it opened.
+ */
+function openedAt(text: string, before: number, opener: '"' | "'" | "[" | "{"): number | null {
+  const closer = { '"': '"', "'": "'", "[": "]", "{": "}" }[opener];
+  let open: number | null = null;
+  let depth = 0;
+  for (let i = 0; i < before; i++) {
+    const c = text[i];
+    if (c === "#" && open === null && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < before && text[i] !== "\n") i++; // a comment
+    } else if (opener === '"' || opener === "'") {
+      if (c === opener && (opener === "'" || text[i - 1] !== "\\")) open = open === null ? i : null;
+    } else if (c === opener) {
+      if (depth++ === 0) open = i;
+    } else if (c === closer && depth > 0) {
+      if (--depth === 0) open = null;
+    }
+  }
+  return open;
+}
+
+/** The line a YAML syntax error is about: where an unterminated construct began, else where it was noticed. */
+function yamlErrorLine(
+  text: string,
+  lineCounter: LineCounter,
+  error: { code: string; message: string; pos: [number, number] },
+) {
+  const opener =
+    error.code === "MISSING_CHAR" && /closing "/.test(error.message)
+      ? '"'
+      : error.code === "MISSING_CHAR" && /closing '/.test(error.message)
+        ? "'"
+        : /Flow sequence|end with a \]/.test(error.message)
+          ? "["
+          : /Flow mapping|end with a \}/.test(error.message)
+            ? "{"
+            : null;
+  const at = opener === null ? null : openedAt(text, error.pos[0], opener);
+  return lineCounter.linePos(at ?? error.pos[0]).line;
+}
+
 function readYaml(text: string, source: string): Source {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const first = document.errors[0]!;
-    const line = lineCounter.linePos(first.pos[0]).line;
-    throw new FixtureError(source, "", line, first.message.split("\n")[0] ?? "not valid YAML or JSON");
+    const problems = new Map<string, FixtureProblem>();
+    for (const error of document.errors) {
+      const line = yamlErrorLine(text, lineCounter, error);
+      const problem = error.message.split("\n")[0] ?? "not valid YAML or JSON";
+      problems.set(`${line} ${problem}`, { path: "", line, problem });
+    }
+    throw new FixtureError(source, [...problems.values()]);
   }
   return {
     data: document.toJS() ?? {},
@@ -291,27 +361,33 @@ function readYaml(text: string, source: string): Source {
  */
 export function parseFixture(text: string, source: string, options: { compact?: boolean } = {}): ParsedFixture {
   const { data, locate, userSpans } = readJson(text, source) ?? readYaml(text, source);
-  const fail = (path: (string | number)[], problem: string): never => {
-    throw new FixtureError(source, readablePath(path), locate(path), problem);
+  const problems: FixtureProblem[] = [];
+  const report = (path: (string | number)[], problem: string): void => {
+    problems.push({ path: readablePath(path), line: locate(path), problem });
+  };
+  const refuseIfAny = () => {
+    if (problems.length > 0) throw new FixtureError(source, problems);
   };
   if (!validateShape(data)) {
-    const error = validateShape.errors![0] as ErrorObject;
-    const path = error.instancePath
-      .split("/")
-      .slice(1)
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    const property = (error.params as { additionalProperty?: string }).additionalProperty;
-    const problem =
-      property !== undefined
-        ? `unknown field "${property}"`
-        : error.keyword === "enum"
-          ? `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`
-          : (error.message ?? "is invalid");
-    return fail(property !== undefined ? [...path, property] : path, problem);
+    for (const error of validateShape.errors as ErrorObject[]) {
+      const path = error.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      const property = (error.params as { additionalProperty?: string }).additionalProperty;
+      const problem =
+        property !== undefined
+          ? `unknown field "${property}"`
+          : error.keyword === "enum"
+            ? `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`
+            : (error.message ?? "is invalid");
+      report(property !== undefined ? [...path, property] : path, problem);
+    }
+    refuseIfAny();
   }
-  const fixture = data;
+  const fixture = data as Fixture;
 
-  // Checks that span several places in the file.
+  // Checks that span several places in the file; every problem is reported, not just the first.
   const seenEnterprises = new Set<string>();
   const seenOrganizations = new Set<string>();
   const managedBy = new Map<string, string>();
@@ -319,7 +395,7 @@ export function parseFixture(text: string, source: string, options: { compact?: 
   fixture.enterprises?.forEach((enterprise, e) => {
     const slug = enterprise.slug.toLowerCase();
     if (seenEnterprises.has(slug))
-      fail(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);
+      report(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);
     seenEnterprises.add(slug);
     const people = new Set<string>();
     for (const list of [enterprise.owners, enterprise.credential_managers, enterprise.guest_collaborators]) {
@@ -328,7 +404,10 @@ export function parseFixture(text: string, source: string, options: { compact?: 
     enterprise.organizations?.forEach((organization, o) => {
       const login = organization.login.toLowerCase();
       if (seenOrganizations.has(login))
-        fail(["enterprises", e, "organizations", o, "login"], `organization "${organization.login}" is declared twice`);
+        report(
+          ["enterprises", e, "organizations", o, "login"],
+          `organization "${organization.login}" is declared twice`,
+        );
       seenOrganizations.add(login);
       for (const list of [organization.owners, organization.members, organization.outside_collaborators]) {
         for (const person of list ?? []) people.add(person.toLowerCase());
@@ -341,12 +420,11 @@ export function parseFixture(text: string, source: string, options: { compact?: 
       if (enterprise.emu) {
         const other = managedBy.get(person);
         if (other !== undefined && other !== slug) {
-          fail(
+          report(
             ["enterprises", e],
             `user "${person}" is a managed user of EMU enterprise "${other}" and cannot also be managed by "${enterprise.slug}"`,
           );
-        }
-        managedBy.set(person, slug);
+        } else managedBy.set(person, slug);
       }
     }
   });
@@ -354,7 +432,7 @@ export function parseFixture(text: string, source: string, options: { compact?: 
     const others = [...(enterpriseOfPerson.get(person) ?? [])].filter((s) => s !== slug);
     if (others.length > 0) {
       const index = fixture.enterprises!.findIndex((ent) => ent.slug.toLowerCase() === others[0]);
-      fail(
+      report(
         ["enterprises", index],
         `user "${person}" is a managed user of EMU enterprise "${slug}" and cannot belong to enterprise "${others[0]}"`,
       );
@@ -364,66 +442,89 @@ export function parseFixture(text: string, source: string, options: { compact?: 
   const seenUsers = new Set<string>();
   fixture.users?.forEach((user, u) => {
     const login = user.login.toLowerCase();
-    if (seenUsers.has(login)) fail(["users", u, "login"], `user "${user.login}" is declared twice`);
+    if (seenUsers.has(login)) report(["users", u, "login"], `user "${user.login}" is declared twice`);
     seenUsers.add(login);
     const isBot = BOT_LOGIN.test(user.login);
     user.credentials?.forEach((credential, c) => {
-      const at = ["users", u, "credentials", c];
-      const facts = factsOf(credential.type);
-      if ((facts.accessKind === "app_installation") !== isBot) {
-        fail(
-          [...at, "type"],
-          isBot
-            ? `a bot account ("${user.login}") holds only github_app_installation_token credentials`
-            : `a github_app_installation_token belongs to a GitHub App's bot account, named like "my-app[bot]"`,
-        );
-      }
-      if (facts.accessKind === "app_installation" && credential.resource_owner === undefined)
-        fail(
-          [...at],
-          "a github_app_installation_token needs resource_owner: the enterprise or organization it is installed on",
-        );
-      if (!facts.ssoAuthorizable && credential.authorized_orgs !== undefined)
-        fail([...at, "authorized_orgs"], `a ${credential.type} is exempt from SAML SSO and holds no authorization`);
-      if (facts.prefix === null) {
-        if (credential.key === undefined) fail([...at], `an ${credential.type} needs "key" (an OpenSSH public key)`);
-        if (sshFingerprint(credential.key!) === null)
-          fail([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
-        for (const field of ["token", "scopes", "permissions", "resource_owner", "expires_at"] as const) {
-          if (credential[field] !== undefined) fail([...at, field], `does not apply to an ${credential.type}`);
-        }
-        return;
-      }
-      if (credential.key !== undefined) fail([...at, "key"], `does not apply to a ${credential.type}`);
-      if (credential.token !== undefined) {
-        const tokenType = tokenTypeOf(credential.token);
-        // Never echo the token itself: a fixture may hold real-looking secrets.
-        if (tokenType !== credential.type) {
-          fail(
-            [...at, "token"],
-            `is not a well-formed ${credential.type} token (expected prefix, characters [A-Za-z0-9_] and length as GitHub issues them)`,
-          );
-        }
-      }
-      if (credential.expires_at !== undefined && Number.isNaN(Date.parse(credential.expires_at))) {
-        fail([...at, "expires_at"], "must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z");
-      }
-      const hasPermissions = facts.limitedBy === "permissions";
-      if (credential.permissions !== undefined && !hasPermissions)
-        fail([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
-      if (credential.scopes !== undefined && hasPermissions)
-        fail([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
-      if (credential.resource_owner !== undefined && facts.reaches !== "its-resource-owner") {
-        fail(
-          [...at, "resource_owner"],
-          `only a token created for one resource owner has one; a ${credential.type} does not`,
-        );
-      }
+      checkCredential(credential, ["users", u, "credentials", c], { login: user.login, isBot }, report);
     });
   });
+  refuseIfAny();
   if (options.compact && userSpans && userSpans.length === (fixture.users?.length ?? 0))
     return compactFixture(fixture, userSpans, text, locate, source);
   return wholeFixture(fixture, locate, source);
+}
+
+/** The checks of one credential, each problem reported. */
+function checkCredential(
+  credential: FixtureCredential,
+  at: (string | number)[],
+  holder: { login: string; isBot: boolean },
+  report: (path: (string | number)[], problem: string) => void,
+): void {
+  const facts = factsOf(credential.type);
+  if ((facts.accessKind === "app_installation") !== holder.isBot) {
+    report(
+      [...at, "type"],
+      holder.isBot
+        ? `a bot account ("${holder.login}") holds only github_app_installation_token credentials`
+        : `a github_app_installation_token belongs to a GitHub App's bot account, named like "my-app[bot]"`,
+    );
+  }
+  if (facts.accessKind === "app_installation" && credential.resource_owner === undefined)
+    report(
+      at,
+      "a github_app_installation_token needs resource_owner: the enterprise or organization it is installed on",
+    );
+  if (!facts.ssoAuthorizable && credential.authorized_orgs !== undefined)
+    report([...at, "authorized_orgs"], `a ${credential.type} is exempt from SAML SSO and holds no authorization`);
+  if (facts.prefix === null) {
+    if (credential.key === undefined) report(at, `an ${credential.type} needs "key" (an OpenSSH public key)`);
+    else if (sshFingerprint(credential.key) === null)
+      report([...at, "key"], "is not an OpenSSH public key (e.g. ssh-ed25519 AAAA... comment)");
+    for (const field of ["token", "scopes", "permissions", "resource_owner", "expires_at"] as const) {
+      if (credential[field] !== undefined) report([...at, field], `does not apply to an ${credential.type}`);
+    }
+    return;
+  }
+  if (credential.key !== undefined) report([...at, "key"], `does not apply to a ${credential.type}`);
+  // Never echo the token itself: a fixture may hold real-looking secrets.
+  if (credential.token !== undefined && tokenTypeOf(credential.token) !== credential.type) {
+    report(
+      [...at, "token"],
+      `is not a well-formed ${credential.type} token (expected prefix, characters [A-Za-z0-9_] and length as GitHub issues them)`,
+    );
+  }
+  if (credential.expires_at !== undefined && Number.isNaN(Date.parse(credential.expires_at)))
+    report([...at, "expires_at"], "must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z");
+  const hasPermissions = facts.limitedBy === "permissions";
+  if (credential.permissions !== undefined && !hasPermissions)
+    report([...at, "permissions"], `does not apply to a ${credential.type} (it has scopes)`);
+  if (credential.scopes !== undefined && hasPermissions)
+    report([...at, "scopes"], `does not apply to a ${credential.type} (it has permissions)`);
+  if (credential.resource_owner !== undefined && facts.reaches !== "its-resource-owner")
+    report(
+      [...at, "resource_owner"],
+      `only a token created for one resource owner has one; a ${credential.type} does not`,
+    );
+  // Names GitHub knows, so a typo is not loaded as a token that can do nothing.
+  if (!hasPermissions)
+    (credential.scopes ?? []).forEach((scope, i) => {
+      if ((CLASSIC_SCOPES as readonly string[]).includes(scope)) return;
+      const fix = closest(scope, CLASSIC_SCOPES);
+      report([...at, "scopes", i], `"${scope}" is not a GitHub scope${fix ? ` (did you mean "${fix}"?)` : ""}`);
+    });
+  for (const [name, level] of Object.entries(credential.permissions ?? {})) {
+    const levels = PERMISSIONS[name];
+    if (levels === undefined) {
+      const fix = closest(name, Object.keys(PERMISSIONS));
+      report(
+        [...at, "permissions", name],
+        `"${name}" is not a GitHub permission${fix ? ` (did you mean "${fix}"?)` : ""}`,
+      );
+    } else if (!levels.includes(level))
+      report([...at, "permissions", name], `"${name}" takes ${levels.join(" or ")}, not ${level}`);
+  }
 }
 
 // Built outside parseFixture, whose scope holds the whole document: a closure made there would keep

@@ -6,7 +6,14 @@
 // up front and then run in memory, in the fixture's order, so the first problem reported is the
 // one a row-by-row load would have met first.
 import { factsOf } from "../domain/credential-types.ts";
-import { type FixtureCredential, type FixtureWebhook, fixtureRefusal, type ParsedFixture } from "../domain/fixture.ts";
+import {
+  type FixtureCredential,
+  FixtureError,
+  type FixtureWebhook,
+  fixtureRefusal,
+  type ParsedFixture,
+  readablePath,
+} from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../domain/tokens.ts";
@@ -607,8 +614,37 @@ async function loadCredentials(
     grants.organizationIds = [];
   };
 
+  // A resource owner must be an enterprise or organization, in the fixture or already here. Every
+  // unknown one is reported at the end, together (the transaction is rolled back anyway).
+  const ownerExists = new Map<string, boolean>();
+  const unknownOwners: { at: Path; owner: string }[] = [];
+  const checkResourceOwners = async (declared: DeclaredCredential[]) => {
+    const asked = [
+      ...new Set(
+        declared.flatMap((d) =>
+          d.credential.resource_owner === undefined ? [] : [d.credential.resource_owner.toLowerCase()],
+        ),
+      ),
+    ].filter((owner) => !ownerExists.has(owner));
+    if (asked.length > 0) {
+      const found = await tx.query<{ name: string }>(
+        `select lower(slug) as name from enterprises where lower(slug) = any($1::text[])
+         union select lower(login) from organizations where lower(login) = any($1::text[])`,
+        [asked],
+      );
+      const names = new Set(found.map((row) => row.name));
+      for (const owner of asked) ownerExists.set(owner, names.has(owner));
+    }
+    for (const d of declared) {
+      const owner = d.credential.resource_owner;
+      if (owner !== undefined && !ownerExists.get(owner.toLowerCase()))
+        unknownOwners.push({ at: ["users", d.user, "credentials", d.index, "resource_owner"], owner });
+    }
+  };
+
   let batch: DeclaredCredential[] = [];
   const loadBatch = async () => {
+    await checkResourceOwners(batch);
     const unknown = batch.filter((declared) => !known.has(identityKey(declared.identity)));
     for (const [key, found] of await findCredentials(
       tx,
@@ -668,6 +704,15 @@ async function loadCredentials(
   }
   await loadBatch();
   await flushGrants();
+  if (unknownOwners.length > 0)
+    throw new FixtureError(
+      parsed.source,
+      unknownOwners.map(({ at, owner }) => ({
+        path: readablePath(at),
+        line: parsed.locate(at),
+        problem: `"${owner}" is not an enterprise or organization, in this fixture or already loaded`,
+      })),
+    );
 }
 
 /** How far a load is: the users whose credentials are in, of all the fixture's users. */

@@ -232,6 +232,43 @@ for (const backend of backends()) {
       assert.deepEqual(afterwards, before, "no refused fixture left a row behind");
     });
 
+    it("refuses every resource owner that names no enterprise or organization, each with its line, and loads nothing", async () => {
+      const before = await count(db, "credentials");
+      const fixture = {
+        enterprises: [{ slug: "owners-inc", organizations: [{ login: "owners-org" }] }],
+        users: [
+          {
+            login: "owner_checker",
+            credentials: [
+              { type: "fine_grained_pat", resource_owner: "owners-org", permissions: { contents: "read" }, note: "ok" },
+              {
+                type: "fine_grained_pat",
+                resource_owner: "owners-ogr",
+                permissions: { contents: "read" },
+                note: "typo",
+              },
+              { type: "fine_grained_pat", resource_owner: "nobody", permissions: { contents: "read" }, note: "none" },
+            ],
+          },
+        ],
+      };
+      const text = JSON.stringify(fixture, null, 2);
+      const lineOf = (needle: string) => text.split("\n").findIndex((line) => line.includes(needle)) + 1;
+      await assert.rejects(applyFixture(db, parseFixture(text, "owners.json")), (error: unknown) => {
+        assert.ok(error instanceof FixtureError, String(error));
+        assert.deepEqual(
+          error.problems.map((p) => [p.path, p.line]),
+          [
+            ["users[0].credentials[1].resource_owner", lineOf('"owners-ogr"')],
+            ["users[0].credentials[2].resource_owner", lineOf('"nobody"')],
+          ],
+        );
+        assert.match(error.problems[0]!.problem, /"owners-ogr" is not an enterprise or organization/);
+        return true;
+      });
+      assert.equal(await count(db, "credentials"), before);
+    });
+
     it("refuses to give one token to two users", async () => {
       const token = generateToken("classic_pat");
       await applyFixture(

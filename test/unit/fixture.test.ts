@@ -78,9 +78,83 @@ describe("fixture parsing", () => {
     assert.match(badType.message, /must be one of classic_pat/);
   });
 
-  it("refuses YAML syntax errors with their line", () => {
-    const error = refusal("enterprises:\n  - slug: acme\n   bad: [\n");
-    assert.ok(error.line !== null && error.line >= 2);
+  it("refuses YAML syntax errors at the line of the mistake, an unclosed quote or bracket where it opened", () => {
+    assert.equal(refusal("users:\n  - login: a\n    credentials\n      - type: classic_pat\n").line, 3);
+    assert.equal(refusal("enterprises:\n  - slug: acme\n   owners: [x]\n").line, 3);
+    const quote = refusal('users:\n  - login: "a\n  - login: b\n');
+    assert.equal(quote.line, 2);
+    assert.match(quote.message, /^world\.yaml:2: \(top level\): Missing closing "quote/);
+    assert.equal(refusal("users:\n  - login: [a\n  - login: b\n").line, 2);
+    assert.equal(refusal("users:\n  - login: a # it's fine\n    credentials: [\n").line, 3);
+  });
+
+  it("reports every mistake at once, each with its line, in the file's order", () => {
+    const error = refusal(
+      [
+        "enterprises:",
+        "  - slug: acme",
+        "    colour: red", // 3: unknown field
+        "users:",
+        "  - login: a",
+        "    credentials:",
+        "      - type: classic_pat",
+        "        scopes: [admin:enterpise, repo]", // 8: misspelt scope
+        "      - type: fine_grained_pat",
+        "        permissions: {contentz: read, workflows: read}", // 10: unknown permission, wrong level
+        "  - login: a", // 11: declared twice
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => [p.line, p.path]),
+      [[3, "enterprises[0].colour"]],
+      "shape problems first (the rest needs a well-shaped file)",
+    );
+    const semantic = refusal(
+      [
+        "users:",
+        "  - login: a",
+        "    credentials:",
+        "      - type: classic_pat",
+        "        scopes: [admin:enterpise, repo]",
+        "      - type: fine_grained_pat",
+        "        permissions: {contentz: read, workflows: read}",
+        "  - login: a",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      semantic.problems.map((p) => [p.line, p.path, p.problem]),
+      [
+        [
+          5,
+          "users[0].credentials[0].scopes[0]",
+          '"admin:enterpise" is not a GitHub scope (did you mean "admin:enterprise"?)',
+        ],
+        [
+          7,
+          "users[0].credentials[1].permissions.contentz",
+          '"contentz" is not a GitHub permission (did you mean "contents"?)',
+        ],
+        [7, "users[0].credentials[1].permissions.workflows", '"workflows" takes write, not read'],
+        [8, "users[1].login", 'user "a" is declared twice'],
+      ],
+    );
+    assert.match(
+      semantic.message,
+      /^world\.yaml: 4 problems:\n {2}world\.yaml:5: users\[0\]\.credentials\[0\]\.scopes\[0\]: /,
+    );
+    const shapes = refusal(
+      "enterprises:\n  - slug: acme\n    colour: red\n    emu: maybe\nusers:\n  - login: b\n    age: 3\n",
+    );
+    assert.deepEqual(
+      shapes.problems.map((p) => [p.line, p.path]),
+      [
+        [3, "enterprises[0].colour"],
+        [4, "enterprises[0].emu"],
+        [7, "users[0].age"],
+      ],
+    );
   });
 
   it("refuses a user managed by two EMU enterprises, or by one EMU and in another enterprise", () => {
