@@ -60,10 +60,10 @@ describe("the README's examples", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const blocks = testedBlocks();
 
-  it("marks the quick start, the responder's walkthrough and the Octokit example for this test", () => {
+  it("marks the quick start, the responder's walkthrough, the Octokit example and the dry run for this test", () => {
     assert.deepEqual(
       blocks.map((block) => block.language),
-      ["sh", "sh", "js"],
+      ["sh", "sh", "js", "sh"],
     );
   });
 
