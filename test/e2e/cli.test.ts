@@ -66,6 +66,42 @@ describe("the credauth command line", () => {
     } finally {
       await again.stop();
     }
+
+    // `credauth reset` (npm run reset) brings the demo back as it was first loaded.
+    const reset = credauth(["reset", "--data", join(dir, "demo")]);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /Reset .*demo: the demo world, as on the first `npm start`\./);
+    const fresh = await startServer(["--data", join(dir, "demo"), "--demo"]);
+    try {
+      await fresh.waitFor(/npm run reset\n/);
+      assert.match(
+        fresh.output(),
+        /ghp_credauthDemoAliceAcmeLaptop000000000\n\s+works; SSO-authorized for acme-eng, acme-web\./,
+      );
+      const alice = await fetch(`${fresh.url}/user`, {
+        headers: { authorization: "Bearer ghp_credauthDemoAliceAcmeLaptop000000000", "user-agent": "cli-test" },
+      });
+      assert.equal(alice.status, 200);
+    } finally {
+      await fresh.stop();
+    }
+    const fixture = join(dir, "reset.yaml");
+    writeFileSync(
+      fixture,
+      "users:\n  - login: only_one\n    credentials:\n      - type: classic_pat\n        note: made\n",
+    );
+    const toFixture = credauth([
+      "reset",
+      "--data",
+      join(dir, "demo"),
+      "--fixture",
+      fixture,
+      "--tokens-file",
+      join(dir, "reset.tsv"),
+    ]);
+    assert.equal(toFixture.code, 0, toFixture.stderr);
+    assert.match(toFixture.stdout, /1 generated tokens written to .*reset\.tsv/);
+    assert.match(toFixture.stdout, /Reset .*demo: loaded .*reset\.yaml\./);
   });
 
   it("seed refuses a bad fixture with its line and loads nothing; a good one writes generated tokens to a new 0600 file, once", async () => {
