@@ -255,6 +255,20 @@ function secretFromFile(name: string, path: string | undefined): string | undefi
   }
 }
 
+/** The site-admin token: the flag, its file, the variable, its file — the first given. */
+function adminTokenFrom(
+  flags: { adminToken?: string; adminTokenFile?: string },
+  env: Record<string, string | undefined>,
+): string | null {
+  return (
+    flags.adminToken ??
+    secretFromFile("--admin-token-file", flags.adminTokenFile) ??
+    env.CREDAUTH_ADMIN_TOKEN ??
+    secretFromFile("CREDAUTH_ADMIN_TOKEN_FILE", env.CREDAUTH_ADMIN_TOKEN_FILE) ??
+    null
+  );
+}
+
 function integerIn(
   name: string,
   raw: string | number | undefined,
@@ -336,12 +350,7 @@ export function parseConfig(
     );
   }
 
-  const adminToken =
-    flags.adminToken ??
-    secretFromFile("--admin-token-file", flags.adminTokenFile) ??
-    env.CREDAUTH_ADMIN_TOKEN ??
-    secretFromFile("CREDAUTH_ADMIN_TOKEN_FILE", env.CREDAUTH_ADMIN_TOKEN_FILE) ??
-    null;
+  const adminToken = adminTokenFrom(flags, env);
   if (adminToken !== null && !/^[\x21-\x7e]{32,256}$/.test(adminToken)) {
     throw new ConfigError(
       "--admin-token / CREDAUTH_ADMIN_TOKEN must be 32 to 256 printable characters without spaces; generate one with `openssl rand -hex 32`.",
@@ -552,11 +561,6 @@ export function parseClientConfig(flags: ClientFlags, env: Record<string, string
   const caPath = flags.ca ?? env.CREDAUTH_CA_FILE;
   const caFile = caPath ? resolve(caPath) : null;
   if (caFile) pemFile("--ca", caFile);
-  const adminToken =
-    flags.adminToken ??
-    secretFromFile("--admin-token-file", flags.adminTokenFile) ??
-    env.CREDAUTH_ADMIN_TOKEN ??
-    secretFromFile("CREDAUTH_ADMIN_TOKEN_FILE", env.CREDAUTH_ADMIN_TOKEN_FILE) ??
-    null;
+  const adminToken = adminTokenFrom(flags, env);
   return deepFreeze({ url, token, caFile, adminToken });
 }

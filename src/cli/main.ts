@@ -131,6 +131,10 @@ const jobOptions = (command: Command) =>
 const TOKENS_FILE_HELP =
   "write the tokens a fixture load generates to this new file (mode 0600), or - for standard output (default: credauth-tokens-<time>.tsv here)";
 
+/** What every process that may run the worker takes: database, jobs, metrics, notifications, secrets. */
+const workingProcessOptions = (command: Command) =>
+  secretsOption(notificationOptions(metricsOptions(jobOptions(databaseOptions(command)))));
+
 export function buildCli(): Command {
   // Usage mistakes are one line on stderr and exit 2, like every other start-up failure; the
   // settings reach every subcommand created below.
@@ -148,88 +152,68 @@ export function buildCli(): Command {
         ),
     });
 
-  secretsOption(
-    notificationOptions(
-      metricsOptions(
-        jobOptions(
-          databaseOptions(
-            program
-              .command("serve")
-              .description("run the HTTP API (and, unless --no-worker, the background worker)")
-              .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
-              .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
-              .addOption(
-                option(
-                  "--rate-limit <mode>",
-                  "github: GitHub's rate limits, enforced; off: none (default github)",
-                  "rateLimit",
-                ),
-              )
-              .addOption(
-                option(
-                  "--user-agent <mode>",
-                  "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
-                  "userAgent",
-                ),
-              )
-              .addOption(
-                option(
-                  "--public-url <url>",
-                  "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
-                  "publicUrl",
-                ),
-              )
-              .option("--seed <file>", "load this fixture file at start-up")
-              .option("--tokens-file <file>", TOKENS_FILE_HELP)
-              .option("--no-worker", "do not process revocation jobs in this process")
-              .option("--demo", "load the bundled demo world when the database is empty")
-              .addOption(
-                option(
-                  "--web-url <url>",
-                  "base URL for web links such as the SSO authorization URL (default https://github.com)",
-                  "webUrl",
-                ),
-              )
-              .addOption(
-                option(
-                  "--admin-token <token>",
-                  "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
-                  "adminToken",
-                ),
-              )
-              .addOption(
-                option(
-                  "--admin-token-file <file>",
-                  "read the site-admin token from this file (its first line)",
-                  "adminTokenFile",
-                ),
-              )
-              .addOption(
-                option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"),
-              )
-              .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
-              .option(
-                "--tls-self-signed",
-                "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
-              ),
-          ),
+  workingProcessOptions(
+    program
+      .command("serve")
+      .description("run the HTTP API (and, unless --no-worker, the background worker)")
+      .addOption(option("--port <port>", "port to listen on (default 3000)", "port"))
+      .addOption(option("--host <host>", "address to listen on (default 127.0.0.1)", "host"))
+      .addOption(
+        option(
+          "--rate-limit <mode>",
+          "github: GitHub's rate limits, enforced; off: none (default github)",
+          "rateLimit",
         ),
+      )
+      .addOption(
+        option(
+          "--user-agent <mode>",
+          "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
+          "userAgent",
+        ),
+      )
+      .addOption(
+        option(
+          "--public-url <url>",
+          "base of the API URLs credauth hands out (Location, links); default http://HOST:PORT",
+          "publicUrl",
+        ),
+      )
+      .option("--seed <file>", "load this fixture file at start-up")
+      .option("--tokens-file <file>", TOKENS_FILE_HELP)
+      .option("--no-worker", "do not process revocation jobs in this process")
+      .option("--demo", "load the bundled demo world when the database is empty")
+      .addOption(
+        option(
+          "--web-url <url>",
+          "base URL for web links such as the SSO authorization URL (default https://github.com)",
+          "webUrl",
+        ),
+      )
+      .addOption(
+        option(
+          "--admin-token <token>",
+          "enable the provisioning API under /_credauth/admin; prefer the environment or --admin-token-file",
+          "adminToken",
+        ),
+      )
+      .addOption(
+        option(
+          "--admin-token-file <file>",
+          "read the site-admin token from this file (its first line)",
+          "adminTokenFile",
+        ),
+      )
+      .addOption(option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)", "tlsCert"))
+      .addOption(option("--tls-key <file>", "the certificate's private key (PEM)", "tlsKey"))
+      .option(
+        "--tls-self-signed",
+        "serve HTTPS with a self-signed certificate made for the listening host and kept beside the data folder",
       ),
-    ),
   ).action(async (flags: ConfigFlags) => (await server()).serve(flags));
 
-  secretsOption(
-    notificationOptions(
-      metricsOptions(
-        jobOptions(
-          databaseOptions(
-            program
-              .command("worker")
-              .description("process revocation jobs and deliver notifications (PostgreSQL only)"),
-          ),
-        ),
-      ),
-    ),
+  workingProcessOptions(
+    program.command("worker").description("process revocation jobs and deliver notifications (PostgreSQL only)"),
   ).action(async (flags: ConfigFlags) => (await server()).worker(flags));
   databaseOptions(program.command("migrate").description("bring the database schema up to date and exit")).action(
     async (flags: ConfigFlags) => (await server()).migrateCommand(flags),

@@ -257,20 +257,20 @@ export async function worker(flags: ConfigFlags): Promise<void> {
   if (metricsApp) await listenForMetrics(metricsApp, config, stop);
 }
 
+/** Migrates the database and creates the job queues (pg-boss's schema), starting no worker; the migrations applied. */
+async function prepareDatabase(db: Db, config: Readonly<Config>): Promise<number[]> {
+  const applied = await migrate(db);
+  const jobs = await startJobs(db, config.database, config.jobs, { info() {}, warn() {}, error() {} }, { work: false });
+  await jobs.stop();
+  return applied;
+}
+
 export async function migrateCommand(flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
   const lock = claimFor(config, "migrate");
   const db = await openDatabase(config.database);
   try {
-    const applied = await migrate(db);
-    const jobs = await startJobs(
-      db,
-      config.database,
-      config.jobs,
-      { info() {}, warn() {}, error() {} },
-      { work: false },
-    );
-    await jobs.stop();
+    const applied = await prepareDatabase(db, config);
     console.log(applied.length > 0 ? `Applied migrations ${applied.join(", ")}.` : "The database is up to date.");
   } finally {
     await db.close();
@@ -313,15 +313,7 @@ export async function resetCommand(flags: ConfigFlags & { fixture?: string }): P
       if (entry !== LOCK_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
     const db = await openDatabase(config.database);
     try {
-      await migrate(db);
-      const jobs = await startJobs(
-        db,
-        config.database,
-        config.jobs,
-        { info() {}, warn() {}, error() {} },
-        { work: false },
-      );
-      await jobs.stop();
+      await prepareDatabase(db, config);
       if (flags.fixture) await loadFixture(db, parsed, config, createLogger(config, { name: "credauth-reset" }));
       else await applyFixture(db, parsed, { secrets: openSecretBox(config.secretsKey) });
     } finally {

@@ -6,6 +6,39 @@ import type { AddressInfo } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
+/** A list that something appends to, and a way to wait until it holds `count` items. */
+function arrivals<T>(what: string) {
+  const items: T[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    items,
+    add(item: T) {
+      items.push(item);
+      this.notify();
+    },
+    notify() {
+      for (const waiter of waiters) waiter();
+    },
+    waitFor(count: number, timeoutMs: number): Promise<T[]> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (items.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(items);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${items.length} of ${count} ${what} arrived`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
 export interface SmtpSink {
   /** smtp://127.0.0.1:<port>, for --smtp-url. */
   url: string;
@@ -22,9 +55,8 @@ export interface SmtpSink {
  * has stopped answering.
  */
 export async function startSmtpSink(options: { hang?: boolean } = {}): Promise<SmtpSink> {
-  const messages: ParsedMail[] = [];
+  const messages = arrivals<ParsedMail>("messages");
   let connections = 0;
-  const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -37,8 +69,7 @@ export async function startSmtpSink(options: { hang?: boolean } = {}): Promise<S
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((parsed) => {
-          messages.push(parsed);
-          for (const waiter of waiters) waiter();
+          messages.add(parsed);
           callback();
         })
         .catch(callback);
@@ -48,25 +79,9 @@ export async function startSmtpSink(options: { hang?: boolean } = {}): Promise<S
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,
-    messages,
+    messages: messages.items,
     connections: () => connections,
-    waitFor(count, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (messages.length >= count) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(messages);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${messages.length} of ${count} messages arrived`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs = 20_000) => messages.waitFor(count, timeoutMs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -93,8 +108,7 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(
   options: { answer?: (n: number) => number; hang?: boolean } = {},
 ): Promise<WebhookReceiver> {
-  const posts: WebhookPost[] = [];
-  const waiters = new Set<() => void>();
+  const posts = arrivals<WebhookPost>("posts");
   let hang = options.hang ?? false;
   let hung = 0;
   const server = createServer((request, response) => {
@@ -103,41 +117,24 @@ export async function startWebhookReceiver(
     request.on("end", () => {
       if (hang) {
         hung++;
-        for (const waiter of waiters) waiter();
+        posts.notify();
         return;
       }
-      const status = options.answer?.(posts.length + 1) ?? 200;
-      posts.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), status });
+      const status = options.answer?.(posts.items.length + 1) ?? 200;
       response.writeHead(status).end();
-      for (const waiter of waiters) waiter();
+      posts.add({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), status });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hook`,
-    posts,
+    posts: posts.items,
     hung: () => hung,
     setHang: (value) => {
       hang = value;
     },
-    waitFor(count, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (posts.length >= count) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(posts);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${posts.length} of ${count} posts arrived`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs = 20_000) => posts.waitFor(count, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

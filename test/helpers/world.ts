@@ -301,3 +301,22 @@ export async function worldDigest(db: Queryable): Promise<string> {
   );
   return JSON.stringify(row);
 }
+
+/** A job resource as the tests read it. */
+export interface TestJob {
+  id: number;
+  state: "queued" | "running" | "succeeded" | "failed";
+  counts: Record<"authorizations_revoked" | "credentials_destroyed", { total: number } & Record<string, number>>;
+}
+
+/** The job of revocation `id` once it has succeeded or failed, read as `token` (the worker runs it). */
+export async function settledJob(t: TestApp, id: number, token: string): Promise<TestJob> {
+  for (let i = 0; i < 200; i++) {
+    const job = (
+      await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(token) })
+    ).json() as TestJob;
+    if (job.state === "succeeded" || job.state === "failed") return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`revocation ${id} did not settle`);
+}

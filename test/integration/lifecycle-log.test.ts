@@ -7,7 +7,7 @@ import { logSettled, ProgressLog } from "../../src/jobs/revocation-log.ts";
 import { failRevocation, startRevocationAttempt } from "../../src/store/revocation-requests.ts";
 import { listUnfinishedShards, planShards } from "../../src/store/revocation-shards.ts";
 import { backends } from "../helpers/backends.ts";
-import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, settledJob, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 interface Line {
   msg: string;
@@ -22,23 +22,6 @@ function recorder() {
     stream: { write: (text: string) => void lines.push(JSON.parse(text) as Line) },
     about: (revocationId: number) => lines.filter((line) => line.revocationId === revocationId),
   };
-}
-
-async function settled(
-  t: TestApp,
-  id: number,
-  token: string,
-): Promise<{
-  state: string;
-  counts: { [effect in "authorizations_revoked" | "credentials_destroyed"]: { total: number } };
-}> {
-  for (let i = 0; i < 200; i++) {
-    const r = await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(token) });
-    const job = r.json();
-    if (job.state === "succeeded" || job.state === "failed") return job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`revocation ${id} did not settle`);
 }
 
 for (const backend of backends()) {
@@ -57,7 +40,7 @@ for (const backend of backends()) {
       });
       assert.equal(r.statusCode, 202, r.body);
       const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
-      const job = await settled(t, id, t.tokens.owenClassic);
+      const job = await settledJob(t, id, t.tokens.owenClassic);
       assert.equal(job.state, "succeeded");
 
       const lines = log.about(id);
@@ -90,7 +73,7 @@ for (const backend of backends()) {
       });
       assert.equal(r.statusCode, 202, r.body);
       const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
-      await settled(t, id, t.tokens.cleoClassic);
+      await settledJob(t, id, t.tokens.cleoClassic);
       const [requested, , succeeded] = log.about(id) as [Line, Line, Line];
       assert.equal(requested.organization, "classic-eng");
       assert.equal(requested.enterprise, undefined);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { buildMetricsApp } from "../../src/http/metrics/routes.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { backends, migratedPglite } from "../helpers/backends.ts";
-import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, settledJob, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 const ADMIN_TOKEN = "metrics-admin-token-0123456789abcdef0123";
 
@@ -25,17 +25,6 @@ async function scrape(t: TestApp): Promise<Map<string, number>> {
   const r = await t.app.inject({ method: "GET", url: "/metrics", headers: bearer(ADMIN_TOKEN) });
   assert.equal(r.statusCode, 200, r.body);
   return samples(r.body);
-}
-
-async function settled(t: TestApp, id: number, token: string) {
-  for (let i = 0; i < 200; i++) {
-    const job = (
-      await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(token) })
-    ).json();
-    if (job.state === "succeeded" || job.state === "failed") return job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`revocation ${id} did not settle`);
 }
 
 for (const backend of backends()) {
@@ -80,7 +69,7 @@ for (const backend of backends()) {
           payload: { revoke_credentials: true },
         });
         assert.equal(r.statusCode, 202, r.body);
-        const job = await settled(t, Number(/(\d+)$/.exec(String(r.headers.location))![1]), t.tokens.owenClassic);
+        const job = await settledJob(t, Number(/(\d+)$/.exec(String(r.headers.location))![1]), t.tokens.owenClassic);
         const m = await scrape(t);
         assert.equal(m.get('credauth_revocations{state="succeeded"}'), 1);
         assert.equal(m.get('credauth_revocations{state="queued"}'), 0);

@@ -8,16 +8,11 @@ import { parseFixture } from "../../src/domain/fixture.ts";
 import { applyFixture } from "../../src/store/seed.ts";
 import { backends } from "../helpers/backends.ts";
 import { type SmtpSink, startSmtpSink, startWebhookReceiver, type WebhookReceiver } from "../helpers/receivers.ts";
-import { bearer, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
+import { bearer, settledJob, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
 const SECRETS_KEY = "a1".repeat(32);
 const HOOK_SECRET = "It's a Secret to Everybody";
 
-interface Job {
-  id: number;
-  state: string;
-  counts: Record<"authorizations_revoked" | "credentials_destroyed", { total: number }>;
-}
 interface LogEntry {
   channel: string;
   recipient: { login?: string; url?: string; webhook_id?: number };
@@ -31,17 +26,6 @@ async function revoke(t: TestApp, url: string, token: string, payload: object = 
   const r = await t.app.inject({ method: "POST", url, headers: bearer(token), payload });
   assert.equal(r.statusCode, 202, r.body);
   return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
-}
-
-async function settled(t: TestApp, id: number, token: string): Promise<Job> {
-  for (let i = 0; i < 200; i++) {
-    const job = (
-      await t.app.inject({ method: "GET", url: `/_credauth/revocations/${id}`, headers: bearer(token) })
-    ).json();
-    if (job.state === "succeeded" || job.state === "failed") return job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`revocation ${id} did not settle`);
 }
 
 async function deliveryLog(t: TestApp, id: number, token: string, until: (log: LogEntry[]) => boolean) {
@@ -106,7 +90,7 @@ for (const backend of backends()) {
           revoke_credentials: true,
         },
       );
-      const job = await settled(t, id, t.tokens.owenClassic);
+      const job = await settledJob(t, id, t.tokens.owenClassic);
       assert.equal(job.state, "succeeded");
       const [mail] = await smtp.waitFor(1);
       assert.equal(mail!.to && !Array.isArray(mail!.to) ? mail!.to.text : "", "ann@emu-corp.example");
@@ -143,7 +127,7 @@ for (const backend of backends()) {
         "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke",
         t.tokens.owenClassic,
       );
-      const job = await settled(t, id, t.tokens.owenClassic);
+      const job = await settledJob(t, id, t.tokens.owenClassic);
       const [post] = (await hooks.waitFor(before.hooks + 1)).slice(before.hooks);
       const body = JSON.parse(post!.body);
       assert.equal(body.action, "succeeded");
@@ -215,7 +199,7 @@ for (const backend of backends()) {
         "/enterprises/emu-corp/credential-authorizations/oscar_emu/revoke",
         t.tokens.owenClassic,
       );
-      await settled(t, id, t.tokens.owenClassic);
+      await settledJob(t, id, t.tokens.owenClassic);
       const log = await deliveryLog(t, id, t.tokens.owenClassic, (entries) =>
         entries.some((e) => e.channel === "email" && e.state === "skipped"),
       );
@@ -249,7 +233,7 @@ describe("notifications without a mail server", () => {
 
   it("records the email and marks it skipped, saying why", async () => {
     const id = await revoke(t, "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke", t.tokens.owenClassic);
-    await settled(t, id, t.tokens.owenClassic);
+    await settledJob(t, id, t.tokens.owenClassic);
     const log = await deliveryLog(t, id, t.tokens.owenClassic, (entries) =>
       entries.every((e) => e.state === "skipped"),
     );
