@@ -103,6 +103,13 @@ export const Errors = {
       403,
       "This endpoint does not accept authenticated requests: send it without an Authorization header.",
     ),
+  /** The console (credauth's): a change without its session's CSRF token. */
+  consoleCsrfRefused: () =>
+    new ApiError(
+      "console_csrf_refused",
+      403,
+      "The console's CSRF token is missing or wrong: reload the page and try again.",
+    ),
   problemsParsingJson: () => new ApiError("problems_parsing_json", 400, "Problems parsing JSON"),
   bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),
   /** GitHub's schema-violation wording: `Invalid request.\n\nFor 'properties/x', "y" is not a boolean.` */

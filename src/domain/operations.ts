@@ -101,6 +101,8 @@ export const OPERATIONS = {
   /** The jobs a caller could have requested, as a list, and one job's changes as they happen. */
   "credauth/list-revocations": REVOCATION_READERS,
   "credauth/follow-revocation": REVOCATION_READERS,
+  /** The enterprises and organizations the caller manages (the console's home). */
+  "credauth/list-scopes": REVOCATION_READERS,
   /** Who a job's settling notified, and how each delivery went. */
   "credauth/list-revocation-notifications": REVOCATION_READERS,
 } as const satisfies Record<string, OperationAccess>;

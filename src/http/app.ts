@@ -1,6 +1,7 @@
 // buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
 import { readFileSync } from "node:fs";
+import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.ts";
 import { Errors } from "../errors.ts";
@@ -17,6 +18,8 @@ import adminRoutes from "./admin/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import conditionalRequests from "./conditional-requests.ts";
+import consoleRoutes from "./console/routes.ts";
+import { readSession } from "./console/session.ts";
 import credentialRoutes from "./credentials/routes.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
@@ -30,7 +33,7 @@ import rateLimitRoutes from "./rate-limit/routes.ts";
 import { RateLimits } from "./rate-limits.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
-import { routeWithoutGhesPrefix } from "./urls.ts";
+import { routeWithoutApiPrefix } from "./urls.ts";
 import userRoutes from "./users/routes.ts";
 
 declare module "fastify" {
@@ -59,7 +62,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       options.logStream ? { destination: options.logStream } : {},
     ) as FastifyBaseLogger,
     genReqId: () => newRequestId(),
-    rewriteUrl: (raw) => routeWithoutGhesPrefix(raw),
+    rewriteUrl: (raw) => routeWithoutApiPrefix(raw),
     requestIdHeader: false,
     // Errors Fastify raises before routing (a malformed URL) get GitHub's shape too.
     frameworkErrors: (error, request, reply) => {
@@ -121,7 +124,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const { rateLimits } = app.services;
   await app.register(requestMetrics, app.services.metrics);
   await app.register(githubConventions, { userAgent: config.userAgent });
-  await app.register(authentication, { findPrincipal: app.services.reads.principal, rateLimits });
+  await app.register(fastifyCookie);
+  await app.register(authentication, {
+    findPrincipal: app.services.reads.principal,
+    rateLimits,
+    readSession: (cookie) => readSession(app.services.db, cookie),
+  });
   installErrorHandling(app, rateLimits);
   await app.register(conditionalRequests);
   await app.register(enterpriseCredentialAuthorizationRoutes, app.services);
@@ -136,5 +144,6 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(adminRoutes, app.services);
   await app.register(metricsRoutes, app.services);
   await app.register(openApiRoutes, app.services);
+  await app.register(consoleRoutes, app.services);
   return app;
 }

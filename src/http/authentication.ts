@@ -1,5 +1,6 @@
 // Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
 // or a principal. Only the request hook turns "invalid" into GitHub's 401.
+import type {} from "@fastify/cookie"; // request.cookies
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { factsOf } from "../domain/credential-types.ts";
@@ -16,7 +17,9 @@ import { hashToken, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
 import { enforce } from "./authorization.ts";
+import { type ConsoleSession, CSRF_HEADER, SESSION_COOKIE } from "./console/session.ts";
 import type { RateLimits } from "./rate-limits.ts";
+import type { PrefixedRequest } from "./urls.ts";
 
 export type Authentication =
   | { kind: "anonymous" }
@@ -52,7 +55,15 @@ export async function authenticate(
   if (token === null) return { kind: "anonymous" };
   // A string that cannot be a GitHub token is not worth a database round trip.
   if (tokenTypeOf(token) === null) return { kind: "invalid" };
-  const tokenHash = hashToken(token);
+  return authenticateHash(findPrincipal, hashToken(token), now);
+}
+
+/** The principal of a token known by its hash (a console session's), through the fence, unexpired. */
+export async function authenticateHash(
+  findPrincipal: PrincipalLookup,
+  tokenHash: Uint8Array,
+  now = new Date(),
+): Promise<Authentication> {
   const principal = await findPrincipal(tokenHash);
   if (principal === null) return { kind: "invalid" };
   const expiresAt = principal.credential.expiresAt;
@@ -63,6 +74,8 @@ export async function authenticate(
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Through the console's prefix: its session (null when signed out); undefined otherwise. */
+    consoleSession: ConsoleSession | null | undefined;
   }
   interface FastifyContextConfig {
     /** Which operation of domain/operations.ts the route serves: who may call it, and its X-Accepted-* headers. */
@@ -87,14 +100,38 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A request through the console's prefix is authenticated by the console's cookie and nothing
+ * else (an Authorization header there is ignored), and a change needs the session's CSRF token.
+ */
+async function consoleAuthentication(
+  request: FastifyRequest,
+  options: { findPrincipal: PrincipalLookup; readSession: SessionReader },
+): Promise<Authentication> {
+  const session = await options.readSession(request.cookies[SESSION_COOKIE]);
+  request.consoleSession = session;
+  if (session !== null && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf)
+    throw Errors.consoleCsrfRefused();
+  if (session?.tokenHash == null) return { kind: "anonymous" };
+  // A session whose token has since been revoked is refused like the token itself.
+  return authenticateHash(options.findPrincipal, session.tokenHash);
+}
+
+export type SessionReader = (cookie: string | undefined) => Promise<ConsoleSession | null>;
+
 async function authenticationPlugin(
   app: FastifyInstance,
-  options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits },
+  options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits; readSession: SessionReader },
 ): Promise<void> {
   app.decorateRequest("principal", null);
+  app.decorateRequest("consoleSession", undefined);
   app.addHook("onRequest", async (request, reply) => {
+    const viaConsole = (request.raw as PrefixedRequest).viaConsole === true;
+    const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
     if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
-    const result = await authenticate(options.findPrincipal, request.headers.authorization);
+    const result = consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization));
     if (result.kind === "invalid") {
       // A failed authentication counts against the client's address, as GitHub's do: guessing
       // tokens runs into that address's hourly limit.

@@ -1,5 +1,6 @@
 // The site admin's token (from configuration), checked for the admin API and for /metrics: compared
-// by hash in constant time, a missing one answered as GitHub answers a missing token.
+// by hash in constant time, a missing one answered as GitHub answers a missing token. Through the
+// console, a session signed in with that token stands for it.
 import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { hashToken, tokenHashesEqual } from "../domain/tokens.ts";
@@ -9,6 +10,11 @@ import { tokenFromHeader } from "./authentication.ts";
 export function siteAdminGuard(adminToken: string): (request: FastifyRequest) => Promise<void> {
   const adminTokenHash = createHash("sha256").update(adminToken).digest();
   return async (request) => {
+    // Through the console: its session, signed in with the admin token, and nothing else.
+    if (request.consoleSession !== undefined) {
+      if (request.consoleSession?.kind === "admin") return;
+      throw Errors.requiresAuthentication();
+    }
     const token = tokenFromHeader(request.headers.authorization);
     if (token === null) throw Errors.requiresAuthentication();
     if (!tokenHashesEqual(hashToken(token), adminTokenHash)) throw Errors.badCredentials();

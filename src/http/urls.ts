@@ -8,18 +8,26 @@ import type { FastifyInstance } from "fastify";
  */
 export const GHES_API_PREFIX = "/api/v3";
 
-type PrefixedRequest = IncomingMessage & { apiPrefix?: string };
+/** The console's way in to the API: every route answers under it, authenticated by the console's cookie. */
+export const CONSOLE_API_PREFIX = "/_credauth/console/api";
+
+export type PrefixedRequest = IncomingMessage & { apiPrefix?: string; viaConsole?: boolean };
 
 /**
- * Fastify's rewriteUrl: every route answers at the root and under `/api/v3`. A request that came
- * through the prefix is routed without it, and the prefix is kept for the URLs handed back.
+ * Fastify's rewriteUrl: every route answers at the root, under `/api/v3` and under the console's
+ * prefix. A request that came through a prefix is routed without it, and the prefix is kept for
+ * the URLs handed back; one through the console's is marked, for authentication by its cookie.
  */
-export function routeWithoutGhesPrefix(raw: PrefixedRequest): string {
+export function routeWithoutApiPrefix(raw: PrefixedRequest): string {
   const url = raw.url ?? "/";
-  const rest = url.slice(GHES_API_PREFIX.length);
-  if (!url.startsWith(GHES_API_PREFIX) || !(rest === "" || rest.startsWith("/") || rest.startsWith("?"))) return url;
-  raw.apiPrefix = GHES_API_PREFIX;
-  return rest.startsWith("/") ? rest : `/${rest}`;
+  for (const prefix of [GHES_API_PREFIX, CONSOLE_API_PREFIX]) {
+    const rest = url.slice(prefix.length);
+    if (!url.startsWith(prefix) || !(rest === "" || rest.startsWith("/") || rest.startsWith("?"))) continue;
+    raw.apiPrefix = prefix;
+    raw.viaConsole = prefix === CONSOLE_API_PREFIX;
+    return rest.startsWith("/") ? rest : `/${rest}`;
+  }
+  return url;
 }
 
 /** Everything credauth adds to GitHub's API lives under this one prefix (docs/decisions.md, decision 9). */

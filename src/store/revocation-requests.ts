@@ -361,3 +361,29 @@ export async function countRevocationsByState(db: Queryable): Promise<Record<Rev
   for (const row of rows) counts[row.state] = row.count;
   return counts;
 }
+
+export interface ScopeDetails {
+  enterprises: { id: number; slug: string; name: string; emu: boolean }[];
+  organizations: { id: number; login: string; enterpriseSlug: string }[];
+}
+
+/** The enterprises and organizations with these ids, as the console lists them, by name. */
+export async function findScopeDetails(
+  db: Queryable,
+  enterpriseIds: number[],
+  organizationIds: number[],
+): Promise<ScopeDetails> {
+  const enterprises = await db.query<{ id: number; slug: string; name: string; emu: boolean }>(
+    "select id, slug, name, emu from enterprises where id = any($1::bigint[]) order by lower(slug)",
+    [enterpriseIds],
+  );
+  const organizations = await db.query<{ id: number; login: string; enterprise_slug: string }>(
+    `select o.id, o.login, e.slug as enterprise_slug from organizations o join enterprises e on e.id = o.enterprise_id
+      where o.id = any($1::bigint[]) order by lower(o.login)`,
+    [organizationIds],
+  );
+  return {
+    enterprises,
+    organizations: organizations.map((o) => ({ id: o.id, login: o.login, enterpriseSlug: o.enterprise_slug })),
+  };
+}

@@ -89,6 +89,7 @@ describe("the credential-type table", () => {
     cpSync(join(ROOT, "package.json"), join(copy, "package.json"));
     symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
     symlinkSync(join(ROOT, "contract"), join(copy, "contract")); // served by /openapi.json
+    symlinkSync(join(ROOT, "console"), join(copy, "console")); // served by the console
     const table = join(copy, "src", "domain", "credential-types.ts");
     const source = readFileSync(table, "utf8");
     const end = "} as const satisfies Record<string, CredentialTypeFacts>;";

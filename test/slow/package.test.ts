@@ -28,6 +28,7 @@ describe("the packed package", () => {
     assert.ok(files.includes("dist/cli/main.js") && files.includes("dist/store/migrations/0001_init.sql"));
     assert.ok(files.includes("fixtures/demo.yaml"));
     assert.ok(files.includes("contract/ghec-subset.json") && files.includes("contract/LICENSE"));
+    assert.ok(["console/index.html", "console/app.js", "console/app.css"].every((file) => files.includes(file)));
     assert.ok(!files.some((path) => path.startsWith("src/") || path.startsWith("test/")), "no sources or tests");
 
     const app = join(work, "app");

@@ -1,12 +1,14 @@
-// Every route answers at the root and under GitHub Enterprise Server's /api/v3, and only there.
+// Every route answers at the root, under GitHub Enterprise Server's /api/v3 and under the console's
+// /_credauth/console/api, and only there.
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { describe, it } from "node:test";
-import { routeWithoutGhesPrefix } from "../../src/http/urls.ts";
+import { routeWithoutApiPrefix } from "../../src/http/urls.ts";
 
-function route(url: string): { routed: string; prefix: string | undefined } {
-  const raw = { url } as IncomingMessage & { apiPrefix?: string };
-  return { routed: routeWithoutGhesPrefix(raw), prefix: raw.apiPrefix };
+function route(url: string): { routed: string; prefix: string | undefined; viaConsole?: boolean } {
+  const raw = { url } as IncomingMessage & { apiPrefix?: string; viaConsole?: boolean };
+  const routed = routeWithoutApiPrefix(raw);
+  return { routed, prefix: raw.apiPrefix, ...(raw.viaConsole ? { viaConsole: true } : {}) };
 }
 
 describe("the GitHub Enterprise Server base path", () => {
@@ -18,6 +20,20 @@ describe("the GitHub Enterprise Server base path", () => {
     });
     assert.deepEqual(route("/api/v3"), { routed: "/", prefix: "/api/v3" });
     assert.deepEqual(route("/api/v3?x=1"), { routed: "/?x=1", prefix: "/api/v3" });
+  });
+
+  it("routes /_credauth/console/api/… as /…, marked as the console's", () => {
+    assert.deepEqual(route("/_credauth/console/api/orgs/a"), {
+      routed: "/orgs/a",
+      prefix: "/_credauth/console/api",
+      viaConsole: true,
+    });
+    assert.deepEqual(route("/_credauth/console/api/_credauth/revocations/1/events"), {
+      routed: "/_credauth/revocations/1/events",
+      prefix: "/_credauth/console/api",
+      viaConsole: true,
+    });
+    assert.deepEqual(route("/_credauth/console/apix"), { routed: "/_credauth/console/apix", prefix: undefined });
   });
 
   it("leaves every other path alone", () => {

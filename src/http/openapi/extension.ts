@@ -323,6 +323,109 @@ export const EXTENSION_PATHS: Record<string, object> = {
       },
     },
   },
+  "/_credauth/scopes": {
+    get: {
+      operationId: "credauth/list-scopes",
+      summary: "List the enterprises and organizations you manage",
+      description:
+        "Where the caller may revoke and read jobs: enterprises they own or manage credentials of, organizations they own (or the account an App is installed on).",
+      tags: ["credauth"],
+      security: AS_GITHUB_TOKEN,
+      responses: {
+        "200": {
+          description: "The scopes",
+          content: json({
+            type: "object",
+            required: ["enterprises", "organizations"],
+            properties: {
+              enterprises: {
+                type: "array",
+                items: {
+                  type: "object",
+                  required: ["slug", "name", "emu"],
+                  properties: { slug: { type: "string" }, name: { type: "string" }, emu: { type: "boolean" } },
+                },
+              },
+              organizations: {
+                type: "array",
+                items: {
+                  type: "object",
+                  required: ["login", "enterprise"],
+                  properties: { login: { type: "string" }, enterprise: { type: "string" } },
+                },
+              },
+            },
+          }),
+        },
+        "401": REQUIRES_AUTHENTICATION,
+      },
+    },
+  },
+  "/_credauth/console": {
+    get: {
+      operationId: "credauth/console-redirect",
+      summary: "The web console",
+      description: "Redirects to /_credauth/console/.",
+      tags: ["credauth-console"],
+      responses: { "302": { description: "To the console's page" } },
+    },
+  },
+  "/_credauth/console/": {
+    get: {
+      operationId: "credauth/console",
+      summary: "The web console's page",
+      description:
+        "The console calls the API under /_credauth/console/api/…, where every route above answers to the console's session cookie (and to nothing else), a change needing the session's X-CSRF-Token.",
+      tags: ["credauth-console"],
+      responses: { "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } } },
+    },
+  },
+  "/_credauth/console/{asset}": {
+    get: {
+      operationId: "credauth/console-asset",
+      summary: "The console's script and style sheet",
+      tags: ["credauth-console"],
+      parameters: [
+        { name: "asset", in: "path", required: true, schema: { type: "string", enum: ["app.js", "app.css"] } },
+      ],
+      responses: {
+        "200": { description: "JavaScript or CSS", content: { "text/javascript": { schema: { type: "string" } } } },
+        "404": NOT_FOUND,
+      },
+    },
+  },
+  "/_credauth/console/session": {
+    get: {
+      operationId: "credauth/console-session",
+      summary: "Who is signed in to the console",
+      tags: ["credauth-console"],
+      responses: {
+        "200": { description: "The session", content: json({ $ref: "#/components/schemas/credauth-console-session" }) },
+        "401": REQUIRES_AUTHENTICATION,
+      },
+    },
+    post: {
+      operationId: "credauth/console-sign-in",
+      summary: "Sign in to the console",
+      description:
+        "Exchanges a token (or the site-admin token) for an HttpOnly, SameSite=Strict session cookie scoped to /_credauth/console.",
+      tags: ["credauth-console"],
+      requestBody: {
+        required: true,
+        content: json({ type: "object", required: ["token"], properties: { token: { type: "string" } } }),
+      },
+      responses: {
+        "201": { description: "Signed in", content: json({ $ref: "#/components/schemas/credauth-console-session" }) },
+        "401": error("Bad credentials"),
+      },
+    },
+    delete: {
+      operationId: "credauth/console-sign-out",
+      summary: "Sign out of the console",
+      tags: ["credauth-console"],
+      responses: { "204": NO_CONTENT, "403": error("The session's CSRF token is missing or wrong") },
+    },
+  },
   "/_credauth/admin/fixtures": {
     post: admin("load-fixture", "Load a fixture", CREATED_REPORT, {
       requestBody: fixtureBody("A whole fixture: enterprises and users"),
@@ -495,6 +598,15 @@ export const EXTENSION_PATHS: Record<string, object> = {
 };
 
 export const EXTENSION_SCHEMAS: Record<string, object> = {
+  "credauth-console-session": {
+    type: "object",
+    required: ["kind", "login", "csrf"],
+    properties: {
+      kind: { type: "string", enum: ["token", "admin"] },
+      login: { type: "string", nullable: true },
+      csrf: { type: "string", description: "Send it as X-CSRF-Token with every change" },
+    },
+  },
   "credauth-notification": {
     type: "object",
     required: [

@@ -60,6 +60,7 @@ export function describeApi(options: { adminToken: boolean }): Record<string, un
       { name: "credauth", description: "Revocation jobs and dry runs" },
       { name: "credauth-admin", description: "Provisioning, with the site-admin token" },
       { name: "credauth-operations", description: "Health, metrics and this document" },
+      { name: "credauth-console", description: "The web console and its session" },
     ],
     paths: { ...contract.paths, ...dryRuns, ...extension },
     components: {

@@ -13,6 +13,7 @@ import { listRevocationNotifications, type NotificationLogEntry } from "../../st
 import {
   findManagedScopes,
   findRevocation,
+  findScopeDetails,
   listRevocations,
   type RevocationRecord,
   type RevocationState,
@@ -127,6 +128,21 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     async (request) => {
       const revocation = await readableRevocation(request, requirePrincipal(request));
       return (await listRevocationNotifications(db, revocation.id)).map(presentNotification);
+    },
+  );
+
+  // Where the caller may revoke and look: the console's home (and a script's list of what it manages).
+  app.get(
+    `${EXTENSION_PREFIX}/scopes`,
+    { config: { operation: "credauth/list-scopes", conditional: "extension" } },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const visible = visibleRevocationScopes(principal, await candidateScopes(principal));
+      const details = await findScopeDetails(db, visible.enterpriseIds, visible.organizationIds);
+      return {
+        enterprises: details.enterprises.map((e) => ({ slug: e.slug, name: e.name, emu: e.emu })),
+        organizations: details.organizations.map((o) => ({ login: o.login, enterprise: o.enterpriseSlug })),
+      };
     },
   );
 

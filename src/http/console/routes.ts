@@ -1,0 +1,119 @@
+// The web console under /_credauth/console/: its page and assets (console/ at the package root,
+// plain HTML, CSS and JavaScript: nothing to build), and its session — a token exchanged for a
+// cookie. The page talks to the API through /_credauth/console/api/…, where every route answers
+// under the cookie, with the same rules as for the token itself (authentication.ts).
+import { readFileSync } from "node:fs";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { hashToken, tokenHashesEqual, tokenTypeOf } from "../../domain/tokens.ts";
+import { Errors } from "../../errors.ts";
+import { deleteSession, insertSession } from "../../store/console-sessions.ts";
+import { authenticateHash } from "../authentication.ts";
+import type { Services } from "../services.ts";
+import {
+  CONSOLE_PREFIX,
+  CSRF_HEADER,
+  csrfTokenOf,
+  newSessionId,
+  readSession,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  sessionIdHash,
+} from "./session.ts";
+
+const ASSETS_DIR = new URL("../../../console/", import.meta.url);
+/** The console's files, by the name they are served under, read once. */
+const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
+  [
+    ["", "index.html", "text/html; charset=utf-8"],
+    ["app.js", "app.js", "text/javascript; charset=utf-8"],
+    ["app.css", "app.css", "text/css; charset=utf-8"],
+  ].map(([name, file, type]) => [name, { type: type!, body: readFileSync(new URL(file!, ASSETS_DIR)) }]),
+);
+
+/** Everything the page loads comes from credauth; nothing may frame it or post it elsewhere. */
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-cache",
+};
+
+/** Not GitHub's API: no GitHub rate limit on the page, its assets or looking at the session. */
+const config = { rateLimitResource: "none", conditional: "extension" } as const;
+
+export default async function consoleRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { db } = services;
+  const secure = services.config.tls !== null || (services.config.publicUrl ?? "").startsWith("https:");
+  const adminTokenHash = services.config.adminToken === null ? null : hashToken(services.config.adminToken);
+
+  app.get(CONSOLE_PREFIX, { config }, (_request, reply) => reply.redirect(`${CONSOLE_PREFIX}/`, 302));
+  app.get<{ Params: { asset: string } }>(`${CONSOLE_PREFIX}/:asset`, { config }, (request, reply) => {
+    const asset = ASSETS[request.params.asset];
+    if (!asset) throw Errors.notFound();
+    return reply.headers(SECURITY_HEADERS).type(asset.type).send(asset.body);
+  });
+  app.get(`${CONSOLE_PREFIX}/`, { config }, (_request, reply) =>
+    reply.headers(SECURITY_HEADERS).type(ASSETS[""]!.type).send(ASSETS[""]!.body),
+  );
+
+  const cookieOptions = { path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure } as const;
+
+  /** Who is signed in, and the CSRF token the page sends with every change. */
+  async function describe(sessionId: string, kind: "token" | "admin") {
+    if (kind === "admin") return { kind, login: null, csrf: csrfTokenOf(sessionId) };
+    const session = await readSession(db, sessionId);
+    const signedIn = session?.tokenHash ? await authenticateHash(services.reads.principal, session.tokenHash) : null;
+    if (signedIn?.kind !== "authenticated") throw Errors.badCredentials();
+    return { kind, login: signedIn.principal.user.login, csrf: csrfTokenOf(sessionId) };
+  }
+
+  // Sign in: the token (or the site-admin token) in the body, never in a URL; a wrong one counts
+  // against the address's limit, as a wrong token on the API does.
+  app.post(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
+    const body = request.body as { token?: unknown } | undefined;
+    const token = typeof body?.token === "string" ? body.token.trim() : "";
+    const admin = adminTokenHash !== null && tokenHashesEqual(hashToken(token), adminTokenHash);
+    let tokenHash: Uint8Array | null = null;
+    if (!admin) {
+      const signedIn =
+        tokenTypeOf(token) === null ? null : await authenticateHash(services.reads.principal, hashToken(token));
+      if (signedIn?.kind !== "authenticated") {
+        await services.rateLimits.admit(request, reply, { ip: request.ip });
+        throw Errors.badCredentials();
+      }
+      tokenHash = hashToken(token);
+    }
+    const sessionId = newSessionId();
+    await insertSession(db, sessionIdHash(sessionId), {
+      kind: admin ? "admin" : "token",
+      tokenHash,
+      ttlSeconds: SESSION_TTL_SECONDS,
+    });
+    reply.setCookie(SESSION_COOKIE, sessionId, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
+    return reply.code(201).send(await describe(sessionId, admin ? "admin" : "token"));
+  });
+
+  app.get(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    const session = await readSession(db, sessionId);
+    if (!session || sessionId === undefined) throw Errors.requiresAuthentication();
+    return reply.header("cache-control", "no-store").send(await describe(sessionId, session.kind));
+  });
+
+  // Sign out: the session is gone from the database, and the cookie from the browser.
+  app.delete(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    const session = await readSession(db, sessionId);
+    if (session && request.headers[CSRF_HEADER] !== session.csrf) throw Errors.consoleCsrfRefused();
+    if (sessionId !== undefined) await deleteSession(db, sessionIdHash(sessionId));
+    return signOut(reply);
+  });
+
+  function signOut(reply: FastifyReply) {
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    return reply.code(204).send();
+  }
+}

@@ -1,0 +1,39 @@
+// Console sessions: created at sign-in, found by the hash of the cookie's id, ended at sign-out or
+// expiry. The session id itself is never stored.
+import type { Queryable } from "./db.ts";
+
+export type SessionKind = "token" | "admin";
+
+export interface StoredSession {
+  kind: SessionKind;
+  /** The signed-in token's hash (kind "token"): it is looked up through the fence on every request. */
+  tokenHash: Uint8Array | null;
+  expiresAt: Date;
+}
+
+/** Stores a session; sessions already expired are removed on the way. */
+export async function insertSession(
+  db: Queryable,
+  idHash: Uint8Array,
+  session: { kind: SessionKind; tokenHash: Uint8Array | null; ttlSeconds: number },
+): Promise<void> {
+  await db.query(
+    `with expired as (delete from console_sessions where expires_at < clock_timestamp())
+     insert into console_sessions (id_hash, kind, token_hash, expires_at)
+     values ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))`,
+    [idHash, session.kind, session.tokenHash, session.ttlSeconds],
+  );
+}
+
+/** The live session with this id hash, or null (none, or expired). */
+export async function findSession(db: Queryable, idHash: Uint8Array): Promise<StoredSession | null> {
+  const [row] = await db.query<{ kind: SessionKind; token_hash: Uint8Array | null; expires_at: Date }>(
+    "select kind, token_hash, expires_at from console_sessions where id_hash = $1 and expires_at > clock_timestamp()",
+    [idHash],
+  );
+  return row ? { kind: row.kind, tokenHash: row.token_hash, expiresAt: row.expires_at } : null;
+}
+
+export async function deleteSession(db: Queryable, idHash: Uint8Array): Promise<void> {
+  await db.query("delete from console_sessions where id_hash = $1", [idHash]);
+}
