@@ -132,15 +132,18 @@ async function api(path, options = {}) {
   return { status: response.status, data, headers: response.headers };
 }
 
-/** The page URL of a Link header's relation, if any. @param {Headers} headers @param {string} relation */
-function link(headers, relation) {
+/** The query of a Link header's relation (GitHub's pagination), if there is one. @param {Headers} headers @param {string} relation */
+function linkQuery(headers, relation) {
   const value = headers.get("link") ?? "";
   for (const part of value.split(",")) {
     const match = /<([^>]+)>;\s*rel="([^"]+)"/.exec(part.trim());
-    if (match && match[2] === relation) return new URL(match[1]).searchParams.get("page");
+    if (match && match[2] === relation) return new URL(match[1]).searchParams;
   }
   return null;
 }
+
+/** The page number a Link header's relation points to. @param {Headers} headers @param {string} relation */
+const link = (headers, relation) => linkQuery(headers, relation)?.get("page") ?? null;
 
 // ---------------------------------------------------------------------------------------------
 // Routing: #/path?query.
@@ -756,7 +759,6 @@ async function auditPage(query) {
   const enterprise = query.get("enterprise");
   const org = query.get("org");
   const phrase = query.get("phrase") ?? "";
-  const page = query.get("page") ?? "1";
   const choice = h(
     "select",
     { id: "audit-scope", name: "scope" },
@@ -804,13 +806,21 @@ async function auditPage(query) {
     show("Audit log", form, h("p", { class: "muted" }, "Choose a log and search, newest first."));
     return;
   }
-  const params = new URLSearchParams({ per_page: "30", page, order: "desc" });
+  // The audit log pages by cursor (GitHub's after/before), which the page's address carries.
+  const params = new URLSearchParams({ per_page: query.get("per_page") ?? "30", order: "desc" });
   if (phrase) params.set("phrase", phrase);
+  for (const cursor of ["after", "before"]) {
+    const value = query.get(cursor);
+    if (value) params.set(cursor, value);
+  }
   const { data, headers } = await api(`${target}?${params}`);
-  const next = link(headers, "next");
-  const pageLink = (/** @type {string} */ p, /** @type {string} */ text) => {
+  const pageLink = (/** @type {string} */ relation, /** @type {string} */ text) => {
+    const cursor = linkQuery(headers, relation);
+    if (!cursor) return null;
     const q = new URLSearchParams(query);
-    q.set("page", p);
+    q.delete("after");
+    q.delete("before");
+    for (const name of ["after", "before"]) if (cursor.get(name)) q.set(name, cursor.get(name) ?? "");
     return h("a", { href: `#/audit?${q}` }, text);
   };
   show(
@@ -858,13 +868,7 @@ async function auditPage(query) {
             ),
           ),
         ),
-    h(
-      "nav",
-      { class: "pager", "aria-label": "Pages" },
-      page !== "1" ? pageLink(String(Number(page) - 1), "Newer") : null,
-      h("span", null, `Page ${page}`),
-      next ? pageLink(next, "Older") : null,
-    ),
+    h("nav", { class: "pager", "aria-label": "Pages" }, pageLink("prev", "Newer"), pageLink("next", "Older")),
   );
 }
 

@@ -131,6 +131,21 @@ describe("the console in a browser", { skip: postgres === null ? "TEST_DATABASE_
     const rows = await page.locator("tbody tr").allTextContents();
     assert.equal(rows.length, 2, rows.join("\n"));
     assert.ok(rows.every((row) => /personal_access_token\.destroy.*olivia_acme.*alice_acme/.test(row)));
+
+    // Paged by GitHub's cursors, newest first.
+    await page.goto(`${server.url}/_credauth/console/#/audit?enterprise=acme&per_page=5`);
+    await page.locator("tbody tr").nth(4).waitFor();
+    const first = await page.locator("tbody tr").allTextContents();
+    assert.equal(first.length, 5);
+    assert.equal(await page.getByRole("link", { name: "Newer" }).count(), 0, "the newest page has nothing newer");
+    await page.getByRole("link", { name: "Older" }).click();
+    await page.getByRole("link", { name: "Newer" }).waitFor();
+    const second = await page.locator("tbody tr").allTextContents();
+    assert.equal(second.length, 5);
+    assert.ok(!second.some((row) => first.includes(row)), "the next page holds other events");
+    await page.getByRole("link", { name: "Newer" }).click();
+    await page.getByRole("link", { name: "Newer" }).waitFor({ state: "detached" });
+    assert.deepEqual(await page.locator("tbody tr").allTextContents(), first);
   });
 
   it("lists an organization's credentials and revokes one authorization after asking", async () => {
