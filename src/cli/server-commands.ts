@@ -1,6 +1,6 @@
 // The server side of the command line: `serve`, `worker`, `migrate`, `seed` and `reset`. Loaded only
 // when one of them runs, so the responder's commands start without the server's modules.
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
@@ -112,6 +112,7 @@ async function loadFixture(
     const report = await applyFixture(db, parsed, {
       onProgress: (p) => progress.update(p),
       secrets: openSecretBox(config.secretsKey),
+      reportGeneratedOnly: true,
     });
     progress.stop();
     destination.report(report, parsed.source);
@@ -278,12 +279,39 @@ export async function migrateCommand(flags: ConfigFlags): Promise<void> {
   }
 }
 
+/** Files from this size on are loaded with a heap sized to them (below). */
+const SIZED_HEAP_FROM_BYTES = 8 * 2 ** 20;
+
+/**
+ * A large load allocates fast, and V8 grows its heap rather than collect: a 53 MB world peaked at
+ * 685 MB resident with a live set under 300 MB. So `seed` of a large file on PostgreSQL runs again
+ * in place (execve: the same pid) with V8's old space capped at what the file needs — its text, its
+ * parse, a batch of rows and the credentials seen — and V8 collects instead (docs/performance.md).
+ * Embedded, PGlite's own memory is most of it and lives outside the heap: no cap.
+ */
+function sizeHeapFor(file: string, config: Readonly<Config>): void {
+  if (config.database.kind !== "postgres" || process.env.CREDAUTH_SEED_HEAP_SIZED !== undefined) return;
+  // Someone who sized the heap themselves keeps their size.
+  if (/--max-old-space-size/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" "))) return;
+  const bytes = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (bytes < SIZED_HEAP_FROM_BYTES || typeof process.execve !== "function") return;
+  const heapMb = Number(process.env.CREDAUTH_SEED_HEAP_MB) || Math.ceil(160 + (4 * bytes) / 2 ** 20);
+  process.execve(
+    process.execPath,
+    [process.execPath, `--max-old-space-size=${heapMb}`, ...process.execArgv, ...process.argv.slice(1)],
+    { ...process.env, CREDAUTH_SEED_HEAP_SIZED: String(heapMb) },
+  );
+}
+
 export async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
+  sizeHeapFor(file, config);
   // Refuse a bad file before touching the database; a large world is not held whole in memory.
   const parsed = parseFixture(readFileSync(file, "utf8"), file, { compact: true });
   const lock = claimFor(config, "seed");
   const logger = createLogger(config, { name: "credauth-seed" });
+  if (process.env.CREDAUTH_SEED_HEAP_SIZED)
+    logger.info({ heapMb: Number(process.env.CREDAUTH_SEED_HEAP_SIZED) }, "heap sized to the fixture");
   const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);

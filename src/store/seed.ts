@@ -604,6 +604,7 @@ async function loadCredentials(
   report: SeedReport,
   fail: (path: Path, problem: string) => never,
   onProgress: (usersDone: number) => void,
+  options: { generatedOnly: boolean },
 ): Promise<void> {
   /** Every credential this load has resolved, so a credential declared twice is one credential. */
   const known = new Map<string, FoundCredential>();
@@ -670,6 +671,8 @@ async function loadCredentials(
       if (!found) continue; // refused below, at the declaration
       known.set(key, found);
       report.created.credentials++;
+      // A large load reported to a file keeps only what it must show once: the generated tokens.
+      if (options.generatedOnly && generatedToken === null) continue;
       report.credentials.push({
         id: found.id,
         login: declared.login,
@@ -732,6 +735,8 @@ export async function applyFixture(
     onProgress?: (progress: SeedProgress) => void;
     /** Encrypts webhook secrets; without one, a fixture that declares a secret is refused. */
     secrets?: SecretBox | null;
+    /** List in the report only the credentials whose token credauth generated (the CLI's loads). */
+    reportGeneratedOnly?: boolean;
   } = {},
 ): Promise<SeedReport> {
   const onProgress = options.onProgress ?? (() => {});
@@ -751,7 +756,9 @@ export async function applyFixture(
     const organizations = await loadOrganizations(tx, parsed, enterprises, names.authorizedOrganizations, report);
     await loadPeople(tx, parsed, enterprises, organizations, users, fail);
     await loadWebhooks(tx, parsed, enterprises, organizations, options.secrets ?? null, fail);
-    await loadCredentials(tx, parsed, users, organizations, report, fail, progress);
+    await loadCredentials(tx, parsed, users, organizations, report, fail, progress, {
+      generatedOnly: options.reportGeneratedOnly ?? false,
+    });
     progress(parsed.userCount);
     return report;
   });
