@@ -1,4 +1,5 @@
-// Prometheus metrics, one registry per process (so several apps in one test process do not mix):
+// Prometheus metrics, one registry per app (so several apps in one test process do not mix), served
+// together with Node's process metrics, which exist once per process:
 // counters and histograms the code feeds as things happen, and gauges read from the database when
 // scraped. Names follow Prometheus's conventions: a `credauth_` prefix, base units, `_total` counters.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -6,6 +7,25 @@ import { type QueueDepth, readQueueDepths } from "./jobs/queue.ts";
 import type { RevocationObserver } from "./jobs/revocation-job.ts";
 import type { Db } from "./store/db.ts";
 import { countRevocationsByState } from "./store/revocation-requests.ts";
+
+/**
+ * Node's process metrics, registered once per process. The event loop's delay is sampled every
+ * 100 ms (prom-client's 10 ms default wakes an idle server a hundred times a second).
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 100 });
+  }
+  return processRegistry;
+}
+
+/** The exposition of an app's metrics with the process's: what GET /metrics answers. */
+export function exposition(metrics: Metrics): { contentType: string; text: () => Promise<string> } {
+  const merged = Registry.merge([processMetrics(), metrics.registry]);
+  return { contentType: merged.contentType, text: () => merged.metrics() };
+}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -39,7 +59,7 @@ async function readDatabase(db: Db): Promise<DatabaseReading | null> {
 
 export function createMetrics(db: Db): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  processMetrics();
 
   // Read when scraped: one database read per scrape, shared by the gauges that need it (prom-client
   // collects all metrics at once). A database that does not answer shows as credauth_database_up 0,

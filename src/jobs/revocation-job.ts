@@ -125,15 +125,18 @@ async function startRevocation(
   shardSize: number,
   dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
   onSettled?: OnSettled,
-): Promise<"already settled" | "started" | "finished"> {
-  if (!(await startRevocationAttempt(db, revocationId))) return "already settled";
+): Promise<{ outcome: "already settled" | "started" | "finished"; attempt: number; shards: number }> {
+  const attempt = await startRevocationAttempt(db, revocationId);
+  if (attempt === null) return { outcome: "already settled", attempt: 0, shards: 0 };
   return db.transaction(async (tx) => {
-    const shards = await planShards(tx, revocationId, shardSize);
-    await dispatch(tx, shards);
-    if (shards.length > 0 || (await listUnfinishedShards(tx, revocationId)).length > 0) return "started";
+    const planned = await planShards(tx, revocationId, shardSize);
+    await dispatch(tx, planned);
+    // Planned now, or (a later attempt) still unfinished from an earlier one.
+    const shards = planned.length > 0 ? planned.length : (await listUnfinishedShards(tx, revocationId)).length;
+    if (shards > 0) return { outcome: "started" as const, attempt, shards };
     await finishRevocation(tx, revocationId);
     await onSettled?.(tx, revocationId);
-    return "finished";
+    return { outcome: "finished" as const, attempt, shards };
   });
 }
 
@@ -244,7 +247,7 @@ export async function startRevocationWorker(
     const job = fetched as JobWithMetadata<RevocationJobData>;
     const { revocationId } = job.data;
     try {
-      const outcome = await startRevocation(
+      const { outcome, attempt, shards } = await startRevocation(
         db,
         revocationId,
         jobs.shardSize,
@@ -259,7 +262,7 @@ export async function startRevocationWorker(
         },
         onSettled,
       );
-      if (outcome !== "already settled") await logStarted(db, logger, revocationId);
+      if (outcome !== "already settled") logStarted(logger, { revocationId, shards, attempt });
       if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
     } catch (error) {
       logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");

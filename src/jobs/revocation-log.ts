@@ -54,10 +54,12 @@ function where(record: RevocationRecord): object {
   };
 }
 
-export async function logStarted(db: Queryable, log: LifecycleLogger, revocationId: number): Promise<void> {
-  const [record, shards] = await Promise.all([findRevocation(db, revocationId), countShards(db, revocationId)]);
-  if (!record) return;
-  log.info({ ...where(record), shards: shards.planned, attempt: record.attempts }, "revocation started");
+/** What the planner knows without asking the database (the requested line has the names). */
+export function logStarted(
+  log: LifecycleLogger,
+  started: { revocationId: number; shards: number; attempt: number },
+): void {
+  log.info(started, "revocation started");
 }
 
 export interface SettledRevocation {

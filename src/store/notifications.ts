@@ -6,11 +6,14 @@ import type { Queryable } from "./db.ts";
 export type NotificationChannel = "email" | "webhook";
 
 /**
- * One email per user a settled revocation touched (found through its audit events, one index range),
- * listing the authorizations it revoked and the credentials it destroyed; the address is the user's
- * at that moment, null if they have none. A revocation that settles again adds nothing.
+ * What a revocation's settling tells whom, as common table expressions to run in the statement
+ * that settles it ($1 = the revocation): one email per user it touched (found through its audit
+ * events, one index range), listing the authorizations it revoked and the credentials it
+ * destroyed, to the user's address at that moment (null if none); and one post per active webhook
+ * watching it — its enterprise's, and its organization's, or for an enterprise-wide revocation
+ * every organization's of the enterprise. A revocation that settles again adds nothing.
  */
-const RECORD_REVOCATION_EMAILS = `with recipients as (
+export const RECORD_REVOCATION_NOTIFICATIONS = `recipients as (
        select distinct user_id from audit_events where revocation_id = $1 and user_id is not null),
      revoked as (
        select c.user_id,
@@ -29,40 +32,33 @@ const RECORD_REVOCATION_EMAILS = `with recipients as (
                         order by c.id) as items
          from recipients rc
          join credentials c on c.user_id = rc.user_id and c.destroyed_by_revocation_id = $1
-        group by c.user_id)
-     insert into notifications (kind, channel, user_id, recipient_login, recipient, revocation_id, payload)
-     select 'revocation', 'email', u.id, u.login, u.email, $1,
-            jsonb_build_object('authorizations_revoked', coalesce(rv.items, '[]'::jsonb),
-                               'credentials_destroyed', coalesce(d.items, '[]'::jsonb))
-       from recipients rc
-       join users u on u.id = rc.user_id
-       left join revoked rv on rv.user_id = u.id
-       left join destroyed d on d.user_id = u.id
-      where rv.user_id is not null or d.user_id is not null
-      order by u.id
-     on conflict do nothing`;
-
-/**
- * One delivery per active webhook that watches the revocation: its enterprise's, and its
- * organization's — for an enterprise-wide revocation, every organization's of the enterprise.
- */
-const RECORD_REVOCATION_WEBHOOKS = `insert into notifications (kind, channel, webhook_id, recipient, revocation_id, payload)
-     select 'revocation', 'webhook', w.id, w.url, r.id, '{}'::jsonb
-       from revocations r
-       join webhooks w on w.active
-        and (w.enterprise_id = r.enterprise_id
-             or w.organization_id = r.organization_id
-             or (r.organization_id is null
-                 and w.organization_id in (select o.id from organizations o where o.enterprise_id = r.enterprise_id)))
-      where r.id = $1
-      order by w.id
-     on conflict do nothing`;
-
-/** Records what a revocation's settling tells whom; in the transaction that settles it. */
-export async function recordRevocationNotifications(tx: Queryable, revocationId: number): Promise<void> {
-  await tx.query(RECORD_REVOCATION_EMAILS, [revocationId]);
-  await tx.query(RECORD_REVOCATION_WEBHOOKS, [revocationId]);
-}
+        group by c.user_id),
+     emails as (
+       insert into notifications (kind, channel, user_id, recipient_login, recipient, revocation_id, payload)
+       select 'revocation', 'email', u.id, u.login, u.email, $1,
+              jsonb_build_object('authorizations_revoked', coalesce(rv.items, '[]'::jsonb),
+                                 'credentials_destroyed', coalesce(d.items, '[]'::jsonb))
+         from recipients rc
+         join users u on u.id = rc.user_id
+         left join revoked rv on rv.user_id = u.id
+         left join destroyed d on d.user_id = u.id
+        where rv.user_id is not null or d.user_id is not null
+        order by u.id
+       on conflict do nothing
+       returning id),
+     webhook_posts as (
+       insert into notifications (kind, channel, webhook_id, recipient, revocation_id, payload)
+       select 'revocation', 'webhook', w.id, w.url, r.id, '{}'::jsonb
+         from revocations r
+         join webhooks w on w.active
+          and (w.enterprise_id = r.enterprise_id
+               or w.organization_id = r.organization_id
+               or (r.organization_id is null
+                   and w.organization_id in (select o.id from organizations o where o.enterprise_id = r.enterprise_id)))
+        where r.id = $1
+        order by w.id
+       on conflict do nothing
+       returning id)`;
 
 /** Which notifications a delivery job covers: a revocation's, some by id, or every pending one. */
 export type NotificationSelection = { revocationId: number } | { ids: number[] } | { pending: true };

@@ -3,7 +3,7 @@
 import type { RevocableCredentialType } from "../domain/model.ts";
 import type { RevocationScope } from "../domain/revocation.ts";
 import type { Db, Queryable } from "./db.ts";
-import { recordRevocationNotifications } from "./notifications.ts";
+import { RECORD_REVOCATION_NOTIFICATIONS } from "./notifications.ts";
 import {
   AUTHORIZATION_IN_SCOPE,
   AUTHORIZATION_OR_CREDENTIAL_FENCED,
@@ -325,31 +325,36 @@ export async function findManagedScopes(
 }
 
 /** Marks an attempt as started. Returns false when the revocation is already settled. */
-export async function startRevocationAttempt(db: Queryable, id: number): Promise<boolean> {
-  const rows = await db.query(
+/** Marks an attempt started; which attempt it is, or null for a revocation already settled. */
+export async function startRevocationAttempt(db: Queryable, id: number): Promise<number | null> {
+  const [row] = await db.query<{ attempts: number }>(
     `update revocations set state = 'running', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
-      where id = $1 and state in ('queued', 'running', 'failed') returning id`,
+      where id = $1 and state in ('queued', 'running', 'failed') returning attempts`,
     [id],
   );
-  return rows.length > 0;
+  return row?.attempts ?? null;
 }
 
-/** Marks the revocation succeeded and records its notifications; run it in the settling transaction. */
-export async function finishRevocation(tx: Queryable, id: number): Promise<void> {
-  await tx.query(
-    `update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1`,
+/** Marks the revocation succeeded and records its notifications, in one statement. */
+export async function finishRevocation(db: Queryable, id: number): Promise<void> {
+  await db.query(
+    `with settled as (
+       update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1 returning id),
+     ${RECORD_REVOCATION_NOTIFICATIONS}
+     select count(*) from settled`,
     [id],
   );
-  await recordRevocationNotifications(tx, id);
 }
 
-/** Marks the revocation failed (its fence stays) and records its notifications; run it in a transaction. */
-export async function failRevocation(tx: Queryable, id: number, message: string): Promise<void> {
-  await tx.query(`update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1`, [
-    id,
-    message,
-  ]);
-  await recordRevocationNotifications(tx, id);
+/** Marks the revocation failed (its fence stays) and records its notifications, in one statement. */
+export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
+  await db.query(
+    `with settled as (
+       update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1 returning id),
+     ${RECORD_REVOCATION_NOTIFICATIONS}
+     select count(*) from settled`,
+    [id, message],
+  );
 }
 
 /** How many revocations are in each state (every state present, zero when none). */

@@ -3,15 +3,16 @@
 // on an address of its own (localhost by default). Without an admin token, the API port has none.
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import fp from "fastify-plugin";
-import type { Metrics } from "../../metrics.ts";
+import { exposition, type Metrics } from "../../metrics.ts";
 import type { Services } from "../services.ts";
 import { siteAdminGuard } from "../site-admin.ts";
 
 export const METRICS_PATH = "/metrics";
 
 async function sendMetrics(metrics: Metrics, reply: FastifyReply) {
-  const text = await metrics.registry.metrics();
-  return reply.header("content-type", metrics.registry.contentType).header("cache-control", "no-store").send(text);
+  const served = exposition(metrics);
+  const text = await served.text();
+  return reply.header("content-type", served.contentType).header("cache-control", "no-store").send(text);
 }
 
 export default async function metricsRoutes(app: FastifyInstance, services: Services): Promise<void> {
