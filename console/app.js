@@ -91,6 +91,24 @@ const countsTable = (counts, caption) =>
     ),
   );
 
+/**
+ * A table of rows, or a line saying there are none.
+ * @param {string[]} columns @param {HTMLElement[]} rows @param {string} empty
+ */
+const dataTable = (columns, rows, empty) =>
+  rows.length === 0
+    ? h("p", { class: "muted" }, empty)
+    : h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          null,
+          h("thead", null, h("tr", null, ...columns.map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", null, ...rows),
+        ),
+      );
+
 // ---------------------------------------------------------------------------------------------
 // Talking to credauth.
 
@@ -565,49 +583,28 @@ async function jobsPage() {
   const { data } = await api("/_credauth/revocations?per_page=50");
   show(
     "Revocation jobs",
-    data.length === 0
-      ? h("p", { class: "muted" }, "No jobs yet.")
-      : h(
-          "div",
-          { class: "table-wrap" },
+    dataTable(
+      ["Job", "State", "Scope", "Requested by", "Requested", "Revoked", "Deleted"],
+      data.map((/** @type {any} */ job) =>
+        h(
+          "tr",
+          null,
+          h("td", null, h("a", { href: `#/jobs/${job.id}` }, `#${job.id}`)),
+          h("td", null, h("span", { class: `badge ${job.state}` }, job.state)),
           h(
-            "table",
+            "td",
             null,
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Job", "State", "Scope", "Requested by", "Requested", "Revoked", "Deleted"].map((c) =>
-                  h("th", { scope: "col" }, c),
-                ),
-              ),
-            ),
-            h(
-              "tbody",
-              null,
-              ...data.map((/** @type {any} */ job) =>
-                h(
-                  "tr",
-                  null,
-                  h("td", null, h("a", { href: `#/jobs/${job.id}` }, `#${job.id}`)),
-                  h("td", null, h("span", { class: `badge ${job.state}` }, job.state)),
-                  h(
-                    "td",
-                    null,
-                    job.scope.organization ?? job.scope.enterprise,
-                    job.scope.username ? ` · ${job.scope.username}` : "",
-                  ),
-                  h("td", null, job.requester.login),
-                  h("td", null, new Date(job.created_at).toLocaleString()),
-                  h("td", { class: "number" }, job.counts.authorizations_revoked.total),
-                  h("td", { class: "number" }, job.counts.credentials_destroyed.total),
-                ),
-              ),
-            ),
+            job.scope.organization ?? job.scope.enterprise,
+            job.scope.username ? ` · ${job.scope.username}` : "",
           ),
+          h("td", null, job.requester.login),
+          h("td", null, new Date(job.created_at).toLocaleString()),
+          h("td", { class: "number" }, job.counts.authorizations_revoked.total),
+          h("td", { class: "number" }, job.counts.credentials_destroyed.total),
         ),
+      ),
+      "No jobs yet.",
+    ),
   );
 }
 
@@ -674,28 +671,11 @@ async function organizationPage(login, query) {
         h("button", { type: "submit" }, "Filter"),
       ),
     ),
-    rows.length === 0
-      ? h("p", { class: "muted" }, "No SSO-authorized credentials.")
-      : h(
-          "div",
-          { class: "table-wrap" },
-          h(
-            "table",
-            null,
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Login", "Type", "Last eight / fingerprint", "Scopes", "Authorized", "Last accessed", ""].map((c) =>
-                  h("th", { scope: "col" }, c),
-                ),
-              ),
-            ),
-            h("tbody", null, ...rows),
-          ),
-        ),
+    dataTable(
+      ["Login", "Type", "Last eight / fingerprint", "Scopes", "Authorized", "Last accessed", ""],
+      rows,
+      "No SSO-authorized credentials.",
+    ),
     h(
       "nav",
       { class: "pager", "aria-label": "Pages" },
@@ -826,48 +806,27 @@ async function auditPage(query) {
   show(
     "Audit log",
     form,
-    data.length === 0
-      ? h("p", { class: "muted" }, "No events.")
-      : h(
-          "div",
-          { class: "table-wrap" },
+    dataTable(
+      ["When", "Action", "Actor", "User", "Organization", "Credential"],
+      data.map((/** @type {any} */ event) =>
+        h(
+          "tr",
+          null,
+          h("td", null, new Date(event["@timestamp"]).toLocaleString()),
+          h("td", null, h("code", null, event.action)),
+          h("td", null, event.actor ?? ""),
+          h("td", null, event.user ?? ""),
+          h("td", null, event.org ?? ""),
           h(
-            "table",
+            "td",
             null,
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["When", "Action", "Actor", "User", "Organization", "Credential"].map((c) =>
-                  h("th", { scope: "col" }, c),
-                ),
-              ),
-            ),
-            h(
-              "tbody",
-              null,
-              ...data.map((/** @type {any} */ event) =>
-                h(
-                  "tr",
-                  null,
-                  h("td", null, new Date(event["@timestamp"]).toLocaleString()),
-                  h("td", null, h("code", null, event.action)),
-                  h("td", null, event.actor ?? ""),
-                  h("td", null, event.user ?? ""),
-                  h("td", null, event.org ?? ""),
-                  h(
-                    "td",
-                    null,
-                    event.managed_credential_type ?? event.programmatic_access_type ?? "",
-                    event.managed_token_last_eight ? ` …${event.managed_token_last_eight}` : "",
-                  ),
-                ),
-              ),
-            ),
+            event.managed_credential_type ?? event.programmatic_access_type ?? "",
+            event.managed_token_last_eight ? ` …${event.managed_token_last_eight}` : "",
           ),
         ),
+      ),
+      "No events.",
+    ),
     h("nav", { class: "pager", "aria-label": "Pages" }, pageLink("prev", "Newer"), pageLink("next", "Older")),
   );
 }

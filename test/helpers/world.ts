@@ -320,3 +320,10 @@ export async function settledJob(t: TestApp, id: number, token: string): Promise
   }
   throw new Error(`revocation ${id} did not settle`);
 }
+
+/** POSTs a revoke endpoint as `token`, asserts GitHub's 202, and returns the job's id (from Location). */
+export async function requestRevocation(t: TestApp, url: string, token: string, payload?: object): Promise<number> {
+  const r = await t.app.inject({ method: "POST", url, headers: bearer(token), ...(payload ? { payload } : {}) });
+  if (r.statusCode !== 202) throw new Error(`${url} answered ${r.statusCode}: ${r.body}`);
+  return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+}

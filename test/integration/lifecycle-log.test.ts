@@ -7,7 +7,7 @@ import { logSettled, ProgressLog } from "../../src/jobs/revocation-log.ts";
 import { failRevocation, startRevocationAttempt } from "../../src/store/revocation-requests.ts";
 import { listUnfinishedShards, planShards } from "../../src/store/revocation-shards.ts";
 import { backends } from "../helpers/backends.ts";
-import { bearer, settledJob, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, requestRevocation, settledJob, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 interface Line {
   msg: string;
@@ -32,14 +32,12 @@ for (const backend of backends()) {
     after(() => t.close());
 
     it("logs requested, started and succeeded, with names, counts and duration", async () => {
-      const r = await t.app.inject({
-        method: "POST",
-        url: "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke",
-        headers: bearer(t.tokens.owenClassic),
-        payload: { revoke_credentials: true },
-      });
-      assert.equal(r.statusCode, 202, r.body);
-      const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+      const id = await requestRevocation(
+        t,
+        "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke",
+        t.tokens.owenClassic,
+        { revoke_credentials: true },
+      );
       const job = await settledJob(t, id, t.tokens.owenClassic);
       assert.equal(job.state, "succeeded");
 
@@ -66,13 +64,11 @@ for (const backend of backends()) {
     });
 
     it("logs an organization's revocation under its organization", async () => {
-      const r = await t.app.inject({
-        method: "POST",
-        url: "/orgs/classic-eng/credential-authorizations/revoke-all",
-        headers: bearer(t.tokens.cleoClassic),
-      });
-      assert.equal(r.statusCode, 202, r.body);
-      const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+      const id = await requestRevocation(
+        t,
+        "/orgs/classic-eng/credential-authorizations/revoke-all",
+        t.tokens.cleoClassic,
+      );
       await settledJob(t, id, t.tokens.cleoClassic);
       const [requested, , succeeded] = log.about(id) as [Line, Line, Line];
       assert.equal(requested.organization, "classic-eng");
@@ -88,13 +84,11 @@ for (const backend of backends()) {
     after(() => t.close());
 
     it("logs progress once per interval with the whole revocation's counts, not every batch", async () => {
-      const r = await t.app.inject({
-        method: "POST",
-        url: "/enterprises/classic-corp/credential-authorizations/revoke-all",
-        headers: bearer(t.tokens.tedClassic),
-      });
-      assert.equal(r.statusCode, 202, r.body);
-      const id = Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+      const id = await requestRevocation(
+        t,
+        "/enterprises/classic-corp/credential-authorizations/revoke-all",
+        t.tokens.tedClassic,
+      );
       const { db } = t.app.services;
       await startRevocationAttempt(db, id);
       await db.transaction((tx) => planShards(tx, id, 1_000_000));

@@ -8,7 +8,7 @@ import { parseFixture } from "../../src/domain/fixture.ts";
 import { applyFixture } from "../../src/store/seed.ts";
 import { backends } from "../helpers/backends.ts";
 import { type SmtpSink, startSmtpSink, startWebhookReceiver, type WebhookReceiver } from "../helpers/receivers.ts";
-import { bearer, settledJob, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
+import { bearer, requestRevocation, settledJob, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
 const SECRETS_KEY = "a1".repeat(32);
 const HOOK_SECRET = "It's a Secret to Everybody";
@@ -20,12 +20,6 @@ interface LogEntry {
   state: string;
   skipped_reason: string | null;
   attempts: { delivered: boolean; status_code: number | null; error: string | null }[];
-}
-
-async function revoke(t: TestApp, url: string, token: string, payload: object = {}): Promise<number> {
-  const r = await t.app.inject({ method: "POST", url, headers: bearer(token), payload });
-  assert.equal(r.statusCode, 202, r.body);
-  return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
 }
 
 async function deliveryLog(t: TestApp, id: number, token: string, until: (log: LogEntry[]) => boolean) {
@@ -82,7 +76,7 @@ for (const backend of backends()) {
     });
 
     it("emails each user a settled revocation touched once, listing what it revoked and deleted", async () => {
-      const id = await revoke(
+      const id = await requestRevocation(
         t,
         "/enterprises/emu-corp/credential-authorizations/ann_emu/revoke",
         t.tokens.owenClassic,
@@ -122,7 +116,7 @@ for (const backend of backends()) {
 
     it("posts the completion to the enterprise's and its organizations' webhooks, signed when they have a secret", async () => {
       const before = { hooks: hooks.posts.length, orgHook: orgHook.posts.length };
-      const id = await revoke(
+      const id = await requestRevocation(
         t,
         "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke",
         t.tokens.owenClassic,
@@ -194,7 +188,7 @@ for (const backend of backends()) {
     });
 
     it("marks emails skipped when the user has no address, and tells the owner of a credential revoked by value", async () => {
-      const id = await revoke(
+      const id = await requestRevocation(
         t,
         "/enterprises/emu-corp/credential-authorizations/oscar_emu/revoke",
         t.tokens.owenClassic,
@@ -232,7 +226,11 @@ describe("notifications without a mail server", () => {
   after(() => t.close());
 
   it("records the email and marks it skipped, saying why", async () => {
-    const id = await revoke(t, "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke", t.tokens.owenClassic);
+    const id = await requestRevocation(
+      t,
+      "/enterprises/emu-corp/credential-authorizations/gwen_emu/revoke",
+      t.tokens.owenClassic,
+    );
     await settledJob(t, id, t.tokens.owenClassic);
     const log = await deliveryLog(t, id, t.tokens.owenClassic, (entries) =>
       entries.every((e) => e.state === "skipped"),
