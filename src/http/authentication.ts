@@ -114,7 +114,7 @@ async function consoleAuthentication(
   request.consoleSession = session;
   if (session !== null && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf)
     throw Errors.consoleCsrfRefused();
-  if (session?.tokenHash == null) return { kind: "anonymous" };
+  if (session === null || session.kind !== "token") return { kind: "anonymous" };
   // A session whose token has since been revoked is refused like the token itself.
   return authenticateHash(options.findPrincipal, session.tokenHash);
 }

@@ -10,9 +10,10 @@ import { tokenFromHeader } from "./authentication.ts";
 export function siteAdminGuard(adminToken: string): (request: FastifyRequest) => Promise<void> {
   const adminTokenHash = createHash("sha256").update(adminToken).digest();
   return async (request) => {
-    // Through the console: its session, signed in with the admin token, and nothing else.
+    // Through the console: its session, signed in with the admin token configured now, and nothing else.
     if (request.consoleSession !== undefined) {
-      if (request.consoleSession?.kind === "admin") return;
+      const session = request.consoleSession;
+      if (session?.kind === "admin" && tokenHashesEqual(session.tokenHash, adminTokenHash)) return;
       throw Errors.requiresAuthentication();
     }
     const token = tokenFromHeader(request.headers.authorization);

@@ -6,8 +6,11 @@ export type SessionKind = "token" | "admin";
 
 export interface StoredSession {
   kind: SessionKind;
-  /** The signed-in token's hash (kind "token"): it is looked up through the fence on every request. */
-  tokenHash: Uint8Array | null;
+  /**
+   * The signed-in token's hash: a GitHub token's is looked up through the fence on every request, the
+   * site-admin token's compared with the configured one.
+   */
+  tokenHash: Uint8Array;
   expiresAt: Date;
 }
 
@@ -15,7 +18,7 @@ export interface StoredSession {
 export async function insertSession(
   db: Queryable,
   idHash: Uint8Array,
-  session: { kind: SessionKind; tokenHash: Uint8Array | null; ttlSeconds: number },
+  session: { kind: SessionKind; tokenHash: Uint8Array; ttlSeconds: number },
 ): Promise<void> {
   await db.query(
     `with expired as (delete from console_sessions where expires_at < clock_timestamp())
@@ -27,7 +30,7 @@ export async function insertSession(
 
 /** The live session with this id hash, or null (none, or expired). */
 export async function findSession(db: Queryable, idHash: Uint8Array): Promise<StoredSession | null> {
-  const [row] = await db.query<{ kind: SessionKind; token_hash: Uint8Array | null; expires_at: Date }>(
+  const [row] = await db.query<{ kind: SessionKind; token_hash: Uint8Array; expires_at: Date }>(
     "select kind, token_hash, expires_at from console_sessions where id_hash = $1 and expires_at > clock_timestamp()",
     [idHash],
   );

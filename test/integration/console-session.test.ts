@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { buildApp } from "../../src/http/app.ts";
 import { backends } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
@@ -194,6 +195,29 @@ for (const backend of backends()) {
         payload: { login: "not_made" },
       });
       assert.equal(notAdmin.statusCode, 401, "a token's session is not the admin's");
+
+      // Configuration changed to another admin token: sessions of the old one open nothing.
+      const rotated = await buildApp(
+        { ...t.app.services.config, adminToken: "console-admin-token-rotated-0123456789abcd" },
+        { db: t.app.services.db },
+      );
+      try {
+        const stale = await rotated.inject({
+          method: "POST",
+          url: "/_credauth/console/api/_credauth/admin/users",
+          headers: { cookie: admin.cookie, "x-csrf-token": admin.csrf },
+          payload: { login: "after_rotation" },
+        });
+        assert.equal(stale.statusCode, 401);
+        const session = await rotated.inject({
+          method: "GET",
+          url: "/_credauth/console/session",
+          headers: { cookie: admin.cookie },
+        });
+        assert.equal(session.statusCode, 401);
+      } finally {
+        await rotated.close();
+      }
     });
   });
 }

@@ -62,12 +62,17 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
   const cookieOptions = { path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure } as const;
 
   /** Who is signed in, and the CSRF token the page sends with every change. */
-  async function describe(sessionId: string, kind: "token" | "admin") {
-    if (kind === "admin") return { kind, login: null, csrf: csrfTokenOf(sessionId) };
+  async function describe(sessionId: string) {
     const session = await readSession(db, sessionId);
-    const signedIn = session?.tokenHash ? await authenticateHash(services.reads.principal, session.tokenHash) : null;
+    if (session?.kind === "admin") {
+      // An admin session lasts as long as configuration holds the token it signed in with.
+      if (adminTokenHash === null || !tokenHashesEqual(session.tokenHash, adminTokenHash))
+        throw Errors.badCredentials();
+      return { kind: "admin", login: null, csrf: session.csrf };
+    }
+    const signedIn = session ? await authenticateHash(services.reads.principal, session.tokenHash) : null;
     if (signedIn?.kind !== "authenticated") throw Errors.badCredentials();
-    return { kind, login: signedIn.principal.user.login, csrf: csrfTokenOf(sessionId) };
+    return { kind: "token", login: signedIn.principal.user.login, csrf: csrfTokenOf(sessionId) };
   }
 
   // Sign in: the token (or the site-admin token) in the body, never in a URL; a wrong one counts
@@ -75,16 +80,14 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
   app.post(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
     const body = request.body as { token?: unknown } | undefined;
     const token = typeof body?.token === "string" ? body.token.trim() : "";
-    const admin = adminTokenHash !== null && tokenHashesEqual(hashToken(token), adminTokenHash);
-    let tokenHash: Uint8Array | null = null;
+    const tokenHash = hashToken(token);
+    const admin = adminTokenHash !== null && tokenHashesEqual(tokenHash, adminTokenHash);
     if (!admin) {
-      const signedIn =
-        tokenTypeOf(token) === null ? null : await authenticateHash(services.reads.principal, hashToken(token));
+      const signedIn = tokenTypeOf(token) === null ? null : await authenticateHash(services.reads.principal, tokenHash);
       if (signedIn?.kind !== "authenticated") {
         await services.rateLimits.admit(request, reply, { ip: request.ip });
         throw Errors.badCredentials();
       }
-      tokenHash = hashToken(token);
     }
     const sessionId = newSessionId();
     await insertSession(db, sessionIdHash(sessionId), {
@@ -93,14 +96,14 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
       ttlSeconds: SESSION_TTL_SECONDS,
     });
     reply.setCookie(SESSION_COOKIE, sessionId, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
-    return reply.code(201).send(await describe(sessionId, admin ? "admin" : "token"));
+    return reply.code(201).send(await describe(sessionId));
   });
 
   app.get(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
     const session = await readSession(db, sessionId);
     if (!session || sessionId === undefined) throw Errors.requiresAuthentication();
-    return reply.header("cache-control", "no-store").send(await describe(sessionId, session.kind));
+    return reply.header("cache-control", "no-store").send(await describe(sessionId));
   });
 
   // Sign out: the session is gone from the database, and the cookie from the browser.

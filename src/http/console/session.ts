@@ -13,7 +13,7 @@ export const CSRF_HEADER = "x-csrf-token";
 
 export interface ConsoleSession {
   kind: SessionKind;
-  tokenHash: Uint8Array | null;
+  tokenHash: Uint8Array;
   csrf: string;
 }
 
