@@ -103,7 +103,7 @@ describe("the responder's commands against a credauth process", () => {
     );
     assert.equal(confirmed.code, 0, confirmed.output);
     assert.match(confirmed.output, /Credential authorization revocation for user 'pat' has been queued/);
-    assert.match(confirmed.output, /Job \d+ succeeded: 1 authorizations revoked, 0 credentials destroyed/);
+    assert.match(confirmed.output, /Job \d+ succeeded: 1 authorization revoked, 0 credentials destroyed/);
   });
 
   it("revokes with --yes --wait in a script, follows the job to its end and exits 0", () => {

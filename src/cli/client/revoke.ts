@@ -70,6 +70,8 @@ function byType(counts: Record<string, number>): string {
 }
 
 const total = (counts: Record<string, number>) => counts.total ?? 0;
+/** "1 credential", "3 credentials". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Returns the process's exit code: 0 done (or previewed), 1 refused, declined or failed. */
 export async function revoke(session: ClientSession, out: Output, options: RevokeOptions): Promise<number> {
@@ -96,9 +98,11 @@ export async function revoke(session: ClientSession, out: Output, options: Revok
   say(out.bold(`${request.description}:`));
   if (preview) {
     say(
-      `  ${total(preview.authorizations_revoked)} SSO authorizations revoked${byType(preview.authorizations_revoked)}`,
+      `  ${count(total(preview.authorizations_revoked), "SSO authorization")} revoked${byType(preview.authorizations_revoked)}`,
     );
-    say(`  ${total(preview.credentials_destroyed)} credentials destroyed${byType(preview.credentials_destroyed)}`);
+    say(
+      `  ${count(total(preview.credentials_destroyed), "credential")} destroyed${byType(preview.credentials_destroyed)}`,
+    );
     say(`  ${preview.affected_users} ${preview.affected_users === 1 ? "person" : "people"} affected`);
     const own = preview.caller_token;
     if (own.destroyed || own.authorization_revoked)
@@ -185,7 +189,7 @@ export async function watch(
   if (json) out.json(job);
   else {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const summary = `${total(job.counts.authorizations_revoked)} authorizations revoked, ${total(job.counts.credentials_destroyed)} credentials destroyed`;
+    const summary = `${count(total(job.counts.authorizations_revoked), "authorization")} revoked, ${count(total(job.counts.credentials_destroyed), "credential")} destroyed`;
     if (job.state === "succeeded") out.line(out.green(`Job ${job.id} succeeded: ${summary} (${seconds} s).`));
     else out.line(out.red(`Job ${job.id} failed: ${job.error ?? "unknown error"}; ${summary}. Its containment stays.`));
   }

@@ -71,12 +71,23 @@ export function describeApi(options: { adminToken: boolean }): Record<string, un
   };
 }
 
+/** Built on the first request for it, not at start-up: most servers are never asked. */
+const described = new Map<boolean, Record<string, unknown>>();
+function documentFor(adminToken: boolean): Record<string, unknown> {
+  let document = described.get(adminToken);
+  if (!document) {
+    document = describeApi({ adminToken });
+    described.set(adminToken, document);
+  }
+  return document;
+}
+
 export default async function openApiRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const document = describeApi({ adminToken: services.config.adminToken !== null });
+  const adminToken = services.config.adminToken !== null;
   // Public, like GitHub's published description; not a GitHub API call, so counted against no limit.
   const config = { rateLimitResource: "none", conditional: "extension" } as const;
   app.get("/openapi.json", { config }, async (request) => ({
-    ...document,
+    ...documentFor(adminToken),
     servers: [{ url: apiBaseUrl(request), description: "this credauth" }],
   }));
 }

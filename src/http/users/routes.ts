@@ -72,9 +72,9 @@ export default async function userRoutes(app: FastifyInstance, services: Service
         reply.header("x-github-sso", `partial-results; organizations=${blocked.map((org) => org.id).join(",")}`);
       const visible = memberships.filter((org) => !org.saml_sso || org.authorized);
       const start = (pagination.page - 1) * pagination.perPage;
-      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, visible.length);
-      if (link) reply.header("link", link);
       const base = apiBaseUrl(request);
+      const link = paginationLinks(`${base}${request.url}`, pagination, visible.length);
+      if (link) reply.header("link", link);
       return visible
         .slice(start, start + pagination.perPage)
         .map((org) => presentOrganizationSimple(base, config.webUrl, org));
