@@ -131,9 +131,8 @@ describe("notifications across a crash", () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   });
 
-  it("embedded: `serve` killed while delivering; the next start delivers each exactly once", {
-    timeout: 240_000,
-  }, async () => {
+  /** A scratch folder, a mail relay that never greets, and a webhook receiver that never answers. */
+  async function hangingReceivers() {
     const dir = mkdtempSync(join(tmpdir(), "credauth-notify-crash-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const hungSmtp = await startSmtpSink({ hang: true });
@@ -142,6 +141,13 @@ describe("notifications across a crash", () => {
       () => hungSmtp.close(),
       () => receiver.close(),
     );
+    return { dir, hungSmtp, receiver };
+  }
+
+  it("embedded: `serve` killed while delivering; the next start delivers each exactly once", {
+    timeout: 240_000,
+  }, async () => {
+    const { dir, hungSmtp, receiver } = await hangingReceivers();
     const data = join(dir, "data");
     const fixture = writeFixture(dir, receiver.url);
 
@@ -164,14 +170,7 @@ describe("notifications across a crash", () => {
   }, async () => {
     const { url, drop } = (await postgres)!;
     cleanups.push(drop);
-    const dir = mkdtempSync(join(tmpdir(), "credauth-notify-crash-"));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const hungSmtp = await startSmtpSink({ hang: true });
-    const receiver = await startWebhookReceiver({ hang: true });
-    cleanups.push(
-      () => hungSmtp.close(),
-      () => receiver.close(),
-    );
+    const { dir, hungSmtp, receiver } = await hangingReceivers();
     const env = { ...ENV, DATABASE_URL: url };
 
     const api = await startServer(["--no-worker", "--seed", writeFixture(dir, receiver.url)], env, 60_000);
