@@ -35,6 +35,7 @@ import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
 import { routeWithoutApiPrefix } from "./urls.ts";
 import userRoutes from "./users/routes.ts";
+import writeVisibility from "./write-visibility.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -92,6 +93,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const db = options.db ?? (await openDatabase(config.database, app.log));
   try {
     await migrate(db);
+    await db.startReadCache(app.log);
     const metrics = createMetrics(db);
     const secrets = openSecretBox(config.secretsKey);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, {
@@ -123,6 +125,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   const { rateLimits } = app.services;
   await app.register(requestMetrics, app.services.metrics);
+  await app.register(writeVisibility, { db: app.services.db });
   await app.register(githubConventions, { userAgent: config.userAgent });
   await app.register(fastifyCookie);
   await app.register(authentication, {

@@ -19,15 +19,47 @@ export interface Db extends Queryable {
   /** Runs fn in one transaction on one session; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * A number that changes whenever data may have changed, or null when this process cannot know.
-   * Embedded PGlite belongs to one process, which sees every write: the epoch moves after every
-   * transaction and every standalone statement that is not a plain read, before the caller's
-   * promise resolves. On PostgreSQL other processes write too, so there is no epoch.
+   * Starts keeping reads exact across processes, after migration, in a process that serves: on
+   * PostgreSQL it joins the other serving processes (store/cache-coherence.ts); embedded, where
+   * this process sees every write, there is nothing to join.
+   */
+  startReadCache(log: ReadCacheLogger): Promise<void>;
+  /**
+   * A number that changes whenever data may have changed, or null when this process cannot vouch
+   * for it (then nothing may be cached). Embedded PGlite belongs to one process, which sees every
+   * write: the epoch moves after every transaction and every standalone statement that is not a
+   * plain read, before the caller's promise resolves. On PostgreSQL it also moves with every write
+   * another process announces, once the read cache has joined (null before, and while it cannot
+   * hear the others).
    */
   writeEpoch(): number | null;
+  /** How many statements and transactions that may have written this process has finished. */
+  writesCommitted(): number;
+  /**
+   * Resolves once every process answering reads from a cache has seen every write this process
+   * committed before the call (at once embedded, and on PostgreSQL without a read cache).
+   */
+  awaitWritesSeen(): Promise<void>;
   /** This process's connections (for metrics): how many are open, at work, and waited for. */
   connections(): ConnectionUse;
   close(): Promise<void>;
+}
+
+export interface ReadCacheLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+/**
+ * A statement that can only read: a single SELECT with no row lock (`for update`, `for share`) and
+ * no function known to write. Anything else counts as a write; a false "write" only costs the read
+ * cache a miss, a false "read" would cost containment, so the test leans one way.
+ */
+export function isPlainRead(sql: string): boolean {
+  return (
+    /^\s*select\b/i.test(sql) &&
+    !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql)
+  );
 }
 
 export interface ConnectionUse {

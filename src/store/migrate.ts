@@ -72,16 +72,28 @@ export async function migrate(db: Db): Promise<number[]> {
 
 /**
  * Splits a migration into statements so each runs through the same parameterless query path in
- * the transaction. Migrations are plain DDL: no functions with bodies, no semicolons in strings.
+ * the transaction: at each semicolon outside a dollar-quoted function body (`$$ … $$`). Comment
+ * lines are dropped; migrations put no semicolons in strings or comments.
  */
 export function splitStatements(sql: string): string[] {
-  return sql
+  const text = sql
     .split("\n")
     .filter((line) => !line.trimStart().startsWith("--"))
-    .join("\n")
-    .split(";")
-    .map((statement) => statement.trim())
-    .filter((statement) => statement.length > 0);
+    .join("\n");
+  const statements: string[] = [];
+  let start = 0;
+  let inBody = false;
+  for (let at = 0; at < text.length; at++) {
+    if (text.startsWith("$$", at)) {
+      inBody = !inBody;
+      at++;
+    } else if (text[at] === ";" && !inBody) {
+      statements.push(text.slice(start, at));
+      start = at + 1;
+    }
+  }
+  statements.push(text.slice(start));
+  return statements.map((statement) => statement.trim()).filter((statement) => statement.length > 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
-import type { Db, Queryable, Row } from "./db.ts";
+import { type Db, isPlainRead, type Queryable, type Row } from "./db.ts";
 
 type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -21,18 +21,6 @@ function queryableOf(session: PgliteSession): Queryable {
       };
     },
   };
-}
-
-/**
- * A statement that can only read: a single SELECT with no row lock (`for update`, `for share`) and
- * no function known to write. Anything else counts as a write; a false "write" only costs the
- * principal cache a miss, a false "read" would cost containment, so the test leans one way.
- */
-export function isPlainRead(sql: string): boolean {
-  return (
-    /^\s*select\b/i.test(sql) &&
-    !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql)
-  );
 }
 
 /**
@@ -93,7 +81,10 @@ export async function openPglite(
         epoch++;
       }
     },
+    startReadCache: async () => {},
     writeEpoch: () => epoch,
+    writesCommitted: () => epoch,
+    awaitWritesSeen: async () => {},
     connections: () => ({ open: 1, busy: Math.min(pending, 1), waiting: Math.max(pending - 1, 0), max: 1 }),
     async close() {
       if (!pglite.closed) await pglite.close();

@@ -1,5 +1,6 @@
 import pg from "pg";
-import { DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable } from "./db.ts";
+import { CacheCoherence } from "./cache-coherence.ts";
+import { DatabaseUnavailableError, type Db, isConnectionFailure, isPlainRead, type Queryable } from "./db.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
@@ -72,11 +73,30 @@ export function openPostgres(
   const onError = options.onError ?? (() => {});
   pool.on("error", onError);
   const base = queryableOf(pool);
+  // The read cache across processes, once a serving process starts it; and this process's writes,
+  // counted when they finish (failed or not), so a response knows whether it must wait for them.
+  let coherence: CacheCoherence | null = null;
+  let writes = 0;
+  const wrote = () => {
+    writes++;
+    coherence?.noteLocalWrite();
+  };
   return {
     kind: "postgres",
-    ...base,
+    async query<T extends object>(text: string, values?: readonly unknown[]) {
+      try {
+        return await base.query<T>(text, values);
+      } finally {
+        if (!isPlainRead(text)) wrote();
+      }
+    },
+    asBossDb: base.asBossDb,
     async exec(sql: string) {
-      await classified(pool.query(sql));
+      try {
+        await classified(pool.query(sql));
+      } finally {
+        wrote();
+      }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await classified(pool.connect());
@@ -106,9 +126,20 @@ export function openPostgres(
         client.removeListener("error", onLost);
         // A broken connection is destroyed rather than handed to the next request.
         client.release(lost);
+        wrote();
       }
     },
-    writeEpoch: () => null,
+    async startReadCache(log) {
+      if (coherence) return;
+      const joining = new CacheCoherence(connectionString, log);
+      await joining.start();
+      coherence = joining;
+    },
+    writeEpoch: () => coherence?.epoch() ?? null,
+    writesCommitted: () => writes,
+    async awaitWritesSeen() {
+      await coherence?.awaitSeen();
+    },
     connections: () => ({
       open: pool.totalCount,
       busy: pool.totalCount - pool.idleCount,
@@ -116,6 +147,7 @@ export function openPostgres(
       max: pool.options.max,
     }),
     async close() {
+      await coherence?.close();
       await pool.end();
     },
   };

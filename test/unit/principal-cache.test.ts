@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Db, Row } from "../../src/store/db.ts";
-import { isPlainRead } from "../../src/store/pglite.ts";
+import { isPlainRead } from "../../src/store/db.ts";
 import { principalLookup } from "../../src/store/principals.ts";
 
 function fakeDb(epoch: () => number | null, onQuery: () => void = () => {}) {
