@@ -127,7 +127,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(requestMetrics, app.services.metrics);
   await app.register(writeVisibility, { db: app.services.db });
   await app.register(githubConventions, { userAgent: config.userAgent });
-  await app.register(fastifyCookie);
+  // Cookies are read only by the console (console/session.ts), not parsed on every request.
+  await app.register(fastifyCookie, { hook: false });
   await app.register(authentication, {
     findPrincipal: app.services.reads.principal,
     rateLimits,

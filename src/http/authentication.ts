@@ -1,6 +1,5 @@
 // Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
 // or a principal. Only the request hook turns "invalid" into GitHub's 401.
-import type {} from "@fastify/cookie"; // request.cookies
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { factsOf } from "../domain/credential-types.ts";
@@ -17,7 +16,7 @@ import { hashToken, tokenTypeOf } from "../domain/tokens.ts";
 import { Errors } from "../errors.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
 import { enforce } from "./authorization.ts";
-import { type ConsoleSession, CSRF_HEADER, SESSION_COOKIE } from "./console/session.ts";
+import { type ConsoleSession, CSRF_HEADER, sessionCookie } from "./console/session.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { PrefixedRequest } from "./urls.ts";
 
@@ -110,7 +109,7 @@ async function consoleAuthentication(
   request: FastifyRequest,
   options: { findPrincipal: PrincipalLookup; readSession: SessionReader },
 ): Promise<Authentication> {
-  const session = await options.readSession(request.cookies[SESSION_COOKIE]);
+  const session = await options.readSession(sessionCookie(request));
   request.consoleSession = session;
   if (session !== null && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf)
     throw Errors.consoleCsrfRefused();

@@ -27,12 +27,31 @@ export function matchesIfNoneMatch(header: string | undefined, tag: string): boo
   return header.split(",").some((candidate) => candidate.trim() === "*" || opaque(candidate) === wanted);
 }
 
+/**
+ * Small bodies hashed lately and their tags: the same read answered again (GET /user, an
+ * organization) is not hashed again. At most 10,000 bodies of 8 KB: 80 MB at the very worst.
+ */
+const recentTags = new Map<string, string>();
+const RECENT_TAGS = 10_000;
+const RECENT_TAG_BODY_CHARACTERS = 8_192;
+
+function tagOf(payload: string | Buffer): string {
+  if (typeof payload !== "string" || payload.length > RECENT_TAG_BODY_CHARACTERS) return entityTag(payload);
+  let tag = recentTags.get(payload);
+  if (tag === undefined) {
+    tag = entityTag(payload);
+    if (recentTags.size >= RECENT_TAGS) recentTags.clear();
+    recentTags.set(payload, tag);
+  }
+  return tag;
+}
+
 async function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const conditional = request.routeOptions.config?.conditional;
   if (!conditional || (request.method !== "GET" && request.method !== "HEAD") || reply.statusCode !== 200)
     return payload;
   if (typeof payload !== "string" && !Buffer.isBuffer(payload)) return payload;
-  const tag = entityTag(payload);
+  const tag = tagOf(payload);
   reply.header("etag", tag);
   if (conditional === "github") {
     reply.header("cache-control", "private, max-age=60, s-maxage=60");

@@ -7,8 +7,6 @@ import type { OperationAccess } from "../domain/operations.ts";
 import { mayActAsOrganizationOwner } from "../domain/policies.ts";
 import { Errors } from "../errors.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
-import type { Queryable } from "../store/db.ts";
-import { recordAuthorizationAccess } from "../store/organizations.ts";
 import { enforce } from "./authorization.ts";
 
 /** credential_accessed_at is written at most this often per authorization: reads stay reads. */
@@ -19,7 +17,6 @@ const ACCESS_RECORDED_EVERY_SECONDS = 60;
  * outside collaborator needs a live SSO authorization for the organization. Others are not asked.
  */
 export async function checkSamlEnforcement(
-  db: Queryable,
   reads: CachedReads,
   webUrl: string,
   principal: Principal | null,
@@ -30,7 +27,7 @@ export async function checkSamlEnforcement(
   const live = await reads.liveAuthorization(principal.credential.id, organization.id);
   if (live) {
     if (live.accessedSecondsAgo === null || live.accessedSecondsAgo >= ACCESS_RECORDED_EVERY_SECONDS)
-      await recordAuthorizationAccess(db, live.id);
+      await live.recordAccess();
     return;
   }
   const tokenKind = factsOf(principal.credential.type).ssoLabel ?? "Personal Access token";
@@ -43,7 +40,6 @@ export async function checkSamlEnforcement(
  * owner's own token must pass SAML SSO too.
  */
 export async function authorizeOrganizationOwner(
-  db: Queryable,
   reads: CachedReads,
   webUrl: string,
   principal: Principal,
@@ -54,6 +50,6 @@ export async function authorizeOrganizationOwner(
   const relation = organization ? await reads.organizationRelation(organization.id, principal.user.id) : null;
   enforce(mayActAsOrganizationOwner(principal, access, organization?.login ?? login, relation), principal);
   // enforce() has answered 404 when there is no organization or no relation to it.
-  await checkSamlEnforcement(db, reads, webUrl, principal, organization!, relation!);
+  await checkSamlEnforcement(reads, webUrl, principal, organization!, relation!);
   return organization!;
 }

@@ -9,6 +9,7 @@ import {
   findOrganizationByLogin,
   findOrganizationRelation,
   type LiveAuthorization,
+  recordAuthorizationAccess,
 } from "./organizations.ts";
 import { principalLookup } from "./principals.ts";
 
@@ -16,8 +17,14 @@ export interface CachedReads {
   principal(tokenHash: Uint8Array): Promise<Principal | null>;
   organizationByLogin(login: string): Promise<(Organization & { createdAt: Date }) | null>;
   organizationRelation(organizationId: number, userId: number): Promise<OrganizationRelation>;
-  /** The live authorization and, on a cached answer, its age as of now rather than as of the read. */
-  liveAuthorization(credentialId: number, organizationId: number): Promise<LiveAuthorization | null>;
+  /**
+   * The live authorization and, on a cached answer, its age as of now rather than as of the read;
+   * `recordAccess` writes its last use and makes the cached answer say so.
+   */
+  liveAuthorization(
+    credentialId: number,
+    organizationId: number,
+  ): Promise<(LiveAuthorization & { recordAccess(): Promise<void> }) | null>;
 }
 
 export function cachedReads(db: Db): CachedReads {
@@ -38,6 +45,12 @@ export function cachedReads(db: Db): CachedReads {
       return {
         id: found.id,
         accessedSecondsAgo: found.accessedSecondsAgo === null ? null : found.accessedSecondsAgo + elapsed,
+        // The last-use write moves no cache's epoch (db.ts), so the cached answer learns it here.
+        async recordAccess() {
+          await recordAuthorizationAccess(db, found.id);
+          found.accessedSecondsAgo = 0;
+          found.readAt = performance.now();
+        },
       };
     },
   };

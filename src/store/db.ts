@@ -62,6 +62,19 @@ export function isPlainRead(sql: string): boolean {
   );
 }
 
+/**
+ * The one write no cached read depends on: a credential's last use of an SSO authorization
+ * (organizations.ts), which a read records at most once a minute. It moves no read cache's epoch,
+ * as the triggers of migration 9 do not announce it.
+ */
+export const RECORD_AUTHORIZATION_ACCESS =
+  "update credential_authorizations set accessed_at = clock_timestamp() where id = $1";
+
+/** Whether a statement may change what a cached read answers. */
+export function changesCachedReads(sql: string): boolean {
+  return !isPlainRead(sql) && sql !== RECORD_AUTHORIZATION_ACCESS;
+}
+
 export interface ConnectionUse {
   /** Open now; PGlite has its one session. */
   open: number;

@@ -1,6 +1,6 @@
 import type { CredentialType, Organization, OrganizationRelation, User } from "../domain/model.ts";
 import { authorizationEventData, insertAuditEvents, requestTokenData, revokeActions } from "./audit.ts";
-import type { Queryable } from "./db.ts";
+import { type Queryable, RECORD_AUTHORIZATION_ACCESS } from "./db.ts";
 import { AUTHORIZATION_FENCED, AUTHORIZATION_OR_CREDENTIAL_FENCED } from "./revocation-scope.ts";
 
 interface OrganizationRow {
@@ -92,9 +92,7 @@ export async function findLiveAuthorization(
 
 /** Records that the authorization was used now (credential_accessed_at). */
 export async function recordAuthorizationAccess(db: Queryable, authorizationId: number): Promise<void> {
-  await db.query("update credential_authorizations set accessed_at = clock_timestamp() where id = $1", [
-    authorizationId,
-  ]);
+  await db.query(RECORD_AUTHORIZATION_ACCESS, [authorizationId]);
 }
 
 export interface LiveAuthorizationRow {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
-import { type Db, isPlainRead, type Queryable, type Row } from "./db.ts";
+import { changesCachedReads, type Db, type Queryable, type Row } from "./db.ts";
 
 type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -60,7 +60,7 @@ export async function openPglite(
       try {
         return await counted(() => base.query<T>(text, values));
       } finally {
-        if (!isPlainRead(text)) epoch++;
+        if (changesCachedReads(text)) epoch++;
       }
     },
     // pg-boss's own adapter also rolls back after a failed statement on the single session. Its

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { CacheCoherence } from "./cache-coherence.ts";
-import { DatabaseUnavailableError, type Db, isConnectionFailure, isPlainRead, type Queryable } from "./db.ts";
+import { changesCachedReads, DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable } from "./db.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
@@ -87,7 +87,7 @@ export function openPostgres(
       try {
         return await base.query<T>(text, values);
       } finally {
-        if (!isPlainRead(text)) wrote();
+        if (changesCachedReads(text)) wrote();
       }
     },
     asBossDb: base.asBossDb,

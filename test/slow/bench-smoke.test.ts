@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type BenchReport, main } from "../../bench/run.ts";
+import { postgresBackend } from "../helpers/backends.ts";
 
 describe("the benchmark harness", () => {
   it("runs every scenario in smoke mode and writes its table and JSON", { timeout: 240_000 }, async () => {
@@ -42,6 +43,35 @@ describe("the benchmark harness", () => {
       assert.equal(soaked.failures, 0, `the soak's mixed load all succeeded: ${JSON.stringify(soaked.statuses)}`);
       assert.ok(report.startup && report.startup.runs === 1);
       assert.match(readFileSync(join(out, "latest-smoke.md"), "utf8"), /\*\*Drain\*\*/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("proves containment across two serve processes on PostgreSQL", {
+    timeout: 240_000,
+    skip: postgresBackend === null ? "TEST_DATABASE_URL is not set" : false,
+  }, async () => {
+    const out = mkdtempSync(join(tmpdir(), "credauth-bench-smoke-"));
+    try {
+      const report = await main([
+        "--smoke",
+        "--only",
+        "containment",
+        "--backends",
+        "postgres",
+        "--database-url",
+        process.env.TEST_DATABASE_URL!,
+        "--out",
+        out,
+      ]);
+      assert.deepEqual(
+        report.containment.map((c) => [c.servers, c.trials, c.letInAfter202]),
+        [
+          [1, 5, 0],
+          [2, 5, 0],
+        ],
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -147,7 +147,6 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const organization = await authorizeOrganizationOwner(
-        db,
         services.reads,
         services.config.webUrl,
         principal,

@@ -17,6 +17,7 @@ import {
   readSession,
   SESSION_COOKIE,
   SESSION_TTL_SECONDS,
+  sessionCookie,
   sessionIdHash,
 } from "./session.ts";
 
@@ -100,7 +101,7 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
   });
 
   app.get(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
-    const sessionId = request.cookies[SESSION_COOKIE];
+    const sessionId = sessionCookie(request);
     const session = await readSession(db, sessionId);
     if (!session || sessionId === undefined) throw Errors.requiresAuthentication();
     return reply.header("cache-control", "no-store").send(await describe(sessionId));
@@ -108,7 +109,7 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
 
   // Sign out: the session is gone from the database, and the cookie from the browser.
   app.delete(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
-    const sessionId = request.cookies[SESSION_COOKIE];
+    const sessionId = sessionCookie(request);
     const session = await readSession(db, sessionId);
     if (session && request.headers[CSRF_HEADER] !== session.csrf) throw Errors.consoleCsrfRefused();
     if (sessionId !== undefined) await deleteSession(db, sessionIdHash(sessionId));

@@ -88,7 +88,7 @@ export default async function organizationCredentialAuthorizationRoutes(
 
   /** The organization, once the caller is found to be allowed the route's operation there. */
   const authorizeOwner = (request: FastifyRequest, principal: Principal, login: string) =>
-    authorizeOrganizationOwner(db, services.reads, services.config.webUrl, principal, login, operationAccess(request));
+    authorizeOrganizationOwner(services.reads, services.config.webUrl, principal, login, operationAccess(request));
 
   app.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
     "/orgs/:org/credential-authorizations",

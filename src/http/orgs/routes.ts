@@ -9,6 +9,7 @@ import { operationAccess } from "../authentication.ts";
 import { checkSamlEnforcement } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
 import { presentOrganization, presentSimpleUser } from "../presenters.ts";
+import { renderedBodies } from "../rendered-bodies.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl } from "../urls.ts";
 
@@ -27,11 +28,13 @@ function oneOf<T extends string>(name: string, raw: string | undefined, values: 
 
 export default async function organizationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { db, reads, config } = services;
+  // The profile is a pure function of the base URL and the organization's id, login and creation time.
+  const rendered = renderedBodies();
 
   app.get<{ Params: { org: string } }>(
     "/orgs/:org",
     { config: { operation: "orgs/get", conditional: "github", documentationUrl: `${DOCS}/orgs#get-an-organization` } },
-    async (request) => {
+    async (request, reply) => {
       const organization = await reads.organizationByLogin(request.params.org);
       if (!organization) throw Errors.notFound();
       // Only an SSO organization's own people are checked: nobody else costs a query.
@@ -39,8 +42,13 @@ export default async function organizationRoutes(app: FastifyInstance, services:
         request.principal && organization.samlSso
           ? await reads.organizationRelation(organization.id, request.principal.user.id)
           : NO_RELATION;
-      await checkSamlEnforcement(db, reads, config.webUrl, request.principal, organization, relation);
-      return presentOrganization(apiBaseUrl(request), config.webUrl, organization);
+      await checkSamlEnforcement(reads, config.webUrl, request.principal, organization, relation);
+      const base = apiBaseUrl(request);
+      const { id, login, createdAt } = organization;
+      const body = rendered(`${id} ${login} ${createdAt.getTime()} ${base}`, () =>
+        presentOrganization(base, config.webUrl, organization),
+      );
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 
@@ -61,7 +69,7 @@ export default async function organizationRoutes(app: FastifyInstance, services:
       const pagination = parsePagination(request.query);
       const { principal } = request;
       const relation = principal ? await reads.organizationRelation(organization.id, principal.user.id) : NO_RELATION;
-      await checkSamlEnforcement(db, reads, config.webUrl, principal, organization, relation);
+      await checkSamlEnforcement(reads, config.webUrl, principal, organization, relation);
       const access = operationAccess(request);
       const concealed = maySeeConcealedMembers(principal, access, organization.login, relation);
       if (filter !== "all" && !mayFilterMembersByTwoFactor(principal, access, organization.login, relation))

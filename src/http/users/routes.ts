@@ -9,19 +9,14 @@ import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
 import { presentOrganizationSimple, presentPrivateUser, presentPublicKey } from "../presenters.ts";
+import { renderedBodies } from "../rendered-bodies.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl } from "../urls.ts";
 
-/** How many characters of rendered bodies are kept; past it the memo starts over (as the principal cache does). */
-const RENDERED_CHARACTERS = 16_000_000;
-
 export default async function userRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { db, config } = services;
-  // The body is a pure function of the base URL and the user's id, login and creation time, and
-  // rendering it was a sixth of the CPU of a cached authenticated read (docs/performance.md), so the
-  // JSON is kept under a key made of every input: it cannot go stale, only be evicted.
-  const rendered = new Map<string, string>();
-  let renderedCharacters = 0;
+  // The body is a pure function of the base URL and the user's id, login and creation time.
+  const rendered = renderedBodies();
   app.get(
     "/user",
     {
@@ -34,17 +29,9 @@ export default async function userRoutes(app: FastifyInstance, services: Service
     async (request, reply) => {
       const { user } = requirePrincipal(request);
       const base = apiBaseUrl(request);
-      const key = `${user.id} ${user.login} ${user.createdAt.getTime()} ${base}`;
-      let body = rendered.get(key);
-      if (body === undefined) {
-        body = JSON.stringify(presentPrivateUser(base, config.webUrl, user));
-        if (renderedCharacters + body.length > RENDERED_CHARACTERS) {
-          rendered.clear();
-          renderedCharacters = 0;
-        }
-        rendered.set(key, body);
-        renderedCharacters += body.length;
-      }
+      const body = rendered(`${user.id} ${user.login} ${user.createdAt.getTime()} ${base}`, () =>
+        presentPrivateUser(base, config.webUrl, user),
+      );
       return reply.type("application/json; charset=utf-8").send(body);
     },
   );
