@@ -2,7 +2,7 @@
 // body; an If-None-Match naming it gets 304 with no body, and that 304 does not count against the
 // caller's primary rate limit (GitHub documents the same). GitHub's endpoints also carry its cache
 // headers: private to the token, varying with what selects the answer.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { refundPrimary } from "./rate-limits.ts";
@@ -16,7 +16,7 @@ declare module "fastify" {
 
 /** A weak entity tag over the body: 64 hex digits of its SHA-256, as GitHub's are. */
 export function entityTag(body: string | Buffer): string {
-  return `W/"${createHash("sha256").update(body).digest("hex")}"`;
+  return `W/"${hash("sha256", body, "hex")}"`;
 }
 
 /** Does an If-None-Match header name this tag? Weak comparison; a list, or `*` for any. */
