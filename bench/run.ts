@@ -304,7 +304,7 @@ async function drain(
   for (const workers of workerCounts) {
     const measured = await template.copy();
     const baselineCopy = await template.copy();
-    const env = { CREDAUTH_JOB_POLL_SECONDS: "0.5" };
+    const env = { CREDAUTH_JOB_POLL_SECONDS: "0.5", CREDAUTH_LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? "warn" };
     const server = await startServer(measured, backend === "pglite" ? [] : ["--no-worker"], env);
     const workerProcs =
       backend === "pglite" ? [server] : Array.from({ length: workers }, () => run(["worker", ...measured.flags], env));
@@ -325,7 +325,12 @@ async function drain(
       counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } };
     };
     for (;;) {
-      job = JSON.parse((await api(server.url, "GET", jobPath, ADMIN_TOKEN)).body);
+      try {
+        job = JSON.parse((await api(server.url, "GET", jobPath, ADMIN_TOKEN)).body);
+      } catch (error) {
+        // The server is the one to ask why: its last lines go with the error.
+        throw new Error(`the job could not be read: ${error}\nserver output:\n${server.output().slice(-4000)}`);
+      }
       if (job.state === "succeeded" || job.state === "failed") break;
       await sleep(50);
     }

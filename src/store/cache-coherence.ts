@@ -6,10 +6,13 @@
 // PostgreSQL delivers the channel to every listener in one order, the order of commits, so a
 // member that has read the sync has read every write committed before it.
 //
-// A member beats every second. One that has not beaten for DEAD_AFTER_MS is no longer waited for,
-// and it has stopped answering from its cache by then on its own (SELF_LAPSE_MS after its last
-// beat that PostgreSQL confirmed). A member whose listening connection drops stops caching at once,
-// and joins again under a new id once it is back.
+// A member beats every second (a row in credauth_cache_members, and 'b:' on the channel). One that
+// has not been heard from for DEAD_AFTER_MS is no longer waited for, and it has stopped answering
+// from its cache by then on its own (SELF_LAPSE_MS after its last round trip that PostgreSQL
+// confirmed). A member whose listening connection drops stops caching at once and joins again
+// under a new id. A process that cannot listen at all (PgBouncer in transaction mode) never joins:
+// it caches nothing, and after a write it waits DEAD_AFTER_MS if any member is alive, by which
+// time every member has either read the write or stopped caching.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
@@ -18,11 +21,13 @@ export const CHANNEL = "credauth_cache";
 export const BEAT_MS = 1_000;
 /** Silence after which the other members stop waiting for this one. */
 export const DEAD_AFTER_MS = 5_000;
-/** A member stops using its cache this long after its last confirmed beat was sent (< DEAD_AFTER_MS). */
+/** A member stops using its cache this long after its last confirmed round trip was sent (< DEAD_AFTER_MS). */
 export const SELF_LAPSE_MS = 3_000;
+/** How long joining may take before this process serves without a cache (and keeps trying). */
+const JOIN_TIMEOUT_MS = 5_000;
 /** The longest a response waits for acknowledgements before it is answered 503 instead. */
 const WAIT_LIMIT_MS = 30_000;
-const RECONNECT_MS = [100, 250, 500, 1_000, 2_000, 5_000];
+const REJOIN_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
 /** Positions of messages kept to translate acknowledgements; far more than arrive in DEAD_AFTER_MS. */
 const REMEMBERED_MESSAGES = 200_000;
 
@@ -30,6 +35,9 @@ export interface CoherenceLogger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
 }
+
+/** A statement on the process's pool, for the one question asked without the listening connection. */
+export type PoolQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
 interface Waiter {
   /** The sync message this waiter needs acknowledged, and its position once read. */
@@ -40,6 +48,15 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+interface Member {
+  /** performance.now() when this member last heard from it. */
+  heardAt: number;
+  /** The position (in this member's reading order) it has acknowledged reading. */
+  acknowledged: number;
+  /** The position at which this member first heard of it: it owes no acknowledgement for earlier ones. */
+  since: number;
+}
+
 export class CoherenceTimeoutError extends Error {
   constructor() {
     super(`not every credauth process acknowledged a write within ${WAIT_LIMIT_MS / 1000} s`);
@@ -47,24 +64,27 @@ export class CoherenceTimeoutError extends Error {
   }
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
- * One member. `epoch()` is what the exact cache compares (null: do not cache now);
- * `awaitSeen()` resolves once every live member has read everything this process committed before
- * the call.
+ * One member. `epoch()` is what the exact cache compares (null: do not cache now); `awaitSeen()`
+ * resolves once every live member has read everything this process committed before the call.
  */
 export class CacheCoherence {
+  readonly #connectionString: string;
+  readonly #poolQuery: PoolQuery;
+  readonly #log: CoherenceLogger;
   #client: pg.Client | null = null;
   #memberId = "";
+  /** This member has read its own 'j': from there on it reads every message after it. */
+  #listening = false;
+  /** Its row is written and its first beat confirmed: it may cache. */
   #joined = false;
   #closed = false;
   #epoch = 0;
-  /** performance.now() when the last beat that PostgreSQL confirmed was sent. */
-  #lastConfirmedBeat = Number.NEGATIVE_INFINITY;
-  /**
-   * Other members: when each was last heard, how far it has acknowledged (a position), and the
-   * position at which this member first heard of it (it need not acknowledge what came before).
-   */
-  readonly #members = new Map<string, { heardAt: number; acknowledged: number; since: number }>();
+  /** performance.now() when the last round trip on the listening connection that came back was sent. */
+  #lastConfirmed = Number.NEGATIVE_INFINITY;
+  readonly #members = new Map<string, Member>();
   /** Position (order of arrival) of each write and sync message read, for translating acknowledgements. */
   readonly #positions = new Map<string, number>();
   #position = 0;
@@ -77,26 +97,32 @@ export class CacheCoherence {
   #syncInFlight = false;
   readonly #waiters = new Set<Waiter>();
   #beatTimer: NodeJS.Timeout | null = null;
-  #onJoined: (() => void) | null = null;
-  #reconnects = 0;
+  #checkTimer: NodeJS.Timeout | null = null;
+  #onListening: (() => void) | null = null;
+  #rejoining = false;
+  /** One statement at a time on the listening connection, in the order asked. */
+  #tail: Promise<unknown> = Promise.resolve();
 
-  readonly #connectionString: string;
-  readonly #log: CoherenceLogger;
-
-  constructor(connectionString: string, log: CoherenceLogger) {
+  constructor(connectionString: string, poolQuery: PoolQuery, log: CoherenceLogger) {
     this.#connectionString = connectionString;
+    this.#poolQuery = poolQuery;
     this.#log = log;
   }
 
-  /** Joins; resolves once this process is a member (or rejects if PostgreSQL cannot be reached). */
+  /** Joins, or (PostgreSQL unreachable, LISTEN unsupported) serves without a cache and keeps trying. */
   async start(): Promise<void> {
-    await this.#join();
     this.#beatTimer = setInterval(() => void this.#beat(), BEAT_MS);
     this.#beatTimer.unref();
+    try {
+      await this.#join();
+    } catch (error) {
+      this.#log.warn({ err: error }, "the read cache is off: this process could not join the others; it keeps trying");
+      void this.#rejoin();
+    }
   }
 
   epoch(): number | null {
-    if (!this.#joined || performance.now() - this.#lastConfirmedBeat > SELF_LAPSE_MS) return null;
+    if (!this.#joined || performance.now() - this.#lastConfirmed > SELF_LAPSE_MS) return null;
     return this.#epoch;
   }
 
@@ -106,6 +132,7 @@ export class CacheCoherence {
   }
 
   awaitSeen(): Promise<void> {
+    if (!this.#listening) return this.#awaitUnheard();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         message: "",
@@ -126,9 +153,11 @@ export class CacheCoherence {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#beatTimer) clearInterval(this.#beatTimer);
+    if (this.#checkTimer) clearTimeout(this.#checkTimer);
     const client = this.#client;
     this.#client = null;
     this.#joined = false;
+    this.#listening = false;
     for (const waiter of [...this.#waiters, ...this.#nextSync]) {
       clearTimeout(waiter.timer);
       waiter.resolve();
@@ -141,6 +170,18 @@ export class CacheCoherence {
     await client.end().catch(() => {});
   }
 
+  /**
+   * A write this process cannot have acknowledged (it is not listening): wait until every member
+   * has either read it or stopped caching — DEAD_AFTER_MS, or nothing when no member is alive.
+   */
+  async #awaitUnheard(): Promise<void> {
+    const alive = await this.#poolQuery(
+      "select count(*)::int as alive from credauth_cache_members where heartbeat_at > clock_timestamp() - make_interval(secs => $1)",
+      [DEAD_AFTER_MS / 1000],
+    ).catch(() => [{ alive: 1 }]);
+    if (Number(alive[0]?.alive ?? 1) > 0) await sleep(DEAD_AFTER_MS);
+  }
+
   async #join(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#connectionString, application_name: "credauth-cache" });
     client.on("error", (error) => this.#lost(client, error));
@@ -148,75 +189,94 @@ export class CacheCoherence {
     client.on("notification", (message) => {
       if (client === this.#client && message.channel === CHANNEL) this.#read(message.payload ?? "");
     });
-    await client.connect();
-    this.#client = client;
-    this.#tail = Promise.resolve();
     this.#memberId = `${process.pid}-${randomBytes(6).toString("hex")}`;
     this.#members.clear();
     this.#positions.clear();
-    await this.#send(client, `listen ${CHANNEL}`);
-    // Who is there already: anyone who joins from now on is announced on the channel.
-    const present = await this.#send<{ id: string }>(
-      client,
-      "select id from credauth_cache_members where heartbeat_at > clock_timestamp() - make_interval(secs => $1)",
-      [DEAD_AFTER_MS / 1000],
-    );
-    const now = performance.now();
-    for (const { id } of present.rows) this.#members.set(id, { heardAt: now, acknowledged: 0, since: 0 });
-    await this.#send(
-      client,
-      "delete from credauth_cache_members where heartbeat_at < clock_timestamp() - interval '1 hour'",
-    );
-    // Joined once this member reads its own announcement: from there on it reads every write.
-    const joined = new Promise<void>((resolve) => {
-      this.#onJoined = resolve;
-    });
-    await this.#announce("j");
-    await joined;
-    this.#onJoined = null;
-    this.#reconnects = 0;
+    this.#client = client;
+    this.#tail = Promise.resolve();
+    try {
+      await client.connect();
+      await this.#send(client, `listen ${CHANNEL}`);
+      // Who is there already: anyone who joins from now on announces itself on the channel.
+      const present = await this.#send<{ id: string }>(
+        client,
+        "select id from credauth_cache_members where heartbeat_at > clock_timestamp() - make_interval(secs => $1)",
+        [DEAD_AFTER_MS / 1000],
+      );
+      const now = performance.now();
+      for (const { id } of present.rows) this.#members.set(id, { heardAt: now, acknowledged: 0, since: 0 });
+      await this.#send(
+        client,
+        "delete from credauth_cache_members where heartbeat_at < clock_timestamp() - interval '1 hour'",
+      );
+      // Reading its own announcement proves LISTEN works here (not through a transaction pooler).
+      const listening = new Promise<void>((resolve, reject) => {
+        this.#onListening = resolve;
+        setTimeout(() => reject(new Error("its own announcement never came back")), JOIN_TIMEOUT_MS).unref();
+      });
+      await this.#send(client, "select pg_notify($1, $2)", [CHANNEL, `j:${this.#memberId}:`]);
+      await listening;
+      // Only now the row others look for: whoever starts later finds it, or hears its first beat.
+      await this.#beatNow(client);
+      this.#joined = true;
+      this.#epoch++;
+    } catch (error) {
+      this.#onListening = null;
+      if (this.#client === client) this.#client = null;
+      this.#listening = false;
+      await client.end().catch(() => {});
+      throw error;
+    }
+    this.#onListening = null;
     this.#log.info({ member: this.#memberId, others: this.#members.size }, "the read cache joined");
-  }
-
-  /** Upserts this member's row and announces it ('j' on joining, 'b' on each beat). */
-  async #announce(kind: "j" | "b"): Promise<void> {
-    const client = this.#client;
-    if (!client) return;
-    const sentAt = performance.now();
-    await this.#send(
-      client,
-      `insert into credauth_cache_members (id, pid, host) values ($1, $2, $3)
-         on conflict (id) do update set heartbeat_at = clock_timestamp()
-       returning pg_notify($4, $5)`,
-      [this.#memberId, process.pid, hostname(), CHANNEL, `${kind}:${this.#memberId}:${this.#lastMessage}`],
-    );
-    this.#confirmed(client, sentAt);
+    this.#sendSync();
   }
 
   /**
-   * A statement sent at `sentAt` on the listening connection came back: everything the channel
-   * carried before it has been read, and the others have heard from this member since then.
+   * Upserts this member's row and says so on the channel, with how far it has read; and checks that
+   * the session it runs in still listens (behind a transaction pooler it may be another session).
    */
-  #confirmed(client: pg.Client, sentAt: number): void {
-    if (client !== this.#client || sentAt <= this.#lastConfirmedBeat) return;
-    // Back from a lapse: what was cached before it is not trusted after it.
-    if (performance.now() - this.#lastConfirmedBeat > SELF_LAPSE_MS) this.#epoch++;
-    this.#lastConfirmedBeat = sentAt;
+  async #beatNow(client: pg.Client): Promise<void> {
+    const sentAt = performance.now();
+    const result = await this.#send<{ listening: boolean }>(
+      client,
+      `insert into credauth_cache_members (id, pid, host) values ($1, $2, $3)
+         on conflict (id) do update set heartbeat_at = clock_timestamp()
+       returning pg_notify($4, $5) as announced, $4 = any (array(select pg_listening_channels())) as listening`,
+      [this.#memberId, process.pid, hostname(), CHANNEL, `b:${this.#memberId}:${this.#lastMessage}`],
+    );
+    if (result.rows[0]?.listening !== true) {
+      const error = new Error("the listening session no longer listens (a transaction pooler between?)");
+      this.#lost(client, error);
+      throw error;
+    }
+    this.#confirmed(client, sentAt);
   }
 
   async #beat(): Promise<void> {
-    if (!this.#client || !this.#joined) return;
+    const client = this.#client;
+    if (!client || !this.#joined) return;
     try {
-      await this.#announce("b");
+      await this.#beatNow(client);
     } catch (error) {
       this.#log.warn({ err: error }, "the read cache could not beat; it is off until it can");
     }
     this.#checkWaiters();
   }
 
+  /**
+   * A statement sent at `sentAt` on the listening connection came back: the others have heard
+   * from this member since then, and it has read what the channel carried before the answer.
+   */
+  #confirmed(client: pg.Client, sentAt: number): void {
+    if (client !== this.#client || sentAt <= this.#lastConfirmed) return;
+    // Back from a lapse: what was cached before it is not trusted after it.
+    if (performance.now() - this.#lastConfirmed > SELF_LAPSE_MS) this.#epoch++;
+    this.#lastConfirmed = sentAt;
+  }
+
   #read(payload: string): void {
     const [kind, id = "", detail = ""] = payload.split(":");
-    const now = performance.now();
     switch (kind) {
       case "w":
       case "s":
@@ -226,6 +286,7 @@ export class CacheCoherence {
           const oldest = this.#positions.keys().next().value;
           if (oldest !== undefined) this.#positions.delete(oldest);
         }
+        // ':' separates the fields of a message, so a message named inside one uses '.'.
         this.#lastMessage = payload.replaceAll(":", ".");
         if (kind === "w") this.#epoch++;
         for (const waiter of this.#waiters) if (waiter.message === payload) waiter.position = this.#position;
@@ -234,16 +295,11 @@ export class CacheCoherence {
       case "j":
       case "b":
       case "a":
-        if (id === this.#memberId) {
-          if (kind === "j" && !this.#joined) {
-            this.#joined = true;
-            this.#epoch++;
-            this.#onJoined?.();
-            this.#sendSync();
-          }
-          break;
+        if (id !== this.#memberId) this.#heard(id, detail);
+        else if (kind === "j" && !this.#listening) {
+          this.#listening = true;
+          this.#onListening?.();
         }
-        this.#heard(id, now, detail);
         break;
       case "l":
         this.#members.delete(id);
@@ -252,10 +308,10 @@ export class CacheCoherence {
     this.#checkWaiters();
   }
 
-  /** Another member spoke; its message carries the last write or sync it had read ('' for none). */
-  #heard(id: string, now: number, lastRead: string): void {
-    const member = this.#members.get(id) ?? { heardAt: now, acknowledged: 0, since: this.#position };
-    member.heardAt = now;
+  /** Another member spoke; its message names the last write or sync it had read ('' for none). */
+  #heard(id: string, lastRead: string): void {
+    const member = this.#members.get(id) ?? { heardAt: 0, acknowledged: 0, since: this.#position };
+    member.heardAt = performance.now();
     const position = lastRead === "" ? undefined : this.#positions.get(lastRead.replaceAll(".", ":"));
     if (position !== undefined && position > member.acknowledged) member.acknowledged = position;
     this.#members.set(id, member);
@@ -263,13 +319,13 @@ export class CacheCoherence {
 
   /** Tells the others how far this member has read: one statement at a time, the latest each time. */
   #acknowledge(): void {
-    if (this.#members.size === 0 || !this.#client || !this.#joined) return;
+    const client = this.#client;
+    if (this.#members.size === 0 || !client || !this.#listening) return;
     if (this.#acknowledging) {
       this.#acknowledgeAgain = true;
       return;
     }
     this.#acknowledging = true;
-    const client = this.#client;
     const sentAt = performance.now();
     this.#send(client, "select pg_notify($1, $2)", [CHANNEL, `a:${this.#memberId}:${this.#lastMessage}`])
       .then(() => this.#confirmed(client, sentAt))
@@ -285,9 +341,8 @@ export class CacheCoherence {
 
   /** Sends one sync for every caller waiting for one; callers arriving meanwhile get the next. */
   #sendSync(): void {
-    if (this.#syncInFlight || this.#nextSync.length === 0) return;
     const client = this.#client;
-    if (!client || !this.#joined) return; // sent once joined again (#join's end)
+    if (this.#syncInFlight || this.#nextSync.length === 0 || !client || !this.#listening) return;
     const waiters = this.#nextSync;
     this.#nextSync = [];
     const message = `s:${this.#memberId}:${++this.#syncs}`;
@@ -299,22 +354,13 @@ export class CacheCoherence {
     const sentAt = performance.now();
     this.#send(client, "select pg_notify($1, $2)", [CHANNEL, message])
       .then(() => this.#confirmed(client, sentAt))
-      .catch(() => {
-        // Lost with the connection: these callers wait for a sync of the next connection.
-        for (const waiter of waiters) {
-          this.#waiters.delete(waiter);
-          waiter.position = null;
-        }
-        this.#nextSync.unshift(...waiters);
-      })
+      .catch(() => {}) // the connection is lost: #lost has handed these waiters on
       .finally(() => {
         this.#syncInFlight = false;
         this.#sendSync();
       });
   }
 
-  /** One statement at a time on the listening connection, in the order asked. */
-  #tail: Promise<unknown> = Promise.resolve();
   #send<R extends pg.QueryResultRow = pg.QueryResultRow>(
     client: pg.Client,
     text: string,
@@ -330,15 +376,15 @@ export class CacheCoherence {
     // Silence is measured up to this member's own last confirmed round trip on the channel, not
     // to now: after a stall of this process, the others' beats may be waiting unread.
     for (const [id, member] of this.#members) {
-      if (this.#lastConfirmedBeat - member.heardAt > DEAD_AFTER_MS) {
+      if (this.#lastConfirmed - member.heardAt > DEAD_AFTER_MS) {
         this.#members.delete(id);
         this.#log.warn({ member: id }, "a credauth process stopped beating; it is no longer waited for");
       }
     }
+    const members = [...this.#members.values()];
     for (const waiter of this.#waiters) {
       const position = waiter.position;
       if (position === null) continue;
-      const members = [...this.#members.values()];
       if (members.every((member) => member.since >= position || member.acknowledged >= position)) {
         this.#waiters.delete(waiter);
         clearTimeout(waiter.timer);
@@ -348,7 +394,6 @@ export class CacheCoherence {
     if (this.#waiters.size > 0) this.#scheduleCheck();
   }
 
-  #checkTimer: NodeJS.Timeout | null = null;
   /** While someone waits, look again for members that died: nothing else would wake the waiter. */
   #scheduleCheck(): void {
     if (this.#checkTimer) return;
@@ -356,33 +401,39 @@ export class CacheCoherence {
       this.#checkTimer = null;
       this.#checkWaiters();
     }, 250);
+    this.#checkTimer.unref();
   }
 
   #lost(client: pg.Client, error: Error): void {
     if (client !== this.#client) return;
     this.#client = null;
     this.#joined = false;
+    this.#listening = false;
     this.#epoch++;
     client.end().catch(() => {});
-    // Waiters whose sync went out on this connection can no longer hear the acknowledgements.
-    for (const waiter of this.#waiters) waiter.position = null;
-    this.#nextSync.unshift(...this.#waiters);
+    // Waiters can no longer hear acknowledgements: they wait as a process that is not listening.
+    for (const waiter of [...this.#waiters, ...this.#nextSync]) {
+      clearTimeout(waiter.timer);
+      this.#awaitUnheard().then(waiter.resolve);
+    }
     this.#waiters.clear();
+    this.#nextSync = [];
     if (this.#closed) return;
     this.#log.warn({ err: error }, "the read cache lost its listening connection; it is off until it joins again");
     void this.#rejoin();
   }
 
   async #rejoin(): Promise<void> {
-    while (!this.#closed && !this.#client) {
-      const delay = RECONNECT_MS[Math.min(this.#reconnects++, RECONNECT_MS.length - 1)]!;
-      await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      if (this.#closed) return;
-      try {
-        await this.#join();
-      } catch {
-        // tried again after the next delay
+    if (this.#rejoining) return;
+    this.#rejoining = true;
+    try {
+      for (let attempt = 0; !this.#closed && !this.#joined; attempt++) {
+        await sleep(REJOIN_DELAYS_MS[Math.min(attempt, REJOIN_DELAYS_MS.length - 1)]!);
+        if (this.#closed) return;
+        await this.#join().catch(() => {});
       }
+    } finally {
+      this.#rejoining = false;
     }
   }
 }

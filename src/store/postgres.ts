@@ -48,7 +48,10 @@ function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
     asBossDb() {
       return {
         async executeSql(text: string, values?: unknown[]) {
-          const result = await classified(client.query(text, values));
+          // pg-boss's statements are fixed texts per queue too: prepared once per connection, the
+          // job insert of a revocation request is not parsed and planned again each time.
+          const name = values?.length ? statementName(text) : undefined;
+          const result = await classified(client.query(name ? { name, text, values } : { text, values }));
           // Multi-statement text (no values) returns one result per statement.
           if (Array.isArray(result)) return { rows: result.flatMap((r: pg.QueryResult) => r.rows ?? []) };
           return { rows: result.rows };
@@ -131,7 +134,7 @@ export function openPostgres(
     },
     async startReadCache(log) {
       if (coherence) return;
-      const joining = new CacheCoherence(connectionString, log);
+      const joining = new CacheCoherence(connectionString, (text, values) => base.query(text, values), log);
       await joining.start();
       coherence = joining;
     },
