@@ -324,12 +324,21 @@ async function drain(
       state: string;
       counts: { authorizations_revoked: { total: number }; credentials_destroyed: { total: number } };
     };
-    for (;;) {
+    for (let failures = 0; ; ) {
       try {
         job = JSON.parse((await api(server.url, "GET", jobPath, ADMIN_TOKEN)).body);
       } catch (error) {
-        // The server is the one to ask why: its last lines go with the error.
-        throw new Error(`the job could not be read: ${error}\nserver output:\n${server.output().slice(-4000)}`);
+        // Embedded, a long statement holds the server's event loop (PGlite runs in it), and a
+        // kept-alive connection may be reset meanwhile: ask again on a new one, a few times, while
+        // the server lives. Otherwise the server is the one to ask why.
+        const { exitCode, signalCode } = server.child;
+        if (++failures <= 5 && exitCode === null && signalCode === null) {
+          await sleep(1000);
+          continue;
+        }
+        throw new Error(
+          `the job could not be read (server exit ${exitCode}, signal ${signalCode}): ${error}\nserver output:\n${server.output().slice(-4000)}`,
+        );
       }
       if (job.state === "succeeded" || job.state === "failed") break;
       await sleep(50);
