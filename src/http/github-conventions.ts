@@ -1,22 +1,31 @@
 // What every GitHub REST response carries, whatever the route: request id, media type, API
 // version selection, rate-limit headers and the JSON body parser with GitHub's errors.
-import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { UserAgentMode } from "../config.ts";
 import { Errors, SUPPORTED_API_VERSIONS } from "../errors.ts";
 
 export const DEFAULT_API_VERSION = "2022-11-28";
 
-/** Five colon-separated upper-case hex fields; the last is the request's Unix time in hex, as GitHub's. */
+/** This process's part of every request id: random, drawn once. */
+const PROCESS_PART = (() => {
+  const hex = randomBytes(4).toString("hex").toUpperCase();
+  return `${hex.slice(0, 4)}:${hex.slice(4, 8)}`;
+})();
+/** Then a counter from a random start: unique within the process, no randomness per request. */
+let sequence = randomBytes(6).readUIntBE(0, 6);
+const SEQUENCE_LIMIT = 2 ** 48;
+
+/**
+ * Five colon-separated upper-case hex fields, as GitHub's; the last is the request's Unix time in
+ * hex. Drawing random bytes per request was the largest single cost of an authenticated read
+ * (docs/performance.md), and an id needs to be unique, not secret.
+ */
 export function newRequestId(now = Date.now()): string {
-  // randomUUID draws from a pool refilled 128 ids at a time; randomBytes made a system call per
-  // request, the largest single cost of an authenticated read (docs/performance.md).
-  const uuid = randomUUID().replaceAll("-", "").toUpperCase();
-  const random = uuid.slice(0, 12) + uuid.slice(13, 16) + uuid.slice(17); // without the fixed version and variant digits
-  return `${random.slice(0, 4)}:${random.slice(4, 8)}:${random.slice(8, 14)}:${random.slice(14, 20)}:${Math.floor(
-    now / 1000,
-  )
+  sequence = (sequence + 1) % SEQUENCE_LIMIT;
+  const counter = sequence.toString(16).toUpperCase().padStart(12, "0");
+  return `${PROCESS_PART}:${counter.slice(0, 6)}:${counter.slice(6)}:${Math.floor(now / 1000)
     .toString(16)
     .toUpperCase()}`;
 }
@@ -82,7 +91,17 @@ async function githubConventions(app: FastifyInstance, options: { userAgent: Use
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, parseJsonBody);
 
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: it never waits, and every request runs it.
+  app.addHook("onRequest", (request, reply, done) => {
+    try {
+      checkRequest(request, reply);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
+  });
+
+  function checkRequest(request: FastifyRequest, reply: FastifyReply): void {
     reply.header("x-github-request-id", request.id);
     // GitHub's edge refuses a request without User-Agent before anything else (not counted either).
     if (options.userAgent === "required" && !request.headers["user-agent"] && !OPERATIONAL_PATHS.test(request.url)) {
@@ -113,7 +132,7 @@ async function githubConventions(app: FastifyInstance, options: { userAgent: Use
       }
       query[name] = value;
     }
-  });
+  }
 }
 
 export default fp(githubConventions, { name: "github-conventions" });

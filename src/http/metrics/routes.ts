@@ -38,7 +38,7 @@ export function buildMetricsApp(metrics: Metrics): FastifyInstance {
  */
 export const requestMetrics = fp(
   async (app: FastifyInstance, metrics: Metrics) => {
-    app.addHook("onResponse", async (request, reply) => {
+    app.addHook("onResponse", (request, reply, done) => {
       metrics.httpRequests.observe(
         {
           method: request.method,
@@ -47,6 +47,7 @@ export const requestMetrics = fp(
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   },
   { name: "request-metrics" },
