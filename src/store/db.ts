@@ -51,13 +51,14 @@ export interface ReadCacheLogger {
 }
 
 /**
- * A statement that can only read: a single SELECT with no row lock (`for update`, `for share`) and
- * no function known to write. Anything else counts as a write; a false "write" only costs the read
- * cache a miss, a false "read" would cost containment, so the test leans one way.
+ * A statement that can only read: a single SELECT (or WITH … SELECT) with no data-modifying part, no
+ * row lock (`for update`, `for share`) and no function known to write. Anything else counts as a
+ * write; a false "write" only costs the read cache a miss, a false "read" would cost containment,
+ * so the test leans one way.
  */
 export function isPlainRead(sql: string): boolean {
   return (
-    /^\s*select\b/i.test(sql) &&
+    /^\s*(select|with)\b/i.test(sql) &&
     !/\b(insert|update|delete|merge|truncate|nextval|setval|share|pg_advisory\w*)\b|;/i.test(sql)
   );
 }

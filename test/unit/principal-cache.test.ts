@@ -77,9 +77,12 @@ describe("principal cache", () => {
   it("counts only plain SELECTs as reads", () => {
     assert.ok(isPlainRead("select c.id from credentials c where c.token_hash = $1"));
     assert.ok(isPlainRead("  SELECT 1"));
+    assert.ok(isPlainRead("with scope as (select 1 as id) select count(*) from scope"));
     for (const write of [
       "update credential_authorizations set accessed_at = now()",
       "with x as (insert into t values (1) returning 1) select * from x",
+      "with x as (delete from t returning 1) select count(*) from x",
+      "with x as (select id from t for update) select * from x",
       "select id from revocations where id = $1 for update",
       "select id from revocations for share",
       "select nextval('s')",
