@@ -1,5 +1,6 @@
 // A small world every integration test can reason about, with known tokens.
 import type { FastifyInstance } from "fastify";
+import pg from "pg";
 import { type Fixture, parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
 import type { Queryable } from "../../src/store/db.ts";
@@ -279,6 +280,15 @@ export async function startWorldApp(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A PostgreSQL session of the test's own on the app's database (PostgreSQL apps only). */
+export async function databaseSession(t: TestApp): Promise<pg.Client> {
+  const database = t.app.services.config.database;
+  if (database.kind !== "postgres") throw new Error("the app's database is not PostgreSQL");
+  const session = new pg.Client({ connectionString: database.url });
+  await session.connect();
+  return session;
+}
 
 /**
  * Everything a request could change, in one comparable value: a refused request must leave it as

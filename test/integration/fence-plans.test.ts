@@ -4,12 +4,12 @@
 // doubles; these tests show the stale plan, and that the refresh replaces it on a live connection.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
+import type pg from "pg";
 import { hashToken } from "../../src/domain/tokens.ts";
 import { PRINCIPAL_BY_TOKEN_HASH } from "../../src/store/principals.ts";
 import { refreshRevocationStatisticsIfDue, revocationStatisticsDue } from "../../src/store/revocation-requests.ts";
 import { postgresBackend } from "../helpers/backends.ts";
-import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, databaseSession, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 describe("revocations table statistics", () => {
   it("are due at 64, 128, 256 … revocations and at no other id", () => {
@@ -26,10 +26,7 @@ describe("the fence's plan on postgres", {
   before(async () => {
     t = await startWorldApp(postgresBackend!);
     // A connection of its own, so the test can see the plan it has cached.
-    const database = t.app.services.config.database;
-    assert.equal(database.kind, "postgres");
-    session = new pg.Client({ connectionString: database.url });
-    await session.connect();
+    session = await databaseSession(t);
   });
   after(async () => {
     await session?.end();

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
+import type pg from "pg";
 import { hashToken } from "../../src/domain/tokens.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { postgresBackend } from "../helpers/backends.ts";
-import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, databaseSession, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 const REVOKE_USER = "/enterprises/emu-corp/credential-authorizations/{username}/revoke";
 
@@ -21,10 +21,7 @@ describe("the read cache across two processes on postgres", {
   before(async () => {
     t = await startWorldApp(postgresBackend!);
     other = await buildApp(t.app.services.config);
-    const database = t.app.services.config.database;
-    assert.equal(database.kind, "postgres");
-    session = new pg.Client({ connectionString: database.url });
-    await session.connect();
+    session = await databaseSession(t);
   });
   after(async () => {
     await session?.end();
