@@ -4,8 +4,7 @@
 // is not cached), so their routes do not carry these hooks at all.
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import fp from "fastify-plugin";
-import type { Db } from "../store/db.ts";
-import { DatabaseUnavailableError } from "../store/db.ts";
+import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const writesAtStart = new WeakMap<FastifyRequest, number>();

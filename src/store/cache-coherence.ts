@@ -16,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
+import type { ReadCacheLogger } from "./db.ts";
 
 export const CHANNEL = "credauth_cache";
 export const BEAT_MS = 1_000;
@@ -30,11 +31,6 @@ const WAIT_LIMIT_MS = 30_000;
 const REJOIN_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
 /** Positions of messages kept to translate acknowledgements; far more than arrive in DEAD_AFTER_MS. */
 const REMEMBERED_MESSAGES = 200_000;
-
-export interface CoherenceLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-}
 
 /** A statement on the process's pool, for the one question asked without the listening connection. */
 export type PoolQuery = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -73,7 +69,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class CacheCoherence {
   readonly #connectionString: string;
   readonly #poolQuery: PoolQuery;
-  readonly #log: CoherenceLogger;
+  readonly #log: ReadCacheLogger;
   #client: pg.Client | null = null;
   #memberId = "";
   /** This member has read its own 'j': from there on it reads every message after it. */
@@ -103,7 +99,7 @@ export class CacheCoherence {
   /** One statement at a time on the listening connection, in the order asked. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(connectionString: string, poolQuery: PoolQuery, log: CoherenceLogger) {
+  constructor(connectionString: string, poolQuery: PoolQuery, log: ReadCacheLogger) {
     this.#connectionString = connectionString;
     this.#poolQuery = poolQuery;
     this.#log = log;

@@ -1,11 +1,10 @@
-// An in-process read cache that is exact, not eventually consistent, wherever the database can
-// vouch for it: an epoch that moves with every write (embedded PGlite, where one process sees every
-// write). An answer is kept only if no write happened while it was read, and is used only until the
-// next write. A revocation commits before its 202 is sent, so every request that can follow the 202
-// misses the cache and meets the fence in the database. On PostgreSQL, where other processes write,
-// the epoch also moves with every write they announce, and a 202 waits until every serving process
-// has read that announcement (store/cache-coherence.ts); while a process cannot vouch for that, its
-// epoch is null and every read goes to the database.
+// An in-process read cache that is exact, not eventually consistent, wherever the database port
+// can vouch for it with a write epoch (store/db.ts). An answer is kept only if no write happened
+// while it was read, and is used only until the next write. Embedded, the process sees every write;
+// on PostgreSQL the epoch also moves with every write other processes announce, and a response to a
+// write waits until every serving process has read that announcement (store/cache-coherence.ts).
+// So every request that can follow a revocation's 202 misses the cache and meets the fence in the
+// database. While a process cannot vouch for the epoch, it is null and every read goes to the database.
 import type { Db } from "./db.ts";
 
 /** Reads `key` through the cache; `keep` says whether an answer may be kept (default: any). */
