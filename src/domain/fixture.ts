@@ -515,7 +515,7 @@ function checkCredential(
       report([...at, "scopes", i], `"${scope}" is not a GitHub scope${fix ? ` (did you mean "${fix}"?)` : ""}`);
     });
   for (const [name, level] of Object.entries(credential.permissions ?? {})) {
-    const levels = PERMISSIONS[name];
+    const levels = Object.hasOwn(PERMISSIONS, name) ? PERMISSIONS[name] : undefined;
     if (levels === undefined) {
       const fix = closest(name, Object.keys(PERMISSIONS));
       report(

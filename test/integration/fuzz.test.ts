@@ -9,6 +9,7 @@ import type { FastifyInstance, InjectOptions } from "fastify";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { applyFixture } from "../../src/store/seed.ts";
 import { buildTestApp, pgliteBackend } from "../helpers/backends.ts";
+import { PROTOTYPE_NAMES } from "../helpers/hostile.ts";
 import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
 
 const RUNS = Number(process.env.CREDAUTH_FUZZ_RUNS ?? 300);
@@ -47,6 +48,7 @@ const hostileText = fc.oneof(
     "ghp_",
     "%F0%9F%92%A9",
     "' or 1=1 --",
+    ...PROTOTYPE_NAMES,
   ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
@@ -79,7 +81,7 @@ const routeOf = (routes: readonly { method: string; url: string }[]) =>
 const query = fc
   .dictionary(
     fc.oneof(
-      fc.constantFrom("per_page", "page", "login", "phrase", "after", "before", "order", "include"),
+      fc.constantFrom("per_page", "page", "login", "phrase", "after", "before", "order", "include", ...PROTOTYPE_NAMES),
       fc.string({ maxLength: 8 }),
     ),
     fc.oneof(

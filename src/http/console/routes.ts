@@ -22,14 +22,20 @@ import {
 } from "./session.ts";
 
 const ASSETS_DIR = new URL("../../../console/", import.meta.url);
-/** The console's files, by the name they are served under, read once. */
-const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
-  [
-    ["", "index.html", "text/html; charset=utf-8"],
-    ["app.js", "app.js", "text/javascript; charset=utf-8"],
-    ["app.css", "app.css", "text/css; charset=utf-8"],
-  ].map(([name, file, type]) => [name, { type: type!, body: readFileSync(new URL(file!, ASSETS_DIR)) }]),
+/**
+ * The console's files, by the name they are served under, read once. A Map, not an object: a
+ * name from the URL must never reach an object's prototype (`__proto__`, `constructor`).
+ */
+const ASSETS = new Map<string, { type: string; body: Buffer }>(
+  (
+    [
+      ["", "index.html", "text/html; charset=utf-8"],
+      ["app.js", "app.js", "text/javascript; charset=utf-8"],
+      ["app.css", "app.css", "text/css; charset=utf-8"],
+    ] as const
+  ).map(([name, file, type]) => [name, { type, body: readFileSync(new URL(file, ASSETS_DIR)) }]),
 );
+const PAGE = ASSETS.get("")!;
 
 /** Everything the page loads comes from credauth; nothing may frame it or post it elsewhere. */
 const SECURITY_HEADERS = {
@@ -52,12 +58,12 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
 
   app.get(CONSOLE_PREFIX, { config }, (_request, reply) => reply.redirect(`${CONSOLE_PREFIX}/`, 302));
   app.get<{ Params: { asset: string } }>(`${CONSOLE_PREFIX}/:asset`, { config }, (request, reply) => {
-    const asset = ASSETS[request.params.asset];
-    if (!asset) throw Errors.notFound();
+    const asset = ASSETS.get(request.params.asset);
+    if (asset === undefined) throw Errors.notFound();
     return reply.headers(SECURITY_HEADERS).type(asset.type).send(asset.body);
   });
   app.get(`${CONSOLE_PREFIX}/`, { config }, (_request, reply) =>
-    reply.headers(SECURITY_HEADERS).type(ASSETS[""]!.type).send(ASSETS[""]!.body),
+    reply.headers(SECURITY_HEADERS).type(PAGE.type).send(PAGE.body),
   );
 
   const cookieOptions = { path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure } as const;
