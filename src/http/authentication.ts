@@ -128,15 +128,15 @@ async function authenticationPlugin(
   app.decorateRequest("consoleSession", undefined);
   app.addHook("onRequest", async (request, reply) => {
     const viaConsole = (request.raw as PrefixedRequest).viaConsole === true;
+    // Whatever the route, a presented token first meets the guard against guessing: an address
+    // that has failed too often is refused before anything is checked.
+    if (!viaConsole && request.headers.authorization !== undefined)
+      await options.rateLimits.refuseGuessing(request, reply);
     const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
     if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
     const result = consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization));
-    if (result.kind === "invalid") {
-      // A failed authentication counts against the client's address, as GitHub's do: guessing
-      // tokens runs into that address's hourly limit.
-      await options.rateLimits.admit(request, reply, { ip: request.ip });
-      throw Errors.badCredentials();
-    }
+    // A failed authentication counts against the client's address on every route, as GitHub's do.
+    if (result.kind === "invalid") throw await options.rateLimits.failedAuthentication(request, reply);
     const principal = result.kind === "authenticated" ? result.principal : null;
     request.principal = principal;
     await options.rateLimits.admit(request, reply, principal ? { userId: principal.user.id } : { ip: request.ip });

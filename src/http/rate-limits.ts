@@ -1,9 +1,11 @@
 // GitHub's rate limits, enforced (docs/decisions.md): the primary hourly limit per user (per IP
-// without a valid token, where failed authentications count too, which is what throttles
-// guessing), the audit log's own hourly limit, and the documented secondary limits (concurrent
-// requests, points per minute, content-creating requests per minute and per hour). Counters are
-// fixed windows in this process's memory (rate-limiter-flexible), reported in the x-ratelimit-*
-// headers of every answer. `--rate-limit off` turns refusals and headers off.
+// without a valid token), the audit log's own hourly limit, the documented secondary limits
+// (concurrent requests, points per minute, content-creating requests per minute and per hour), and
+// failed authentications per address: once an address has failed 60 times in an hour, every
+// credential it presents, on any route, is refused before it is checked — so guessing tokens (or
+// the admin token) learns nothing. Counters are fixed windows in this process's memory
+// (rate-limiter-flexible), reported in the x-ratelimit-* headers of every answer.
+// `--rate-limit off` turns refusals and headers off.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitMode } from "../config.ts";
@@ -16,6 +18,8 @@ export const GITHUB_RATE_LIMITS = {
   auditLogPerHour: 1750,
   /** POST /credentials/revoke: "limited to only 60 unauthenticated requests per hour". */
   credentialRevocationPerHour: 60,
+  /** Failed authentications from one address before it is refused every credential (60, as unauthenticated requests). */
+  failedAuthenticationsPerHour: 60,
   concurrentRequests: 100,
   pointsPerMinute: 900,
   contentCreatingPerMinute: 80,
@@ -70,6 +74,8 @@ export class RateLimits {
     duration: 60,
   });
   private readonly creatingPerHour = hours(GITHUB_RATE_LIMITS.contentCreatingPerHour);
+  /** Failed authentications per address, whatever the route: GitHub's "failed login limit". */
+  private readonly failedAuthentications = hours(GITHUB_RATE_LIMITS.failedAuthenticationsPerHour);
   private readonly inFlight = new Map<string, number>();
 
   readonly mode: RateLimitMode;
@@ -79,6 +85,46 @@ export class RateLimits {
   constructor(mode: RateLimitMode, onRefusal: (resource: string, limit: "primary" | "secondary") => void = () => {}) {
     this.mode = mode;
     this.onRefusal = onRefusal;
+  }
+
+  /**
+   * Called before a presented credential is checked, on every route that reads one: an address past
+   * its failed authentications is refused with the address's 403, valid credential or not, so a
+   * guess that happens to be right is not told apart from a wrong one.
+   */
+  async refuseGuessing(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (this.mode === "off") return;
+    const failures = await this.failedAuthentications.get(`ip:${request.ip}`);
+    if (failures === null || failures.consumedPoints < GITHUB_RATE_LIMITS.failedAuthenticationsPerHour) return;
+    throw this.addressRefused(request, reply, failures);
+  }
+
+  /**
+   * A credential that authenticates nobody: counted against the address (and its unauthenticated
+   * hourly window, as GitHub counts a failed login), whatever route it came to. The error to answer
+   * with: GitHub's 401, or the address's 403 once its failures are used up.
+   */
+  async failedAuthentication(request: FastifyRequest, reply: FastifyReply): Promise<ApiError> {
+    if (this.mode === "off") return Errors.badCredentials();
+    reply.rateLimitCounted = true;
+    const key = `ip:${request.ip}`;
+    const window = windowOf(
+      await consume(this.unauthenticated, key, 1),
+      GITHUB_RATE_LIMITS.unauthenticatedPerHour,
+      3600,
+    );
+    setWindowHeaders(reply, window, "core");
+    const failures = await consume(this.failedAuthentications, key, 1);
+    return failures.consumedPoints <= GITHUB_RATE_LIMITS.failedAuthenticationsPerHour
+      ? Errors.badCredentials()
+      : this.addressRefused(request, reply, failures);
+  }
+
+  private addressRefused(request: FastifyRequest, reply: FastifyReply, failures: RateLimiterRes): ApiError {
+    reply.rateLimitCounted = true;
+    setWindowHeaders(reply, windowOf(failures, GITHUB_RATE_LIMITS.failedAuthenticationsPerHour, 3600), "core");
+    this.onRefusal("core", "primary");
+    return Errors.primaryRateLimitExceededForIp(request.ip, request.id);
   }
 
   /** The caller's primary windows as they stand, counting nothing (GET /rate_limit). */
@@ -129,13 +175,7 @@ export class RateLimits {
     const primary = await consume(limiter, counterKey, 1);
     const window = windowOf(primary, limit, 3600);
     reply.rateLimitCharge = { limiter, key: counterKey, window };
-    reply.headers({
-      "x-ratelimit-limit": String(window.limit),
-      "x-ratelimit-remaining": String(window.remaining),
-      "x-ratelimit-reset": String(window.reset),
-      "x-ratelimit-used": String(window.used),
-      "x-ratelimit-resource": resource,
-    });
+    setWindowHeaders(reply, window, resource);
     if (!options.refuse) return;
     if (primary.consumedPoints > limit) {
       this.onRefusal(resource, "primary");
@@ -186,6 +226,16 @@ export async function refundPrimary(reply: FastifyReply): Promise<void> {
   reply.headers({
     "x-ratelimit-remaining": String(charge.window.limit - used),
     "x-ratelimit-used": String(used),
+  });
+}
+
+function setWindowHeaders(reply: FastifyReply, window: RateLimitWindow, resource: string): void {
+  reply.headers({
+    "x-ratelimit-limit": String(window.limit),
+    "x-ratelimit-remaining": String(window.remaining),
+    "x-ratelimit-reset": String(window.reset),
+    "x-ratelimit-used": String(window.used),
+    "x-ratelimit-resource": resource,
   });
 }
 

@@ -4,17 +4,19 @@
 // throttling and retry plugins against these answers.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { LightMyRequestResponse } from "fastify";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
 import { backends, buildTestApp } from "../helpers/backends.ts";
 import { assertMatchesContract } from "../helpers/contract.ts";
 import { bearer, startWorldApp, type TestApp, worldDigest } from "../helpers/world.ts";
 
+const ADMIN_TOKEN = "rate-limit-admin-token-0123456789abcdef0123";
 const [backend] = backends(); // counters live in the process: the backend does not matter
 
 describe("rate limits", () => {
   let t: TestApp;
-  before(async () => (t = await startWorldApp(backend!, { rateLimit: "github" })));
+  before(async () => (t = await startWorldApp(backend!, { rateLimit: "github", adminToken: ADMIN_TOKEN })));
   after(() => t.close());
 
   const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: "GET", url, headers });
@@ -96,40 +98,73 @@ describe("rate limits", () => {
     assert.equal((await get("/user", bearer(t.tokens.gwenClassic))).statusCode, 200, "another user is unaffected");
   });
 
-  it("throttles failed authentication: bad tokens use up the address's 60 an hour", async () => {
+  it("throttles failed authentication on every route that reads a credential, then refuses every credential from that address", async () => {
     const ip = "203.0.113.7";
-    for (let i = 0; i < GITHUB_RATE_LIMITS.unauthenticatedPerHour; i++) {
-      const response = await t.app.inject({
-        method: "GET",
-        url: "/user",
-        headers: bearer(generateToken("classic_pat")),
-        remoteAddress: ip,
-      });
-      assert.equal(response.statusCode, 401);
+    const guess = () => bearer(generateToken("classic_pat"));
+    // Every way a credential reaches credauth: the API (core and audit log), routes that count
+    // nothing, the console's assets and sign-in, the admin API and /metrics (the admin token).
+    const attempts: { name: string; send(headers?: Record<string, string>): Promise<LightMyRequestResponse> }[] = [
+      ...[
+        "/user",
+        "/rate_limit",
+        "/healthz",
+        "/openapi.json",
+        "/_credauth/console/app.js",
+        "/orgs/classic-eng/audit-log",
+        "/no/such/route",
+      ].map((url) => ({
+        name: url,
+        send: (headers = guess()) => t.app.inject({ method: "GET", url, headers, remoteAddress: ip }),
+      })),
+      {
+        name: "console sign-in",
+        send: (headers) =>
+          t.app.inject({
+            method: "POST",
+            url: "/_credauth/console/session",
+            headers: { "content-type": "application/json" },
+            payload: { token: headers?.authorization?.slice(7) ?? generateToken("classic_pat") },
+            remoteAddress: ip,
+          }),
+      },
+      ...["/_credauth/admin/enterprises", "/metrics"].map((url) => ({
+        name: `${url} (admin token)`,
+        send: (headers = bearer(`wrong-${ADMIN_TOKEN}`)) =>
+          t.app.inject({ method: "GET", url, headers, remoteAddress: ip }),
+      })),
+    ];
+    for (let i = 0; i < GITHUB_RATE_LIMITS.failedAuthenticationsPerHour; i++) {
+      const attempt = attempts[i % attempts.length]!;
+      const response = await attempt.send();
+      assert.equal(response.statusCode, 401, `${attempt.name}: ${response.body}`);
+      assert.equal(
+        response.headers["x-ratelimit-limit"],
+        String(GITHUB_RATE_LIMITS.unauthenticatedPerHour),
+        attempt.name,
+      );
     }
-    const throttled = await t.app.inject({
-      method: "GET",
-      url: "/user",
-      headers: bearer(generateToken("classic_pat")),
-      remoteAddress: ip,
-    });
-    assert.equal(throttled.statusCode, 403);
-    assert.equal(throttled.headers["x-ratelimit-remaining"], "0");
-    assert.match(throttled.json().message, /^API rate limit exceeded for 203\.0\.113\.7\. \(But here's the good news/);
+    for (const attempt of attempts) {
+      const throttled = await attempt.send();
+      assert.equal(throttled.statusCode, 403, `${attempt.name}: ${throttled.body}`);
+      assert.equal(throttled.headers["x-ratelimit-remaining"], "0", attempt.name);
+      assert.match(
+        throttled.json().message,
+        /^API rate limit exceeded for 203\.0\.113\.7\. \(But here's the good news/,
+      );
+    }
+    // A right guess is not told apart from a wrong one: valid credentials are refused too.
+    assert.equal((await attempts[0]!.send(bearer(t.tokens.annSpare))).statusCode, 403, "a valid token");
+    assert.equal((await attempts[7]!.send(bearer(t.tokens.annSpare))).statusCode, 403, "a valid console sign-in");
+    assert.equal((await attempts[8]!.send(bearer(ADMIN_TOKEN))).statusCode, 403, "the admin token");
     const elsewhere = await t.app.inject({
       method: "GET",
       url: "/user",
-      headers: bearer(generateToken("classic_pat")),
+      headers: guess(),
       remoteAddress: "203.0.113.8",
     });
     assert.equal(elsewhere.statusCode, 401, "another address still gets its answer");
-    const valid = await t.app.inject({
-      method: "GET",
-      url: "/user",
-      headers: bearer(t.tokens.annSpare),
-      remoteAddress: ip,
-    });
-    assert.equal(valid.statusCode, 200, "a valid token from that address counts against its user, not the address");
+    const anonymous = await t.app.inject({ method: "GET", url: "/healthz", remoteAddress: ip });
+    assert.equal(anonymous.statusCode, 200, "a request without a credential is not refused for the failures");
   });
 
   it("answers more than 80 content-creating requests a minute with a secondary limit and Retry-After, changing nothing", async () => {

@@ -65,7 +65,7 @@ export default async function adminRoutes(app: FastifyInstance, services: Servic
   if (adminToken === null) return; // no token configured: the admin API does not exist
   const { db } = services;
 
-  app.addHook("onRequest", siteAdminGuard(adminToken));
+  app.addHook("onRequest", siteAdminGuard(adminToken, services.rateLimits));
 
   const seed = async (parsed: ReturnType<typeof parseFixture>, bodyPath: string) => {
     try {

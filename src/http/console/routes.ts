@@ -87,14 +87,12 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
   app.post(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
     const body = request.body as { token?: unknown } | undefined;
     const token = typeof body?.token === "string" ? body.token.trim() : "";
+    await services.rateLimits.refuseGuessing(request, reply);
     const tokenHash = hashToken(token);
     const admin = adminTokenHash !== null && tokenHashesEqual(tokenHash, adminTokenHash);
     if (!admin) {
       const signedIn = tokenTypeOf(token) === null ? null : await authenticateHash(services.reads.principal, tokenHash);
-      if (signedIn?.kind !== "authenticated") {
-        await services.rateLimits.admit(request, reply, { ip: request.ip });
-        throw Errors.badCredentials();
-      }
+      if (signedIn?.kind !== "authenticated") throw await services.rateLimits.failedAuthentication(request, reply);
     }
     const sessionId = newSessionId();
     await insertSession(db, sessionIdHash(sessionId), {

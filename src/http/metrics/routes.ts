@@ -20,7 +20,7 @@ export default async function metricsRoutes(app: FastifyInstance, services: Serv
   if (adminToken === null) return;
   // Authenticated by the site-admin token, and no GitHub rate limit: a scraper is not a GitHub user.
   const config = { siteAdmin: true, rateLimitResource: "none" } as const;
-  app.get(METRICS_PATH, { config, onRequest: siteAdminGuard(adminToken) }, (_request, reply) =>
+  app.get(METRICS_PATH, { config, onRequest: siteAdminGuard(adminToken, services.rateLimits) }, (_request, reply) =>
     sendMetrics(services.metrics, reply),
   );
 }
