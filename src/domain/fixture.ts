@@ -1,12 +1,14 @@
 // The fixture format: a YAML or JSON file that declares a world (enterprises, organizations,
 // people and their credentials). Parsing checks everything that can be checked without the
 // database, and every complaint names the path and line at fault.
+
 import { Ajv, type ErrorObject } from "ajv";
 import { findNodeAtLocation, type Node as JsonNode, parseTree, visit } from "jsonc-parser";
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { CREDENTIAL_TYPES, type CredentialType, factsOf } from "./credential-types.ts";
 import { CLASSIC_SCOPES, closest, PERMISSIONS } from "./github-vocabulary.ts";
 import { sshFingerprint, tokenTypeOf } from "./tokens.ts";
+import { webhookUrlProblem } from "./webhook-urls.ts";
 
 export interface FixtureCredential {
   type: CredentialType;
@@ -392,7 +394,17 @@ export function parseFixture(text: string, source: string, options: { compact?: 
   const seenOrganizations = new Set<string>();
   const managedBy = new Map<string, string>();
   const enterpriseOfPerson = new Map<string, Set<string>>();
+  const checkWebhooks = (hooks: FixtureWebhook[] | undefined, at: (string | number)[]) => {
+    hooks?.forEach((hook, h) => {
+      const problem = webhookUrlProblem(hook.url);
+      if (problem !== null) report([...at, "webhooks", h, "url"], problem);
+    });
+  };
   fixture.enterprises?.forEach((enterprise, e) => {
+    checkWebhooks(enterprise.webhooks, ["enterprises", e]);
+    enterprise.organizations?.forEach((organization, o) => {
+      checkWebhooks(organization.webhooks, ["enterprises", e, "organizations", o]);
+    });
     const slug = enterprise.slug.toLowerCase();
     if (seenEnterprises.has(slug))
       report(["enterprises", e, "slug"], `enterprise "${enterprise.slug}" is declared twice`);

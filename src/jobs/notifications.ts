@@ -2,8 +2,10 @@
 // transaction that wrote them, so a crash can lose neither (decision 52). The job sends each
 // notification once per pass, logs every attempt, and fails — to be retried with backoff — while
 // any remains undelivered. A sweep at each worker start, and hourly, picks up whatever is pending.
+
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import type { JobsConfig } from "../config.ts";
+import { redactUrlsIn } from "../domain/webhook-urls.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { Db, Queryable } from "../store/db.ts";
 import {
@@ -121,13 +123,18 @@ async function deliverOne(
   }
 }
 
-/** What went wrong, in a line that holds no URL, address or secret (a fetch error's cause code). */
-function describeFailure(error: unknown): string {
-  if (error instanceof DeliveryRefused) return error.message;
+/**
+ * What went wrong, in a line that holds no secret: a fetch error's cause code, or its message with
+ * every URL in it cut to scheme, host and path (undici quotes the URL it refused).
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof DeliveryRefused) return redactUrlsIn(error.message);
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code ?? cause?.code;
   if ((error as Error).name === "TimeoutError") return "no answer in time";
-  return code ? `${(error as Error).name}: ${code}` : ((error as Error).message ?? String(error)).slice(0, 200);
+  return code
+    ? `${(error as Error).name}: ${code}`
+    : redactUrlsIn(((error as Error).message ?? String(error)).slice(0, 200));
 }
 
 /** Delivers every pending notification of `selection`, each once; how many ended how. */

@@ -625,7 +625,7 @@ export const EXTENSION_SCHEMAS: Record<string, object> = {
       channel: { type: "string", enum: ["email", "webhook"] },
       recipient: {
         type: "object",
-        description: "email: the user's login; webhook: its id and URL (without query)",
+        description: "email: the user's login; webhook: its id and URL (scheme, host, port and path only)",
         properties: {
           login: { type: "string", nullable: true },
           webhook_id: { type: "integer", nullable: true },

@@ -2,11 +2,13 @@
 // scope, requester, timestamps and exact counts), GET /_credauth/revocations (the jobs a caller
 // could have requested, filtered and paged as GitHub pages), and GET …/{id}/events (the job's
 // changes as server-sent events until it settles). Only those who could have requested a job see it.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { factsOf } from "../../domain/credential-types.ts";
 import type { Principal } from "../../domain/model.ts";
 import { mayReadRevocation, visibleRevocationScopes } from "../../domain/policies.ts";
 import { revocationResource } from "../../domain/revocation.ts";
+import { redactedUrl } from "../../domain/webhook-urls.ts";
 import { Errors } from "../../errors.ts";
 import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
 import { listRevocationNotifications, type NotificationLogEntry } from "../../store/notifications.ts";
@@ -40,7 +42,7 @@ function presentNotification(entry: NotificationLogEntry) {
     recipient:
       entry.channel === "email"
         ? { login: entry.recipientLogin }
-        : { webhook_id: entry.webhookId, url: withoutQuery(entry.url) },
+        : { webhook_id: entry.webhookId, url: entry.url === null ? null : redactedUrl(entry.url) },
     delivery_id: entry.deliveryId,
     state: entry.state,
     skipped_reason: entry.skippedReason,
@@ -55,8 +57,6 @@ function presentNotification(entry: NotificationLogEntry) {
     })),
   };
 }
-
-const withoutQuery = (url: string | null) => (url === null ? null : url.replace(/[?#].*$/, ""));
 
 const settled = (state: RevocationState) => state === "succeeded" || state === "failed";
 
@@ -121,7 +121,7 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
   );
 
   // The delivery log: who the job's settling notified, and each attempt. Email addresses are not
-  // shown (the login is); a webhook's URL is, without its query, which may carry a credential.
+  // shown (the login is); a webhook's URL is, without userinfo or query, which may carry a credential.
   app.get<{ Params: { revocation_id: string } }>(
     `${EXTENSION_PREFIX}/revocations/:revocation_id/notifications`,
     { config: { operation: "credauth/list-revocation-notifications", conditional: "extension" } },
