@@ -13,6 +13,7 @@ import {
   countUndelivered,
   type NotificationChannel,
   type NotificationSelection,
+  notificationDestinations,
   type PendingNotification,
   recordDeliveryAttempt,
   skipNotification,
@@ -24,9 +25,26 @@ export const NOTIFICATION_QUEUE = "credauth-notification";
 /** Longer than one delivery can take (the SMTP and webhook timeouts), so a lease outlives its attempt. */
 export const DELIVERY_LEASE_SECONDS = 30;
 const CLAIM_BATCH = 50;
-/** Notifications sent at once: a mail relay or a slow receiver is not waited for one at a time. */
+/** Emails sent at once by one job: a mail relay is not waited for one message at a time. */
 const CONCURRENT_SENDS = 8;
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Each destination is a pg-boss group: the mail relay ("mail"), each webhook ("webhook:<id>"), the
+ * sweep. A group runs at most its limit of jobs at once across every worker, and a worker runs
+ * DELIVERY_WORKERS jobs at once, so a destination that hangs or refuses holds one slot and its own
+ * retries — never the other destinations' jobs.
+ */
+const DELIVERY_WORKERS = 8;
+const GROUP_CONCURRENCY = { default: 1, tiers: { mail: 6 } };
+const MAIL_GROUP = { id: "mail", tier: "mail" };
+const webhookGroup = (webhookId: number) => ({ id: `webhook:${webhookId}` });
+/**
+ * A receiver that failed is tried again after 5 s, then backing off (the mail relay's jobs after
+ * 1 s): one dead receiver of a burst has a job per revocation, and their retries would otherwise
+ * crowd the database the live destinations' jobs need.
+ */
+const WEBHOOK_FIRST_RETRY_SECONDS = 5;
 
 export type NotificationOutcome = "delivered" | "failed" | "skipped";
 
@@ -57,9 +75,31 @@ export async function createNotificationQueue(boss: PgBoss, jobs: JobsConfig): P
   await boss.updateQueue(NOTIFICATION_QUEUE, { notify: true });
 }
 
-/** Queues the delivery of `selection`, inside the transaction that recorded the notifications. */
-export async function scheduleNotifications(boss: PgBoss, tx: Queryable, selection: NotificationSelection) {
-  await boss.send(NOTIFICATION_QUEUE, selection, { db: tx.asBossDb() });
+/**
+ * Queues the delivery of a settled revocation's notifications, inside the transaction that recorded
+ * them: one job for its emails, and one per webhook, each in its destination's group.
+ */
+export async function scheduleRevocationNotifications(boss: PgBoss, tx: Queryable, revocationId: number) {
+  const { emails, webhooks } = await notificationDestinations(tx, revocationId);
+  const db = tx.asBossDb();
+  if (emails) {
+    const selection: NotificationSelection = { revocationId, channel: "email" };
+    await boss.send(NOTIFICATION_QUEUE, selection, { db, group: MAIL_GROUP });
+  }
+  for (const { webhookId, ids } of webhooks) {
+    const selection: NotificationSelection = { ids };
+    await boss.send(NOTIFICATION_QUEUE, selection, {
+      db,
+      group: webhookGroup(webhookId),
+      retryDelay: WEBHOOK_FIRST_RETRY_SECONDS,
+    });
+  }
+}
+
+/** Queues the delivery of emails recorded by id (POST /credentials/revoke), inside their transaction. */
+export async function scheduleEmails(boss: PgBoss, tx: Queryable, ids: number[]) {
+  const selection: NotificationSelection = { ids };
+  await boss.send(NOTIFICATION_QUEUE, selection, { db: tx.asBossDb(), group: MAIL_GROUP });
 }
 
 /** Sends one notification and logs the attempt; its outcome. */
@@ -179,29 +219,38 @@ export async function startNotificationWorker(
   jobs: JobsConfig,
   stop: AbortSignal,
 ): Promise<void> {
-  await boss.work<NotificationSelection>(
-    NOTIFICATION_QUEUE,
-    {
-      batchSize: 1,
-      includeMetadata: true,
-      pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-      // A retry coming due announces itself to no listener: the backstop poll finds it.
-      notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, jobs.backstopSeconds),
-    },
-    async ([fetched]) => {
-      if (!fetched) return;
-      const job = fetched as JobWithMetadata<NotificationSelection>;
-      await deliverNotifications(context, job.data);
-      // Failed here, or held by another deliverer's lease (one that may have died holding it): the
-      // job is retried with backoff until every one of them has gone out.
-      const undelivered = await countUndelivered(context.db, job.data);
-      if (undelivered > 0) throw new NotificationsPending(undelivered);
-    },
-  );
+  // Separate workers rather than localConcurrency, so that each can be woken by its id: one NOTIFY
+  // wakes the workers once however many jobs its commit queued, so a worker that got a job looks
+  // again as soon as it is done, and waits for the next NOTIFY (or the backstop) only once a fetch
+  // finds nothing.
+  for (let i = 0; i < DELIVERY_WORKERS; i++) {
+    let workerId = "";
+    workerId = await boss.work<NotificationSelection>(
+      NOTIFICATION_QUEUE,
+      {
+        batchSize: 1,
+        includeMetadata: true,
+        groupConcurrency: GROUP_CONCURRENCY,
+        pollingIntervalSeconds: jobs.pollingIntervalSeconds,
+        // A retry coming due announces itself to no listener: the backstop poll finds it.
+        notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, jobs.backstopSeconds),
+      },
+      async ([fetched]) => {
+        if (!fetched) return;
+        boss.notifyWorker(workerId);
+        const job = fetched as JobWithMetadata<NotificationSelection>;
+        await deliverNotifications(context, job.data);
+        // Failed here, or held by another deliverer's lease (one that may have died holding it): the
+        // job is retried with backoff until every one of them has gone out.
+        const undelivered = await countUndelivered(context.db, job.data);
+        if (undelivered > 0) throw new NotificationsPending(undelivered);
+      },
+    );
+  }
   const sweep = () => {
     if (stop.aborted) return;
     boss
-      .send(NOTIFICATION_QUEUE, { pending: true }, { singletonKey: "notification-sweep" })
+      .send(NOTIFICATION_QUEUE, { pending: true }, { singletonKey: "notification-sweep", group: { id: "sweep" } })
       .catch((error: unknown) => context.logger.warn({ err: error }, "could not queue the notification sweep"));
   };
   sweep();

@@ -20,7 +20,7 @@ import {
   startRevocationAttempt,
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
-import { type NotificationOutcome, scheduleNotifications } from "./notifications.ts";
+import { type NotificationOutcome, scheduleRevocationNotifications } from "./notifications.ts";
 import type { QueueLogger } from "./queue.ts";
 import {
   type LifecycleLogger,
@@ -226,7 +226,7 @@ export async function startRevocationWorker(
   observer: RevocationObserver = IGNORED,
 ): Promise<void> {
   // The settling transaction queues the delivery of the notifications it recorded.
-  const onSettled: OnSettled = (tx, revocationId) => scheduleNotifications(boss, tx, { revocationId });
+  const onSettled: OnSettled = (tx, revocationId) => scheduleRevocationNotifications(boss, tx, revocationId);
   const options = {
     batchSize: 1,
     includeMetadata: true,

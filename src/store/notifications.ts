@@ -60,8 +60,41 @@ export const RECORD_REVOCATION_NOTIFICATIONS = `recipients as (
        on conflict do nothing
        returning id)`;
 
-/** Which notifications a delivery job covers: a revocation's, some by id, or every pending one. */
-export type NotificationSelection = { revocationId: number } | { ids: number[] } | { pending: true };
+/**
+ * Which notifications a delivery job covers: a revocation's (its emails, when `channel` says so;
+ * jobs queued before channels were split carry none and cover both), some by id, or every pending one.
+ */
+export type NotificationSelection =
+  | { revocationId: number; channel?: NotificationChannel }
+  | { ids: number[] }
+  | { pending: true };
+
+const selectionParameters = (selection: NotificationSelection) => [
+  "revocationId" in selection ? selection.revocationId : null,
+  "ids" in selection ? selection.ids : null,
+  "revocationId" in selection ? (selection.channel ?? null) : null,
+];
+
+/** Where a revocation's undelivered notifications go: its emails, and each webhook's posts by id. */
+export async function notificationDestinations(
+  tx: Queryable,
+  revocationId: number,
+): Promise<{ emails: boolean; webhooks: { webhookId: number; ids: number[] }[] }> {
+  const rows = await tx.query<{ channel: NotificationChannel; webhook_id: number | null; ids: number[] }>(
+    `select channel, webhook_id, array_agg(id order by id) as ids
+       from notifications
+      where revocation_id = $1 and delivered_at is null and skipped_reason is null
+      group by channel, webhook_id
+      order by webhook_id nulls first`,
+    [revocationId],
+  );
+  return {
+    emails: rows.some((row) => row.channel === "email"),
+    webhooks: rows
+      .filter((row) => row.channel === "webhook" && row.webhook_id !== null)
+      .map((row) => ({ webhookId: row.webhook_id!, ids: row.ids.map(Number) })),
+  };
+}
 
 export interface PendingNotification {
   id: number;
@@ -94,6 +127,7 @@ export async function claimPendingNotifications(
   limit: number,
   leaseSeconds: number,
 ): Promise<PendingNotification[]> {
+  const [revocationId, ids, channel] = selectionParameters(selection);
   const rows = await db.query<{
     id: number;
     kind: string;
@@ -117,6 +151,7 @@ export async function claimPendingNotifications(
              and (leased_until is null or leased_until < clock_timestamp())
              and ($2::bigint is null or revocation_id = $2)
              and ($3::bigint[] is null or id = any($3))
+             and ($6::text is null or channel = $6)
            order by id
            limit $4
            for update skip locked)
@@ -125,13 +160,7 @@ export async function claimPendingNotifications(
             w.url as webhook_url, w.secret_encrypted as webhook_secret, c.delivery_id::text, c.payload, c.attempts
        from claimed c left join webhooks w on w.id = c.webhook_id
       order by c.id`,
-    [
-      afterId,
-      "revocationId" in selection ? selection.revocationId : null,
-      "ids" in selection ? selection.ids : null,
-      limit,
-      leaseSeconds,
-    ],
+    [afterId, revocationId, ids, limit, leaseSeconds, channel],
   );
   return rows.map((row) => ({
     id: row.id,
@@ -156,8 +185,9 @@ export async function countUndelivered(db: Queryable, selection: NotificationSel
     `select count(*)::int as count from notifications
       where delivered_at is null and skipped_reason is null
         and ($1::bigint is null or revocation_id = $1)
-        and ($2::bigint[] is null or id = any($2))`,
-    ["revocationId" in selection ? selection.revocationId : null, "ids" in selection ? selection.ids : null],
+        and ($2::bigint[] is null or id = any($2))
+        and ($3::text is null or channel = $3)`,
+    selectionParameters(selection),
   );
   return row?.count ?? 0;
 }

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { hashToken } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
-import { scheduleNotifications } from "../../jobs/notifications.ts";
+import { scheduleEmails } from "../../jobs/notifications.ts";
 import { revokeCredentialsByValue } from "../../store/revoke-by-value.ts";
 import type { Services } from "../services.ts";
 import { DRY_RUN_PREFIX } from "../urls.ts";
@@ -44,7 +44,7 @@ export default async function credentialRoutes(app: FastifyInstance, services: S
     // The owners' notifications and the job that delivers them commit with the revocation.
     const revoked = await services.db.transaction(async (tx) => {
       const { revoked, notificationIds } = await revokeCredentialsByValue(tx, hashes);
-      if (notificationIds.length > 0) await scheduleNotifications(services.boss, tx, { ids: notificationIds });
+      if (notificationIds.length > 0) await scheduleEmails(services.boss, tx, notificationIds);
       return revoked;
     });
     // How many were live is for the log, never for the caller.
