@@ -120,6 +120,23 @@ async function consoleAuthentication(
 
 export type SessionReader = (cookie: string | undefined) => Promise<ConsoleSession | null>;
 
+/**
+ * The request's caller as of now, for an answer that outlives its request's authentication (an
+ * event stream): the console's session and its token, or the Authorization header's token, looked
+ * up again through the fence. Null once the token was revoked, destroyed or expired, or the
+ * session ended.
+ */
+export async function currentPrincipal(
+  request: FastifyRequest,
+  options: { findPrincipal: PrincipalLookup; readSession: SessionReader },
+): Promise<Principal | null> {
+  const result =
+    request.consoleSession === undefined
+      ? await authenticate(options.findPrincipal, request.headers.authorization)
+      : await consoleAuthentication(request, options);
+  return result.kind === "authenticated" ? result.principal : null;
+}
+
 async function authenticationPlugin(
   app: FastifyInstance,
   options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits; readSession: SessionReader },

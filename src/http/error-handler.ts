@@ -11,18 +11,21 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 export function renderError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.plainText)
     return reply.code(error.status).headers(error.headers).type("text/plain; charset=utf-8").send(`${error.message}\n`);
-  const documentationUrl =
-    error.documentationUrl ?? request.routeOptions?.config?.documentationUrl ?? DEFAULT_DOCUMENTATION_URL;
   return reply
     .code(error.status)
     .headers(error.headers)
     .type("application/json; charset=utf-8")
-    .send({
-      message: error.message,
-      ...error.extra,
-      documentation_url: documentationUrl,
-      status: String(error.status),
-    });
+    .send(errorBody(error, request.routeOptions?.config?.documentationUrl));
+}
+
+/** GitHub's error body: also the data of the event that ends a stream whose caller lost access. */
+export function errorBody(error: ApiError, routeDocumentationUrl?: string) {
+  return {
+    message: error.message,
+    ...error.extra,
+    documentation_url: error.documentationUrl ?? routeDocumentationUrl ?? DEFAULT_DOCUMENTATION_URL,
+    status: String(error.status),
+  };
 }
 
 function fromFastifyError(error: FastifyError): ApiError | null {

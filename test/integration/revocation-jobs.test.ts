@@ -1,6 +1,7 @@
 // The jobs behind the 202s as a collection (GET /_credauth/revocations: who sees which, filters,
 // pages) and followed as server-sent events until they settle.
 import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { performRevocation } from "../../src/jobs/revocation-job.ts";
 import { backends } from "../helpers/backends.ts";
@@ -102,6 +103,39 @@ for (const backend of backends()) {
         headers: { ...bearer(t.tokens.annClassic), "user-agent": "test" },
       });
       assert.equal(outsider.status, 404);
+    });
+
+    // Last in this file: it destroys ted's token.
+    it("ends an open stream with GitHub's 401 once its token is revoked", async () => {
+      const { port } = t.app.server.address() as AddressInfo; // listening since the test above
+      const address = `http://127.0.0.1:${port}`;
+      const response = await fetch(`${address}/_credauth/revocations/${ids.classicEnterprise}/events`, {
+        headers: { ...bearer(t.tokens.tedClassic), "user-agent": "test" },
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      const read = async () => {
+        const { value, done } = await reader.read();
+        if (!done) text += decoder.decode(value, { stream: true });
+        return done;
+      };
+      while (!text.includes("event: revocation")) await read();
+      const revoked = await t.app.inject({
+        method: "POST",
+        url: "/credentials/revoke",
+        payload: { credentials: [t.tokens.tedClassic] },
+      });
+      assert.equal(revoked.statusCode, 202, revoked.body);
+      const giveUp = setTimeout(() => void reader.cancel(), 5_000);
+      while (!(await read()));
+      clearTimeout(giveUp);
+      const last = text.trim().split("\n\n").at(-1)!;
+      assert.match(last, /^event: error\n/, `the stream went on after the revocation: ${text}`);
+      const error = JSON.parse(/data: (.*)$/m.exec(last)![1]!);
+      assert.equal(error.message, "Bad credentials");
+      assert.equal(error.status, "401");
     });
   });
 }

@@ -9,7 +9,7 @@ import type { Principal } from "../../domain/model.ts";
 import { mayReadRevocation, visibleRevocationScopes } from "../../domain/policies.ts";
 import { revocationResource } from "../../domain/revocation.ts";
 import { redactedUrl } from "../../domain/webhook-urls.ts";
-import { Errors } from "../../errors.ts";
+import { ApiError, Errors } from "../../errors.ts";
 import { findEnterpriseBySlug, findEnterpriseRelation } from "../../store/enterprises.ts";
 import { listRevocationNotifications, type NotificationLogEntry } from "../../store/notifications.ts";
 import {
@@ -20,8 +20,10 @@ import {
   type RevocationRecord,
   type RevocationState,
 } from "../../store/revocation-requests.ts";
-import { requirePrincipal } from "../authentication.ts";
+import { currentPrincipal, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
+import { readSession } from "../console/session.ts";
+import { errorBody } from "../error-handler.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl, EXTENSION_PREFIX, revocationUrl } from "../urls.ts";
@@ -170,6 +172,25 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
   );
 
   /**
+   * The job as the caller may still see it, or the error that ends the stream: each tick asks
+   * again who the caller is and whether they may read the job, so a token revoked (or a session
+   * signed out) after the stream opened stops receiving.
+   */
+  async function stillReadable(request: FastifyRequest<{ Params: { revocation_id: string } }>) {
+    const principal = await currentPrincipal(request, {
+      findPrincipal: reads.principal,
+      readSession: (cookie) => readSession(db, cookie),
+    });
+    if (principal === null) return Errors.badCredentials();
+    try {
+      return await readableRevocation(request, principal);
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
+    }
+  }
+
+  /**
    * Server-sent events: the job as it stands now, then each time it changes, until it settles
    * (the stream then ends) or the client goes. A comment line now and then keeps proxies from
    * closing a quiet stream.
@@ -208,9 +229,13 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     const tick = async () => {
       if (stopped) return;
       try {
-        const record = await findRevocation(db, first.id);
+        const record = await stillReadable(request);
         if (stopped) return;
-        if (!record) return finish();
+        if (record instanceof ApiError) {
+          // The caller lost the right to see it: the stream ends with the error a request would get.
+          raw.write(`event: error\ndata: ${JSON.stringify(errorBody(record))}\n\n`);
+          return finish();
+        }
         send(record);
         if (settled(record.state)) return finish();
         if (Date.now() - lastWrite > KEEPALIVE_MS) {
