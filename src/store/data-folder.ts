@@ -6,6 +6,7 @@
 // to a process that started later. Stale locks are taken over under a short takeover mutex (a
 // directory, which only one process can create), so two starters cannot both take one over.
 import {
+  chmodSync,
   closeSync,
   existsSync,
   linkSync,
@@ -97,12 +98,37 @@ export function describeHolder(holder: LockHolder): string {
   return `credauth ${holder.command} (pid ${holder.pid}${host}${where})`;
 }
 
-/** Refuses a path that is a file, or a non-empty folder that is not a credauth data folder. */
+/** Every file below `dir` readable by its owner only, every folder enterable by its owner only. */
+function restrictToOwner(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isSymbolicLink()) continue;
+    const path = join(entry.parentPath, entry.name);
+    try {
+      const mode = statSync(path).mode & 0o777;
+      if ((mode & 0o077) !== 0) chmodSync(path, mode & (entry.isDirectory() ? 0o700 : 0o600));
+    } catch (error) {
+      // A would-be owner's own lock record comes and goes while we look.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
+/**
+ * Refuses a path that is a file, a non-empty folder that is not a credauth data folder, or a
+ * folder other users may enter: it holds emails, token hashes and webhook URLs, and the database
+ * itself, which anyone who can write it can change.
+ */
 function checkFolder(dir: string): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory())
+  const stat = statSync(dir);
+  if (!stat.isDirectory())
     throw new DataFolderError(
       `--data ${dir} is a file, not a folder. Point --data at a folder (it is created if missing).`,
+    );
+  if ((stat.mode & 0o077) !== 0)
+    throw new DataFolderError(
+      `--data ${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it holds the database. ` +
+        `Make it yours alone: chmod 700 ${dir}`,
     );
   const entries = readdirSync(dir).filter((name) => !name.startsWith(LOCK_FILE));
   if (entries.length > 0 && !entries.includes(DATA_FOLDER_MARK)) {
@@ -119,7 +145,10 @@ function checkFolder(dir: string): void {
  */
 export function claimDataFolder(dir: string, command: string): DataFolderLock {
   checkFolder(dir);
-  mkdirSync(dir, { recursive: true });
+  // Whatever the umask: the folder (and any parent made here) 0700, and every file this process
+  // creates from now on 0600 (PGlite writes with the process's umask).
+  process.umask(0o077);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockPath = join(dir, LOCK_FILE);
   const record: LockHolder = {
     pid: process.pid,
@@ -145,6 +174,8 @@ export function claimDataFolder(dir: string, command: string): DataFolderLock {
   } finally {
     unlinkSync(ownPath); // once linked, the lock file is the only name of our record
   }
+  // Ours now: files an older credauth left readable by others are tightened.
+  restrictToOwner(dir);
   let released = false;
   const release = () => {
     if (released) return;

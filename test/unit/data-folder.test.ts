@@ -3,11 +3,12 @@
 // exactly one wins.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { claimDataFolder, DataFolderError, LOCK_FILE } from "../../src/store/data-folder.ts";
+import { openPglite } from "../../src/store/pglite.ts";
 
 const root = mkdtempSync(join(tmpdir(), "credauth-data-folder-"));
 let n = 0;
@@ -21,6 +22,7 @@ function deadPid(): number {
 
 function writeLock(dir: string, holder: object): void {
   mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o700);
   writeFileSync(join(dir, "PG_VERSION"), "17\n");
   writeFileSync(
     join(dir, LOCK_FILE),
@@ -91,6 +93,43 @@ describe("the embedded data folder's owner", () => {
     assert.deepEqual(
       outcomes.filter((o) => o !== "won"),
       Array(7).fill("DataFolderError"),
+    );
+  });
+});
+
+describe("a data folder's permissions", () => {
+  it("makes the folder 0700 and every file 0600 whatever the umask, tightening files left open", async () => {
+    const dir = newDir();
+    const umask = process.umask(0);
+    try {
+      const lock = claimDataFolder(dir, "serve");
+      const db = await openPglite(dir);
+      await db.query("create table t (x int)");
+      await db.close();
+      lock.release();
+      writeFileSync(join(dir, "left-open"), "x", { mode: 0o666 });
+      claimDataFolder(dir, "serve").release();
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const open = readdirSync(dir, { recursive: true })
+      .map((name) => [String(name), statSync(join(dir, String(name))).mode & 0o777] as const)
+      .filter(([, mode]) => (mode & 0o077) !== 0);
+    assert.deepEqual(open, [], "no file or folder other users can read or enter");
+    assert.ok(readdirSync(dir, { recursive: true }).length > 100, "PGlite wrote its files");
+  });
+
+  it("refuses a data folder other users may enter, with the fix", () => {
+    const dir = newDir();
+    writeLock(dir, { pid: deadPid() });
+    chmodSync(dir, 0o755);
+    assert.throws(
+      () => claimDataFolder(dir, "serve"),
+      (error: Error) =>
+        error instanceof DataFolderError &&
+        /open to other users \(mode 755\)/.test(error.message) &&
+        error.message.includes(`chmod 700 ${dir}`),
     );
   });
 });
