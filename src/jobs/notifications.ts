@@ -129,7 +129,15 @@ async function deliverOne(
       if (notification.webhookSecret !== null) {
         if (context.secrets === null)
           throw new DeliveryRefused("the webhook has a secret, and no secrets key is configured to read it", null);
-        secret = context.secrets.decrypt(notification.webhookSecret);
+        try {
+          secret = context.secrets.decrypt(notification.webhookSecret);
+        } catch {
+          throw new DeliveryRefused(
+            "the webhook's secret cannot be decrypted with this secrets key (it was stored under another key, or secrets.key was lost): " +
+              "declare the webhook again with its secret (fixture or admin API) to store it under the current key",
+            null,
+          );
+        }
       }
       ({ statusCode } = await transports.webhook(
         composeWebhook(notification, revocation, secret, context.publicUrl, context.version),

@@ -367,7 +367,8 @@ async function loadPeople(
 
 /**
  * Adds the webhooks of the fixture's enterprises and organizations that are not there yet (same
- * owner, same URL), their secrets encrypted. A webhook already there keeps its secret.
+ * owner, same URL), their secrets encrypted. A webhook already there takes the secret declared now
+ * (how a secret stored under a lost secrets key is recovered), and keeps its own if none is.
  */
 async function loadWebhooks(
   tx: Queryable,
@@ -400,8 +401,18 @@ async function loadWebhooks(
   for (const chunk of chunks(rows)) {
     await tx.query(
       `insert into webhooks (enterprise_id, organization_id, url, secret_encrypted)
-       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[])
-       on conflict do nothing`,
+       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[]) as w (e, o, u, s)
+        where e is not null
+       on conflict (enterprise_id, url) where enterprise_id is not null
+       do update set secret_encrypted = coalesce(excluded.secret_encrypted, webhooks.secret_encrypted)`,
+      columns(chunk),
+    );
+    await tx.query(
+      `insert into webhooks (enterprise_id, organization_id, url, secret_encrypted)
+       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[]) as w (e, o, u, s)
+        where o is not null
+       on conflict (organization_id, url) where organization_id is not null
+       do update set secret_encrypted = coalesce(excluded.secret_encrypted, webhooks.secret_encrypted)`,
       columns(chunk),
     );
   }
