@@ -110,6 +110,13 @@ export const Errors = {
       403,
       "The console's CSRF token is missing or wrong: reload the page and try again.",
     ),
+  /** The console (credauth's): a sign-in that is not JSON from the console's own page (login CSRF). */
+  consoleSignInRefused: () =>
+    new ApiError(
+      "console_sign_in_refused",
+      403,
+      "Sign in from the console's own page: a sign-in is accepted only as application/json from this origin.",
+    ),
   problemsParsingJson: () => new ApiError("problems_parsing_json", 400, "Problems parsing JSON"),
   bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),
   /** GitHub's schema-violation wording: `Invalid request.\n\nFor 'properties/x', "y" is not a boolean.` */

@@ -46,6 +46,34 @@ for (const backend of backends()) {
       assert.equal(bare.headers.location, "/_credauth/console/");
     });
 
+    it("signs in only from the console's own page: JSON, from its own origin (no login CSRF)", async () => {
+      const attempt = (headers: Record<string, string>, payload = JSON.stringify({ token: t.tokens.owenClassic })) =>
+        t.app.inject({ method: "POST", url: "/_credauth/console/session", headers, payload });
+      const crossSite = [
+        { "content-type": "text/plain", origin: "https://evil.example" }, // a form or no-preflight fetch
+        { "content-type": "text/plain" },
+        { "content-type": "application/x-www-form-urlencoded" },
+        { "content-type": "application/json", origin: "https://evil.example" },
+        { "content-type": "application/json", origin: "null" },
+        { "content-type": "application/json", "sec-fetch-site": "cross-site" },
+        { "content-type": "application/json", "sec-fetch-site": "same-site" },
+      ];
+      for (const headers of crossSite) {
+        const refused = await attempt(headers);
+        assert.equal(refused.statusCode, 403, JSON.stringify(headers));
+        assert.equal(refused.json().message.startsWith("Sign in from the console's own page"), true);
+        assert.equal(refused.headers["set-cookie"], undefined, JSON.stringify(headers));
+      }
+      const own = await attempt({
+        "content-type": "application/json; charset=utf-8",
+        origin: "http://localhost:80",
+        host: "localhost:80",
+        "sec-fetch-site": "same-origin",
+      });
+      assert.equal(own.statusCode, 201, own.body);
+      assert.match(String(own.headers["set-cookie"]), /^credauth_console=/);
+    });
+
     it("exchanges a token for an HttpOnly, SameSite=Strict cookie scoped to the console, and stores only its hash", async () => {
       const refused = await t.app.inject({
         method: "POST",

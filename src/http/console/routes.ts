@@ -3,7 +3,7 @@
 // cookie. The page talks to the API through /_credauth/console/api/…, where every route answers
 // under the cookie, with the same rules as for the token itself (authentication.ts).
 import { readFileSync } from "node:fs";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hashToken, tokenHashesEqual, tokenTypeOf } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
 import { deleteSession, insertSession } from "../../store/console-sessions.ts";
@@ -85,6 +85,7 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
   // Sign in: the token (or the site-admin token) in the body, never in a URL; a wrong one counts
   // against the address's limit, as a wrong token on the API does.
   app.post(`${CONSOLE_PREFIX}/session`, { config: { rateLimitResource: "none" } }, async (request, reply) => {
+    if (!fromConsolePage(request)) throw Errors.consoleSignInRefused();
     const body = request.body as { token?: unknown } | undefined;
     const token = typeof body?.token === "string" ? body.token.trim() : "";
     await services.rateLimits.refuseGuessing(request, reply);
@@ -119,6 +120,29 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
     if (sessionId !== undefined) await deleteSession(db, sessionIdHash(sessionId));
     return signOut(reply);
   });
+
+  /**
+   * A sign-in comes from the console's own page: JSON (which a page on another site cannot send
+   * without a preflight credauth never grants), and no browser header saying another site sent
+   * it. Otherwise a hostile page could sign a visitor in under the attacker's token (login CSRF).
+   */
+  function fromConsolePage(request: FastifyRequest): boolean {
+    const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") return false;
+    const site = request.headers["sec-fetch-site"];
+    if (site !== undefined && site !== "same-origin") return false;
+    const origin = request.headers.origin;
+    if (origin === undefined) return true; // not a browser's cross-site request: it always sends one
+    try {
+      const from = new URL(origin);
+      // The page's origin names the server it was loaded from: credauth's public URL, or the Host
+      // the browser sent this request to (as a URL, so a default port compares equal to none).
+      const own = services.config.publicUrl ?? `${from.protocol}//${request.headers.host ?? ""}`;
+      return from.host === new URL(own).host;
+    } catch {
+      return false;
+    }
+  }
 
   function signOut(reply: FastifyReply) {
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
