@@ -49,7 +49,7 @@ for (const backend of backends()) {
     it("signs in only from the console's own page: JSON, from its own origin (no login CSRF)", async () => {
       const attempt = (headers: Record<string, string>, payload = JSON.stringify({ token: t.tokens.owenClassic })) =>
         t.app.inject({ method: "POST", url: "/_credauth/console/session", headers, payload });
-      const crossSite = [
+      const crossSite: Record<string, string>[] = [
         { "content-type": "text/plain", origin: "https://evil.example" }, // a form or no-preflight fetch
         { "content-type": "text/plain" },
         { "content-type": "application/x-www-form-urlencoded" },

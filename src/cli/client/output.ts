@@ -22,10 +22,35 @@ export interface Output {
   ask(question: string): Promise<string>;
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A text that a
+ * spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return: a
+ * credential's note is anyone's text) is prefixed with ' so it stays text (OWASP's CSV injection).
+ */
 export function csvField(value: string | number | null): string {
-  const text = value === null ? "" : String(value);
+  let text = value === null ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The escape sequences of our own styles (bold, dim, red, green and their ends): all we let through. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: recognising escape sequences is the point
+const OWN_STYLES = /(\x1b\[(?:1|2|22|31|32|39)m)/;
+/** C0 controls but line feed and tab, DEL, and C1 controls: what moves a cursor, retitles a window, writes the clipboard. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text for a terminal: every control character shown as an escape (`\u001b`) rather than obeyed,
+ * since API data (a credential's note, a job's error) may carry them; only our own styles stay.
+ */
+export function forTerminal(text: string): string {
+  return text
+    .split(OWN_STYLES)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    )
+    .join("");
 }
 
 export function terminalOutput(env: Record<string, string | undefined>): Output {
@@ -33,14 +58,16 @@ export function terminalOutput(env: Record<string, string | undefined>): Output 
   const color = terminal && env.NO_COLOR === undefined && env.TERM !== "dumb";
   const style = (format: Parameters<typeof styleText>[0]) => (text: string) =>
     color ? styleText(format, text, { validateStream: false }) : text;
+  const toStdout = terminal ? forTerminal : (text: string) => text;
+  const toStderr = process.stderr.isTTY === true ? forTerminal : (text: string) => text;
   return {
     terminal,
     interactive: process.stdin.isTTY === true,
-    line: (text = "") => void process.stdout.write(`${text}\n`),
-    note: (text) => void process.stderr.write(`${text}\n`),
+    line: (text = "") => void process.stdout.write(`${toStdout(text)}\n`),
+    note: (text) => void process.stderr.write(`${toStderr(text)}\n`),
     json: (value) => void process.stdout.write(`${JSON.stringify(value, null, terminal ? 2 : undefined)}\n`),
     table(columns, rows) {
-      const cells = [columns, ...rows.map((row) => row.map((cell) => (cell === null ? "" : String(cell))))];
+      const cells = [columns, ...rows.map((row) => row.map((cell) => (cell === null ? "" : toStdout(String(cell)))))];
       const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
       const render = (row: string[]) =>
         row
