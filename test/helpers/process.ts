@@ -1,6 +1,6 @@
 // Runs credauth as a real process, the way a user does, and finds the port it listens on.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { chmodSync, cpSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { testTemplate } from "./template.ts";
@@ -107,5 +107,6 @@ export async function startServer(
  */
 export async function migratedDataFolder(path: string): Promise<string> {
   cpSync((await testTemplate()).dataFolder, path, { recursive: true });
+  chmodSync(path, 0o700); // as credauth makes its own: it refuses a folder other users may enter
   return path;
 }
