@@ -198,6 +198,21 @@ export const Errors = {
   /** Any other client error the HTTP framework detects (malformed URL, header, ...). */
   clientError: (status: number) => new ApiError("client_error", status, status === 404 ? "Not Found" : "Bad Request"),
   serverError: () => new ApiError("server_error", 500, "Server Error"),
+  /**
+   * The change committed, and not every serving process confirmed seeing it in time: it stands
+   * (and runs), so the caller must not send it again; `location` says where it is, if it has one.
+   */
+  committedNotConfirmed: (retryAfterSeconds: number, location: string | null) =>
+    new ApiError(
+      "committed_not_confirmed",
+      503,
+      location === null
+        ? "Service Unavailable: the change was accepted and committed, but not every credauth process has confirmed it yet. Do not send it again."
+        : "Service Unavailable: the change was accepted and committed, but not every credauth process has confirmed it yet. Do not send it again: it is at the Location given.",
+      {
+        headers: { "retry-after": String(retryAfterSeconds), ...(location === null ? {} : { location }) },
+      },
+    ),
   /** The database is unreachable (restarting, down): nothing was done, try again after `retryAfterSeconds`. */
   serviceUnavailable: (retryAfterSeconds: number) =>
     new ApiError(

@@ -41,7 +41,8 @@ describe("write visibility", () => {
     assert.equal(waits, 1, "the 202 waited once");
   });
 
-  it("answers 503 with Retry-After when the others do not acknowledge, and keeps what committed", async () => {
+  it("answers 503 with Retry-After and the job's Location when the others do not acknowledge, and keeps what committed", async () => {
+    let location = "";
     const [before] = await t.app.services.db.query<{ count: number }>("select count(*)::int as count from revocations");
     failWith = new CoherenceTimeoutError();
     try {
@@ -52,10 +53,20 @@ describe("write visibility", () => {
       });
       assert.equal(refused.statusCode, 503);
       assert.ok(Number(refused.headers["retry-after"]) > 0);
-      assert.match(refused.json().message, /./);
+      assert.match(refused.json().message, /the change was accepted and committed.*Do not send it again/);
+      assert.doesNotMatch(refused.json().message, /nothing was changed/);
+      location = String(refused.headers.location);
+      assert.match(location, /\/_credauth\/revocations\/\d+$/, "the 503 says where the revocation is");
     } finally {
       failWith = null;
     }
+    const job = await t.app.inject({
+      method: "GET",
+      url: new URL(location).pathname,
+      headers: bearer(t.tokens.owenClassic),
+    });
+    assert.equal(job.statusCode, 200, job.body);
+    assert.equal(job.json().scope.username, "gwen_emu");
     const [afterwards] = await t.app.services.db.query<{ count: number }>(
       "select count(*)::int as count from revocations",
     );
