@@ -1,5 +1,6 @@
 // Configuration is parsed once, here, from command-line flags and the environment, validated, and
 // frozen. Nothing else in credauth reads process.env: the parsed Config is passed down.
+
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
@@ -395,7 +396,7 @@ export function parseConfig(
   const smtpUrl = flags.smtpUrl ?? secretFromFile("--smtp-url-file", flags.smtpUrlFile);
   const mailUrl =
     smtpUrl ?? env.CREDAUTH_SMTP_URL ?? secretFromFile("CREDAUTH_SMTP_URL_FILE", env.CREDAUTH_SMTP_URL_FILE);
-  if (mailUrl !== undefined && !/^smtps?:\/\/[^\s/]+(?::\d+)?\/?(?:\?\S*)?$/.test(mailUrl)) {
+  if (mailUrl !== undefined && !isSmtpUrl(mailUrl)) {
     throw new ConfigError(
       `--smtp-url / CREDAUTH_SMTP_URL must be smtp://host:port or smtps://user:password@host:465, got ${JSON.stringify(redactUrl(mailUrl))}.`,
     );
@@ -516,6 +517,17 @@ function deepFreeze<T>(value: T): Readonly<T> {
 }
 
 /** A connection URL fit for a log line or a message: the password replaced. */
+/** smtp(s)://[user[:password]@]host[:port][/][?options], with a host and a port a URL can have. */
+function isSmtpUrl(text: string): boolean {
+  if (!/^smtps?:\/\/[^\s/]+(?::\d+)?\/?(?:\?\S*)?$/.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return url.hostname !== "" && (url.port === "" || Number(url.port) > 0);
+  } catch {
+    return false;
+  }
+}
+
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

@@ -1,8 +1,10 @@
 // `credauth serve | worker | migrate | seed FILE | reset` (server-commands.ts, loaded only when one
 // runs), and the responder's commands (client/commands.ts). The only place that reads
 // process.env (through parseConfig, parseClientConfig and commander's Option.env) or exits the process.
+
 import { Command, CommanderError, Option } from "commander";
 import { ConfigError, type ConfigFlags, ENVIRONMENT } from "../config.ts";
+import { redactUrlsIn } from "../domain/webhook-urls.ts";
 import { VERSION } from "../version.ts";
 import { ApiRefusal } from "./client/api.ts";
 import { addClientCommands } from "./client/commands.ts";
@@ -278,8 +280,12 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(error instanceof ApiRefusal ? 1 : 2);
     }
     // A fault of ours: one line, and the details only when asked for.
-    console.error(`credauth: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.CREDAUTH_LOG_LEVEL === "debug" || process.env.CREDAUTH_LOG_LEVEL === "trace") console.error(error);
+    console.error(
+      `credauth: unexpected error: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}`,
+    );
+    // The stack only, its URLs cut: an error object's own fields (a URL error's `input`) may hold a secret.
+    if (process.env.CREDAUTH_LOG_LEVEL === "debug" || process.env.CREDAUTH_LOG_LEVEL === "trace")
+      console.error(redactUrlsIn(error instanceof Error ? String(error.stack) : String(error)));
     else console.error("credauth: run with CREDAUTH_LOG_LEVEL=debug for details.");
     process.exit(1);
   }

@@ -361,5 +361,10 @@ export function describeServerFailure(error: unknown): string | null {
     const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
     return `cannot reach the database (${cause}). Is PostgreSQL running and the URL right?`;
   }
+  // PostgreSQL refused the connection itself: no such database or role, a wrong password, no access
+  // (SQLSTATE classes 3D, 28 and 08). Its message names no secret.
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlState === "string" && /^(?:3D|28|08)[0-9A-Z]{3}$/.test(sqlState))
+    return `PostgreSQL refused the connection: ${(error as Error).message}. Check --database-url / CREDAUTH_DATABASE_URL.`;
   return null;
 }

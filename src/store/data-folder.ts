@@ -125,11 +125,6 @@ function checkFolder(dir: string): void {
     throw new DataFolderError(
       `--data ${dir} is a file, not a folder. Point --data at a folder (it is created if missing).`,
     );
-  if ((stat.mode & 0o077) !== 0)
-    throw new DataFolderError(
-      `--data ${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it holds the database. ` +
-        `Make it yours alone: chmod 700 ${dir}`,
-    );
   const entries = readdirSync(dir).filter((name) => !name.startsWith(LOCK_FILE));
   if (entries.length > 0 && !entries.includes(DATA_FOLDER_MARK)) {
     throw new DataFolderError(
@@ -137,6 +132,12 @@ function checkFolder(dir: string): void {
         `Point --data at an empty or new folder.`,
     );
   }
+  // An empty folder holds nothing yet: it is made ours below. One holding a database is not.
+  if (entries.length > 0 && (stat.mode & 0o077) !== 0)
+    throw new DataFolderError(
+      `--data ${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it holds the database. ` +
+        `Make it yours alone: chmod 700 ${dir}`,
+    );
 }
 
 /**
@@ -149,6 +150,7 @@ export function claimDataFolder(dir: string, command: string): DataFolderLock {
   // creates from now on 0600 (PGlite writes with the process's umask).
   process.umask(0o077);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, statSync(dir).mode & 0o700);
   const lockPath = join(dir, LOCK_FILE);
   const record: LockHolder = {
     pid: process.pid,

@@ -14,6 +14,8 @@ import { freePort, migratedDataFolder, runCredauth, startServer } from "../helpe
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 const dir = mkdtempSync(join(tmpdir(), "credauth-lifecycle-"));
+/** The machine's PostgreSQL (the one TEST_DATABASE_URL names), to be refused a database and a role by. */
+const POSTGRES_HOST = new URL(process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/").host;
 
 function credauth(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
@@ -184,9 +186,27 @@ describe("credauth as a process", () => {
           args: ["serve", "--rate-limit", "sometimes"],
           message: /--rate-limit \/ CREDAUTH_RATE_LIMIT must be github .* or off/,
         },
+        // At debug level too: the SMTP URL's password is in no line.
+        {
+          args: ["serve", "--data", ":memory:"],
+          env: { CREDAUTH_SMTP_URL: "smtp://user:secret@[bad", CREDAUTH_LOG_LEVEL: "debug" },
+          message: /--smtp-url \/ CREDAUTH_SMTP_URL must be/,
+        },
+        {
+          args: ["serve", "--database-url", `postgres://postgres:secret@${POSTGRES_HOST}/credauth_no_such_database`],
+          message: /PostgreSQL refused the connection: database "credauth_no_such_database" does not exist/,
+        },
+        {
+          args: ["serve", "--database-url", `postgres://credauth_no_such_role:secret@${POSTGRES_HOST}/postgres`],
+          message: /PostgreSQL refused the connection: .*credauth_no_such_role/,
+        },
       ];
-      for (const { args, message } of cases) {
-        const result = credauth(args);
+      for (const { args, message, env } of cases as {
+        args: string[];
+        message: RegExp;
+        env?: Record<string, string>;
+      }[]) {
+        const result = credauth(args, env);
         assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
         assert.match(result.stderr, message);
         assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);

@@ -20,6 +20,26 @@ describe("configuration", () => {
     );
   });
 
+  it("refuses an SMTP URL nodemailer could not use, in a line that holds no password", () => {
+    for (const url of [
+      "smtp://user:s3cretpw@[bad",
+      "smtp://user:s3cretpw@host:99999",
+      "smtp://user:s3cretpw@host:0",
+      "http://h",
+    ])
+      assert.throws(
+        () => parseConfig({}, { CREDAUTH_SMTP_URL: url }),
+        (error: Error) =>
+          error instanceof ConfigError && /--smtp-url/.test(error.message) && !error.message.includes("s3cretpw"),
+        url,
+      );
+    assert.equal(
+      parseConfig({ smtpUrl: "smtps://u:p@mail.example:465" }, {}).mail?.smtpUrl,
+      "smtps://u:p@mail.example:465",
+    );
+    assert.equal(parseConfig({ smtpUrl: "smtp://127.0.0.1:1025" }, {}).mail?.smtpUrl, "smtp://127.0.0.1:1025");
+  });
+
   it("defaults to embedded PGlite in .credauth/data on 127.0.0.1:3000", () => {
     const config = parseConfig({}, {}, "/srv");
     assert.deepEqual(config.database, { kind: "pglite", dataDir: "/srv/.credauth/data" });

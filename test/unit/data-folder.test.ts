@@ -120,6 +120,14 @@ describe("a data folder's permissions", () => {
     assert.ok(readdirSync(dir, { recursive: true }).length > 100, "PGlite wrote its files");
   });
 
+  it("makes an empty folder someone created for it (mode 755) its own", () => {
+    const dir = newDir();
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    claimDataFolder(dir, "serve").release();
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+  });
+
   it("refuses a data folder other users may enter, with the fix", () => {
     const dir = newDir();
     writeLock(dir, { pid: deadPid() });
