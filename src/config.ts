@@ -69,6 +69,12 @@ export interface Config {
   /** Where notification emails go. (Default: none: they are recorded, and marked not sent) */
   mail: MailConfig | null;
   /**
+   * Webhooks may be posted to private, loopback, link-local and metadata addresses (test setups,
+   * receivers on a private network). (Default: false: such destinations are refused, checked on
+   * the address connected to)
+   */
+  allowPrivateWebhooks: boolean;
+  /**
    * The key that encrypts webhook secrets. (Default: embedded, a secrets.key file made beside the
    * data folder; PostgreSQL, none, and a webhook secret is refused until one is configured)
    */
@@ -142,6 +148,7 @@ export interface ConfigFlags {
   smtpUrl?: string;
   smtpUrlFile?: string;
   mailFrom?: string;
+  allowPrivateWebhooks?: boolean;
   secretsKeyFile?: string;
   webUrl?: string;
   publicUrl?: string;
@@ -183,6 +190,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   smtpUrl: "CREDAUTH_SMTP_URL",
   smtpUrlFile: "CREDAUTH_SMTP_URL_FILE",
   mailFrom: "CREDAUTH_MAIL_FROM",
+  allowPrivateWebhooks: "CREDAUTH_ALLOW_PRIVATE_WEBHOOKS",
   secretsKeyFile: "CREDAUTH_SECRETS_KEY_FILE",
   webUrl: "CREDAUTH_WEB_URL",
   publicUrl: "CREDAUTH_PUBLIC_URL",
@@ -428,6 +436,8 @@ export function parseConfig(
     http: { host, port },
     metrics,
     mail: mailUrl === undefined ? null : { smtpUrl: mailUrl, from },
+    allowPrivateWebhooks:
+      flags.allowPrivateWebhooks ?? /^(?:1|true|yes)$/i.test(env.CREDAUTH_ALLOW_PRIVATE_WEBHOOKS ?? ""),
     secretsKey,
     tls: tlsFrom(flags, env, cwd, database),
     runWorker: flags.worker ?? true,

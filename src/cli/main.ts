@@ -56,6 +56,13 @@ const notificationOptions = (command: Command) =>
         'the From of notification emails (default "credauth <credauth@localhost>")',
         "mailFrom",
       ),
+    )
+    // Not through commander's env: it takes any value of a flag's variable, "false" too, as set.
+    .addOption(
+      new Option(
+        "--allow-private-webhooks",
+        "post webhooks to private, loopback, link-local and metadata addresses too (refused by default) [env: CREDAUTH_ALLOW_PRIVATE_WEBHOOKS=1]",
+      ),
     );
 
 /** Where webhook secrets' encryption key is: every command that may write or read one. */

@@ -244,7 +244,7 @@ export async function worker(flags: ConfigFlags): Promise<void> {
       work: true,
       observer: observeRevocations(metrics),
       notifications: {
-        transports: transportsFor(config.mail),
+        transports: transportsFor(config.mail, config),
         secrets: openSecretBox(config.secretsKey),
         publicUrl: config.publicUrl,
       },

@@ -99,7 +99,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const jobs = await startJobs(db, config.database, config.jobs, app.log, {
       work: config.runWorker,
       observer: observeRevocations(metrics),
-      notifications: { transports: transportsFor(config.mail), secrets, publicUrl: config.publicUrl },
+      notifications: { transports: transportsFor(config.mail, config), secrets, publicUrl: config.publicUrl },
     });
     const services: Services = {
       config,

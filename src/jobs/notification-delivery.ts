@@ -3,7 +3,10 @@
 // caller records it. The same Message-ID / X-GitHub-Delivery goes out on every attempt of one
 // notification, so a receiver can drop a repeat.
 import { createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { createTransport } from "nodemailer";
+import { useAgent } from "request-filtering-agent";
 import type { MailConfig } from "../config.ts";
 import { revocationResource } from "../domain/revocation.ts";
 import type { PendingNotification } from "../store/notifications.ts";
@@ -72,23 +75,54 @@ export function smtpTransport(mail: MailConfig): ((email: Email) => Promise<Send
   return Object.assign(send, { close: () => transport.close() });
 }
 
-export async function postWebhook(post: WebhookPost): Promise<SendOutcome> {
-  const response = await fetch(post.url, {
-    method: "POST",
-    headers: post.headers,
-    body: post.body,
-    redirect: "manual", // GitHub does not follow a receiver's redirect either
-    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+/**
+ * Posts one webhook over node:http(s) through request-filtering-agent, which checks the address it
+ * actually connects to — after DNS, so a name that resolves (or rebinds) to a private, loopback,
+ * link-local or metadata address is refused like the literal address. `allowPrivate` lifts that
+ * for test setups and receivers on a private network (--allow-private-webhooks).
+ */
+export function postWebhook(post: WebhookPost, options: { allowPrivate: boolean }): Promise<SendOutcome> {
+  const url = new URL(post.url);
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...post.headers, "content-length": String(Buffer.byteLength(post.body)) },
+        agent: useAgent(post.url, { allowPrivateIPAddress: options.allowPrivate }),
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      },
+      (response) => {
+        response.resume(); // the receiver's body is not read, as GitHub does not read it
+        const status = response.statusCode ?? 0;
+        // GitHub does not follow a receiver's redirect either: a 3xx is not a delivery.
+        if (status < 200 || status > 299) reject(new DeliveryRefused(`the receiver answered ${status}`, status));
+        else resolve({ statusCode: status });
+      },
+    );
+    request.on("error", (error: Error) => {
+      if (/is not allowed\. Because/.test(error.message))
+        reject(
+          new DeliveryRefused(
+            `refused to post to ${url.hostname}: it is (or resolves to) a private, loopback, link-local or metadata address; ` +
+              "start credauth with --allow-private-webhooks to allow it",
+            null,
+          ),
+        );
+      else reject(error);
+    });
+    request.end(post.body);
   });
-  await response.body?.cancel();
-  if (response.status < 200 || response.status > 299)
-    throw new DeliveryRefused(`the receiver answered ${response.status}`, response.status);
-  return { statusCode: response.status };
 }
 
-export function transportsFor(mail: MailConfig | null): Transports {
+export function transportsFor(mail: MailConfig | null, options: { allowPrivateWebhooks: boolean }): Transports {
   const email = mail ? smtpTransport(mail) : null;
-  return { email, webhook: postWebhook, close: () => email?.close() };
+  return {
+    email,
+    webhook: (post) => postWebhook(post, { allowPrivate: options.allowPrivateWebhooks }),
+    close: () => email?.close(),
+  };
 }
 
 /** `sha256=<hex HMAC>` of the body under the secret, as GitHub's X-Hub-Signature-256. */

@@ -179,7 +179,9 @@ export function describeFailure(error: unknown): string {
   if (error instanceof DeliveryRefused) return redactUrlsIn(error.message);
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code ?? cause?.code;
-  if ((error as Error).name === "TimeoutError") return "no answer in time";
+  // The send's timeout aborts it: fetch says TimeoutError, node:http AbortError with that cause.
+  if ((error as Error).name === "TimeoutError" || (cause as { name?: string } | undefined)?.name === "TimeoutError")
+    return "no answer in time";
   return code
     ? `${(error as Error).name}: ${code}`
     : redactUrlsIn(((error as Error).message ?? String(error)).slice(0, 200));

@@ -107,7 +107,7 @@ export async function startJobs(
   boss.on("warning", (warning) => logger.warn({ warning }, "job queue warning"));
   await boss.start();
   const stopping = new AbortController();
-  const transports = options.notifications?.transports ?? transportsFor(null);
+  const transports = options.notifications?.transports ?? transportsFor(null, { allowPrivateWebhooks: false });
   if (embedded) superviseEmbedded(boss, jobs, logger, stopping.signal);
   try {
     await createRevocationQueue(boss, jobs);

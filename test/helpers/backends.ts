@@ -21,6 +21,8 @@ export interface Overrides {
   smtpUrl?: string;
   /** CREDAUTH_SECRETS_KEY, for webhook secrets (Default: none). */
   secretsKeyHex?: string;
+  /** Webhooks may go to loopback (the tests' receivers listen on 127.0.0.1). (Default: refused) */
+  allowPrivateWebhooks?: boolean;
 }
 
 export interface Backend {
@@ -42,6 +44,7 @@ function configFor(database: { data?: string; databaseUrl?: string }, overrides:
       ...(overrides.userAgent ? { userAgent: overrides.userAgent } : {}),
       ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}),
       ...(overrides.smtpUrl ? { smtpUrl: overrides.smtpUrl } : {}),
+      ...(overrides.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
     },
     overrides.secretsKeyHex ? { CREDAUTH_SECRETS_KEY: overrides.secretsKeyHex } : {},
   );

@@ -260,6 +260,7 @@ export async function startWorldApp(
     logStream?: { write(line: string): void };
     smtpUrl?: string;
     secretsKeyHex?: string;
+    allowPrivateWebhooks?: boolean;
   } = {},
 ): Promise<TestApp> {
   const { logStream, ...overrides } = options;

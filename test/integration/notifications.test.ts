@@ -53,7 +53,12 @@ for (const backend of backends()) {
       smtp = await startSmtpSink();
       hooks = await startWebhookReceiver();
       orgHook = await startWebhookReceiver({ answer: (n) => (n === 1 ? 503 : 204) });
-      t = await startWorldApp(backend, { runWorker: true, smtpUrl: smtp.url, secretsKeyHex: SECRETS_KEY });
+      t = await startWorldApp(backend, {
+        runWorker: true,
+        smtpUrl: smtp.url,
+        secretsKeyHex: SECRETS_KEY,
+        allowPrivateWebhooks: true,
+      });
       await load(t, {
         enterprises: [
           {

@@ -21,6 +21,7 @@ const ENV = {
   CREDAUTH_JOB_SUPERVISE_SECONDS: "1",
   CREDAUTH_JOB_BACKSTOP_SECONDS: "1",
   CREDAUTH_SECRETS_KEY: "c0".repeat(32),
+  CREDAUTH_ALLOW_PRIVATE_WEBHOOKS: "1", // the receivers listen on 127.0.0.1
 };
 
 function writeFixture(dir: string, hookUrl: string): string {

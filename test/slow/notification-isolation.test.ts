@@ -37,7 +37,7 @@ for (const backend of backends()) {
       smtp = await startSmtpSink();
       live = await startWebhookReceiver();
       hanging = await startWebhookReceiver({ hang: true });
-      t = await startWorldApp(backend, { runWorker: true, smtpUrl: smtp.url });
+      t = await startWorldApp(backend, { runWorker: true, smtpUrl: smtp.url, allowPrivateWebhooks: true });
       const fixture = {
         enterprises: [
           {
