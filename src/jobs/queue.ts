@@ -3,6 +3,7 @@
 // revocation queues, and, where this process works, the revocation worker.
 import { PgBoss } from "pg-boss";
 import type { DatabaseConfig, JobsConfig } from "../config.ts";
+import { deleteExpiredSessions } from "../store/console-sessions.ts";
 import type { Db, Queryable } from "../store/db.ts";
 import { VERSION } from "../version.ts";
 import { transportsFor } from "./notification-delivery.ts";
@@ -32,6 +33,24 @@ export interface Jobs {
   boss: PgBoss;
   /** Ends running shards after their current batch, then stops pg-boss (waiting up to `graceMs`). */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** How often a working process removes expired rows of its own (console sessions). */
+const UPKEEP_EVERY_MS = 60 * 60 * 1000;
+
+/** A working process's upkeep, at start and hourly: expired console sessions are removed. */
+function startUpkeep(db: Db, logger: QueueLogger, stop: AbortSignal): void {
+  const pass = () => {
+    if (stop.aborted) return;
+    deleteExpiredSessions(db).catch((error: unknown) =>
+      logger.warn({ err: error }, "could not remove expired console sessions"),
+    );
+  };
+  const timers = [setTimeout(pass, 0), setInterval(pass, UPKEEP_EVERY_MS)];
+  for (const timer of timers) timer.unref();
+  stop.addEventListener("abort", () => {
+    for (const timer of timers) clearTimeout(timer);
+  });
 }
 
 /** Embedded, how often pg-boss's maintenance (archiving, deleting old jobs) runs once started. */
@@ -113,6 +132,7 @@ export async function startJobs(
     await createRevocationQueue(boss, jobs);
     await createNotificationQueue(boss, jobs);
     if (options.work) {
+      startUpkeep(db, logger, stopping.signal);
       await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer);
       await startNotificationWorker(
         boss,

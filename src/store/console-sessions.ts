@@ -40,3 +40,11 @@ export async function findSession(db: Queryable, idHash: Uint8Array): Promise<St
 export async function deleteSession(db: Queryable, idHash: Uint8Array): Promise<void> {
   await db.query("delete from console_sessions where id_hash = $1", [idHash]);
 }
+
+/** Removes every expired session; how many. (A worker does so at start and hourly.) */
+export async function deleteExpiredSessions(db: Queryable): Promise<number> {
+  const rows = await db.query<{ id_hash: Uint8Array }>(
+    "delete from console_sessions where expires_at < clock_timestamp() returning id_hash",
+  );
+  return rows.length;
+}

@@ -247,5 +247,30 @@ for (const backend of backends()) {
         await rotated.close();
       }
     });
+
+    it("removes expired sessions when a worker starts (and hourly), not only at the next sign-in", async () => {
+      const { db } = t.app.services;
+      await db.query(
+        `insert into console_sessions (id_hash, kind, token_hash, expires_at)
+         values (sha256('expired-a'), 'token', sha256('t'), clock_timestamp() - interval '1 minute'),
+                (sha256('live-b'), 'token', sha256('t'), clock_timestamp() + interval '1 hour')`,
+      );
+      const worker = await buildApp({ ...t.app.services.config, runWorker: true }, { db });
+      try {
+        let left: { expired: number; live: number } | undefined;
+        for (let i = 0; i < 100; i++) {
+          [left] = await db.query<{ expired: number; live: number }>(
+            `select count(*) filter (where id_hash = sha256('expired-a'))::int as expired,
+                    count(*) filter (where id_hash = sha256('live-b'))::int as live
+               from console_sessions`,
+          );
+          if (left!.expired === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.deepEqual(left, { expired: 0, live: 1 });
+      } finally {
+        await worker.close();
+      }
+    });
   });
 }
