@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
@@ -19,6 +19,7 @@ import { freePort, type RunningProcess, runCredauth, startServer as startCredaut
 import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baseline.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
+import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -1115,6 +1116,7 @@ export interface BenchReport {
   containment: ContainmentResult[];
   soak: SoakResult[];
   startup: StartupResult | null;
+  rateLimits: RateLimitCostResult | null;
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
@@ -1227,6 +1229,15 @@ export function toMarkdown(report: BenchReport): string {
       `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`,
     );
   }
+  if (report.rateLimits) {
+    const r = report.rateLimits;
+    lines.push(
+      "",
+      "**Rate-limit counting** per request (GET /user through inject(), medians of " +
+        `${r.rounds} rounds of ${r.requests}): limits off ${fmt(r.offUs)} µs; counted in memory ${fmt(r.memoryUs)} µs ` +
+        `(+${fmt(r.memoryUs - r.offUs)} µs); counted in Redis ${fmt(r.redisUs)} µs (+${fmt(r.redisUs - r.offUs)} µs).`,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -1237,6 +1248,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
       quick: { type: "boolean", default: false },
       smoke: { type: "boolean", default: false },
       "database-url": { type: "string" },
+      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
       only: { type: "string" },
       backends: { type: "string" },
       out: { type: "string", default: join(ROOT, "bench", "results") },
@@ -1244,7 +1256,9 @@ export async function main(argv: string[]): Promise<BenchReport> {
   });
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
-  const only = new Set((values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup").split(","));
+  const only = new Set(
+    (values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits").split(","),
+  );
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
   const unavailable = chosen.filter((name) => !(available as string[]).includes(name));
@@ -1274,6 +1288,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     containment: [],
     soak: [],
     startup: null,
+    rateLimits: null,
   };
   try {
     for (const backend of backends) {
@@ -1301,6 +1316,12 @@ export async function main(argv: string[]): Promise<BenchReport> {
       if (only.has("soak")) report.soak.push(await soak(plan, backend, adminUrl, scratch, log));
     }
     if (only.has("startup")) report.startup = await startup(plan, scratch, log);
+    if (only.has("ratelimits")) {
+      // Under the 900 points a minute each user may spend (secondary limit): a new user each round.
+      const rounds = plan.mode === "smoke" ? 1 : 9;
+      const requests = plan.mode === "smoke" ? 100 : 800;
+      report.rateLimits = await rateLimitCost({ requests, rounds, redisUrl: values["redis-url"] }, log);
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

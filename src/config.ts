@@ -104,6 +104,11 @@ export interface Config {
   adminToken: string | null;
   /** GitHub's rate limits enforced, or none. (Default: github) */
   rateLimit: RateLimitMode;
+  /**
+   * Where the rate limits' counters live: one Redis shared by every `serve` (one limit per user
+   * and per address across processes), or this process's memory. (Default: memory, per process)
+   */
+  rateLimitStore: { kind: "memory" } | { kind: "redis"; url: string; keyPrefix: string };
   /** Requests without a User-Agent refused as GitHub refuses them, or accepted. (Default: required) */
   userAgent: UserAgentMode;
   jobs: JobsConfig;
@@ -159,6 +164,8 @@ export interface ConfigFlags {
   tlsKey?: string;
   tlsSelfSigned?: boolean;
   rateLimit?: string;
+  rateLimitRedisUrl?: string;
+  rateLimitRedisPrefix?: string;
   userAgent?: string;
   jobBatchSize?: string;
   jobHeartbeatSeconds?: string;
@@ -201,6 +208,8 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   tlsKey: "CREDAUTH_TLS_KEY",
   tlsSelfSigned: undefined,
   rateLimit: "CREDAUTH_RATE_LIMIT",
+  rateLimitRedisUrl: "CREDAUTH_RATE_LIMIT_REDIS_URL",
+  rateLimitRedisPrefix: "CREDAUTH_RATE_LIMIT_REDIS_PREFIX",
   userAgent: "CREDAUTH_USER_AGENT",
   jobBatchSize: "CREDAUTH_JOB_BATCH_SIZE",
   jobHeartbeatSeconds: "CREDAUTH_JOB_HEARTBEAT_SECONDS",
@@ -373,6 +382,21 @@ export function parseConfig(
     );
   }
 
+  const redisUrl = flags.rateLimitRedisUrl ?? env.CREDAUTH_RATE_LIMIT_REDIS_URL;
+  const redisPrefix = flags.rateLimitRedisPrefix ?? env.CREDAUTH_RATE_LIMIT_REDIS_PREFIX ?? "credauth";
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl))
+    throw new ConfigError(
+      `--rate-limit-redis-url / CREDAUTH_RATE_LIMIT_REDIS_URL must be redis://host:6379 or rediss://user:password@host:6380, got ${JSON.stringify(redactUrl(redisUrl))}.`,
+    );
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
+    throw new ConfigError(
+      `--rate-limit-redis-prefix / CREDAUTH_RATE_LIMIT_REDIS_PREFIX must be 1 to 64 letters, digits, _ . : or -, got ${JSON.stringify(redisPrefix)}.`,
+    );
+  const rateLimitStore =
+    redisUrl === undefined
+      ? ({ kind: "memory" } as const)
+      : ({ kind: "redis", url: redisUrl, keyPrefix: redisPrefix } as const);
+
   const userAgent = (flags.userAgent ?? env.CREDAUTH_USER_AGENT ?? "required") as UserAgentMode;
   if (!USER_AGENT_MODES.includes(userAgent)) {
     throw new ConfigError(
@@ -450,6 +474,7 @@ export function parseConfig(
     publicUrl,
     adminToken,
     rateLimit,
+    rateLimitStore,
     userAgent,
     jobs: {
       batchSize: integerIn(

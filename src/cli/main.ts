@@ -176,6 +176,20 @@ export function buildCli(): Command {
       )
       .addOption(
         option(
+          "--rate-limit-redis-url <url>",
+          "count the rate limits in this Redis, shared by every serve process (default: in this process's memory)",
+          "rateLimitRedisUrl",
+        ),
+      )
+      .addOption(
+        option(
+          "--rate-limit-redis-prefix <prefix>",
+          "the prefix of credauth's keys in that Redis (default credauth)",
+          "rateLimitRedisPrefix",
+        ),
+      )
+      .addOption(
+        option(
           "--user-agent <mode>",
           "required: refuse requests without a User-Agent with GitHub's 403; optional: accept them (default required)",
           "userAgent",

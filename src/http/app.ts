@@ -30,6 +30,7 @@ import openApiRoutes from "./openapi/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
 import rateLimitRoutes from "./rate-limit/routes.ts";
+import { openRateLimitStore } from "./rate-limit-store.ts";
 import { RateLimits } from "./rate-limits.ts";
 import revocationRoutes from "./revocations/routes.ts";
 import type { Services } from "./services.ts";
@@ -106,8 +107,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       db,
       reads: cachedReads(db),
       boss: jobs.boss,
-      rateLimits: new RateLimits(config.rateLimit, (resource, limit) =>
-        metrics.rateLimitRefusals.inc({ resource, limit }),
+      rateLimits: new RateLimits(
+        config.rateLimit,
+        (resource, limit) => metrics.rateLimitRefusals.inc({ resource, limit }),
+        await openRateLimitStore(config.rateLimit === "off" ? { kind: "memory" } : config.rateLimitStore, app.log),
       ),
       metrics,
       secrets,
@@ -115,6 +118,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
     app.addHook("onClose", async () => {
+      await services.rateLimits.close();
       await jobs.stop();
       if (ownsDb) await db.close();
     });

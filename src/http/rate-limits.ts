@@ -3,13 +3,15 @@
 // (concurrent requests, points per minute, content-creating requests per minute and per hour), and
 // failed authentications per address: once an address has failed 60 times in an hour, every
 // credential it presents, on any route, is refused before it is checked — so guessing tokens (or
-// the admin token) learns nothing. Counters are fixed windows in this process's memory
-// (rate-limiter-flexible), reported in the x-ratelimit-* headers of every answer.
+// the admin token) learns nothing. Counters are fixed windows
+// (rate-limiter-flexible), in this process's memory or one Redis shared by every process
+// (rate-limit-store.ts), reported in the x-ratelimit-* headers of every answer.
 // `--rate-limit off` turns refusals and headers off.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitMode } from "../config.ts";
 import { type ApiError, Errors } from "../errors.ts";
+import { memoryStore, type RateLimitStore } from "./rate-limit-store.ts";
 
 /** GitHub's documented numbers (rate-limits-for-the-rest-api; the audit log's from its endpoint description). */
 export const GITHUB_RATE_LIMITS = {
@@ -44,7 +46,7 @@ declare module "fastify" {
     /** Set once the request was counted, so it is counted once whatever path its answer takes. */
     rateLimitCounted?: boolean;
     /** The primary window the request was counted in, so that a 304 can be given back. */
-    rateLimitCharge?: { limiter: RateLimiterMemory; key: string; window: RateLimitWindow };
+    rateLimitCharge?: { limiter: RateLimiterAbstract; key: string; window: RateLimitWindow };
   }
 }
 
@@ -59,32 +61,47 @@ export interface RateLimitWindow {
   reset: number;
 }
 
-function hours(points: number): RateLimiterMemory {
-  return new RateLimiterMemory({ points, duration: 3600 });
-}
-
 export class RateLimits {
-  private readonly authenticated = hours(GITHUB_RATE_LIMITS.authenticatedPerHour);
-  private readonly unauthenticated = hours(GITHUB_RATE_LIMITS.unauthenticatedPerHour);
-  private readonly auditLog = hours(GITHUB_RATE_LIMITS.auditLogPerHour);
-  private readonly credentialRevocation = hours(GITHUB_RATE_LIMITS.credentialRevocationPerHour);
-  private readonly points = new RateLimiterMemory({ points: GITHUB_RATE_LIMITS.pointsPerMinute, duration: 60 });
-  private readonly creatingPerMinute = new RateLimiterMemory({
-    points: GITHUB_RATE_LIMITS.contentCreatingPerMinute,
-    duration: 60,
-  });
-  private readonly creatingPerHour = hours(GITHUB_RATE_LIMITS.contentCreatingPerHour);
+  private readonly authenticated: RateLimiterAbstract;
+  private readonly unauthenticated: RateLimiterAbstract;
+  private readonly auditLog: RateLimiterAbstract;
+  private readonly credentialRevocation: RateLimiterAbstract;
+  private readonly points: RateLimiterAbstract;
+  private readonly creatingPerMinute: RateLimiterAbstract;
+  private readonly creatingPerHour: RateLimiterAbstract;
   /** Failed authentications per address, whatever the route: GitHub's "failed login limit". */
-  private readonly failedAuthentications = hours(GITHUB_RATE_LIMITS.failedAuthenticationsPerHour);
+  private readonly failedAuthentications: RateLimiterAbstract;
+  /** Requests under way per caller: always this process's own (a request runs in one process). */
   private readonly inFlight = new Map<string, number>();
 
   readonly mode: RateLimitMode;
   /** Told of every refusal (metrics). */
   private readonly onRefusal: (resource: string, limit: "primary" | "secondary") => void;
 
-  constructor(mode: RateLimitMode, onRefusal: (resource: string, limit: "primary" | "secondary") => void = () => {}) {
+  private readonly store: RateLimitStore;
+
+  constructor(
+    mode: RateLimitMode,
+    onRefusal: (resource: string, limit: "primary" | "secondary") => void = () => {},
+    store: RateLimitStore = memoryStore,
+  ) {
     this.mode = mode;
     this.onRefusal = onRefusal;
+    this.store = store;
+    const hours = (name: string, points: number) => store.limiter(name, points, 3600);
+    this.authenticated = hours("user", GITHUB_RATE_LIMITS.authenticatedPerHour);
+    this.unauthenticated = hours("address", GITHUB_RATE_LIMITS.unauthenticatedPerHour);
+    this.auditLog = hours("audit-log", GITHUB_RATE_LIMITS.auditLogPerHour);
+    this.credentialRevocation = hours("credentials-revoke", GITHUB_RATE_LIMITS.credentialRevocationPerHour);
+    this.points = store.limiter("points", GITHUB_RATE_LIMITS.pointsPerMinute, 60);
+    this.creatingPerMinute = store.limiter("creating-minute", GITHUB_RATE_LIMITS.contentCreatingPerMinute, 60);
+    this.creatingPerHour = hours("creating-hour", GITHUB_RATE_LIMITS.contentCreatingPerHour);
+    this.failedAuthentications = hours("failed-authentications", GITHUB_RATE_LIMITS.failedAuthenticationsPerHour);
+  }
+
+  /** Lets go of the counters' store (a Redis connection). */
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   /**
@@ -253,7 +270,7 @@ function secondaryLimit(request: FastifyRequest, waitMs: number): ApiError {
 }
 
 /** consume() without the exception: a refused consumption is a result, not an error. */
-async function consume(limiter: RateLimiterMemory, key: string, points: number): Promise<RateLimiterRes> {
+async function consume(limiter: RateLimiterAbstract, key: string, points: number): Promise<RateLimiterRes> {
   try {
     return await limiter.consume(key, points);
   } catch (result) {

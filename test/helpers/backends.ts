@@ -23,6 +23,8 @@ export interface Overrides {
   secretsKeyHex?: string;
   /** Webhooks may go to loopback (the tests' receivers listen on 127.0.0.1). (Default: refused) */
   allowPrivateWebhooks?: boolean;
+  /** Rate-limit counters in this Redis, under this key prefix (Default: in memory). */
+  rateLimitRedis?: { url: string; prefix: string };
 }
 
 export interface Backend {
@@ -45,6 +47,9 @@ function configFor(database: { data?: string; databaseUrl?: string }, overrides:
       ...(overrides.adminToken ? { adminToken: overrides.adminToken } : {}),
       ...(overrides.smtpUrl ? { smtpUrl: overrides.smtpUrl } : {}),
       ...(overrides.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
+      ...(overrides.rateLimitRedis
+        ? { rateLimitRedisUrl: overrides.rateLimitRedis.url, rateLimitRedisPrefix: overrides.rateLimitRedis.prefix }
+        : {}),
     },
     overrides.secretsKeyHex ? { CREDAUTH_SECRETS_KEY: overrides.secretsKeyHex } : {},
   );
