@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { parseFixture } from "../../src/domain/fixture.ts";
-import { applyFixture } from "../../src/store/seed.ts";
-import { buildTestApp, pgliteBackend } from "../helpers/backends.ts";
+import { pgliteBackend } from "../helpers/backends.ts";
 import { PROTOTYPE_NAMES } from "../helpers/hostile.ts";
-import { bearer, makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/world.ts";
+import { bearer, startWorldApp, type Tokens, worldDigest } from "../helpers/world.ts";
 
 const ADMIN_TOKEN = "prototype-admin-token-0123456789abcdef01234";
 
@@ -19,9 +18,7 @@ describe("prototype names anywhere a client puts a name", () => {
   let tokens: Tokens;
   let close: () => Promise<void>;
   before(async () => {
-    ({ app, close } = await buildTestApp(pgliteBackend, { adminToken: ADMIN_TOKEN }));
-    tokens = makeTokens();
-    await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
+    ({ app, tokens, close } = await startWorldApp(pgliteBackend, { adminToken: ADMIN_TOKEN }));
   });
   after(() => close());
 
