@@ -98,8 +98,12 @@ export function describeHolder(holder: LockHolder): string {
   return `credauth ${holder.command} (pid ${holder.pid}${host}${where})`;
 }
 
-/** Every file below `dir` readable by its owner only, every folder enterable by its owner only. */
-function restrictToOwner(dir: string): void {
+/**
+ * Every file below `dir` readable by its owner only, every folder enterable by its owner only.
+ * PGlite (Emscripten's file system) creates its files 0666 whatever the umask, so the embedded
+ * backend calls this when it opens and closes a data folder, and hourly between.
+ */
+export function restrictToOwner(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isSymbolicLink()) continue;
     const path = join(entry.parentPath, entry.name);

@@ -1,7 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
+import { restrictToOwner } from "./data-folder.ts";
 import { changesCachedReads, type Db, type Queryable, type Row } from "./db.ts";
+
+const RESTRICT_EVERY_MS = 60 * 60 * 1000;
 
 type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -32,13 +35,18 @@ export async function openPglite(
   dataDir: string | undefined,
   options: { loadDataDir?: Blob } = {},
 ): Promise<Db & { pglite: PGlite }> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     // A dump of another database (dumpDataDir) to start from: tests start from a migrated template.
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     parsers: { [types.INT8]: (value: string) => Number(value) },
   });
+  // PGlite writes its files 0666 whatever the umask: they are made the owner's alone now, hourly,
+  // and at close (the folder itself is 0700, so nobody else can reach them in between).
+  const tightening = dataDir ? setInterval(() => restrictToOwner(dataDir), RESTRICT_EVERY_MS) : null;
+  tightening?.unref();
+  if (dataDir) restrictToOwner(dataDir);
   const base = queryableOf(pglite);
   const bossDb = fromPglite(pglite);
   // Moved in `finally`, so a statement that failed halfway (or a rolled-back transaction) counts too.
@@ -87,7 +95,9 @@ export async function openPglite(
     awaitWritesSeen: async () => {},
     connections: () => ({ open: 1, busy: Math.min(pending, 1), waiting: Math.max(pending - 1, 0), max: 1 }),
     async close() {
+      if (tightening) clearInterval(tightening);
       if (!pglite.closed) await pglite.close();
+      if (dataDir) restrictToOwner(dataDir);
     },
   };
 }

@@ -98,25 +98,29 @@ describe("the embedded data folder's owner", () => {
 });
 
 describe("a data folder's permissions", () => {
-  it("makes the folder 0700 and every file 0600 whatever the umask, tightening files left open", async () => {
+  it("makes the folder 0700 and every file 0600 whatever the umask, while PGlite runs and after", async () => {
     const dir = newDir();
     const umask = process.umask(0);
+    const openToOthers = () =>
+      readdirSync(dir, { recursive: true })
+        .map((name) => [String(name), statSync(join(dir, String(name))).mode & 0o777] as const)
+        .filter(([, mode]) => (mode & 0o077) !== 0);
     try {
       const lock = claimDataFolder(dir, "serve");
       const db = await openPglite(dir);
+      assert.deepEqual(openToOthers(), [], "once open, no file or folder other users can read or enter");
       await db.query("create table t (x int)");
       await db.close();
+      assert.deepEqual(openToOthers(), [], "after close, the files made meanwhile too");
       lock.release();
       writeFileSync(join(dir, "left-open"), "x", { mode: 0o666 });
+      chmodSync(join(dir, "left-open"), 0o666);
       claimDataFolder(dir, "serve").release();
+      assert.deepEqual(openToOthers(), [], "a file left open is tightened when the folder is claimed");
     } finally {
       process.umask(umask);
     }
     assert.equal(statSync(dir).mode & 0o777, 0o700);
-    const open = readdirSync(dir, { recursive: true })
-      .map((name) => [String(name), statSync(join(dir, String(name))).mode & 0o777] as const)
-      .filter(([, mode]) => (mode & 0o077) !== 0);
-    assert.deepEqual(open, [], "no file or folder other users can read or enter");
     assert.ok(readdirSync(dir, { recursive: true }).length > 100, "PGlite wrote its files");
   });
 
