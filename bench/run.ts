@@ -5,7 +5,7 @@
 // --database-url (a URL the harness may create databases from).
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -134,6 +134,7 @@ function pgliteDatabase(dir: string): Database {
     async copy() {
       const target = `${dir}-copy-${randomBytes(3).toString("hex")}`;
       cpSync(dir, target, { recursive: true });
+      chmodSync(target, 0o700); // credauth refuses a data folder others may enter
       return pgliteDatabase(target);
     },
     async drop() {

@@ -61,7 +61,7 @@ const notificationOptions = (command: Command) =>
     .addOption(
       new Option(
         "--allow-private-webhooks",
-        "post webhooks to private, loopback, link-local and metadata addresses too (refused by default) [env: CREDAUTH_ALLOW_PRIVATE_WEBHOOKS=1]",
+        "post webhooks to private, loopback, link-local and metadata addresses too (refused by default; the variable takes 1 or true) (env: CREDAUTH_ALLOW_PRIVATE_WEBHOOKS)",
       ),
     );
 
