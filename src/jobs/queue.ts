@@ -19,15 +19,11 @@ import {
   type RevocationObserver,
   SHARD_QUEUE,
   startRevocationWorker,
-  type WorkerLogger,
 } from "./revocation-job.ts";
+import type { QueueLogger } from "./revocation-log.ts";
 
 export const BOSS_SCHEMA = "pgboss";
 const JOB_QUEUES = [REVOCATION_QUEUE, SHARD_QUEUE, NOTIFICATION_QUEUE];
-
-export interface QueueLogger extends WorkerLogger {
-  warn(details: object, message: string): void;
-}
 
 export interface Jobs {
   boss: PgBoss;

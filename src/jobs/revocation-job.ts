@@ -21,13 +21,13 @@ import {
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
 import { type NotificationOutcome, scheduleRevocationNotifications } from "./notifications.ts";
-import type { QueueLogger } from "./queue.ts";
 import {
   type LifecycleLogger,
   logRequested,
   logSettled,
   logStarted,
   ProgressLog,
+  type QueueLogger,
   type SettledRevocation,
 } from "./revocation-log.ts";
 

@@ -11,6 +11,11 @@ export interface LifecycleLogger {
   error(details: object, message: string): void;
 }
 
+/** What the job system writes to: the lifecycle's lines, and warnings. */
+export interface QueueLogger extends LifecycleLogger {
+  warn(details: object, message: string): void;
+}
+
 /** Who asked, for what: names as the request gave them, so the line reads without a lookup. */
 export interface RequestedRevocation {
   revocationId: number;
