@@ -18,7 +18,13 @@ function option(flags: string, description: string, key: keyof typeof ENVIRONMEN
 
 const databaseOptions = (command: Command) =>
   command
-    .addOption(option("--data <dir>", "embedded PGlite data folder (default .credauth/data)", "data"))
+    .addOption(
+      option(
+        "--data <dir>",
+        "embedded PGlite data folder (default .credauth/data); :memory: keeps the database in memory only",
+        "data",
+      ),
+    )
     .addOption(
       option(
         "--database-url <url>",

@@ -157,7 +157,8 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     const file = config.tls.certFile;
     console.log(
       `TLS: ${made ? "made a" : "using the"} self-signed certificate ${file}; trust it with ` +
-        `SSL_CERT_FILE=${file} (gh, curl, Python) or NODE_EXTRA_CA_CERTS=${file} (Node).`,
+        `SSL_CERT_FILE=${file} (gh), CURL_CA_BUNDLE=${file} (curl), REQUESTS_CA_BUNDLE=${file} (Python requests) ` +
+        `or NODE_EXTRA_CA_CERTS=${file} (Node).`,
     );
   }
   const lock = claimFor(config, "serve");

@@ -1,6 +1,7 @@
 // GitHub's own clients, unmodified, against credauth as they would be against GitHub Enterprise
-// Server: HTTPS (a self-signed certificate credauth made, trusted through SSL_CERT_FILE or
-// REQUESTS_CA_BUNDLE) and the /api/v3 base path. `gh` (Debian's package) with GH_HOST and
+// Server: HTTPS (a self-signed certificate credauth made, trusted through the variable it names for
+// each client: gh SSL_CERT_FILE, curl CURL_CA_BUNDLE, requests REQUESTS_CA_BUNDLE, Node
+// NODE_EXTRA_CA_CERTS) and the /api/v3 base path. `gh` (Debian's package) with GH_HOST and
 // GH_ENTERPRISE_TOKEN; PyGithub (Debian's python3-github, in /usr/bin/python3) with a base URL.
 // One server for both: each process start costs the suite a second of CPU.
 import assert from "node:assert/strict";
@@ -60,9 +61,43 @@ describe("GitHub's clients against a credauth process over HTTPS", { skip: missi
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
-  it("serves HTTPS with the self-signed certificate it made", () => {
+  it("serves HTTPS with the self-signed certificate it made, and each trust variable it names works", () => {
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-    assert.match(server.output(), /self-signed certificate .*tls\/cert\.pem; trust it with SSL_CERT_FILE=/);
+    const line = /TLS: .*self-signed certificate .*tls\/cert\.pem; trust it with (.*)\.$/m.exec(server.output());
+    assert.ok(line, server.output());
+    const trust = new Map(
+      [...line[1]!.matchAll(/(\w+)=(\S+) \(([^)]+)\)/g)].map((m) => [m[3]!, [m[1]!, m[2]!] as const]),
+    );
+    assert.deepEqual([...trust.keys()].sort(), ["Node", "Python requests", "curl", "gh"]);
+    const url = `${server.url}/user`;
+    const clients: [string, string[]][] = [
+      ["curl", ["curl", "-sf", "-A", "test", "-H", `Authorization: Bearer ${tokens.cleoClassic}`, url]],
+      [
+        "Python requests",
+        [
+          "/usr/bin/python3",
+          "-c",
+          `import requests,sys; r=requests.get(${JSON.stringify(url)}, headers={"Authorization": "Bearer ${tokens.cleoClassic}"}); print(r.text)`,
+        ],
+      ],
+      [
+        "Node",
+        [
+          process.execPath,
+          "-e",
+          `fetch(${JSON.stringify(url)}, {headers: {authorization: "Bearer ${tokens.cleoClassic}", "user-agent": "test"}}).then(r => r.text()).then(console.log)`,
+        ],
+      ],
+    ];
+    for (const [client, [command, ...args]] of clients) {
+      const [variable, file] = trust.get(client)!;
+      const result = spawnSync(command!, args, {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [variable]: file },
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, `${client} with ${variable}: ${result.stderr}`);
+      assert.match(result.stdout, /"login":\s*"cleo"/, `${client} with ${variable}`);
+    }
   });
 
   it("answers gh api /user", () => {

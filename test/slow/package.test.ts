@@ -3,7 +3,7 @@
 // loaded, its tokens answered, a revocation queued and refused from the 202 on.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -36,6 +36,17 @@ describe("the packed package", () => {
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "uses-credauth", private: true }));
     npm(["install", "--omit=dev", join(work, packed[0]!.filename)], app);
     const installed = readdirSync(join(app, "node_modules"));
+    // The README's figure for the installed size holds (within 15 %).
+    const megabytes = Number(
+      execFileSync("du", ["-sm", join(app, "node_modules")], { encoding: "utf8" }).split("\t")[0],
+    );
+    const claimed = Number(
+      /dependencies only \(about (\d+) MB/.exec(readFileSync(join(ROOT, "README.md"), "utf8"))?.[1],
+    );
+    assert.ok(
+      Math.abs(megabytes - claimed) <= claimed * 0.15,
+      `installed ${megabytes} MB; the README says about ${claimed} MB`,
+    );
     for (const devOnly of ["typescript", "@biomejs", "node", "fast-check", "autocannon"])
       assert.ok(!installed.includes(devOnly), `${devOnly} is a dev dependency`);
 
