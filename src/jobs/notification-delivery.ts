@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createTransport } from "nodemailer";
-import { useAgent } from "request-filtering-agent";
+import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
 import type { MailConfig } from "../config.ts";
 import { revocationResource } from "../domain/revocation.ts";
 import type { PendingNotification } from "../store/notifications.ts";
@@ -81,16 +81,16 @@ export function smtpTransport(mail: MailConfig): ((email: Email) => Promise<Send
  * link-local or metadata address is refused like the literal address. `allowPrivate` lifts that
  * for test setups and receivers on a private network (--allow-private-webhooks).
  */
-export function postWebhook(post: WebhookPost, options: { allowPrivate: boolean }): Promise<SendOutcome> {
+export function postWebhook(post: WebhookPost, agents: WebhookAgents): Promise<SendOutcome> {
   const url = new URL(post.url);
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const [send, agent] = url.protocol === "https:" ? [httpsRequest, agents.https] : [httpRequest, agents.http];
   return new Promise((resolve, reject) => {
     const request = send(
       url,
       {
         method: "POST",
         headers: { ...post.headers, "content-length": String(Buffer.byteLength(post.body)) },
-        agent: useAgent(post.url, { allowPrivateIPAddress: options.allowPrivate }),
+        agent,
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       },
       (response) => {
@@ -116,12 +116,28 @@ export function postWebhook(post: WebhookPost, options: { allowPrivate: boolean 
   });
 }
 
+/** The agents webhooks are posted through: one per scheme, checking every address they connect to. */
+export interface WebhookAgents {
+  http: RequestFilteringHttpAgent;
+  https: RequestFilteringHttpsAgent;
+}
+
+export function webhookAgents(options: { allowPrivate: boolean }): WebhookAgents {
+  const filtering = { allowPrivateIPAddress: options.allowPrivate, keepAlive: true };
+  return { http: new RequestFilteringHttpAgent(filtering), https: new RequestFilteringHttpsAgent(filtering) };
+}
+
 export function transportsFor(mail: MailConfig | null, options: { allowPrivateWebhooks: boolean }): Transports {
   const email = mail ? smtpTransport(mail) : null;
+  const agents = webhookAgents({ allowPrivate: options.allowPrivateWebhooks });
   return {
     email,
-    webhook: (post) => postWebhook(post, { allowPrivate: options.allowPrivateWebhooks }),
-    close: () => email?.close(),
+    webhook: (post) => postWebhook(post, agents),
+    close: () => {
+      email?.close();
+      agents.http.destroy();
+      agents.https.destroy();
+    },
   };
 }
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../src/config.ts";
-import { postWebhook } from "../../src/jobs/notification-delivery.ts";
+import { postWebhook, webhookAgents } from "../../src/jobs/notification-delivery.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/receivers.ts";
 
 const post = (url: string) => ({
@@ -28,7 +28,7 @@ describe("webhook destinations", () => {
       `http://127.1.2.3:${port}/hook`,
     ]) {
       await assert.rejects(
-        postWebhook(post(url), { allowPrivate: false }),
+        postWebhook(post(url), webhookAgents({ allowPrivate: false })),
         (error: Error) =>
           error.name === "DeliveryRefused" &&
           /private, loopback, link-local or metadata address; start credauth with --allow-private-webhooks/.test(
@@ -41,12 +41,15 @@ describe("webhook destinations", () => {
   });
 
   it("posts to it with --allow-private-webhooks, and reports a receiver's refusal", async () => {
-    assert.deepEqual(await postWebhook(post(receiver.url), { allowPrivate: true }), { statusCode: 200 });
+    assert.deepEqual(await postWebhook(post(receiver.url), webhookAgents({ allowPrivate: true })), { statusCode: 200 });
     assert.equal(receiver.posts.length, 1);
     assert.equal(receiver.posts[0]!.body, '{"action":"succeeded"}');
     const refusing = await startWebhookReceiver({ answer: () => 302 });
     try {
-      await assert.rejects(postWebhook(post(refusing.url), { allowPrivate: true }), /the receiver answered 302/);
+      await assert.rejects(
+        postWebhook(post(refusing.url), webhookAgents({ allowPrivate: true })),
+        /the receiver answered 302/,
+      );
     } finally {
       await refusing.close();
     }
