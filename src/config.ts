@@ -51,6 +51,8 @@ export interface JobsConfig {
   shardSize: number;
   /** Seconds between two progress lines of a running revocation, per worker. (Default: 10) */
   progressSeconds: number;
+  /** Seconds a webhook that failed waits before its first retry; later retries back off. (Default: 5) */
+  webhookRetrySeconds: number;
 }
 
 export interface Config {
@@ -125,6 +127,7 @@ export const JOB_DEFAULTS = {
   /** A million authorizations make 20 shards for the workers to share. */
   shardSize: 50_000,
   progressSeconds: 10,
+  webhookRetrySeconds: 5,
 } as const satisfies JobsConfig;
 
 export class ConfigError extends Error {
@@ -173,6 +176,7 @@ export interface ConfigFlags {
   jobPollSeconds?: string;
   jobBackstopSeconds?: string;
   jobProgressSeconds?: string;
+  jobWebhookRetrySeconds?: string;
   jobRetryLimit?: string;
   jobShardSize?: string;
 }
@@ -217,6 +221,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   jobPollSeconds: "CREDAUTH_JOB_POLL_SECONDS",
   jobBackstopSeconds: "CREDAUTH_JOB_BACKSTOP_SECONDS",
   jobProgressSeconds: "CREDAUTH_JOB_PROGRESS_SECONDS",
+  jobWebhookRetrySeconds: "CREDAUTH_JOB_WEBHOOK_RETRY_SECONDS",
   jobRetryLimit: "CREDAUTH_JOB_RETRY_LIMIT",
   jobShardSize: "CREDAUTH_JOB_SHARD_SIZE",
 };
@@ -537,6 +542,14 @@ export function parseConfig(
         JOB_DEFAULTS.progressSeconds,
         1,
         3600,
+      ),
+      webhookRetrySeconds: integerIn(
+        "--job-webhook-retry-seconds / CREDAUTH_JOB_WEBHOOK_RETRY_SECONDS",
+        flags.jobWebhookRetrySeconds ?? env.CREDAUTH_JOB_WEBHOOK_RETRY_SECONDS,
+        JOB_DEFAULTS.webhookRetrySeconds,
+        1,
+        3600,
+        "Seconds before a failed webhook's first retry; 5 is a good start.",
       ),
     },
   };

@@ -137,6 +137,13 @@ const jobOptions = (command: Command) =>
     )
     .addOption(
       option(
+        "--job-webhook-retry-seconds <s>",
+        "seconds a webhook that failed waits before its first retry, then backing off (default 5)",
+        "jobWebhookRetrySeconds",
+      ),
+    )
+    .addOption(
+      option(
         "--job-retry-limit <n>",
         "retries before a job is failed; its containment stays (default 10)",
         "jobRetryLimit",

@@ -39,12 +39,6 @@ const DELIVERY_WORKERS = 8;
 const GROUP_CONCURRENCY = { default: 1, tiers: { mail: 6 } };
 const MAIL_GROUP = { id: "mail", tier: "mail" };
 const webhookGroup = (webhookId: number) => ({ id: `webhook:${webhookId}` });
-/**
- * A receiver that failed is tried again after 5 s, then backing off (the mail relay's jobs after
- * 1 s): one dead receiver of a burst has a job per revocation, and their retries would otherwise
- * crowd the database the live destinations' jobs need.
- */
-const WEBHOOK_FIRST_RETRY_SECONDS = 5;
 
 export type NotificationOutcome = "delivered" | "failed" | "skipped";
 
@@ -79,7 +73,17 @@ export async function createNotificationQueue(boss: PgBoss, jobs: JobsConfig): P
  * Queues the delivery of a settled revocation's notifications, inside the transaction that recorded
  * them: one job for its emails, and one per webhook, each in its destination's group.
  */
-export async function scheduleRevocationNotifications(boss: PgBoss, tx: Queryable, revocationId: number) {
+/**
+ * A receiver that failed is tried again after `webhookRetrySeconds` (5 s by default), then backing
+ * off (the mail relay's jobs after 1 s): one dead receiver of a burst has a job per revocation, and
+ * their retries would otherwise crowd the database the live destinations' jobs need.
+ */
+export async function scheduleRevocationNotifications(
+  boss: PgBoss,
+  tx: Queryable,
+  revocationId: number,
+  webhookRetrySeconds: number,
+) {
   const { emails, webhooks } = await notificationDestinations(tx, revocationId);
   const db = tx.asBossDb();
   if (emails) {
@@ -91,7 +95,7 @@ export async function scheduleRevocationNotifications(boss: PgBoss, tx: Queryabl
     await boss.send(NOTIFICATION_QUEUE, selection, {
       db,
       group: webhookGroup(webhookId),
-      retryDelay: WEBHOOK_FIRST_RETRY_SECONDS,
+      retryDelay: webhookRetrySeconds,
     });
   }
 }

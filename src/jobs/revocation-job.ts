@@ -226,7 +226,8 @@ export async function startRevocationWorker(
   observer: RevocationObserver = IGNORED,
 ): Promise<void> {
   // The settling transaction queues the delivery of the notifications it recorded.
-  const onSettled: OnSettled = (tx, revocationId) => scheduleRevocationNotifications(boss, tx, revocationId);
+  const onSettled: OnSettled = (tx, revocationId) =>
+    scheduleRevocationNotifications(boss, tx, revocationId, jobs.webhookRetrySeconds);
   const options = {
     batchSize: 1,
     includeMetadata: true,

@@ -269,8 +269,9 @@ export async function startWorldApp(
     {
       ...overrides,
       runWorker: options.runWorker ?? false,
-      // Retries come due without a NOTIFY: the backstop poll finds them within half a second.
-      jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5 },
+      // Retries come due without a NOTIFY: the backstop poll finds them within half a second. A
+      // failed webhook is tried again after a second (the least pg-boss delays), not five.
+      jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5, webhookRetrySeconds: 1 },
       ...(logStream ? { logLevel: "info" } : {}),
     },
     logStream ? { logStream } : {},
