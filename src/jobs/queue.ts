@@ -4,7 +4,7 @@
 import { PgBoss } from "pg-boss";
 import type { DatabaseConfig, JobsConfig } from "../config.ts";
 import { deleteExpiredSessions } from "../store/console-sessions.ts";
-import type { Db, Queryable } from "../store/db.ts";
+import { BOSS_SCHEMA, type Db, type Queryable } from "../store/db.ts";
 import { VERSION } from "../version.ts";
 import { transportsFor } from "./notification-delivery.ts";
 import {
@@ -22,7 +22,6 @@ import {
 } from "./revocation-job.ts";
 import type { QueueLogger } from "./revocation-log.ts";
 
-export const BOSS_SCHEMA = "pgboss";
 const JOB_QUEUES = [REVOCATION_QUEUE, SHARD_QUEUE, NOTIFICATION_QUEUE];
 
 export interface Jobs {

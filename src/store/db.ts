@@ -3,6 +3,9 @@
 // PGlite (pglite.ts). Integration tests run unchanged on both.
 import type { Db as BossDb } from "pg-boss";
 
+/** The schema pg-boss keeps its queues and jobs in, beside credauth's tables. */
+export const BOSS_SCHEMA = "pgboss";
+
 export type Row = Record<string, unknown>;
 
 export interface Queryable {

@@ -3,13 +3,10 @@
 // find each step in the audit log under GitHub's action names.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
-import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
+import { type InProcessServer, listenInProcess } from "../helpers/in-process.ts";
 
 interface Authorization {
   login: string;
@@ -26,20 +23,13 @@ interface AuditEvent {
 
 describe("Octokit: provisioning, organization revocation and the audit log", () => {
   const adminToken = randomBytes(32).toString("hex");
-  let dir: string;
-  let server: RunningProcess & { url: string };
+  let server: InProcessServer;
   const client = (token: string) => new Octokit({ auth: token, baseUrl: server.url });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "credauth-family-"));
-    server = await startServer(["--data", await migratedDataFolder(join(dir, "data")), "--admin-token", adminToken], {
-      CREDAUTH_JOB_POLL_SECONDS: "0.5",
-    });
+    server = await listenInProcess({ adminToken });
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => server?.close());
 
   it("follows a credential from grant through organization revocation in the audit log", async () => {
     const admin = client(adminToken);

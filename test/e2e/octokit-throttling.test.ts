@@ -3,15 +3,12 @@
 // by x-ratelimit-remaining 0 and x-ratelimit-reset — and waits exactly what they say. Its wait is
 // scaled from seconds to milliseconds (retryAfterBaseValue) so the test does not sleep a minute.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { throttling } from "@octokit/plugin-throttling";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { GITHUB_RATE_LIMITS } from "../../src/http/rate-limits.ts";
-import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
+import { type InProcessServer, listenInProcess } from "../helpers/in-process.ts";
 import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
 const ThrottledOctokit = Octokit.plugin(throttling);
@@ -32,27 +29,14 @@ function recordingFetch(seen: Seen[]): typeof fetch {
 }
 
 describe("@octokit/plugin-throttling against credauth's rate limits", () => {
-  let dir: string;
-  let server: RunningProcess & { url: string };
+  let server: InProcessServer;
   let tokens: Tokens;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "credauth-throttling-"));
     tokens = makeTokens();
-    writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
-    server = await startServer([
-      "--data",
-      await migratedDataFolder(join(dir, "data")),
-      "--seed",
-      join(dir, "world.json"),
-      "--rate-limit",
-      "github",
-    ]);
+    server = await listenInProcess({ seed: worldFixture(tokens), runWorker: false });
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => server?.close());
 
   it("waits the Retry-After of a secondary limit before it tries again", async () => {
     const seen: Seen[] = [];

@@ -1,35 +1,21 @@
 // The real Octokit client, unmodified, against credauth running as its own process.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
-import { migratedDataFolder, type RunningProcess, startServer } from "../helpers/process.ts";
+import { type InProcessServer, listenInProcess } from "../helpers/in-process.ts";
 import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
-describe("Octokit against a credauth process", () => {
-  let dir: string;
-  let server: RunningProcess & { url: string };
+describe("Octokit against credauth over HTTP", () => {
+  let server: InProcessServer;
   let tokens: Tokens;
   const client = (token: string) => new Octokit({ auth: token, baseUrl: server.url });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "credauth-e2e-"));
     tokens = makeTokens();
-    writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
-    server = await startServer(
-      ["--data", await migratedDataFolder(join(dir, "data")), "--seed", join(dir, "world.json")],
-      {
-        CREDAUTH_JOB_POLL_SECONDS: "0.5",
-      },
-    );
+    server = await listenInProcess({ seed: worldFixture(tokens) });
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => server?.close());
 
   it("revokes with revoke-all and the revoked token loses access", async () => {
     const before = await client(tokens.annClassic).request("GET /orgs/{org}", { org: "emu-eng" });

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, cpSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { testTemplate } from "./template.ts";
+import { templateDataFolder } from "./template.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "credauth.js");
 
@@ -106,7 +106,7 @@ export async function startServer(
  * of spending several on initdb and migrations.
  */
 export async function migratedDataFolder(path: string): Promise<string> {
-  cpSync((await testTemplate()).dataFolder, path, { recursive: true });
+  cpSync(await templateDataFolder(), path, { recursive: true });
   chmodSync(path, 0o700); // as credauth makes its own: it refuses a folder other users may enter
   return path;
 }

@@ -8,22 +8,18 @@ import { after, describe, it } from "node:test";
 import { generateToken, hashToken } from "../../src/domain/tokens.ts";
 import type { Db } from "../../src/store/db.ts";
 import { loadMigrations, migrate, splitStatements } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
-import { backends } from "../helpers/backends.ts";
+import { backends, freshDatabase } from "../helpers/backends.ts";
 
 for (const backend of backends()) {
   describe(`audit events across migration 5 on ${backend.name}`, () => {
     let db: Db;
     let drop: () => Promise<void>;
     after(async () => {
-      await db?.close();
       await drop?.();
     });
 
     it("moves the affected credential to managed_* and the requester's token to token_*", async () => {
-      const created = await backend.create();
-      drop = created.drop;
-      db = await openDatabase(created.config.database);
+      ({ db, drop } = await freshDatabase(backend));
       // The schema as version 4 left it.
       await db.exec(
         "create table credauth_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())",

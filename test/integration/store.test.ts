@@ -6,10 +6,9 @@ import { FixtureError, parseFixture } from "../../src/domain/fixture.ts";
 import { generateToken } from "../../src/domain/tokens.ts";
 import type { Db } from "../../src/store/db.ts";
 import { DatabaseTooNewError, loadMigrations, migrate } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
 import { findPrincipalByTokenHash } from "../../src/store/principals.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import { backends } from "../helpers/backends.ts";
+import { backends, freshDatabase } from "../helpers/backends.ts";
 
 async function count(db: Db, table: string): Promise<number> {
   const [row] = await db.query<{ count: number }>(`select count(*)::int as count from ${table}`);
@@ -21,12 +20,9 @@ for (const backend of backends()) {
     let db: Db;
     let drop: () => Promise<void>;
     before(async () => {
-      const created = await backend.create();
-      drop = created.drop;
-      db = await openDatabase(created.config.database);
+      ({ db, drop } = await freshDatabase(backend));
     });
     after(async () => {
-      await db.close();
       await drop();
     });
 
