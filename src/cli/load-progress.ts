@@ -1,5 +1,6 @@
-// How a fixture load shows its progress: a bar on a terminal, where a person watches it; a log line
-// every tenth of the way otherwise, where a log collector would keep a bar's redraws as garbage.
+// How a fixture load shows its progress: a bar on a terminal, where a person watches it; otherwise
+// a line every tenth of the way (a bar's redraws would be garbage in a file): a log line from a
+// server, which logs, and a plain sentence on stderr from a command (`seed`, `reset`), which does not.
 import { SingleBar } from "cli-progress";
 import type { SeedProgress } from "../store/seed.ts";
 
@@ -9,9 +10,12 @@ export interface LoadProgress {
   stop(): void;
 }
 
+/** A server's logger, or "plain" for a command's own output. */
+export type ProgressLog = { info(details: object, message: string): void } | "plain";
+
 export function loadProgress(
   source: string,
-  log: { info(details: object, message: string): void },
+  log: ProgressLog,
   terminal: boolean = process.stderr.isTTY === true,
 ): LoadProgress {
   if (terminal) {
@@ -37,7 +41,9 @@ export function loadProgress(
       const tenth = users === 0 ? 10 : Math.floor((usersDone * 10) / users);
       if (tenth === lastTenth) return;
       lastTenth = tenth;
-      log.info({ fixture: source, usersDone, users, percent: tenth * 10 }, "loading fixture");
+      if (log === "plain")
+        process.stderr.write(`Loading ${source}: ${tenth * 10} % (${usersDone} of ${users} users)\n`);
+      else log.info({ fixture: source, usersDone, users, percent: tenth * 10 }, "loading fixture");
     },
     stop() {},
   };

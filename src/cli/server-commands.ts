@@ -17,12 +17,13 @@ import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
+import { checkedFixture } from "../store/fixture-names.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { describeTokens } from "../store/principals.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
 import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
-import { loadProgress } from "./load-progress.ts";
+import { loadProgress, type ProgressLog } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
 /** How long a stopping process waits for in-flight requests and the batch under way before it gives up. */
@@ -100,12 +101,7 @@ function tokensDestination(tokensFile: string | null): {
 }
 
 /** Loads a fixture file, showing its progress, its generated tokens sent where `tokensFile` says. */
-async function loadFixture(
-  db: Db,
-  parsed: ParsedFixture,
-  config: Readonly<Config>,
-  log: { info(details: object, message: string): void },
-): Promise<void> {
+async function loadFixture(db: Db, parsed: ParsedFixture, config: Readonly<Config>, log: ProgressLog): Promise<void> {
   const destination = tokensDestination(config.tokensFile);
   const progress = loadProgress(parsed.source, log);
   try {
@@ -164,10 +160,11 @@ export async function serve(flags: ConfigFlags): Promise<void> {
   const lock = claimFor(config, "serve");
   const app = await buildApp(config);
   const db = app.services.db;
-  if (config.seedFile)
+  const seedPath = config.seedFile;
+  if (seedPath)
     await loadFixture(
       db,
-      parseFixture(readFileSync(config.seedFile, "utf8"), config.seedFile, { compact: true }),
+      await checkedFixture(db, () => parseFixture(readFileSync(seedPath, "utf8"), seedPath, { compact: true })),
       config,
       app.log,
     );
@@ -307,16 +304,17 @@ function sizeHeapFor(file: string, config: Readonly<Config>): void {
 export async function seedCommand(file: string, flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
   sizeHeapFor(file, config);
-  // Refuse a bad file before touching the database; a large world is not held whole in memory.
-  const parsed = parseFixture(readFileSync(file, "utf8"), file, { compact: true });
   const lock = claimFor(config, "seed");
   const logger = createLogger(config, { name: "credauth-seed" });
   if (process.env.CREDAUTH_SEED_HEAP_SIZED)
-    logger.info({ heapMb: Number(process.env.CREDAUTH_SEED_HEAP_SIZED) }, "heap sized to the fixture");
+    logger.debug({ heapMb: Number(process.env.CREDAUTH_SEED_HEAP_SIZED) }, "heap sized to the fixture");
   const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);
-    await loadFixture(db, parsed, config, logger);
+    // Every problem of the file at once, the names it takes from the database included, before
+    // anything is written; a large world is not held whole in memory.
+    const parsed = await checkedFixture(db, () => parseFixture(readFileSync(file, "utf8"), file, { compact: true }));
+    await loadFixture(db, parsed, config, "plain");
   } finally {
     await db.close();
     lock?.release();
@@ -335,7 +333,10 @@ export async function resetCommand(flags: ConfigFlags & { fixture?: string }): P
     );
   const dir = config.database.dataDir;
   const fixture = flags.fixture ? resolve(flags.fixture) : DEMO_FIXTURE;
-  const parsed = parseFixture(readFileSync(fixture, "utf8"), fixture, { compact: true });
+  // Checked whole before the folder is emptied: against an empty database, which it is about to be.
+  const parsed = await checkedFixture(null, () =>
+    parseFixture(readFileSync(fixture, "utf8"), fixture, { compact: true }),
+  );
   const lock = claimFor(config, "reset")!;
   try {
     for (const entry of readdirSync(dir))
@@ -343,7 +344,7 @@ export async function resetCommand(flags: ConfigFlags & { fixture?: string }): P
     const db = await openDatabase(config.database);
     try {
       await prepareDatabase(db, config);
-      if (flags.fixture) await loadFixture(db, parsed, config, createLogger(config, { name: "credauth-reset" }));
+      if (flags.fixture) await loadFixture(db, parsed, config, "plain");
       else await applyFixture(db, parsed, { secrets: openSecretBox(config.secretsKey) });
     } finally {
       await db.close();

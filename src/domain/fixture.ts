@@ -65,13 +65,28 @@ export interface FixtureProblem {
 const describeProblem = (source: string, p: FixtureProblem) =>
   `${source}${p.line !== null ? `:${p.line}` : ""}: ${p.path || "(top level)"}: ${p.problem}`;
 
+/**
+ * A name the fixture uses without declaring it — an organization a credential is authorized in, a
+ * token's resource owner — which must then be in the database already. Only the database can say,
+ * so the store checks these (store/seed.ts checkedFixture) together with the file's own problems.
+ */
+export interface UndeclaredName {
+  kind: "organization" | "resource owner";
+  name: string;
+  path: string;
+  line: number | null;
+}
+
 /** A fixture refused: every problem found, in the file's order (the first also as path, line, problem). */
 export class FixtureError extends Error {
+  readonly source: string;
   readonly problems: readonly FixtureProblem[];
   readonly path: string;
   readonly line: number | null;
   readonly problem: string;
-  constructor(source: string, problems: FixtureProblem[]) {
+  /** The names the file uses without declaring them (none known when the file could not be read). */
+  readonly undeclared: readonly UndeclaredName[];
+  constructor(source: string, problems: FixtureProblem[], undeclared: readonly UndeclaredName[] = []) {
     const sorted = [...problems].sort(
       (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
     );
@@ -81,6 +96,8 @@ export class FixtureError extends Error {
         : `${source}: ${sorted.length} problems:\n${sorted.map((p) => `  ${describeProblem(source, p)}`).join("\n")}`,
     );
     this.name = "FixtureError";
+    this.source = source;
+    this.undeclared = undeclared;
     this.problems = sorted;
     this.path = sorted[0]!.path;
     this.line = sorted[0]!.line;
@@ -203,6 +220,8 @@ export interface ParsedFixture {
   /** Where each path sits in the source, for errors found later (while applying it). */
   locate(path: (string | number)[]): FixtureError["line"];
   source: string;
+  /** The names it uses without declaring them, which the database must know. */
+  undeclared: readonly UndeclaredName[];
 }
 
 /** The file's data and where each path of it sits, or a FixtureError for a syntax error. */
@@ -367,8 +386,10 @@ export function parseFixture(text: string, source: string, options: { compact?: 
   const report = (path: (string | number)[], problem: string): void => {
     problems.push({ path: readablePath(path), line: locate(path), problem });
   };
+  // Found before the shape is checked, from whatever is readable, so that a refusal carries them.
+  const undeclared = undeclaredNames(data, locate);
   const refuseIfAny = () => {
-    if (problems.length > 0) throw new FixtureError(source, problems);
+    if (problems.length > 0) throw new FixtureError(source, problems, undeclared);
   };
   if (!validateShape(data)) {
     for (const error of validateShape.errors as ErrorObject[]) {
@@ -463,8 +484,48 @@ export function parseFixture(text: string, source: string, options: { compact?: 
   });
   refuseIfAny();
   if (options.compact && userSpans && userSpans.length === (fixture.users?.length ?? 0))
-    return compactFixture(fixture, userSpans, text, locate, source);
-  return wholeFixture(fixture, locate, source);
+    return compactFixture(fixture, userSpans, text, locate, source, undeclared);
+  return wholeFixture(fixture, locate, source, undeclared);
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const field = (value: unknown, name: string): unknown =>
+  value !== null && typeof value === "object" && Object.hasOwn(value, name)
+    ? (value as Record<string, unknown>)[name]
+    : undefined;
+
+/**
+ * The organizations and resource owners the data names but does not declare, read defensively:
+ * the data may not have the fixture's shape (its problems are reported beside these).
+ */
+function undeclaredNames(data: unknown, locate: ParsedFixture["locate"]): UndeclaredName[] {
+  const organizations = new Set<string>();
+  const owners = new Set<string>();
+  for (const enterprise of asArray(field(data, "enterprises"))) {
+    const slug = field(enterprise, "slug");
+    if (typeof slug === "string") owners.add(slug.toLowerCase());
+    for (const organization of asArray(field(enterprise, "organizations"))) {
+      const login = field(organization, "login");
+      if (typeof login === "string") organizations.add(login.toLowerCase());
+    }
+  }
+  for (const name of organizations) owners.add(name);
+  const undeclared: UndeclaredName[] = [];
+  const note = (kind: UndeclaredName["kind"], name: string, path: (string | number)[]) =>
+    undeclared.push({ kind, name, path: readablePath(path), line: locate(path) });
+  asArray(field(data, "users")).forEach((user, u) => {
+    asArray(field(user, "credentials")).forEach((credential, c) => {
+      const at = ["users", u, "credentials", c];
+      asArray(field(credential, "authorized_orgs")).forEach((login, a) => {
+        if (typeof login === "string" && !organizations.has(login.toLowerCase()))
+          note("organization", login, [...at, "authorized_orgs", a]);
+      });
+      const owner = field(credential, "resource_owner");
+      if (typeof owner === "string" && !owners.has(owner.toLowerCase()))
+        note("resource owner", owner, [...at, "resource_owner"]);
+    });
+  });
+  return undeclared;
 }
 
 /** The checks of one credential, each problem reported. */
@@ -541,8 +602,20 @@ function checkCredential(
 
 // Built outside parseFixture, whose scope holds the whole document: a closure made there would keep
 // it alive (V8 shares one context among a function's closures).
-function wholeFixture(fixture: Fixture, locate: ParsedFixture["locate"], source: string): ParsedFixture {
-  return { fixture, users: () => fixture.users ?? [], userCount: fixture.users?.length ?? 0, locate, source };
+function wholeFixture(
+  fixture: Fixture,
+  locate: ParsedFixture["locate"],
+  source: string,
+  undeclared: readonly UndeclaredName[],
+): ParsedFixture {
+  return {
+    fixture,
+    users: () => fixture.users ?? [],
+    userCount: fixture.users?.length ?? 0,
+    locate,
+    source,
+    undeclared,
+  };
 }
 
 function compactFixture(
@@ -551,6 +624,7 @@ function compactFixture(
   text: string,
   locate: ParsedFixture["locate"],
   source: string,
+  undeclared: readonly UndeclaredName[],
 ): ParsedFixture {
   return {
     fixture: { enterprises: fixture.enterprises },
@@ -560,5 +634,6 @@ function compactFixture(
     userCount: userSpans.length,
     locate,
     source,
+    undeclared,
   };
 }

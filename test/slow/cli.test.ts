@@ -104,17 +104,37 @@ describe("the credauth command line", () => {
     assert.match(toFixture.stdout, /Reset .*demo: loaded .*reset\.yaml\./);
   });
 
-  it("seed refuses a bad fixture with its line and loads nothing; a good one writes generated tokens to a new 0600 file, once", async () => {
+  it("seed refuses a bad fixture with every problem and its line in one run, and loads nothing; a good one writes generated tokens to a new 0600 file, once", async () => {
     const data = await migratedDataFolder(join(dir, "seeded"));
     writeFileSync(
       join(dir, "bad.yaml"),
-      "users:\n  - login: ok_user\n  - login: bad\n    credentials:\n      - type: classic_pat\n        token: ghp_nope\n",
+      [
+        "users:",
+        "  - login: ok_user",
+        "  - login: bad",
+        "    credentials:",
+        "      - type: classic_pat",
+        "        token: ghp_nope", // 6: malformed token
+        "      - type: classic_pat",
+        "        scopes: [admin:enterpise]", // 8: misspelt scope
+        "        authorized_orgs: [nowhere-org]", // 9: an organization declared nowhere
+        "",
+      ].join("\n"),
     );
     const bad = credauth(["seed", join(dir, "bad.yaml"), "--data", data]);
     assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.yaml: 3 problems:/);
     assert.match(
       bad.stderr,
       /bad\.yaml:6: users\[1\]\.credentials\[0\]\.token: is not a well-formed classic_pat token/,
+    );
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:8: users\[1\]\.credentials\[1\]\.scopes\[0\]: "admin:enterpise" is not a GitHub scope/,
+    );
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:9: users\[1\]\.credentials\[1\]\.authorized_orgs\[0\]: organization "nowhere-org" is not declared in any enterprise/,
     );
     assert.ok(!bad.stderr.includes("ghp_nope"));
 
@@ -127,15 +147,15 @@ describe("the credauth command line", () => {
       CREDAUTH_LOG_LEVEL: "info",
     });
     assert.equal(good.code, 0, good.stderr);
-    // Not a terminal: progress as JSON log lines, from none of the users to all, before the summary.
-    const progress = good.stdout
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as { msg: string; percent: number });
+    // Not a terminal: progress as sentences on stderr, from none of the users to all; no log lines.
     assert.deepEqual(
-      progress.filter((line) => line.msg === "loading fixture").map((line) => line.percent),
-      [0, 100],
+      good.stderr.split("\n").filter((line) => line.startsWith("Loading ")),
+      [
+        `Loading ${join(dir, "good.yaml")}: 0 % (0 of 1 users)`,
+        `Loading ${join(dir, "good.yaml")}: 100 % (1 of 1 users)`,
+      ],
     );
+    assert.ok(!`${good.stdout}${good.stderr}`.includes('"msg"'), `no JSON log line: ${good.stdout}${good.stderr}`);
     assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
     assert.match(good.stdout, /1 generated tokens written to .*generated\.tsv/);
     assert.doesNotMatch(good.stdout, /gh[pousr]_/, "no token reaches the terminal");
