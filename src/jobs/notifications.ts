@@ -66,7 +66,9 @@ export async function createNotificationQueue(boss: PgBoss, jobs: JobsConfig): P
     notify: true,
   };
   await boss.createQueue(NOTIFICATION_QUEUE, options);
-  await boss.updateQueue(NOTIFICATION_QUEUE, { notify: true });
+  // createQueue leaves a queue that exists as it was: the settings of this start apply all the same.
+  const { heartbeatSeconds: _, ...updatable } = options;
+  await boss.updateQueue(NOTIFICATION_QUEUE, updatable);
 }
 
 /**

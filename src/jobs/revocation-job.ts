@@ -53,9 +53,11 @@ export async function createRevocationQueue(boss: PgBoss, jobs: JobsConfig): Pro
     heartbeatSeconds: jobs.heartbeatSeconds,
     expireInSeconds: 24 * 60 * 60,
   };
+  const { heartbeatSeconds: _, ...updatable } = options;
   for (const queue of [REVOCATION_QUEUE, SHARD_QUEUE]) {
     await boss.createQueue(queue, { ...options, notify: true });
-    await boss.updateQueue(queue, { notify: true }); // a queue created by an earlier version
+    // createQueue leaves a queue that exists as it was: the settings of this start apply all the same.
+    await boss.updateQueue(queue, { ...updatable, notify: true });
   }
 }
 
