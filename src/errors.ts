@@ -43,7 +43,7 @@ export class ApiError extends Error {
 const RATE_LIMITS_DOCUMENTATION_URL = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
 
 /** "…please include the request ID X and timestamp 2026-11-25 10:20:51 UTC.", as GitHub ends its rate-limit messages. */
-function supportSentence(requestId: string, now = new Date()): string {
+function supportSentence(requestId: string, now: Date): string {
   const timestamp = now.toISOString().slice(0, 19).replace("T", " ");
   return `If you reach out to GitHub Support for help, please include the request ID ${requestId} and timestamp ${timestamp} UTC.`;
 }
@@ -159,28 +159,28 @@ export const Errors = {
       },
     }),
   /** The hourly primary limit of a user (x-ratelimit-remaining: 0 tells clients to wait for x-ratelimit-reset). */
-  primaryRateLimitExceededForUser: (userId: string, requestId: string) =>
+  primaryRateLimitExceededForUser: (userId: string, requestId: string, now: Date) =>
     new ApiError(
       "primary_rate_limit_exceeded",
       403,
-      `API rate limit exceeded for user ID ${userId}. ${supportSentence(requestId)}`,
+      `API rate limit exceeded for user ID ${userId}. ${supportSentence(requestId, now)}`,
       {
         documentationUrl: RATE_LIMITS_DOCUMENTATION_URL,
       },
     ),
   /** The hourly primary limit of an IP address without a valid token (failed authentications count). */
-  primaryRateLimitExceededForIp: (ip: string, requestId: string) =>
+  primaryRateLimitExceededForIp: (ip: string, requestId: string, now: Date) =>
     new ApiError(
       "primary_rate_limit_exceeded",
       403,
-      `API rate limit exceeded for ${ip}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) ${supportSentence(requestId)}`,
+      `API rate limit exceeded for ${ip}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) ${supportSentence(requestId, now)}`,
       { documentationUrl: RATE_LIMITS_DOCUMENTATION_URL },
     ),
-  secondaryRateLimitExceeded: (requestId: string, retryAfterSeconds: number) =>
+  secondaryRateLimitExceeded: (requestId: string, retryAfterSeconds: number, now: Date) =>
     new ApiError(
       "secondary_rate_limit_exceeded",
       403,
-      `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ${supportSentence(requestId)}`,
+      `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ${supportSentence(requestId, now)}`,
       {
         documentationUrl: `${RATE_LIMITS_DOCUMENTATION_URL}#about-secondary-rate-limits`,
         headers: { "retry-after": String(retryAfterSeconds) },

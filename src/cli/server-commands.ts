@@ -53,6 +53,7 @@ function tokensDestination(tokensFile: string | null): {
   report(report: SeedReport, source: string): void;
   discard(): void;
 } {
+  // real time: a file's name and header say when it was written, on the reader's calendar.
   const file =
     tokensFile === "-"
       ? null
@@ -83,6 +84,7 @@ function tokensDestination(tokensFile: string | null): {
       );
       const generated = report.credentials.filter((c) => c.token !== undefined);
       if (generated.length === 0) return discard();
+      // real time: as the file's name
       const text = [
         `# Tokens credauth generated loading ${source}, ${new Date().toISOString()}. credauth keeps only their hashes.`,
         "login\ttype\tnote\ttoken",

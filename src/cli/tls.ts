@@ -19,6 +19,7 @@ export async function ensureSelfSignedCertificate(
   const altNames = [...names].map((name) =>
     isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name },
   );
+  // real time: clients check a certificate against their own clocks.
   const notBeforeDate = new Date();
   const pems = await generate([{ name: "commonName", value: isIP(host) ? "localhost" : host }], {
     keyType: "ec",

@@ -1,9 +1,11 @@
 // buildApp(config): the whole service as an unlistened Fastify instance. Tests drive it with
 // inject(); only the CLI calls listen(). Closing the app stops the queue and closes the database.
+
 import { readFileSync } from "node:fs";
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "../config.ts";
+import { Clock } from "../domain/clock.ts";
 import { Errors } from "../errors.ts";
 import { transportsFor } from "../jobs/notification-delivery.ts";
 import { startJobs } from "../jobs/queue.ts";
@@ -11,6 +13,7 @@ import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
 import { cachedReads } from "../store/cached-reads.ts";
+import { readClockOffset } from "../store/clock.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
@@ -95,6 +98,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(db);
     await db.startReadCache(app.log);
+    const clock = new Clock(await readClockOffset(db));
     const metrics = createMetrics(db);
     const secrets = openSecretBox(config.secretsKey);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, {
@@ -109,9 +113,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       boss: jobs.boss,
       rateLimits: new RateLimits(
         config.rateLimit,
+        clock,
         (resource, limit) => metrics.rateLimitRefusals.inc({ resource, limit }),
         await openRateLimitStore(config.rateLimit === "off" ? { kind: "memory" } : config.rateLimitStore, app.log),
       ),
+      clock,
       metrics,
       secrets,
     };
@@ -137,6 +143,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     findPrincipal: app.services.reads.principal,
     rateLimits,
     readSession: (cookie) => readSession(app.services.db, cookie),
+    clock: app.services.clock,
   });
   installErrorHandling(app, rateLimits);
   await app.register(conditionalRequests);

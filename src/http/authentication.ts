@@ -1,7 +1,9 @@
 // Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
 // or a principal. Only the request hook turns "invalid" into GitHub's 401.
+
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import type { Clock } from "../domain/clock.ts";
 import { factsOf } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
 import {
@@ -48,7 +50,7 @@ export function tokenFromHeader(header: string | undefined): string | null {
 export async function authenticate(
   findPrincipal: PrincipalLookup,
   header: string | undefined,
-  now = new Date(),
+  now: Date,
 ): Promise<Authentication> {
   const token = tokenFromHeader(header);
   if (token === null) return { kind: "anonymous" };
@@ -61,7 +63,7 @@ export async function authenticate(
 export async function authenticateHash(
   findPrincipal: PrincipalLookup,
   tokenHash: Uint8Array,
-  now = new Date(),
+  now: Date,
 ): Promise<Authentication> {
   const principal = await findPrincipal(tokenHash);
   if (principal === null) return { kind: "invalid" };
@@ -105,20 +107,24 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * A request through the console's prefix is authenticated by the console's cookie and nothing
  * else (an Authorization header there is ignored), and a change needs the session's CSRF token.
  */
-async function consoleAuthentication(
-  request: FastifyRequest,
-  options: { findPrincipal: PrincipalLookup; readSession: SessionReader },
-): Promise<Authentication> {
+async function consoleAuthentication(request: FastifyRequest, options: CallerLookup): Promise<Authentication> {
   const session = await options.readSession(sessionCookie(request));
   request.consoleSession = session;
   if (session !== null && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf)
     throw Errors.consoleCsrfRefused();
   if (session === null || session.kind !== "token") return { kind: "anonymous" };
   // A session whose token has since been revoked is refused like the token itself.
-  return authenticateHash(options.findPrincipal, session.tokenHash);
+  return authenticateHash(options.findPrincipal, session.tokenHash, options.clock.now());
 }
 
 export type SessionReader = (cookie: string | undefined) => Promise<ConsoleSession | null>;
+
+/** What finding a request's caller takes: the principal lookup, the console's sessions, the clock expiry is read by. */
+export interface CallerLookup {
+  findPrincipal: PrincipalLookup;
+  readSession: SessionReader;
+  clock: Clock;
+}
 
 /**
  * The request's caller as of now, for an answer that outlives its request's authentication (an
@@ -126,20 +132,17 @@ export type SessionReader = (cookie: string | undefined) => Promise<ConsoleSessi
  * up again through the fence. Null once the token was revoked, destroyed or expired, or the
  * session ended.
  */
-export async function currentPrincipal(
-  request: FastifyRequest,
-  options: { findPrincipal: PrincipalLookup; readSession: SessionReader },
-): Promise<Principal | null> {
+export async function currentPrincipal(request: FastifyRequest, options: CallerLookup): Promise<Principal | null> {
   const result =
     request.consoleSession === undefined
-      ? await authenticate(options.findPrincipal, request.headers.authorization)
+      ? await authenticate(options.findPrincipal, request.headers.authorization, options.clock.now())
       : await consoleAuthentication(request, options);
   return result.kind === "authenticated" ? result.principal : null;
 }
 
 async function authenticationPlugin(
   app: FastifyInstance,
-  options: { findPrincipal: PrincipalLookup; rateLimits: RateLimits; readSession: SessionReader },
+  options: CallerLookup & { rateLimits: RateLimits },
 ): Promise<void> {
   app.decorateRequest("principal", null);
   app.decorateRequest("consoleSession", undefined);
@@ -151,7 +154,8 @@ async function authenticationPlugin(
       await options.rateLimits.refuseGuessing(request, reply);
     const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
     if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
-    const result = consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization));
+    const result =
+      consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization, options.clock.now()));
     // A failed authentication counts against the client's address on every route, as GitHub's do.
     if (result.kind === "invalid") throw await options.rateLimits.failedAuthentication(request, reply);
     const principal = result.kind === "authenticated" ? result.principal : null;

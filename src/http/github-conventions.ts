@@ -22,6 +22,7 @@ const SEQUENCE_LIMIT = 2 ** 48;
  * hex. Drawing random bytes per request was the largest single cost of an authenticated read
  * (docs/performance.md), and an id needs to be unique, not secret.
  */
+// real time: an id is unique, not a rule a moved clock should change.
 export function newRequestId(now = Date.now()): string {
   sequence = (sequence + 1) % SEQUENCE_LIMIT;
   const counter = sequence.toString(16).toUpperCase().padStart(12, "0");

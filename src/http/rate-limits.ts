@@ -7,9 +7,11 @@
 // (rate-limiter-flexible), in this process's memory or one Redis shared by every process
 // (rate-limit-store.ts), reported in the x-ratelimit-* headers of every answer.
 // `--rate-limit off` turns refusals and headers off.
+
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitMode } from "../config.ts";
+import type { Clock } from "../domain/clock.ts";
 import { type ApiError, Errors } from "../errors.ts";
 import { memoryStore, type RateLimitStore } from "./rate-limit-store.ts";
 
@@ -80,12 +82,16 @@ export class RateLimits {
 
   private readonly store: RateLimitStore;
 
+  private readonly clock: Clock;
+
   constructor(
     mode: RateLimitMode,
+    clock: Clock,
     onRefusal: (resource: string, limit: "primary" | "secondary") => void = () => {},
     store: RateLimitStore = memoryStore,
   ) {
     this.mode = mode;
+    this.clock = clock;
     this.onRefusal = onRefusal;
     this.store = store;
     const hours = (name: string, points: number) => store.limiter(name, points, 3600);
@@ -126,6 +132,7 @@ export class RateLimits {
     reply.rateLimitCounted = true;
     const key = `ip:${request.ip}`;
     const window = windowOf(
+      this.clock,
       await consume(this.unauthenticated, key, 1),
       GITHUB_RATE_LIMITS.unauthenticatedPerHour,
       3600,
@@ -139,9 +146,13 @@ export class RateLimits {
 
   private addressRefused(request: FastifyRequest, reply: FastifyReply, failures: RateLimiterRes): ApiError {
     reply.rateLimitCounted = true;
-    setWindowHeaders(reply, windowOf(failures, GITHUB_RATE_LIMITS.failedAuthenticationsPerHour, 3600), "core");
+    setWindowHeaders(
+      reply,
+      windowOf(this.clock, failures, GITHUB_RATE_LIMITS.failedAuthenticationsPerHour, 3600),
+      "core",
+    );
     this.onRefusal("core", "primary");
-    return Errors.primaryRateLimitExceededForIp(request.ip, request.id);
+    return Errors.primaryRateLimitExceededForIp(request.ip, request.id, this.clock.now());
   }
 
   /** The caller's primary windows as they stand, counting nothing (GET /rate_limit). */
@@ -152,8 +163,13 @@ export class RateLimits {
         ? [this.authenticated, GITHUB_RATE_LIMITS.authenticatedPerHour]
         : [this.unauthenticated, GITHUB_RATE_LIMITS.unauthenticatedPerHour];
     return {
-      core: windowOf(await limiter.get(key), limit, 3600),
-      audit_log: windowOf(await this.auditLog.get(`${key} ip:${ip}`), GITHUB_RATE_LIMITS.auditLogPerHour, 3600),
+      core: windowOf(this.clock, await limiter.get(key), limit, 3600),
+      audit_log: windowOf(
+        this.clock,
+        await this.auditLog.get(`${key} ip:${ip}`),
+        GITHUB_RATE_LIMITS.auditLogPerHour,
+        3600,
+      ),
     };
   }
 
@@ -190,15 +206,15 @@ export class RateLimits {
           ? `ip:${request.ip}`
           : key;
     const primary = await consume(limiter, counterKey, 1);
-    const window = windowOf(primary, limit, 3600);
+    const window = windowOf(this.clock, primary, limit, 3600);
     reply.rateLimitCharge = { limiter, key: counterKey, window };
     setWindowHeaders(reply, window, resource);
     if (!options.refuse) return;
     if (primary.consumedPoints > limit) {
       this.onRefusal(resource, "primary");
       throw "userId" in caller
-        ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id)
-        : Errors.primaryRateLimitExceededForIp(caller.ip, request.id);
+        ? Errors.primaryRateLimitExceededForUser(String(caller.userId), request.id, this.clock.now())
+        : Errors.primaryRateLimitExceededForIp(caller.ip, request.id, this.clock.now());
     }
 
     const write = WRITE_METHODS.has(request.method);
@@ -213,13 +229,13 @@ export class RateLimits {
     const exceeded = secondary.filter((res, i) => res.consumedPoints > limits[i]!);
     if (exceeded.length > 0) {
       this.onRefusal(resource, "secondary");
-      throw secondaryLimit(request, Math.max(...exceeded.map((res) => res.msBeforeNext)));
+      throw secondaryLimit(request, this.clock, Math.max(...exceeded.map((res) => res.msBeforeNext)));
     }
 
     const running = (this.inFlight.get(key) ?? 0) + 1;
     if (running > GITHUB_RATE_LIMITS.concurrentRequests) {
       this.onRefusal(resource, "secondary");
-      throw secondaryLimit(request, 1000);
+      throw secondaryLimit(request, this.clock, 1000);
     }
     this.inFlight.set(key, running);
     reply.raw.once("close", () => {
@@ -259,14 +275,14 @@ function setWindowHeaders(reply: FastifyReply, window: RateLimitWindow, resource
 const callerKey = (caller: Caller) => ("userId" in caller ? `user:${caller.userId}` : `ip:${caller.ip}`);
 
 /** A counter's state as a window; no counter yet is an untouched window starting now. */
-function windowOf(counted: RateLimiterRes | null, limit: number, seconds: number): RateLimitWindow {
+function windowOf(clock: Clock, counted: RateLimiterRes | null, limit: number, seconds: number): RateLimitWindow {
   const used = Math.min(counted?.consumedPoints ?? 0, limit);
   const msLeft = counted ? counted.msBeforeNext : seconds * 1000;
-  return { limit, used, remaining: limit - used, reset: Math.ceil((Date.now() + msLeft) / 1000) };
+  return { limit, used, remaining: limit - used, reset: Math.ceil((clock.nowMs() + msLeft) / 1000) };
 }
 
-function secondaryLimit(request: FastifyRequest, waitMs: number): ApiError {
-  return Errors.secondaryRateLimitExceeded(request.id, Math.max(1, Math.ceil(waitMs / 1000)));
+function secondaryLimit(request: FastifyRequest, clock: Clock, waitMs: number): ApiError {
+  return Errors.secondaryRateLimitExceeded(request.id, Math.max(1, Math.ceil(waitMs / 1000)), clock.now());
 }
 
 /** consume() without the exception: a refused consumption is a result, not an error. */

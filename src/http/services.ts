@@ -1,5 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { Config } from "../config.ts";
+import type { Clock } from "../domain/clock.ts";
 import type { Metrics } from "../metrics.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
@@ -17,4 +18,6 @@ export interface Services {
   metrics: Metrics;
   /** Encrypts the webhook secrets the admin API is given (null: none configured). */
   secrets: SecretBox | null;
+  /** The one clock every rule reads time from (domain/clock.ts). */
+  clock: Clock;
 }

@@ -183,10 +183,12 @@ export async function readQueueDepths(db: Queryable): Promise<QueueDepth[]> {
     active: number;
     oldest_ready_seconds: number;
   }>(
+    // real time: pg-boss stamps and schedules its jobs with the database's own now().
     `select name as queue,
             count(*) filter (where state < 'active' and start_after <= now())::int as ready,
             count(*) filter (where state < 'active' and start_after > now())::int as deferred,
             count(*) filter (where state = 'active')::int as active,
+            -- real time: as above, pg-boss's own stamps
             coalesce(extract(epoch from now() - min(greatest(created_on, start_after))
                        filter (where state < 'active' and start_after <= now())), 0)::float8 as oldest_ready_seconds
        from ${BOSS_SCHEMA}.job

@@ -81,7 +81,7 @@ export async function logSettled(
 ): Promise<SettledRevocation | null> {
   const record = await findRevocation(db, revocationId);
   if (!record || (record.state !== "succeeded" && record.state !== "failed")) return null;
-  const durationMs = (record.finishedAt ?? new Date()).getTime() - record.requestedAt.getTime();
+  const durationMs = (record.finishedAt ?? record.requestedAt).getTime() - record.requestedAt.getTime();
   const details = { ...where(record), ...totals(record), durationMs, attempts: record.attempts };
   if (record.state === "succeeded") log.info(details, "revocation succeeded");
   else log.error({ ...details, error: record.error }, "revocation failed");
@@ -100,6 +100,7 @@ export class ProgressLog {
   readonly everySeconds: number;
   readonly now: () => number;
 
+  // real time: the interval between progress lines is a duration.
   constructor(db: Queryable, log: LifecycleLogger, everySeconds: number, now: () => number = Date.now) {
     this.db = db;
     this.log = log;

@@ -171,6 +171,7 @@ export class CacheCoherence {
    * has either read it or stopped caching — DEAD_AFTER_MS, or nothing when no member is alive.
    */
   async #awaitUnheard(): Promise<void> {
+    // real time: heartbeats are between processes; a moved clock must not make members look dead.
     const alive = await this.#poolQuery(
       "select count(*)::int as alive from credauth_cache_members where heartbeat_at > clock_timestamp() - make_interval(secs => $1)",
       [DEAD_AFTER_MS / 1000],
@@ -194,6 +195,7 @@ export class CacheCoherence {
       await client.connect();
       await this.#send(client, `listen ${CHANNEL}`);
       // Who is there already: anyone who joins from now on announces itself on the channel.
+      // real time: heartbeats (as everywhere in this file)
       const present = await this.#send<{ id: string }>(
         client,
         "select id from credauth_cache_members where heartbeat_at > clock_timestamp() - make_interval(secs => $1)",
@@ -201,6 +203,7 @@ export class CacheCoherence {
       );
       const now = performance.now();
       for (const { id } of present.rows) this.#members.set(id, { heardAt: now, acknowledged: 0, since: 0 });
+      // real time: heartbeats
       await this.#send(
         client,
         "delete from credauth_cache_members where heartbeat_at < clock_timestamp() - interval '1 hour'",
@@ -234,6 +237,7 @@ export class CacheCoherence {
    */
   async #beatNow(client: pg.Client): Promise<void> {
     const sentAt = performance.now();
+    // real time: heartbeats
     const result = await this.#send<{ listening: boolean }>(
       client,
       `insert into credauth_cache_members (id, pid, host) values ($1, $2, $3)

@@ -21,9 +21,9 @@ export async function insertSession(
   session: { kind: SessionKind; tokenHash: Uint8Array; ttlSeconds: number },
 ): Promise<void> {
   await db.query(
-    `with expired as (delete from console_sessions where expires_at < clock_timestamp())
+    `with expired as (delete from console_sessions where expires_at < credauth_now())
      insert into console_sessions (id_hash, kind, token_hash, expires_at)
-     values ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))`,
+     values ($1, $2, $3, credauth_now() + make_interval(secs => $4))`,
     [idHash, session.kind, session.tokenHash, session.ttlSeconds],
   );
 }
@@ -31,7 +31,7 @@ export async function insertSession(
 /** The live session with this id hash, or null (none, or expired). */
 export async function findSession(db: Queryable, idHash: Uint8Array): Promise<StoredSession | null> {
   const [row] = await db.query<{ kind: SessionKind; token_hash: Uint8Array; expires_at: Date }>(
-    "select kind, token_hash, expires_at from console_sessions where id_hash = $1 and expires_at > clock_timestamp()",
+    "select kind, token_hash, expires_at from console_sessions where id_hash = $1 and expires_at > credauth_now()",
     [idHash],
   );
   return row ? { kind: row.kind, tokenHash: row.token_hash, expiresAt: row.expires_at } : null;
@@ -44,7 +44,7 @@ export async function deleteSession(db: Queryable, idHash: Uint8Array): Promise<
 /** Removes every expired session; how many. (A worker does so at start and hourly.) */
 export async function deleteExpiredSessions(db: Queryable): Promise<number> {
   const rows = await db.query<{ id_hash: Uint8Array }>(
-    "delete from console_sessions where expires_at < clock_timestamp() returning id_hash",
+    "delete from console_sessions where expires_at < credauth_now() returning id_hash",
   );
   return rows.length;
 }

@@ -243,6 +243,7 @@ function takeOver(lockPath: string, seen: LockHolder | null): void {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // The mutex may be gone again by now (its holder finished): then there is nothing to clear.
     const mutexStat = statSync(mutex, { throwIfNoEntry: false });
+    // real time: compared with the file system's own mtime.
     if (mutexStat !== undefined && Date.now() - mutexStat.mtimeMs > ABANDONED_TAKEOVER_MS)
       rmSync(mutex, { force: true, recursive: true });
     return; // someone else is taking over; look again

@@ -22,8 +22,8 @@ export const DATA_TABLES = [
   "webhooks",
 ] as const;
 
-/** Tables that stay: what the schema is at, and which processes serve (their own bookkeeping). */
-export const KEPT_TABLES = ["credauth_migrations", "credauth_cache_members"] as const;
+/** Tables that stay: what the schema is at, which processes serve (their own bookkeeping), the clock. */
+export const KEPT_TABLES = ["credauth_migrations", "credauth_cache_members", "credauth_clock"] as const;
 
 /** pg-boss's tables of jobs (the queues and their settings are kept). */
 export const JOB_TABLES = ["job", "job_dependency", "warning"].map((table) => `${BOSS_SCHEMA}.${table}`);

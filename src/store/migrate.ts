@@ -40,6 +40,7 @@ export class DatabaseTooNewError extends Error {
 export async function migrate(db: Db): Promise<number[]> {
   const migrations = loadMigrations();
   const latestKnown = migrations.at(-1)?.version ?? 0;
+  // real time: when a migration ran is bookkeeping, not a rule.
   await db.exec(`create table if not exists credauth_migrations (
       version integer primary key,
       name text not null,

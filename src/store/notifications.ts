@@ -143,11 +143,13 @@ export async function claimPendingNotifications(
     payload: Record<string, unknown>;
     attempts: number;
   }>(
+    // real time: a lease is between processes, not a rule a moved clock should expire early.
     `with claimed as (
        update notifications n set leased_until = clock_timestamp() + make_interval(secs => $5)
         where n.id in (
           select id from notifications
            where delivered_at is null and skipped_reason is null and id > $1
+             -- real time: the lease, as above
              and (leased_until is null or leased_until < clock_timestamp())
              and ($2::bigint is null or revocation_id = $2)
              and ($3::bigint[] is null or id = any($3))
@@ -211,7 +213,7 @@ export async function recordDeliveryAttempt(
        values ($1, $2, $3, $4, $5))
      update notifications
         set attempts = attempts + 1,
-            delivered_at = case when $3 then clock_timestamp() else delivered_at end,
+            delivered_at = case when $3 then credauth_now() else delivered_at end,
             last_error = case when $3 then null else $5 end,
             leased_until = null
       where id = $1`,

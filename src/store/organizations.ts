@@ -79,7 +79,7 @@ export async function findLiveAuthorization(
   organizationId: number,
 ): Promise<LiveAuthorization | null> {
   const [row] = await db.query<{ id: number; accessed_seconds_ago: number | null }>(
-    `select a.id, extract(epoch from clock_timestamp() - a.accessed_at)::float8 as accessed_seconds_ago
+    `select a.id, extract(epoch from credauth_now() - a.accessed_at)::float8 as accessed_seconds_ago
        from credential_authorizations a
        join credentials c on c.id = a.credential_id
        join organizations o on o.id = a.organization_id
@@ -161,7 +161,7 @@ export async function revokeAuthorizationNow(
           and not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}
         for update of a),
      revoked as (
-       update credential_authorizations a set revoked_at = clock_timestamp() from target where a.id = target.id
+       update credential_authorizations a set revoked_at = credauth_now() from target where a.id = target.id
        returning a.id, target.credential_id, target.type, target.user_id),
      events as (
        ${insertAuditEvents(`select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, null, rv.id,

@@ -114,7 +114,7 @@ function virtualRevocation(n: number): string {
   return `r as (
        select $${n}::bigint as enterprise_id, $${n + 1}::bigint as organization_id, $${n + 2}::bigint as target_user_id,
               $${n + 3}::text as credential_type, $${n + 4}::boolean as revoke_credentials, $${n + 5}::bigint as exempt_user_id,
-              clock_timestamp() as requested_at)`;
+              credauth_now() as requested_at)`;
 }
 
 function scopeValues(scope: RevocationScope & { exemptUserId: number | null }): unknown[] {
@@ -328,7 +328,7 @@ export async function findManagedScopes(
 /** Marks an attempt started; which attempt it is, or null for a revocation already settled. */
 export async function startRevocationAttempt(db: Queryable, id: number): Promise<number | null> {
   const [row] = await db.query<{ attempts: number }>(
-    `update revocations set state = 'running', started_at = coalesce(started_at, clock_timestamp()), attempts = attempts + 1
+    `update revocations set state = 'running', started_at = coalesce(started_at, credauth_now()), attempts = attempts + 1
       where id = $1 and state in ('queued', 'running', 'failed') returning attempts`,
     [id],
   );
@@ -339,7 +339,7 @@ export async function startRevocationAttempt(db: Queryable, id: number): Promise
 export async function finishRevocation(db: Queryable, id: number): Promise<void> {
   await db.query(
     `with settled as (
-       update revocations set state = 'succeeded', finished_at = clock_timestamp(), error = null where id = $1 returning id),
+       update revocations set state = 'succeeded', finished_at = credauth_now(), error = null where id = $1 returning id),
      ${RECORD_REVOCATION_NOTIFICATIONS}
      select count(*) from settled`,
     [id],
@@ -350,7 +350,7 @@ export async function finishRevocation(db: Queryable, id: number): Promise<void>
 export async function failRevocation(db: Queryable, id: number, message: string): Promise<void> {
   await db.query(
     `with settled as (
-       update revocations set state = 'failed', finished_at = clock_timestamp(), error = $2 where id = $1 returning id),
+       update revocations set state = 'failed', finished_at = credauth_now(), error = $2 where id = $1 returning id),
      ${RECORD_REVOCATION_NOTIFICATIONS}
      select count(*) from settled`,
     [id, message],

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { applyFixture } from "../../src/store/seed.ts";
-import { type Backend, buildTestApp, type Overrides, pgliteBackend } from "./backends.ts";
+import { type Backend, buildTestApp, type Overrides, pgliteBackend, postgresBackend } from "./backends.ts";
 
 export interface InProcessServer {
   url: string;
@@ -16,7 +16,9 @@ export interface InProcessServer {
 export async function listenInProcess(
   options: Overrides & { backend?: Backend; seed?: object } = {},
 ): Promise<InProcessServer> {
-  const { backend = pgliteBackend, seed, ...overrides } = options;
+  // PostgreSQL when there is one: native, where PGlite's WebAssembly spends seconds of CPU on the
+  // same requests (the integration tests run every behaviour on both).
+  const { backend = postgresBackend ?? pgliteBackend, seed, ...overrides } = options;
   const { app, close } = await buildTestApp(backend, {
     runWorker: true,
     rateLimit: "github", // as `credauth serve` does

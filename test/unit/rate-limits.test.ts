@@ -1,8 +1,10 @@
 // The limits no request-per-request test reaches quickly: concurrent requests, and `off`.
+
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { Clock } from "../../src/domain/clock.ts";
 import type { ApiError } from "../../src/errors.ts";
 import { GITHUB_RATE_LIMITS, RateLimits } from "../../src/http/rate-limits.ts";
 
@@ -21,7 +23,7 @@ function call(method = "GET") {
 
 describe("rate limits in the process", () => {
   it("refuses the 101st concurrent request of a user with a secondary limit, and admits again once one finishes", async () => {
-    const limits = new RateLimits("github");
+    const limits = new RateLimits("github", new Clock());
     const running = [];
     for (let i = 0; i < GITHUB_RATE_LIMITS.concurrentRequests; i++) {
       const c = call();
@@ -41,11 +43,24 @@ describe("rate limits in the process", () => {
   });
 
   it("neither counts nor refuses when off", async () => {
-    const limits = new RateLimits("off");
+    const limits = new RateLimits("off", new Clock());
     for (let i = 0; i < GITHUB_RATE_LIMITS.unauthenticatedPerHour + 10; i++) {
       const c = call("POST");
       await limits.admit(c.request, c.reply, { ip: "127.0.0.1" });
       assert.deepEqual(c.headers, {});
+    }
+  });
+
+  it("says when a window resets by the one clock, moved or not", async () => {
+    const DAY_S = 24 * 60 * 60;
+    for (const offsetMs of [0, 10 * DAY_S * 1000]) {
+      const c = call();
+      await new RateLimits("github", new Clock(offsetMs)).admit(c.request, c.reply, { userId: 1 });
+      const expected = Math.ceil((Date.now() + offsetMs) / 1000) + 3600;
+      assert.ok(
+        Math.abs(Number(c.headers["x-ratelimit-reset"]) - expected) <= 2,
+        `${c.headers["x-ratelimit-reset"]} for ${expected}`,
+      );
     }
   });
 });

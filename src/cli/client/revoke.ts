@@ -160,7 +160,7 @@ export async function watch(
   expected: number,
   json: boolean,
 ): Promise<Job> {
-  const started = Date.now();
+  const started = performance.now();
   const bar =
     out.terminal && !json
       ? new SingleBar({
@@ -178,9 +178,9 @@ export async function watch(
     if (bar) {
       if (rows > bar.getTotal()) bar.setTotal(rows);
       bar.update(rows, { state: change.state });
-    } else if (!json && (change.state !== lastState || Date.now() - lastLine > 2000)) {
+    } else if (!json && (change.state !== lastState || performance.now() - lastLine > 2000)) {
       out.note(`job ${change.id} ${change.state}: ${rows}${expected ? ` of ${expected}` : ""} rows`);
-      lastLine = Date.now();
+      lastLine = performance.now();
     }
     lastState = change.state;
   });
@@ -188,7 +188,7 @@ export async function watch(
   bar?.stop();
   if (json) out.json(job);
   else {
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const summary = `${count(total(job.counts.authorizations_revoked), "authorization")} revoked, ${count(total(job.counts.credentials_destroyed), "credential")} destroyed`;
     if (job.state === "succeeded") out.line(out.green(`Job ${job.id} succeeded: ${summary} (${seconds} s).`));
     else out.line(out.red(`Job ${job.id} failed: ${job.error ?? "unknown error"}; ${summary}. Its containment stays.`));

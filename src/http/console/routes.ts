@@ -77,7 +77,9 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
         throw Errors.badCredentials();
       return { kind: "admin", login: null, csrf: session.csrf };
     }
-    const signedIn = session ? await authenticateHash(services.reads.principal, session.tokenHash) : null;
+    const signedIn = session
+      ? await authenticateHash(services.reads.principal, session.tokenHash, services.clock.now())
+      : null;
     if (signedIn?.kind !== "authenticated") throw Errors.badCredentials();
     return { kind: "token", login: signedIn.principal.user.login, csrf: csrfTokenOf(sessionId) };
   }
@@ -92,7 +94,10 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
     const tokenHash = hashToken(token);
     const admin = adminTokenHash !== null && tokenHashesEqual(tokenHash, adminTokenHash);
     if (!admin) {
-      const signedIn = tokenTypeOf(token) === null ? null : await authenticateHash(services.reads.principal, tokenHash);
+      const signedIn =
+        tokenTypeOf(token) === null
+          ? null
+          : await authenticateHash(services.reads.principal, tokenHash, services.clock.now());
       if (signedIn?.kind !== "authenticated") throw await services.rateLimits.failedAuthentication(request, reply);
     }
     const sessionId = newSessionId();

@@ -23,7 +23,7 @@ export default async function rateLimitRoutes(app: FastifyInstance, services: Se
       if (services.rateLimits.mode === "off") throw Errors.rateLimitingDisabled();
       const caller = request.principal ? { userId: request.principal.user.id } : { ip: request.ip };
       const { core, audit_log } = await services.rateLimits.status(caller, request.ip);
-      const now = Math.floor(Date.now() / 1000);
+      const now = Math.floor(services.clock.nowMs() / 1000);
       const unserved = Object.fromEntries(
         Object.entries(UNSERVED).map(([name, { limit, seconds }]) => [
           name,

@@ -180,6 +180,7 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
     const principal = await currentPrincipal(request, {
       findPrincipal: reads.principal,
       readSession: (cookie) => readSession(db, cookie),
+      clock: services.clock,
     });
     if (principal === null) return Errors.badCredentials();
     try {
@@ -209,13 +210,13 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
       connection: "keep-alive",
     });
     let last = "";
-    let lastWrite = Date.now();
+    let lastWrite = performance.now();
     let stopped = false;
     const send = (record: RevocationRecord) => {
       const data = JSON.stringify(presentRevocation(request, record));
       if (data === last) return;
       last = data;
-      lastWrite = Date.now();
+      lastWrite = performance.now();
       raw.write(`event: revocation\nid: ${record.state}\ndata: ${data}\n\n`);
     };
     const stop = () => {
@@ -238,8 +239,8 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
         }
         send(record);
         if (settled(record.state)) return finish();
-        if (Date.now() - lastWrite > KEEPALIVE_MS) {
-          lastWrite = Date.now();
+        if (performance.now() - lastWrite > KEEPALIVE_MS) {
+          lastWrite = performance.now();
           raw.write(": still running\n\n");
         }
       } catch (error) {

@@ -1,0 +1,15 @@
+// The clock's offset lives in the database (credauth_clock, read by credauth_now()) and in each
+// process's Clock: read at start, written here, so SQL and code tell the same time.
+import type { Clock } from "../domain/clock.ts";
+import type { Queryable } from "./db.ts";
+
+export async function readClockOffset(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ offset_ms: number }>("select offset_ms from credauth_clock");
+  return row?.offset_ms ?? 0;
+}
+
+/** Moves the clock `offsetMs` from real time, in the database and in this process's `clock`. */
+export async function setClockOffset(db: Queryable, clock: Clock, offsetMs: number): Promise<void> {
+  await db.query("update credauth_clock set offset_ms = $1", [Math.round(offsetMs)]);
+  clock.adopt(Math.round(offsetMs));
+}
