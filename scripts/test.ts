@@ -77,6 +77,8 @@ function runShare(index: number, files: string[]): Promise<{ ok: boolean; report
     [
       "--test",
       "--test-isolation=none",
+      // A test that failed before its cleanup may leave a server or database open: the share still ends.
+      "--test-force-exit",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       `--test-reporter=${join(import.meta.dirname, "..", "test", "helpers", "file-times-reporter.ts")}`,

@@ -161,7 +161,7 @@ export async function revokeAuthorizationNow(
           and not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}
         for update of a),
      revoked as (
-       update credential_authorizations a set revoked_at = credauth_now() from target where a.id = target.id
+       update credential_authorizations a set revoked_at = (select credauth_now()) from target where a.id = target.id
        returning a.id, target.credential_id, target.type, target.user_id),
      events as (
        ${insertAuditEvents(`select act.action, $3, $4, u.id, u.login, o.id, o.login, e.id, e.slug, null, rv.id,

@@ -104,7 +104,7 @@ export async function removeOrganizationRole(
 export async function destroyCredential(db: Queryable, credentialId: number): Promise<boolean> {
   const [row] = await db.query<{ destroyed: number }>(
     `with destroyed as (
-       update credentials set destroyed_at = credauth_now() where id = $1 and destroyed_at is null returning id, user_id, type),
+       update credentials set destroyed_at = (select credauth_now()) where id = $1 and destroyed_at is null returning id, user_id, type),
      events as (
        ${insertAuditEvents(`select act.action, null, null, u.id, u.login, null, null, null, null, null, d.id,
               ${destroyedEventData("c", "'{}'::jsonb")}

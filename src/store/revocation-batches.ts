@@ -90,7 +90,7 @@ const PICKED = "(select count(*)::int from picked) as picked, (select max(id) fr
 const REVOKE_RANGE = `with ${REVOCATION_AND_REQUESTER},
      revoked as (
        update credential_authorizations a
-          set revoked_at = credauth_now(), revoked_by_revocation_id = $1
+          set revoked_at = (select credauth_now()), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
         where a.id > $2 and a.id <= $3
           and a.revoked_at is null and c.id = a.credential_id and o.id = a.organization_id
@@ -114,7 +114,7 @@ const REVOKE_USER_KEYSET = `with ${REVOCATION_AND_REQUESTER},
         limit $5),
      revoked as (
        update credential_authorizations a
-          set revoked_at = credauth_now(), revoked_by_revocation_id = $1
+          set revoked_at = (select credauth_now()), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
         where a.id in (select id from picked)
           and a.revoked_at is null and c.id = a.credential_id and o.id = a.organization_id
@@ -135,7 +135,7 @@ const REVOKE_ORGANIZATION_KEYSET = `with ${REVOCATION_AND_REQUESTER},
         limit $5),
      revoked as (
        update credential_authorizations a
-          set revoked_at = credauth_now(), revoked_by_revocation_id = $1
+          set revoked_at = (select credauth_now()), revoked_by_revocation_id = $1
          from credentials c, organizations o, r
         where a.id in (select id from picked)
           and a.revoked_at is null and c.id = a.credential_id and o.id = a.organization_id
@@ -150,7 +150,7 @@ const REVOKE_ORGANIZATION_KEYSET = `with ${REVOCATION_AND_REQUESTER},
  */
 const DESTROY_RANGE = `with ${REVOCATION_AND_REQUESTER},
      destroyed as (
-       update credentials c set destroyed_at = credauth_now(), destroyed_by_revocation_id = $1
+       update credentials c set destroyed_at = (select credauth_now()), destroyed_by_revocation_id = $1
          from users u, r
         where c.id > $2 and c.id <= $3
           and c.destroyed_at is null and u.id = c.user_id and ${CREDENTIAL_IN_DESTROY_SCOPE}
@@ -166,7 +166,7 @@ const DESTROY_USER_KEYSET = `with ${REVOCATION_AND_REQUESTER},
         order by c.id
         limit $5),
      destroyed as (
-       update credentials c set destroyed_at = credauth_now(), destroyed_by_revocation_id = $1
+       update credentials c set destroyed_at = (select credauth_now()), destroyed_by_revocation_id = $1
          from users u, r
         where c.id in (select id from picked)
           and c.destroyed_at is null and u.id = c.user_id and c.user_id = $4 and ${CREDENTIAL_IN_DESTROY_SCOPE}

@@ -16,7 +16,7 @@ const REVOCABLE_BY_VALUE = credentialTypesWhere((facts) => facts.valueRevocation
  * nothing.
  */
 const REVOKE_BY_VALUE = `with destroyed as (
-       update credentials c set destroyed_at = credauth_now()
+       update credentials c set destroyed_at = (select credauth_now())
          from users u
         where c.token_hash = any($1::bytea[]) and c.destroyed_at is null and u.id = c.user_id
           and c.type in ${REVOCABLE_BY_VALUE}
