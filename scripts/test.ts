@@ -3,7 +3,7 @@
 // at once, one per core. Each share runs its files in one process (--test-isolation=none), so a
 // file's start-up — imports, an embedded database — is paid once per share, not once per file.
 // Every share's report is printed whole when it ends; then the slowest files and the run's time,
-// against the 60-second budget (docs/testing.md). Arguments replace the fast tier's files.
+// against the 60-second budget (decision 32). Arguments replace the fast tier's files.
 import { spawn } from "node:child_process";
 import { globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -12,7 +12,6 @@ import {
   type FixtureWebhook,
   fixtureRefusal,
   type ParsedFixture,
-  readablePath,
 } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { AUDIT_ACTIONS } from "../domain/revocation.ts";
@@ -20,6 +19,7 @@ import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredenti
 import type { SecretBox } from "../secrets.ts";
 import { grantEventData, insertAuditEvents } from "./audit.ts";
 import type { Db, Queryable } from "./db.ts";
+import { unknownNames } from "./fixture-names.ts";
 
 export interface CreatedCredential {
   id: number;
@@ -626,37 +626,8 @@ async function loadCredentials(
     grants.organizationIds = [];
   };
 
-  // A resource owner must be an enterprise or organization, in the fixture or already here. Every
-  // unknown one is reported at the end, together (the transaction is rolled back anyway).
-  const ownerExists = new Map<string, boolean>();
-  const unknownOwners: { at: Path; owner: string }[] = [];
-  const checkResourceOwners = async (declared: DeclaredCredential[]) => {
-    const asked = [
-      ...new Set(
-        declared.flatMap((d) =>
-          d.credential.resource_owner === undefined ? [] : [d.credential.resource_owner.toLowerCase()],
-        ),
-      ),
-    ].filter((owner) => !ownerExists.has(owner));
-    if (asked.length > 0) {
-      const found = await tx.query<{ name: string }>(
-        `select lower(slug) as name from enterprises where lower(slug) = any($1::text[])
-         union select lower(login) from organizations where lower(login) = any($1::text[])`,
-        [asked],
-      );
-      const names = new Set(found.map((row) => row.name));
-      for (const owner of asked) ownerExists.set(owner, names.has(owner));
-    }
-    for (const d of declared) {
-      const owner = d.credential.resource_owner;
-      if (owner !== undefined && !ownerExists.get(owner.toLowerCase()))
-        unknownOwners.push({ at: ["users", d.user, "credentials", d.index, "resource_owner"], owner });
-    }
-  };
-
   let batch: DeclaredCredential[] = [];
   const loadBatch = async () => {
-    await checkResourceOwners(batch);
     const unknown = batch.filter((declared) => !known.has(identityKey(declared.identity)));
     for (const [key, found] of await findCredentials(
       tx,
@@ -718,15 +689,6 @@ async function loadCredentials(
   }
   await loadBatch();
   await flushGrants();
-  if (unknownOwners.length > 0)
-    throw new FixtureError(
-      parsed.source,
-      unknownOwners.map(({ at, owner }) => ({
-        path: readablePath(at),
-        line: parsed.locate(at),
-        problem: `"${owner}" is not an enterprise or organization, in this fixture or already loaded`,
-      })),
-    );
 }
 
 /** How far a load is: the users whose credentials are in, of all the fixture's users. */
@@ -761,6 +723,10 @@ export async function applyFixture(
       created: { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0 },
       credentials: [],
     };
+    // The names the file takes from the database, checked before anything is written (the CLI
+    // checks them sooner, with the file's own problems: store/fixture-names.ts).
+    const unknown = await unknownNames(tx, parsed.undeclared);
+    if (unknown.length > 0) throw new FixtureError(parsed.source, unknown);
     const enterprises = await loadEnterprises(tx, parsed, report);
     const names = namesOf(parsed);
     const users = await loadUsers(tx, names.logins, names.emails, report);
