@@ -38,8 +38,19 @@ for (const backend of backends()) {
       assert.match(String(page.headers["content-security-policy"]), /default-src 'none'; script-src 'self'/);
       assert.equal(page.headers["x-frame-options"], "DENY");
       assert.doesNotMatch(page.body, /https?:\/\//, "nothing loaded from elsewhere");
-      const script = await t.app.inject({ method: "GET", url: "/_credauth/console/app.js" });
-      assert.match(String(script.headers["content-type"]), /^text\/javascript/);
+      // The page's modules, followed from app.js through their imports: each is served, as JavaScript.
+      const loaded = new Set<string>();
+      const pending = ["app.js"];
+      for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+        if (loaded.has(name)) continue;
+        loaded.add(name);
+        const script = await t.app.inject({ method: "GET", url: `/_credauth/console/${name}` });
+        assert.equal(script.statusCode, 200, name);
+        assert.match(String(script.headers["content-type"]), /^text\/javascript/, name);
+        for (const [, imported] of script.body.matchAll(/^import [^;]+ from "\.\/([^"]+)";$/gm))
+          pending.push(imported!);
+      }
+      assert.ok(loaded.has("router.js") && loaded.has("admin.js"), [...loaded].join(", "));
       assert.equal((await t.app.inject({ method: "GET", url: "/_credauth/console/secrets.txt" })).statusCode, 404);
       const bare = await t.app.inject({ method: "GET", url: "/_credauth/console" });
       assert.equal(bare.statusCode, 302);

@@ -1,23 +1,27 @@
 // The shape of src/: no import circle (type imports included, dynamic imports too), and
 // dependencies pointing inward — domain imports nothing of store, jobs, http or cli; store nothing
-// of jobs, http or cli; jobs nothing of http or cli; http nothing of cli.
+// of jobs, http or cli; jobs nothing of http or cli; http nothing of cli. The console's modules
+// (console/*.js, loaded by the browser as they are) have no circle either, and import only each other.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, it } from "node:test";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
+const CONSOLE = join(import.meta.dirname, "..", "..", "console");
 const IMPORT = /(?:import|export)\s[^;]*?from\s+["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/gs;
 
-/** Every module of src/ and the modules of src/ it imports, by path relative to src/. */
-function importGraph(): Map<string, string[]> {
+/** Every module under root (by its extension) and the modules it imports, by path relative to root. */
+function importGraph(root = SRC, extension = ".ts"): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(extension)) continue;
     const file = join(entry.parentPath, entry.name);
     const text = readFileSync(file, "utf8");
-    const imports = [...text.matchAll(IMPORT)].map((m) => relative(SRC, normalize(join(dirname(file), m[1] ?? m[2]!))));
-    graph.set(relative(SRC, file), imports);
+    const imports = [...text.matchAll(IMPORT)].map((m) =>
+      relative(root, normalize(join(dirname(file), m[1] ?? m[2]!))),
+    );
+    graph.set(relative(root, file), imports);
   }
   return graph;
 }
@@ -81,5 +85,17 @@ describe("the import graph of src/", () => {
       for (const imported of imports) if (layerOf(imported) > layer) outward.push(`${module} → ${imported}`);
     }
     assert.deepEqual(outward, []);
+  });
+});
+
+describe("the console's modules", () => {
+  it("have no circle, and import only modules of the console", () => {
+    const graph = importGraph(CONSOLE, ".js");
+    assert.ok(graph.get("app.js")!.includes("router.js"), "sees app.js import router.js");
+    assert.equal(findCircle(graph)?.join(" → ") ?? null, null);
+    const missing = [...graph].flatMap(([module, imports]) =>
+      imports.filter((imported) => !existsSync(join(CONSOLE, imported))).map((imported) => `${module} → ${imported}`),
+    );
+    assert.deepEqual(missing, []);
   });
 });

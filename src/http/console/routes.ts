@@ -2,13 +2,13 @@
 // plain HTML, CSS and JavaScript: nothing to build), and its session — a token exchanged for a
 // cookie. The page talks to the API through /_credauth/console/api/…, where every route answers
 // under the cookie, with the same rules as for the token itself (authentication.ts).
-import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hashToken, tokenHashesEqual, tokenTypeOf } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
 import { deleteSession, insertSession } from "../../store/console-sessions.ts";
 import { authenticateHash } from "../authentication.ts";
 import type { Services } from "../services.ts";
+import { CONSOLE_ASSETS, CONSOLE_PAGE } from "./assets.ts";
 import {
   CONSOLE_PREFIX,
   CSRF_HEADER,
@@ -20,22 +20,6 @@ import {
   sessionCookie,
   sessionIdHash,
 } from "./session.ts";
-
-const ASSETS_DIR = new URL("../../../console/", import.meta.url);
-/**
- * The console's files, by the name they are served under, read once. A Map, not an object: a
- * name from the URL must never reach an object's prototype (`__proto__`, `constructor`).
- */
-const ASSETS = new Map<string, { type: string; body: Buffer }>(
-  (
-    [
-      ["", "index.html", "text/html; charset=utf-8"],
-      ["app.js", "app.js", "text/javascript; charset=utf-8"],
-      ["app.css", "app.css", "text/css; charset=utf-8"],
-    ] as const
-  ).map(([name, file, type]) => [name, { type, body: readFileSync(new URL(file, ASSETS_DIR)) }]),
-);
-const PAGE = ASSETS.get("")!;
 
 /** Everything the page loads comes from credauth; nothing may frame it or post it elsewhere. */
 const SECURITY_HEADERS = {
@@ -58,12 +42,12 @@ export default async function consoleRoutes(app: FastifyInstance, services: Serv
 
   app.get(CONSOLE_PREFIX, { config }, (_request, reply) => reply.redirect(`${CONSOLE_PREFIX}/`, 302));
   app.get<{ Params: { asset: string } }>(`${CONSOLE_PREFIX}/:asset`, { config }, (request, reply) => {
-    const asset = ASSETS.get(request.params.asset);
+    const asset = CONSOLE_ASSETS.get(request.params.asset);
     if (asset === undefined) throw Errors.notFound();
     return reply.headers(SECURITY_HEADERS).type(asset.type).send(asset.body);
   });
   app.get(`${CONSOLE_PREFIX}/`, { config }, (_request, reply) =>
-    reply.headers(SECURITY_HEADERS).type(PAGE.type).send(PAGE.body),
+    reply.headers(SECURITY_HEADERS).type(CONSOLE_PAGE.type).send(CONSOLE_PAGE.body),
   );
 
   const cookieOptions = { path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure } as const;

@@ -2,6 +2,7 @@
 // the admin API and the operational endpoints. GitHub's own operations come from the vendored
 // contract unchanged; these are written here, beside nothing else, and a test validates both the
 // document and credauth's answers against it.
+import { CONSOLE_ASSETS } from "../console/assets.ts";
 
 const ERROR = { $ref: "#/components/schemas/basic-error" };
 const json = (schema: object) => ({ "application/json": { schema } });
@@ -383,10 +384,10 @@ export const EXTENSION_PATHS: Record<string, object> = {
   "/_credauth/console/{asset}": {
     get: {
       operationId: "credauth/console-asset",
-      summary: "The console's script and style sheet",
+      summary: "The console's script modules and style sheet",
       tags: ["credauth-console"],
       parameters: [
-        { name: "asset", in: "path", required: true, schema: { type: "string", enum: ["app.js", "app.css"] } },
+        { name: "asset", in: "path", required: true, schema: { type: "string", enum: [...CONSOLE_ASSETS.keys()] } },
       ],
       responses: {
         "200": { description: "JavaScript or CSS", content: { "text/javascript": { schema: { type: "string" } } } },
