@@ -121,6 +121,20 @@ export const Errors = {
   bodyNotObject: () => new ApiError("body_not_object", 400, "Body should be a JSON object"),
   /** GitHub's schema-violation wording: `Invalid request.\n\nFor 'properties/x', "y" is not a boolean.` */
   invalidRequest: (detail: string) => new ApiError("invalid_request", 422, `Invalid request.\n\n${detail}`),
+  /** The harness (credauth's): a reset with no start-up state recorded. */
+  noStartState: () =>
+    new ApiError(
+      "no_start_state",
+      409,
+      "This server recorded no start-up state to reset to: it records one when it loads its world as it starts (--seed, --demo on an empty database, or startCredauth). Save a snapshot (PUT /_credauth/admin/snapshots/{name}) and restore that instead.",
+    ),
+  /** The harness (credauth's): a snapshot taken before the database's schema last changed. */
+  snapshotOfOtherSchema: () =>
+    new ApiError(
+      "snapshot_of_other_schema",
+      409,
+      "This snapshot was taken at another schema version of the database and cannot be restored; take it again.",
+    ),
   /** GitHub's rule: a revoked SSO authorization can never be granted again; the user needs a new credential. */
   authorizationPreviouslyRevoked: () =>
     new ApiError(

@@ -22,6 +22,7 @@ import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { describeTokens } from "../store/principals.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
+import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
 import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
 import { loadProgress, type ProgressLog } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
@@ -175,6 +176,9 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     await seedFile(db, DEMO_FIXTURE, config);
     demoLoaded = true;
   }
+  // The state a harness reset returns to (POST /_credauth/admin/reset): the world this start loaded.
+  if (config.adminToken !== null && (seedPath || demoLoaded))
+    await db.transaction((tx) => saveSnapshot(tx, START_SNAPSHOT));
   const metricsApp = config.metrics ? buildMetricsApp(app.services.metrics) : null;
   onShutdown(app.log as pino.Logger, async () => {
     await metricsApp?.close();

@@ -27,6 +27,7 @@ import credentialRoutes from "./credentials/routes.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
+import harnessRoutes from "./harness/routes.ts";
 import healthRoutes from "./health/routes.ts";
 import metricsRoutes, { requestMetrics } from "./metrics/routes.ts";
 import openApiRoutes from "./openapi/routes.ts";
@@ -157,6 +158,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);
+  await app.register(harnessRoutes, app.services);
   await app.register(metricsRoutes, app.services);
   await app.register(openApiRoutes, app.services);
   await app.register(consoleRoutes, app.services);

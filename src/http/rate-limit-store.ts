@@ -16,6 +16,8 @@ const READY_WAIT_MS = 3_000;
 export interface RateLimitStore {
   /** A fixed-window counter of `points` per `seconds`, named for its keys. */
   limiter(name: string, points: number, seconds: number): RateLimiterAbstract;
+  /** Forgets every count (a harness reset); the limiters are made again after. */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ interface StoreLogger {
 /** Counters in this process's memory. */
 export const memoryStore: RateLimitStore = {
   limiter: (_name, points, seconds) => new RateLimiterMemory({ points, duration: seconds }),
+  clear: async () => {}, // a memory limiter's counts go with it
   close: async () => {},
 };
 
@@ -83,6 +86,15 @@ export async function openRateLimitStore(
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration: seconds }),
       }),
+    async clear() {
+      const pattern = `${store.keyPrefix}:rl:*`;
+      for (let cursor = "0"; ; ) {
+        const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        if (keys.length > 0) await client.unlink(...keys);
+        if (next === "0") break;
+        cursor = next;
+      }
+    },
     async close() {
       closing = true;
       client.disconnect();

@@ -64,15 +64,15 @@ export interface RateLimitWindow {
 }
 
 export class RateLimits {
-  private readonly authenticated: RateLimiterAbstract;
-  private readonly unauthenticated: RateLimiterAbstract;
-  private readonly auditLog: RateLimiterAbstract;
-  private readonly credentialRevocation: RateLimiterAbstract;
-  private readonly points: RateLimiterAbstract;
-  private readonly creatingPerMinute: RateLimiterAbstract;
-  private readonly creatingPerHour: RateLimiterAbstract;
+  private authenticated!: RateLimiterAbstract;
+  private unauthenticated!: RateLimiterAbstract;
+  private auditLog!: RateLimiterAbstract;
+  private credentialRevocation!: RateLimiterAbstract;
+  private points!: RateLimiterAbstract;
+  private creatingPerMinute!: RateLimiterAbstract;
+  private creatingPerHour!: RateLimiterAbstract;
   /** Failed authentications per address, whatever the route: GitHub's "failed login limit". */
-  private readonly failedAuthentications: RateLimiterAbstract;
+  private failedAuthentications!: RateLimiterAbstract;
   /** Requests under way per caller: always this process's own (a request runs in one process). */
   private readonly inFlight = new Map<string, number>();
 
@@ -94,6 +94,17 @@ export class RateLimits {
     this.clock = clock;
     this.onRefusal = onRefusal;
     this.store = store;
+    this.makeLimiters();
+  }
+
+  /** Forgets every count, in this process and in the shared store (a harness reset). */
+  async reset(): Promise<void> {
+    await this.store.clear();
+    this.makeLimiters();
+  }
+
+  private makeLimiters(): void {
+    const store = this.store;
     const hours = (name: string, points: number) => store.limiter(name, points, 3600);
     this.authenticated = hours("user", GITHUB_RATE_LIMITS.authenticatedPerHour);
     this.unauthenticated = hours("address", GITHUB_RATE_LIMITS.unauthenticatedPerHour);

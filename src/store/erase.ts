@@ -22,8 +22,13 @@ export const DATA_TABLES = [
   "webhooks",
 ] as const;
 
-/** Tables that stay: what the schema is at, which processes serve (their own bookkeeping), the clock. */
-export const KEPT_TABLES = ["credauth_migrations", "credauth_cache_members", "credauth_clock"] as const;
+/** Tables that stay: what the schema is at, which processes serve (their own bookkeeping), the clock, the snapshots. */
+export const KEPT_TABLES = [
+  "credauth_migrations",
+  "credauth_cache_members",
+  "credauth_clock",
+  "credauth_snapshots",
+] as const;
 
 /** pg-boss's tables of jobs (the queues and their settings are kept). */
 export const JOB_TABLES = ["job", "job_dependency", "warning"].map((table) => `${BOSS_SCHEMA}.${table}`);

@@ -12,6 +12,7 @@ import { BOSS_SCHEMA, type Db } from "../../src/store/db.ts";
 import { eraseAllData } from "../../src/store/erase.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { openPglite } from "../../src/store/pglite.ts";
+import { dropAllSnapshots } from "../../src/store/snapshots.ts";
 import { createScratchDatabase, type ScratchDatabase } from "./postgres-admin.ts";
 import { templateDump } from "./template.ts";
 
@@ -102,7 +103,9 @@ async function reusedDatabase(): Promise<ScratchDatabase | null> {
         )
       ).rows;
       if (found?.ready) {
-        await eraseAllData({ query: async (text: string) => (await client.query(text)).rows });
+        const queryable = { query: async (text: string) => (await client.query(text)).rows };
+        await eraseAllData(queryable);
+        await dropAllSnapshots(queryable);
         return database;
       }
     } finally {
@@ -152,8 +155,10 @@ export function newTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<voi
  */
 export async function migratedPglite(): Promise<Db> {
   let db = idle.pop();
-  if (db) await eraseAllData(db);
-  else db = await openPglite(undefined, { loadDataDir: await templateDump() });
+  if (db) {
+    await eraseAllData(db);
+    await dropAllSnapshots(db);
+  } else db = await openPglite(undefined, { loadDataDir: await templateDump() });
   const kept = db;
   let closed = false;
   const open = async () => {

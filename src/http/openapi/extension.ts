@@ -240,6 +240,29 @@ function admin(operationId: string, summary: string, responses: object, extra: o
     responses: { ...responses, "401": REQUIRES_AUTHENTICATION },
   };
 }
+function harness(operationId: string, summary: string, responses: object, extra: object = {}) {
+  return { ...admin(operationId, summary, responses, extra), tags: ["credauth-harness"] };
+}
+const SNAPSHOT_NAME = {
+  name: "name",
+  in: "path",
+  required: true,
+  description: "Letters, digits, '.', '_' and '-', at most 64",
+  schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" },
+};
+const SNAPSHOT = {
+  type: "object",
+  required: ["name", "taken_at"],
+  properties: { name: { type: "string" }, taken_at: { type: "string", format: "date-time" } },
+};
+const CLOCK = {
+  type: "object",
+  required: ["now", "offset_seconds"],
+  properties: {
+    now: { type: "string", format: "date-time" },
+    offset_seconds: { type: "integer", description: "How far ahead of real time" },
+  },
+};
 const CREATED_REPORT = {
   "201": { description: "Created", content: json({ $ref: "#/components/schemas/credauth-load-report" }) },
   "422": VALIDATION_FAILED,
@@ -426,6 +449,74 @@ export const EXTENSION_PATHS: Record<string, object> = {
       tags: ["credauth-console"],
       responses: { "204": NO_CONTENT, "403": error("The session's CSRF token is missing or wrong") },
     },
+  },
+  "/_credauth/admin/reset": {
+    post: harness(
+      "reset",
+      "Reset to the state recorded at start-up",
+      {
+        "204": NO_CONTENT,
+        "409": error("No start-up state was recorded, or it was taken at another schema version"),
+      },
+      {
+        description:
+          "Restores the snapshot the server took once it loaded its world at start-up (--seed, --demo on an empty database, or startCredauth): every table, the queued jobs, the ids' sequences and the clock; the rate-limit counts start over.",
+      },
+    ),
+  },
+  "/_credauth/admin/snapshots": {
+    get: harness("list-snapshots", "List the snapshots", {
+      "200": { description: "The snapshots, oldest first", content: json({ type: "array", items: SNAPSHOT }) },
+    }),
+  },
+  "/_credauth/admin/snapshots/{name}": {
+    put: harness(
+      "save-snapshot",
+      "Save the whole state as a named snapshot (replacing one of that name)",
+      { "201": { description: "Saved", content: json(SNAPSHOT) }, "422": VALIDATION_FAILED },
+      { parameters: [SNAPSHOT_NAME] },
+    ),
+    delete: harness(
+      "delete-snapshot",
+      "Delete a snapshot",
+      { "204": NO_CONTENT, "404": NOT_FOUND },
+      { parameters: [SNAPSHOT_NAME] },
+    ),
+  },
+  "/_credauth/admin/snapshots/{name}/restore": {
+    post: harness(
+      "restore-snapshot",
+      "Bring back the state saved as a snapshot",
+      {
+        "204": NO_CONTENT,
+        "404": NOT_FOUND,
+        "409": error("The snapshot was taken at another schema version"),
+      },
+      { parameters: [SNAPSHOT_NAME] },
+    ),
+  },
+  "/_credauth/admin/clock": {
+    get: harness("get-clock", "The clock every rule reads", {
+      "200": { description: "The clock", content: json(CLOCK) },
+    }),
+    post: harness(
+      "move-clock",
+      "Move the clock forward, by a duration or to a time",
+      { "200": { description: "The clock, moved", content: json(CLOCK) }, "422": VALIDATION_FAILED },
+      {
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            properties: {
+              advance: { type: "string", pattern: "^\\d{1,9}(\\.\\d{1,3})?[smhd]$", example: "90d" },
+              set: { type: "string", format: "date-time" },
+            },
+            description: "Exactly one of advance and set; the clock never moves back.",
+          }),
+        },
+      },
+    ),
   },
   "/_credauth/admin/fixtures": {
     post: admin("load-fixture", "Load a fixture", CREATED_REPORT, {

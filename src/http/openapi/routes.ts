@@ -59,6 +59,10 @@ export function describeApi(options: { adminToken: boolean }): Record<string, un
     tags: [
       { name: "credauth", description: "Revocation jobs and dry runs" },
       { name: "credauth-admin", description: "Provisioning, with the site-admin token" },
+      {
+        name: "credauth-harness",
+        description: "Reset, snapshots and the clock, for test suites; with the site-admin token",
+      },
       { name: "credauth-operations", description: "Health, metrics and this document" },
       { name: "credauth-console", description: "The web console and its session" },
     ],

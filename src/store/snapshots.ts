@@ -1,0 +1,96 @@
+// Snapshots of credauth's whole state, inside its own database, for a test harness: saving copies
+// every data table and the queued jobs into a schema of their own; restoring empties the live ones
+// (store/erase.ts) and copies back, sets the sequences where they stood and the clock's offset as
+// it was, in one transaction. A reset is the restore of the snapshot taken at start-up.
+import { BOSS_SCHEMA, type Queryable } from "./db.ts";
+import { DATA_TABLES, eraseAllData, JOB_TABLES } from "./erase.ts";
+
+/** The snapshot a server takes once its world is loaded at start-up; a reset restores it. */
+export const START_SNAPSHOT = "start";
+
+export const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface SnapshotSummary {
+  name: string;
+  takenAt: Date;
+  schemaVersion: number;
+}
+
+export type RestoreOutcome = "restored" | "unknown" | "other-schema-version";
+
+/** Every table a snapshot copies, by its name in the live schema and its name in the snapshot's. */
+const COPIED_TABLES: { live: string; copy: string }[] = [
+  ...DATA_TABLES.map((table) => ({ live: `public.${table}`, copy: table })),
+  ...JOB_TABLES.map((table) => ({ live: table, copy: table.replace(`${BOSS_SCHEMA}.`, "pgboss_") })),
+];
+
+const schemaOf = (id: number) => `credauth_snapshot_${id}`;
+
+async function schemaVersion(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ version: number }>("select max(version) as version from credauth_migrations");
+  return row?.version ?? 0;
+}
+
+/** Saves the whole state as `name`, replacing a snapshot of that name. Run in a transaction. */
+export async function saveSnapshot(tx: Queryable, name: string): Promise<void> {
+  await deleteSnapshot(tx, name);
+  const sequences = await tx.query<{ name: string; last_value: string | null }>(
+    `select schemaname || '.' || sequencename as name, last_value::text from pg_sequences where schemaname = 'public'`,
+  );
+  const [row] = await tx.query<{ id: number }>(
+    `insert into credauth_snapshots (name, schema_version, sequences, clock_offset_ms)
+     values ($1, $2, $3, (select offset_ms from credauth_clock)) returning id`,
+    [name, await schemaVersion(tx), JSON.stringify(Object.fromEntries(sequences.map((s) => [s.name, s.last_value])))],
+  );
+  const schema = schemaOf(row!.id);
+  await tx.query(`create schema ${schema}`);
+  for (const { live, copy } of COPIED_TABLES) await tx.query(`create table ${schema}.${copy} as table ${live}`);
+}
+
+/** Brings back the state saved as `name`. Run in a transaction; the caller then adopts the clock. */
+export async function restoreSnapshot(
+  tx: Queryable,
+  name: string,
+): Promise<{ outcome: RestoreOutcome; clockOffsetMs: number }> {
+  const [snapshot] = await tx.query<{
+    id: number;
+    schema_version: number;
+    sequences: Record<string, string | null>;
+    clock_offset_ms: string;
+  }>("select id, schema_version, sequences, clock_offset_ms::text from credauth_snapshots where name = $1", [name]);
+  if (!snapshot) return { outcome: "unknown", clockOffsetMs: 0 };
+  if (snapshot.schema_version !== (await schemaVersion(tx)))
+    return { outcome: "other-schema-version", clockOffsetMs: 0 };
+  const schema = schemaOf(snapshot.id);
+  await eraseAllData(tx);
+  // Every foreign key is deferrable (migration 12): checked at commit, whatever order the tables load in.
+  await tx.query("set constraints all deferred");
+  for (const { live, copy } of COPIED_TABLES)
+    await tx.query(`insert into ${live} overriding system value select * from ${schema}.${copy}`);
+  for (const [sequence, lastValue] of Object.entries(snapshot.sequences))
+    if (lastValue !== null) await tx.query("select setval($1::regclass, $2::bigint, true)", [sequence, lastValue]);
+  const clockOffsetMs = Number(snapshot.clock_offset_ms);
+  await tx.query("update credauth_clock set offset_ms = $1", [clockOffsetMs]);
+  return { outcome: "restored", clockOffsetMs };
+}
+
+export async function listSnapshots(db: Queryable): Promise<SnapshotSummary[]> {
+  const rows = await db.query<{ name: string; taken_at: Date; schema_version: number }>(
+    "select name, taken_at, schema_version from credauth_snapshots order by taken_at, id",
+  );
+  return rows.map((row) => ({ name: row.name, takenAt: row.taken_at, schemaVersion: row.schema_version }));
+}
+
+/** Drops a snapshot and its copies; false when there was none of that name. */
+export async function deleteSnapshot(tx: Queryable, name: string): Promise<boolean> {
+  const [row] = await tx.query<{ id: number }>("delete from credauth_snapshots where name = $1 returning id", [name]);
+  if (!row) return false;
+  await tx.query(`drop schema if exists ${schemaOf(row.id)} cascade`);
+  return true;
+}
+
+/** Drops every snapshot (tests hand a used database to the next test this way). */
+export async function dropAllSnapshots(db: Pick<Queryable, "query">): Promise<void> {
+  for (const { id } of await db.query<{ id: number }>("delete from credauth_snapshots returning id"))
+    await db.query(`drop schema if exists ${schemaOf(id)} cascade`);
+}
