@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // credauth's command line. In a checkout it runs the TypeScript sources (Node 24 strips the types);
-// in the published package, the JavaScript built from them (dist/). A checkout brings its own
-// Node 24 (the `node` devDependency); when this file is started there by an older Node (a shell
-// whose PATH has the system Node 20), it hands over to the project's Node so that the pid the user
-// started is the server:
+// in the published package, the JavaScript built from them (dist/), on Node 22 or later. A checkout
+// brings its own Node 24 (the `node` devDependency); when this file is started there by an older
+// Node (a shell whose PATH has the system Node 20), it hands over to the project's Node so that
+// the pid the user started is the server:
 // - with process.execve (Node 22.15 and later) the process becomes the project's Node in place;
 // - otherwise (Node 20) it runs it as a child and stands in for it: every signal it receives is
 //   passed on, it exits with the child's status, and if it is killed outright the child sees its
@@ -18,12 +18,13 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const checkout = existsSync(join(root, "src", "cli", "main.ts"));
 const major = Number(process.versions.node.split(".")[0]);
-if (major < 24) {
+// The package's JavaScript runs on Node 22 and later; a checkout's TypeScript on Node 24.
+if (!checkout && major < 22) {
+  console.error(`credauth needs Node.js 22 or newer (this is ${process.version}).`);
+  process.exit(1);
+}
+if (checkout && major < 24) {
   const projectNode = join(root, "node_modules", "node", "bin", "node");
-  if (!checkout) {
-    console.error(`credauth needs Node.js 24 or newer (this is ${process.version}).`);
-    process.exit(1);
-  }
   if (!existsSync(projectNode)) {
     console.error(
       `credauth needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} first.`,

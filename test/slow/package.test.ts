@@ -1,6 +1,7 @@
 // The published package: `npm pack` builds it (prepack), and installed into an empty folder with
 // no dev dependencies it runs `credauth serve` from its compiled JavaScript — the demo world
-// loaded, its tokens answered, a revocation queued and refused from the 202 on.
+// loaded, its tokens answered, a revocation queued and refused from the 202 on — and a script of
+// that folder imports startCredauth from "credauth" on Node 24 and Node 22, its types checked.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -72,6 +73,68 @@ describe("the packed package", () => {
       assert.equal((await get("/user", ALICE)).status, 401);
     } finally {
       assert.equal(await server.stop(), 0);
+    }
+    installedApp = app;
+  });
+
+  let installedApp: string | null = null;
+  const USES_HARNESS = `import { startCredauth } from "credauth";
+declare const process: { version: string };
+const credauth = await startCredauth({ fixture: { users: [{ login: "dev", credentials: [{ type: "classic_pat", note: "ci" }] }] } });
+const token: string = credauth.tokens.dev![0]!.token;
+const me = await fetch(credauth.url + "/user", { headers: { authorization: "Bearer " + token, "user-agent": "package-test" } });
+const advanced: Date = await credauth.clock.advance("1d");
+await credauth.reset();
+console.log(JSON.stringify({ node: process.version, status: me.status, login: (await me.json()).login, advanced: advanced > new Date() }));
+await credauth.stop();
+`;
+
+  it("exports startCredauth with its types, for Node 24 and Node 22", { timeout: 300_000 }, () => {
+    assert.ok(installedApp, "the package was installed by the test before");
+    const app = installedApp;
+    writeFileSync(join(app, "uses-harness.ts"), USES_HARNESS);
+    // Its types: the consumer type-checks against the package's declarations, as a TypeScript suite would.
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "nodenext",
+          target: "es2024",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          noUncheckedIndexedAccess: true,
+          types: [],
+          lib: ["es2024", "dom"],
+        },
+        files: ["uses-harness.ts"],
+      }),
+    );
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "uses-credauth", private: true, type: "module" }));
+    execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(app, "tsconfig.json")], { encoding: "utf8" });
+    writeFileSync(
+      join(app, "uses-harness.mjs"),
+      USES_HARNESS.replace(/^declare .*\n/m, "")
+        .replace(": string", "")
+        .replace(": Date", "")
+        .replaceAll("!", ""),
+    );
+
+    const node22 = join(work, "node22");
+    execFileSync("mkdir", [node22]);
+    writeFileSync(join(node22, "package.json"), JSON.stringify({ private: true }));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel", "error", "node@22"], { cwd: node22 });
+    for (const [major, node] of [
+      ["v24", process.execPath],
+      ["v22", join(node22, "node_modules", ".bin", "node")],
+    ] as const) {
+      const output = execFileSync(node, ["uses-harness.mjs"], { cwd: app, encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .at(-1)!;
+      const result = JSON.parse(output) as { node: string; status: number; login: string; advanced: boolean };
+      assert.ok(result.node.startsWith(`${major}.`), result.node);
+      assert.deepEqual({ ...result, node: major }, { node: major, status: 200, login: "dev", advanced: true });
     }
   });
 });

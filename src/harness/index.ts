@@ -1,0 +1,144 @@
+// credauth from test code: `import { startCredauth } from "credauth"` runs it in the calling process,
+// on an in-memory embedded database with its worker, listening on 127.0.0.1. Every ability goes
+// through the same admin routes as over HTTP (src/http/harness/routes.ts), so a suite in another
+// language gets exactly what this one does. Several instances in one process share nothing.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { DEMO_FIXTURE, demoTokens } from "../cli/demo.ts";
+import { parseConfig } from "../config.ts";
+import { parseFixture } from "../domain/fixture.ts";
+import type { CredentialType } from "../domain/model.ts";
+import { buildApp } from "../http/app.ts";
+import { checkedFixture } from "../store/fixture-names.ts";
+import { applyFixture } from "../store/seed.ts";
+import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
+
+export interface StartOptions {
+  /** A fixture file (YAML or JSON) or the fixture itself; the demo world when absent. */
+  fixture?: string | object;
+  /** Port on 127.0.0.1; 0 (the default) lets the system choose. */
+  port?: number;
+  /** The site-admin token (a random one when absent). */
+  adminToken?: string;
+  /** GitHub's rate limits enforced (the default, as `credauth serve`), or none. */
+  rateLimit?: "github" | "off";
+  /** What credauth logs, to standard output (default: nothing). */
+  logLevel?: "silent" | "error" | "warn" | "info" | "debug";
+}
+
+export interface HarnessToken {
+  token: string;
+  type: CredentialType;
+  note: string | null;
+}
+
+export interface Clock {
+  /** The time every rule reads. */
+  now: () => Date;
+  /** Moves it forward: "90d", "12h", "30m", "45s". */
+  advance(duration: string): Promise<Date>;
+  /** Moves it forward to a time. */
+  set(isoTime: string): Promise<Date>;
+}
+
+export interface Credauth {
+  /** Where it listens: http://127.0.0.1:PORT, GitHub's API at the root (and under /api/v3). */
+  url: string;
+  adminToken: string;
+  /** The tokens the fixture generated (and the demo world's), by login. */
+  tokens: Record<string, HarnessToken[]>;
+  /** Back to the state right after start-up: data, jobs, ids, the clock, the rate-limit counts. */
+  reset(): Promise<void>;
+  snapshot(name: string): Promise<void>;
+  restore(name: string): Promise<void>;
+  clock: Clock;
+  stop(): Promise<void>;
+}
+
+/** Thrown when credauth refuses a harness call: its status and GitHub-shaped message. */
+export class HarnessError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "HarnessError";
+    this.status = status;
+  }
+}
+
+function fixtureText(fixture: StartOptions["fixture"]): { text: string; source: string } {
+  if (fixture === undefined) return { text: readFileSync(DEMO_FIXTURE, "utf8"), source: DEMO_FIXTURE };
+  if (typeof fixture === "string") return { text: readFileSync(fixture, "utf8"), source: fixture };
+  return { text: JSON.stringify(fixture), source: "fixture" };
+}
+
+export async function startCredauth(options: StartOptions = {}): Promise<Credauth> {
+  const adminToken = options.adminToken ?? `credauth_admin_${randomBytes(20).toString("hex")}`;
+  // The environment is not read: a suite's DATABASE_URL or PORT must not change what it tests against.
+  const config = parseConfig(
+    {
+      data: ":memory:",
+      port: options.port ?? 0,
+      host: "127.0.0.1",
+      adminToken,
+      rateLimit: options.rateLimit ?? "github",
+      logLevel: options.logLevel ?? "silent",
+      logFormat: "pretty",
+    },
+    {},
+  );
+  const app = await buildApp(config);
+  try {
+    const { db } = app.services;
+    const { text, source } = fixtureText(options.fixture);
+    const parsed = await checkedFixture(db, () => parseFixture(text, source));
+    const report = await applyFixture(db, parsed, { secrets: app.services.secrets });
+    await db.transaction((tx) => saveSnapshot(tx, START_SNAPSHOT));
+    await app.listen({ host: config.http.host, port: config.http.port });
+
+    // No prototype: a login such as "constructor" is a key like any other.
+    const tokens: Record<string, HarnessToken[]> = Object.create(null);
+    const add = (login: string, token: HarnessToken) => {
+      tokens[login] = [...(tokens[login] ?? []), token];
+    };
+    if (options.fixture === undefined)
+      for (const demo of demoTokens())
+        add(demo.login, { token: demo.token, type: demo.type as CredentialType, note: demo.note || null });
+    for (const created of report.credentials)
+      if (created.token !== undefined)
+        add(created.login, { token: created.token, type: created.type, note: created.note });
+
+    const call = async (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: object) => {
+      const answer = await app.inject({
+        method,
+        url: `/_credauth/admin${path}`,
+        headers: { authorization: `Bearer ${adminToken}` },
+        ...(body === undefined ? {} : { payload: body }),
+      });
+      if (answer.statusCode >= 300) {
+        const message = (answer.json() as { message?: string }).message ?? answer.statusMessage;
+        throw new HarnessError(answer.statusCode, message);
+      }
+      return answer.body === "" ? null : answer.json();
+    };
+    const { port } = app.server.address() as AddressInfo;
+    const moved = async (body: object) => new Date((await call("POST", "/clock", body)).now);
+    return {
+      url: `http://127.0.0.1:${port}`,
+      adminToken,
+      tokens,
+      reset: async () => void (await call("POST", "/reset")),
+      snapshot: async (name) => void (await call("PUT", `/snapshots/${encodeURIComponent(name)}`)),
+      restore: async (name) => void (await call("POST", `/snapshots/${encodeURIComponent(name)}/restore`)),
+      clock: {
+        now: () => app.services.clock.now(),
+        advance: (duration) => moved({ advance: duration }),
+        set: (isoTime) => moved({ set: isoTime }),
+      },
+      stop: () => app.close(),
+    };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
