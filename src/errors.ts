@@ -212,6 +212,17 @@ export const Errors = {
   /** Any other client error the HTTP framework detects (malformed URL, header, ...). */
   clientError: (status: number) => new ApiError("client_error", status, status === 404 ? "Not Found" : "Bad Request"),
   serverError: () => new ApiError("server_error", 500, "Server Error"),
+  /** The harness (credauth's): a 5xx a fault rule injects, in the words GitHub answers it with. */
+  injectedServerError: (status: 500 | 502 | 503 | 504) =>
+    new ApiError(
+      "injected_server_error",
+      status,
+      status === 504
+        ? "We couldn't respond to your request in time. Sorry about that. Please try resubmitting your request and contact us if the problem persists."
+        : status === 503
+          ? "Service Unavailable"
+          : "Server Error",
+    ),
   /**
    * The change committed, and not every serving process confirmed seeing it in time: it stands
    * (and runs), so the caller must not send it again; `location` says where it is, if it has one.

@@ -42,6 +42,80 @@ export interface Clock {
   set(isoTime: string): Promise<Date>;
 }
 
+/** A fault rule, as POST /_credauth/admin/faults takes it. */
+export interface FaultRuleInput {
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** A glob over the path without base and query: `*` is one segment. */
+  path?: string;
+  status?: 500 | 502 | 503 | 504 | "secondary_rate_limit" | "primary_rate_limit";
+  delay_ms?: number;
+  times?: number;
+  probability?: number;
+}
+
+export interface FaultRule {
+  id: number;
+  method: string | null;
+  path: string | null;
+  status: FaultRuleInput["status"] | null;
+  delay_ms: number;
+  /** How many more requests it answers; null: every one. */
+  times: number | null;
+  probability: number;
+}
+
+export interface Faults {
+  add(rule: FaultRuleInput): Promise<FaultRule>;
+  list(): Promise<FaultRule[]>;
+  remove(id: number): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** One answered request, as GET /_credauth/admin/requests lists it: never a token or a body. */
+export interface JournalEntry {
+  id: number;
+  at: string;
+  method: string;
+  path: string;
+  route: string | null;
+  status: number;
+  actor: string | null;
+  token_type: string | null;
+  fault: number | null;
+  duration_ms: number;
+}
+
+export interface RequestFilter {
+  method?: string;
+  /** A path glob, as a fault rule's. */
+  path?: string;
+  status?: number;
+  since_id?: number;
+}
+
+/** A user's credentials and authorizations, as GET /_credauth/admin/users/{login} shows them. */
+export interface UserStanding {
+  login: string;
+  credentials: {
+    id: number;
+    type: CredentialType;
+    note: string | null;
+    token_last_eight: string | null;
+    fingerprint: string | null;
+    state: "live" | "destroyed" | "expired";
+    created_at: string;
+    expires_at: string | null;
+    destroyed_at: string | null;
+    authorizations: {
+      organization: string;
+      state: "live" | "revoked";
+      credential_authorized_at: string;
+      credential_accessed_at: string | null;
+      revoked_at: string | null;
+    }[];
+  }[];
+}
+
 export interface Credauth {
   /** Where it listens: http://127.0.0.1:PORT, GitHub's API at the root (and under /api/v3). */
   url: string;
@@ -53,6 +127,12 @@ export interface Credauth {
   snapshot(name: string): Promise<void>;
   restore(name: string): Promise<void>;
   clock: Clock;
+  /** Fault rules: GitHub's 5xx or rate-limit answers, or delays, for the requests they match. */
+  faults: Faults;
+  /** The requests answered, oldest first (the last 10,000). */
+  requests(filter?: RequestFilter): Promise<JournalEntry[]>;
+  /** A user's credentials and authorizations, in the state every read sees; null for no such user. */
+  user(login: string): Promise<UserStanding | null>;
   stop(): Promise<void>;
 }
 
@@ -134,6 +214,28 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
         now: () => app.services.clock.now(),
         advance: (duration) => moved({ advance: duration }),
         set: (isoTime) => moved({ set: isoTime }),
+      },
+      faults: {
+        add: (rule) => call("POST", "/faults", rule),
+        list: () => call("GET", "/faults"),
+        remove: async (id) => void (await call("DELETE", `/faults/${encodeURIComponent(String(id))}`)),
+        clear: async () => void (await call("DELETE", "/faults")),
+      },
+      requests: (filter = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(filter).flatMap(([name, value]): [string, string][] =>
+            value === undefined ? [] : [[name, String(value)]],
+          ),
+        );
+        return call("GET", `/requests${query.size > 0 ? `?${query}` : ""}`);
+      },
+      user: async (login) => {
+        try {
+          return await call("GET", `/users/${encodeURIComponent(login)}`);
+        } catch (error) {
+          if (error instanceof HarnessError && error.status === 404) return null;
+          throw error;
+        }
       },
       stop: () => app.close(),
     };

@@ -27,7 +27,9 @@ import credentialRoutes from "./credentials/routes.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
+import harnessHooks from "./harness/hooks.ts";
 import harnessRoutes from "./harness/routes.ts";
+import { HarnessState } from "./harness/state.ts";
 import healthRoutes from "./health/routes.ts";
 import metricsRoutes, { requestMetrics } from "./metrics/routes.ts";
 import openApiRoutes from "./openapi/routes.ts";
@@ -121,6 +123,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       clock,
       metrics,
       secrets,
+      harness: new HarnessState(),
     };
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
@@ -138,6 +141,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(requestMetrics, app.services.metrics);
   await app.register(writeVisibility, { db: app.services.db });
   await app.register(githubConventions, { userAgent: config.userAgent });
+  // Faults answer before anything is read or counted for a request; the journal sees every answer.
+  if (config.adminToken !== null) await app.register(harnessHooks, app.services);
   // Cookies are read only by the console (console/session.ts), not parsed on every request.
   await app.register(fastifyCookie, { hook: false });
   await app.register(authentication, {

@@ -5,6 +5,7 @@ import type { Metrics } from "../metrics.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
+import type { HarnessState } from "./harness/state.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
 /** What route plugins need, handed to each explicitly. */
@@ -20,4 +21,6 @@ export interface Services {
   secrets: SecretBox | null;
   /** The one clock every rule reads time from (domain/clock.ts). */
   clock: Clock;
+  /** The harness's fault rules and request journal (used only with an admin token). */
+  harness: HarnessState;
 }

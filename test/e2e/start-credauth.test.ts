@@ -1,8 +1,11 @@
 // startCredauth from test code, as a suite uses it: credauth in this process over real HTTP, its
-// fixture's generated tokens handed back, reset, snapshots and the clock, and two instances that
+// fixture's generated tokens handed back, reset, snapshots, the clock, faults that Octokit's retry
+// plugin rides out, the journal of what was called, a user's standing, and two instances that
 // share nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { Octokit } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
 import { type Credauth, HarnessError, startCredauth } from "../../src/harness/index.ts";
 
 const DAY_MS = 86_400_000;
@@ -100,6 +103,58 @@ describe("startCredauth", () => {
     await credauth.reset();
     assert.ok(Math.abs(credauth.clock.now().getTime() - Date.now()) < 5_000);
     assert.equal((await user(expiring)).status, 200);
+  });
+
+  it("injects faults a bot's retries ride out, and journals what it called", async () => {
+    const sinceId = (await credauth.requests()).at(-1)?.id ?? 0;
+    const rule = await credauth.faults.add({ method: "GET", path: "/user", status: 502, times: 2 });
+    assert.deepEqual(await credauth.faults.list(), [rule]);
+    const RetryingOctokit = Octokit.plugin(retry);
+    const bot = new RetryingOctokit({
+      auth: token("peter", "laptop"),
+      baseUrl: credauth.url,
+      retry: { retryAfterBaseValue: 10 },
+    });
+    const { data } = await bot.request("GET /user");
+    assert.equal(data.login, "peter");
+    const calls = await credauth.requests({ path: "/user", since_id: sinceId });
+    assert.deepEqual(
+      calls.map((call) => [call.status, call.fault, call.actor]),
+      [
+        [502, rule.id, null],
+        [502, rule.id, null],
+        [200, null, "peter"],
+      ],
+      "two injected 502s, then the real answer",
+    );
+    assert.deepEqual(await credauth.faults.list(), [], "used up");
+    await credauth.faults.add({ status: "secondary_rate_limit" });
+    assert.equal((await user(token("peter", "laptop"))).status, 403);
+    await credauth.faults.clear();
+    assert.equal((await user(token("peter", "laptop"))).status, 200);
+    await assert.rejects(credauth.faults.add({ status: 418 as 500 }), /properties\/status/);
+    await credauth.reset();
+    assert.deepEqual(await credauth.requests(), []);
+  });
+
+  it("shows a user's credentials as every read sees them", async () => {
+    const before = await credauth.user("peter");
+    assert.deepEqual(
+      before!.credentials.map((c) => [c.note, c.state]),
+      [
+        ["expiring", "live"],
+        ["laptop", "live"],
+      ],
+    );
+    assert.equal(before!.credentials[1]!.authorizations[0]!.organization, "initech-eng");
+    assert.equal((await revokePeter()).status, 202);
+    const after = await credauth.user("peter");
+    assert.deepEqual(
+      after!.credentials.map((c) => c.state),
+      ["destroyed", "destroyed"],
+    );
+    assert.equal(await credauth.user("nobody"), null);
+    await credauth.reset();
   });
 
   it("runs a second instance that shares nothing with the first", async () => {

@@ -144,6 +144,179 @@ for (const backend of backends()) {
       assert.equal(await used(), 1);
     });
 
+    it("injects GitHub's answers for a fault rule, counts it down, and changes nothing meanwhile", async () => {
+      const added = await call("POST", "/_credauth/admin/faults", {
+        method: "POST",
+        path: "/enterprises/*/credential-authorizations/*/revoke",
+        status: 503,
+        times: 2,
+      });
+      assert.equal(added.statusCode, 201);
+      const rule = added.json();
+      assert.deepEqual(
+        { ...rule, id: 0 },
+        {
+          id: 0,
+          method: "POST",
+          path: "/enterprises/*/credential-authorizations/*/revoke",
+          status: 503,
+          delay_ms: 0,
+          times: 2,
+          probability: 1,
+        },
+      );
+      const revocations = await count("revocations");
+      for (let i = 0; i < 2; i++) {
+        const refused = await revokeAnn();
+        assert.equal(refused.statusCode, 503);
+        assert.deepEqual(
+          { ...(refused.json() as object), documentation_url: "" },
+          { message: "Service Unavailable", documentation_url: "", status: "503" },
+        );
+        assert.equal(refused.headers["x-ratelimit-used"], undefined, "not counted");
+        assert.ok(refused.headers["x-github-request-id"]);
+      }
+      assert.equal(await count("revocations"), revocations, "nothing recorded for a faulted request");
+      assert.deepEqual((await call("GET", "/_credauth/admin/faults")).json(), [], "used up, the rule is gone");
+      assert.equal((await revokeAnn()).statusCode, 202, "answered for real after");
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+
+      const other = await t.app.inject({
+        method: "POST",
+        url: "/enterprises/emu-corp/credential-authorizations/revoke-all",
+        headers: bearer(t.tokens.owenClassic),
+      });
+      assert.notEqual(other.statusCode, 503, "the glob's * is one segment");
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+    });
+
+    it("injects secondary and primary rate limits with the headers clients wait by, and delays", async () => {
+      await call("POST", "/_credauth/admin/faults", { path: "/user", status: "secondary_rate_limit", times: 1 });
+      const secondary = await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.annClassic) });
+      assert.equal(secondary.statusCode, 403);
+      assert.equal(secondary.headers["retry-after"], "60");
+      assert.match(secondary.json().message, /^You have exceeded a secondary rate limit/);
+
+      await call("POST", "/_credauth/admin/faults", { path: "/user", status: "primary_rate_limit", times: 1 });
+      const primary = await t.app.inject({
+        method: "GET",
+        url: "/api/v3/user?x=1",
+        headers: bearer(t.tokens.annClassic),
+      });
+      assert.equal(primary.statusCode, 403);
+      assert.equal(primary.headers["x-ratelimit-remaining"], "0");
+      assert.equal(primary.headers["x-ratelimit-limit"], "5000");
+      assert.ok(Number(primary.headers["x-ratelimit-reset"]) > Date.now() / 1000);
+      assert.match(primary.json().message, /^API rate limit exceeded for user ID \d+\./);
+
+      await call("POST", "/_credauth/admin/faults", { path: "/user", delay_ms: 300, times: 1 });
+      const delayed = await t.app.inject({ method: "GET", url: "/user", headers: bearer(t.tokens.annClassic) });
+      assert.equal(delayed.statusCode, 200, "a delay alone delays the real answer");
+      const [entry] = (await call("GET", "/_credauth/admin/requests?path=/user&status=200")).json().slice(-1);
+      assert.ok(entry.duration_ms >= 250 && entry.fault !== null, JSON.stringify(entry));
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+    });
+
+    it("refuses fault rules that could never match or change nothing, naming the field", async () => {
+      for (const [rule, field] of [
+        [{ status: 418 }, "status"],
+        [{ status: "500" }, "status"],
+        [{ path: "user", status: 500 }, "path"],
+        [{ path: "/user?x=1", status: 500 }, "path"],
+        [{ method: "FETCH", status: 500 }, "method"],
+        [{ delay_ms: 30_001 }, "delay_ms"],
+        [{ delay_ms: 0 }, "status"],
+        [{}, "status"],
+        [{ status: 500, times: 0 }, "times"],
+        [{ status: 500, probability: 0 }, "probability"],
+        [{ status: 500, probability: 1.5 }, "probability"],
+        [{ status: 500, when: "always" }, "when"],
+      ] as const) {
+        const r = await call("POST", "/_credauth/admin/faults", rule);
+        assert.equal(r.statusCode, 422, JSON.stringify(rule));
+        assert.match(r.json().message, new RegExp(`'properties/${field}'`), JSON.stringify(rule));
+      }
+      assert.equal((await call("DELETE", "/_credauth/admin/faults/999")).statusCode, 404);
+      assert.equal((await call("DELETE", "/_credauth/admin/faults/x")).statusCode, 404);
+      const added = (await call("POST", "/_credauth/admin/faults", { status: 500, probability: 0.5 })).json();
+      assert.equal((await call("DELETE", `/_credauth/admin/faults/${added.id}`)).statusCode, 204);
+      await call("POST", "/_credauth/admin/faults", { status: 500 });
+      assert.equal((await call("DELETE", "/_credauth/admin/faults")).statusCode, 204);
+      assert.deepEqual((await call("GET", "/_credauth/admin/faults")).json(), []);
+    });
+
+    it("journals every answer but its own, with who called and never a token", async () => {
+      assert.equal((await call("DELETE", "/_credauth/admin/requests")).statusCode, 204);
+      await annStatus();
+      await revokeAnn();
+      await t.app.inject({ method: "GET", url: "/user", headers: bearer("ghp_000000000000000000000000000000000000") });
+      const all = await call("GET", "/_credauth/admin/requests");
+      assert.equal(all.statusCode, 200);
+      const journal = all.json() as {
+        id: number;
+        path: string;
+        route: string;
+        status: number;
+        actor: string | null;
+        token_type: string | null;
+        method: string;
+      }[];
+      assert.deepEqual(
+        journal.map((e) => [e.method, e.path, e.status, e.actor, e.token_type]),
+        [
+          ["GET", "/user", 200, "ann_emu", "classic_pat"],
+          ["POST", REVOKE_ANN, 202, "owen_emu", "classic_pat"],
+          ["GET", "/user", 401, null, null],
+        ],
+      );
+      assert.equal(journal[1]!.route, "/enterprises/{enterprise}/credential-authorizations/{username}/revoke");
+      for (const token of Object.values(t.tokens)) assert.ok(!all.body.includes(token), "no token in the journal");
+      const revokes = (
+        await call(
+          "GET",
+          "/_credauth/admin/requests?method=post&path=/enterprises/*/credential-authorizations/*/revoke",
+        )
+      ).json();
+      assert.deepEqual(
+        revokes.map((e: { id: number }) => e.id),
+        [journal[1]!.id],
+      );
+      assert.deepEqual(
+        (await call("GET", `/_credauth/admin/requests?since_id=${journal[1]!.id}`))
+          .json()
+          .map((e: { status: number }) => e.status),
+        [401],
+      );
+      assert.equal((await call("GET", "/_credauth/admin/requests?status=abc")).statusCode, 422);
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+      assert.deepEqual((await call("GET", "/_credauth/admin/requests")).json(), [], "a reset empties it");
+    });
+
+    it("shows a user's credentials and authorizations as every read sees them", async () => {
+      const before = (await call("GET", "/_credauth/admin/users/ANN_EMU")).json();
+      assert.equal(before.login, "ann_emu");
+      const classic = before.credentials.find(
+        (c: { token_last_eight: string | null }) => c.token_last_eight === t.tokens.annClassic.slice(-8),
+      );
+      assert.equal(classic.type, "classic_pat");
+      assert.equal(classic.state, "live");
+      assert.ok(classic.authorizations.length > 0);
+      assert.ok(
+        classic.authorizations.every(
+          (a: { state: string; credential_authorized_at: string }) =>
+            a.state === "live" && a.credential_authorized_at.endsWith("Z"),
+        ),
+      );
+      assert.ok(!JSON.stringify(before).includes(t.tokens.annClassic));
+      assert.equal((await revokeAnn()).statusCode, 202);
+      const after = (await call("GET", "/_credauth/admin/users/ann_emu")).json();
+      const gone = after.credentials.find((c: { id: number }) => c.id === classic.id);
+      assert.equal(gone.state, "destroyed", "from the 202 on");
+      assert.ok(gone.authorizations.every((a: { state: string }) => a.state === "revoked"));
+      assert.equal((await call("GET", "/_credauth/admin/users/nobody_here")).statusCode, 404);
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+    });
+
     it("answers as its OpenAPI description says", async () => {
       const document = (await t.app.inject({ method: "GET", url: "/openapi.json" })).json();
       const assertMatches = validatorFor(document);
@@ -165,6 +338,21 @@ for (const backend of backends()) {
         "/_credauth/admin/snapshots/{name}",
         await call("DELETE", "/_credauth/admin/snapshots/described"),
       );
+      const rule = await call("POST", "/_credauth/admin/faults", { path: "/user", status: 502, times: 1 });
+      assertMatches("POST", "/_credauth/admin/faults", rule);
+      assertMatches("POST", "/_credauth/admin/faults", await call("POST", "/_credauth/admin/faults", { status: 1 }));
+      assertMatches("GET", "/_credauth/admin/faults", await call("GET", "/_credauth/admin/faults"));
+      assertMatches(
+        "DELETE",
+        "/_credauth/admin/faults/{id}",
+        await call("DELETE", `/_credauth/admin/faults/${rule.json().id}`),
+      );
+      assertMatches("DELETE", "/_credauth/admin/faults", await call("DELETE", "/_credauth/admin/faults"));
+      await annStatus();
+      assertMatches("GET", "/_credauth/admin/requests", await call("GET", "/_credauth/admin/requests"));
+      assertMatches("DELETE", "/_credauth/admin/requests", await call("DELETE", "/_credauth/admin/requests"));
+      assertMatches("GET", "/_credauth/admin/users/{login}", await call("GET", "/_credauth/admin/users/ann_emu"));
+      assertMatches("GET", "/_credauth/admin/users/{login}", await call("GET", "/_credauth/admin/users/nobody_here"));
       assertMatches("POST", "/_credauth/admin/reset", await call("POST", "/_credauth/admin/reset"));
     });
 

@@ -1,8 +1,10 @@
 // The test harness over HTTP, under /_credauth/admin with the site-admin token: reset to the state
-// at start-up, named snapshots, and the one clock (domain/clock.ts), moved forward only. Without a
-// configured admin token none of these routes exist (404), as for the rest of the admin API.
+// at start-up, named snapshots, the one clock (domain/clock.ts) moved forward only, fault rules and
+// the request journal (kept in this process: harness/state.ts, applied by harness/hooks.ts).
+// Without a configured admin token none of these routes exist (404), as for the rest of the admin API.
 import type { FastifyInstance } from "fastify";
 import { parseDuration } from "../../domain/durations.ts";
+import { type FaultRule, parseFaultRule, pathMatches } from "../../domain/faults.ts";
 import { Errors } from "../../errors.ts";
 import { setClockOffset } from "../../store/clock.ts";
 import {
@@ -14,6 +16,7 @@ import {
   START_SNAPSHOT,
   saveSnapshot,
 } from "../../store/snapshots.ts";
+import { describeUserCredentials, findUserByLogin } from "../../store/users.ts";
 import type { Services } from "../services.ts";
 import { siteAdminGuard } from "../site-admin.ts";
 import { ADMIN_PREFIX } from "../urls.ts";
@@ -24,6 +27,8 @@ function objectBody(body: unknown): Record<string, unknown> {
     throw Errors.bodyNotObject();
   return body as Record<string, unknown>;
 }
+
+const iso = (time: Date | string | null) => (time === null ? null : new Date(time).toISOString());
 
 function snapshotName(name: string): string {
   if (!SNAPSHOT_NAME.test(name)) throw Errors.notFound();
@@ -37,12 +42,17 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
   app.addHook("onRequest", siteAdminGuard(adminToken, services.rateLimits));
   const config = { siteAdmin: true, rateLimitResource: "none" } as const;
 
-  /** Restores a snapshot, then what lives outside the database: this process's clock, the rate-limit counts. */
+  /**
+   * Restores a snapshot, then what lives outside the database as it was at start: this process's
+   * clock, the rate-limit counts, no fault rules, an empty journal.
+   */
   const restore = async (name: string): Promise<RestoreOutcome> => {
     const { outcome, clockOffsetMs } = await db.transaction((tx) => restoreSnapshot(tx, name));
     if (outcome !== "restored") return outcome;
     clock.adopt(clockOffsetMs);
     await services.rateLimits.reset();
+    services.harness.clearFaults();
+    services.harness.clearJournal();
     return outcome;
   };
 
@@ -117,5 +127,84 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
     }
     await setClockOffset(db, clock, offsetMs);
     return clockState();
+  });
+
+  const presentRule = (rule: FaultRule) => ({
+    id: rule.id,
+    method: rule.method,
+    path: rule.path,
+    status: rule.status,
+    delay_ms: rule.delayMs,
+    times: rule.timesLeft,
+    probability: rule.probability,
+  });
+
+  app.post(`${ADMIN_PREFIX}/faults`, { config }, async (request, reply) => {
+    const parsed = parseFaultRule(objectBody(request.body));
+    if ("problem" in parsed) throw Errors.invalidRequest(`For 'properties/${parsed.field}', ${parsed.problem}.`);
+    return reply.code(201).send(presentRule(services.harness.addFault(parsed)));
+  });
+
+  app.get(`${ADMIN_PREFIX}/faults`, { config }, async () => services.harness.faults().map(presentRule));
+
+  app.delete(`${ADMIN_PREFIX}/faults`, { config }, async (_request, reply) => {
+    services.harness.clearFaults();
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string } }>(`${ADMIN_PREFIX}/faults/:id`, { config }, async (request, reply) => {
+    const id = /^\d{1,9}$/.test(request.params.id) ? Number(request.params.id) : Number.NaN;
+    if (!services.harness.removeFault(id)) throw Errors.notFound();
+    return reply.code(204).send();
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    `${ADMIN_PREFIX}/requests`,
+    { config },
+    async (request) => {
+      const { method, path, status, since_id: sinceId } = request.query;
+      const whole = (name: string, value: string | undefined) => {
+        if (value === undefined) return undefined;
+        if (!/^\d{1,15}$/.test(value))
+          throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(value)} is not a whole number.`);
+        return Number(value);
+      };
+      return services.harness.requests(
+        {
+          ...(method === undefined ? {} : { method: method.toUpperCase() }),
+          ...(path === undefined ? {} : { path }),
+          ...(status === undefined ? {} : { status: whole("status", status) }),
+          ...(sinceId === undefined ? {} : { sinceId: whole("since_id", sinceId) }),
+        },
+        pathMatches,
+      );
+    },
+  );
+
+  app.delete(`${ADMIN_PREFIX}/requests`, { config }, async (_request, reply) => {
+    services.harness.clearJournal();
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { login: string } }>(`${ADMIN_PREFIX}/users/:login`, { config }, async (request) => {
+    const user = await findUserByLogin(db, request.params.login);
+    if (user === null) throw Errors.notFound();
+    const credentials = await describeUserCredentials(db, user.id);
+    return {
+      login: user.login,
+      credentials: credentials.map((c) => ({
+        ...c,
+        created_at: c.created_at.toISOString(),
+        expires_at: c.expires_at?.toISOString() ?? null,
+        destroyed_at: c.destroyed_at?.toISOString() ?? null,
+        // Aggregated as JSON, the times come as PostgreSQL writes them: made ISO like every other.
+        authorizations: c.authorizations.map((a) => ({
+          ...a,
+          credential_authorized_at: iso(a.credential_authorized_at)!,
+          credential_accessed_at: iso(a.credential_accessed_at),
+          revoked_at: iso(a.revoked_at),
+        })),
+      })),
+    };
   });
 }

@@ -255,6 +255,39 @@ const SNAPSHOT = {
   required: ["name", "taken_at"],
   properties: { name: { type: "string" }, taken_at: { type: "string", format: "date-time" } },
 };
+const FAULT = {
+  type: "object",
+  required: ["id", "method", "path", "status", "delay_ms", "times", "probability"],
+  properties: {
+    id: { type: "integer" },
+    method: { type: "string", nullable: true },
+    path: { type: "string", nullable: true },
+    status: { anyOf: [{ type: "integer", nullable: true }, { type: "string" }] },
+    delay_ms: { type: "integer" },
+    times: { type: "integer", nullable: true, description: "How many more requests it answers; null: every one" },
+    probability: { type: "number" },
+  },
+};
+const JOURNAL_ENTRY = {
+  type: "object",
+  required: ["id", "at", "method", "path", "route", "status", "actor", "token_type", "fault", "duration_ms"],
+  properties: {
+    id: { type: "integer" },
+    at: { type: "string", format: "date-time", description: "On credauth's clock" },
+    method: { type: "string" },
+    path: { type: "string", description: "Without base path and query" },
+    route: {
+      type: "string",
+      nullable: true,
+      example: "/enterprises/{enterprise}/credential-authorizations/{username}/revoke",
+    },
+    status: { type: "integer" },
+    actor: { type: "string", nullable: true, description: "The authenticated user's login" },
+    token_type: { type: "string", nullable: true },
+    fault: { type: "integer", nullable: true, description: "The fault rule that answered or delayed it" },
+    duration_ms: { type: "number" },
+  },
+};
 const CLOCK = {
   type: "object",
   required: ["now", "offset_seconds"],
@@ -518,6 +551,70 @@ export const EXTENSION_PATHS: Record<string, object> = {
       },
     ),
   },
+  "/_credauth/admin/faults": {
+    post: harness(
+      "add-fault",
+      "Add a fault rule: GitHub's answer for a status or rate limit, or a delay, for the requests it matches",
+      { "201": { description: "Added", content: json(FAULT) }, "422": VALIDATION_FAILED },
+      {
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              method: { type: "string", enum: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] },
+              path: {
+                type: "string",
+                description: "A glob over the path without base and query; * is one segment",
+                example: "/enterprises/*/credential-authorizations/*/revoke",
+              },
+              status: {
+                oneOf: [
+                  { type: "integer", enum: [500, 502, 503, 504] },
+                  { type: "string", enum: ["secondary_rate_limit", "primary_rate_limit"] },
+                ],
+              },
+              delay_ms: { type: "integer", minimum: 0, maximum: 30000 },
+              times: { type: "integer", minimum: 1 },
+              probability: { type: "number", minimum: 0, exclusiveMinimum: true, maximum: 1 },
+            },
+          }),
+        },
+      },
+    ),
+    get: harness("list-faults", "The fault rules in force, in the order they are tried", {
+      "200": { description: "The rules", content: json({ type: "array", items: FAULT }) },
+    }),
+    delete: harness("clear-faults", "Remove every fault rule", { "204": NO_CONTENT }),
+  },
+  "/_credauth/admin/faults/{id}": {
+    delete: harness(
+      "remove-fault",
+      "Remove a fault rule",
+      { "204": NO_CONTENT, "404": NOT_FOUND },
+      { parameters: [pathParameter("id", "The rule's id", "integer")] },
+    ),
+  },
+  "/_credauth/admin/requests": {
+    get: harness(
+      "list-requests",
+      "The request journal, oldest first: the last 10,000 answers, the admin API's own left out; never a token or a body",
+      {
+        "200": { description: "The requests", content: json({ type: "array", items: JOURNAL_ENTRY }) },
+        "422": VALIDATION_FAILED,
+      },
+      {
+        parameters: [
+          { name: "method", in: "query", schema: { type: "string" } },
+          { name: "path", in: "query", description: "A path glob, as a fault rule's", schema: { type: "string" } },
+          { name: "status", in: "query", schema: { type: "integer" } },
+          { name: "since_id", in: "query", description: "Only requests after this one", schema: { type: "integer" } },
+        ],
+      },
+    ),
+    delete: harness("clear-requests", "Empty the request journal", { "204": NO_CONTENT }),
+  },
   "/_credauth/admin/fixtures": {
     post: admin("load-fixture", "Load a fixture", CREATED_REPORT, {
       requestBody: fixtureBody("A whole fixture: enterprises and users"),
@@ -584,6 +681,15 @@ export const EXTENSION_PATHS: Record<string, object> = {
     post: admin("create-user", "Create a user", CREATED_REPORT, { requestBody: fixtureBody("One `users[]` entry") }),
   },
   "/_credauth/admin/users/{login}": {
+    get: harness(
+      "get-user",
+      "A user's credentials and their organization authorizations, in the state every read sees",
+      {
+        "200": { description: "The user", content: json({ $ref: "#/components/schemas/credauth-user-standing" }) },
+        "404": NOT_FOUND,
+      },
+      { parameters: [LOGIN] },
+    ),
     delete: admin(
       "delete-user",
       "Delete a user",
@@ -690,6 +796,56 @@ export const EXTENSION_PATHS: Record<string, object> = {
 };
 
 export const EXTENSION_SCHEMAS: Record<string, object> = {
+  "credauth-user-standing": {
+    type: "object",
+    required: ["login", "credentials"],
+    properties: {
+      login: { type: "string" },
+      credentials: {
+        type: "array",
+        items: {
+          type: "object",
+          required: [
+            "id",
+            "type",
+            "note",
+            "token_last_eight",
+            "fingerprint",
+            "state",
+            "created_at",
+            "expires_at",
+            "destroyed_at",
+            "authorizations",
+          ],
+          properties: {
+            id: { type: "integer" },
+            type: { type: "string" },
+            note: { type: "string", nullable: true },
+            token_last_eight: { type: "string", nullable: true },
+            fingerprint: { type: "string", nullable: true },
+            state: { type: "string", enum: ["live", "destroyed", "expired"] },
+            created_at: { type: "string", format: "date-time" },
+            expires_at: { type: "string", format: "date-time", nullable: true },
+            destroyed_at: { type: "string", format: "date-time", nullable: true },
+            authorizations: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["organization", "state", "credential_authorized_at", "credential_accessed_at", "revoked_at"],
+                properties: {
+                  organization: { type: "string" },
+                  state: { type: "string", enum: ["live", "revoked"] },
+                  credential_authorized_at: { type: "string", format: "date-time" },
+                  credential_accessed_at: { type: "string", format: "date-time", nullable: true },
+                  revoked_at: { type: "string", format: "date-time", nullable: true },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   "credauth-console-session": {
     type: "object",
     required: ["kind", "login", "csrf"],
