@@ -34,8 +34,16 @@ async function schemaVersion(db: Queryable): Promise<number> {
 /** Saves the whole state as `name`, replacing a snapshot of that name. Run in a transaction. */
 export async function saveSnapshot(tx: Queryable, name: string): Promise<void> {
   await deleteSnapshot(tx, name);
+  // The data tables' own sequences only: the register's must go on counting, or a later snapshot
+  // would take an id one still holds.
   const sequences = await tx.query<{ name: string; last_value: string | null }>(
-    `select schemaname || '.' || sequencename as name, last_value::text from pg_sequences where schemaname = 'public'`,
+    `select ps.schemaname || '.' || ps.sequencename as name, ps.last_value::text
+       from pg_sequences ps
+       join pg_class s on s.relname = ps.sequencename and s.relnamespace = 'public'::regnamespace
+       join pg_depend d on d.objid = s.oid and d.deptype in ('a', 'i')
+       join pg_class t on t.oid = d.refobjid
+      where ps.schemaname = 'public' and t.relname = any($1::text[])`,
+    [DATA_TABLES],
   );
   const [row] = await tx.query<{ id: number }>(
     `insert into credauth_snapshots (name, schema_version, sequences, clock_offset_ms)
