@@ -181,6 +181,72 @@ describe("fixture parsing", () => {
     );
   });
 
+  it("takes when a credential was made, used and authorized, and refuses times that are not, or cannot be", () => {
+    const world = (credential: string) => `enterprises:
+  - slug: acme
+    organizations: [{login: acme-eng}]
+users:
+  - login: alice
+    credentials:
+      - type: classic_pat
+${credential}`;
+    const parsed = parseFixture(
+      world(`        created_at: 2026-01-01T00:00:00Z
+        last_used_at: 2026-03-01T00:00:00Z
+        authorized_orgs:
+          - {org: acme-eng, authorized_at: 2026-01-02T00:00:00Z, accessed_at: 2026-02-01T00:00:00Z}`),
+      "world.yaml",
+    );
+    assert.deepEqual(parsed.fixture.users?.[0]?.credentials?.[0]?.authorized_orgs, [
+      { org: "acme-eng", authorized_at: "2026-01-02T00:00:00Z", accessed_at: "2026-02-01T00:00:00Z" },
+    ]);
+    const error = refusal(
+      world(`        created_at: yesterday
+        last_used_at: 2025-01-01T00:00:00Z
+        expires_at: 2027-01-01T00:00:00Z
+        authorized_orgs:
+          - bad login!
+          - {org: acme-eng, authorized_at: 2026-02-01T00:00:00Z, accessed_at: 2026-01-01T00:00:00Z}
+          - {org: acme-eng, when: now}
+          - {authorized_at: 2026-02-01T00:00:00Z}`),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => [p.path, p.problem]),
+      [
+        ["users[0].credentials[0].authorized_orgs[0]", 'must match pattern "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$"'],
+        ["users[0].credentials[0].authorized_orgs[2].when", 'unknown field "when"'],
+        ["users[0].credentials[0].authorized_orgs[3]", "must have required property 'org'"],
+      ],
+      "shape first",
+    );
+    const meaning = refusal(
+      world(`        created_at: yesterday
+        last_used_at: 2026-01-01T00:00:00Z
+        authorized_orgs:
+          - {org: acme-eng, authorized_at: 2026-02-01T00:00:00Z, accessed_at: 2026-01-01T00:00:00Z}`),
+    );
+    assert.deepEqual(
+      meaning.problems.map((p) => [p.path, p.problem.split(":")[0]]),
+      [
+        ["users[0].credentials[0].created_at", "must be an ISO 8601 date-time such as 2027-01-01T00"],
+        ["users[0].credentials[0].authorized_orgs[0].accessed_at", "is before authorized_at"],
+      ],
+    );
+    const backwards = refusal(
+      world(`        created_at: 2026-02-01T00:00:00Z
+        last_used_at: 2026-01-01T00:00:00Z
+        authorized_orgs:
+          - {org: acme-eng, authorized_at: 2026-01-15T00:00:00Z}`),
+    );
+    assert.deepEqual(
+      backwards.problems.map((p) => [p.path, p.problem.split(":")[0]]),
+      [
+        ["users[0].credentials[0].last_used_at", "is before created_at"],
+        ["users[0].credentials[0].authorized_orgs[0].authorized_at", "is before created_at"],
+      ],
+    );
+  });
+
   it("refuses duplicates", () => {
     assert.match(refusal("users:\n  - login: a\n  - login: A\n").message, /declared twice/);
   });

@@ -1,7 +1,7 @@
 // A fixture's credentials, created where missing (a token of credauth's making generated here), and
 // their grants: each authorization audited as GitHub audits an owner's grant.
 import { factsOf } from "../../domain/credential-types.ts";
-import type { FixtureCredential, ParsedFixture } from "../../domain/fixture.ts";
+import { authorizationsOf, type FixtureCredential, type ParsedFixture } from "../../domain/fixture.ts";
 import type { CredentialType } from "../../domain/model.ts";
 import { AUDIT_ACTIONS } from "../../domain/revocation.ts";
 import { generateToken, hashToken, lastEight, sshFingerprint, type TokenCredentialType } from "../../domain/tokens.ts";
@@ -18,9 +18,10 @@ import {
 } from "./rows.ts";
 
 const GRANT = `with granted as (
-       insert into credential_authorizations (credential_id, organization_id)
-       select credential_id, organization_id from unnest($1::bigint[], $2::bigint[]) with ordinality
-                as pair(credential_id, organization_id, n) order by n
+       insert into credential_authorizations (credential_id, organization_id, authorized_at, accessed_at)
+       select credential_id, organization_id, coalesce(authorized_at, (select credauth_now())), accessed_at
+         from unnest($1::bigint[], $2::bigint[], $4::timestamptz[], $5::timestamptz[]) with ordinality
+                as pair(credential_id, organization_id, authorized_at, accessed_at, n) order by n
        on conflict (credential_id, organization_id) do nothing
        returning id, credential_id, organization_id),
      events as (
@@ -33,29 +34,46 @@ const GRANT = `with granted as (
          join enterprises e on e.id = o.enterprise_id`)})
      select count(*)::int as granted from granted`;
 
+/** Authorizations to grant: pair i is credentialIds[i] in organizationIds[i], with its times (null: now, never). */
+interface Grants {
+  credentialIds: number[];
+  organizationIds: number[];
+  authorizedAt: (string | null)[];
+  accessedAt: (string | null)[];
+}
+
+const noGrants = (): Grants => ({ credentialIds: [], organizationIds: [], authorizedAt: [], accessedAt: [] });
+
 /**
  * Grants credentials access to SSO organizations, as their owners do, and audits each grant
- * (org_credential_authorization.grant): pair i is credentialIds[i] and organizationIds[i]. A pair
- * that already has an authorization, live or revoked, is left alone: a revoked one is never
- * granted again. Returns how many were granted.
+ * (org_credential_authorization.grant). A pair that already has an authorization, live or revoked,
+ * is left alone: a revoked one is never granted again. Returns how many were granted.
  */
-async function grantChunk(tx: Queryable, credentialIds: number[], organizationIds: number[]): Promise<number> {
-  if (credentialIds.length === 0) return 0;
+async function grantChunk(tx: Queryable, grants: Grants): Promise<number> {
+  if (grants.credentialIds.length === 0) return 0;
   const [row] = await tx.query<{ granted: number }>(GRANT, [
-    credentialIds,
-    organizationIds,
+    grants.credentialIds,
+    grants.organizationIds,
     AUDIT_ACTIONS.authorizationGranted,
+    grants.authorizedAt,
+    grants.accessedAt,
   ]);
   return row?.granted ?? 0;
 }
 
-/** Grants one credential access to one organization (see grantChunk); false when it already had it. */
+/** Grants one credential access to one organization now (see grantChunk); false when it already had it. */
 export async function grantAuthorization(
   tx: Queryable,
   credentialId: number,
   organizationId: number,
 ): Promise<boolean> {
-  return (await grantChunk(tx, [credentialId], [organizationId])) > 0;
+  const grant = {
+    credentialIds: [credentialId],
+    organizationIds: [organizationId],
+    authorizedAt: [null],
+    accessedAt: [null],
+  };
+  return (await grantChunk(tx, grant)) > 0;
 }
 
 /**
@@ -142,20 +160,23 @@ type CredentialRow = [
   expiresAt: string | null,
   publicKey: string | null,
   fingerprint: string | null,
+  createdAt: string | null,
 ];
 
 async function insertCredentials(tx: Queryable, rows: CredentialRow[]): Promise<void> {
   for (const chunk of chunks(rows)) {
     await tx.query(
       `insert into credentials (user_id, type, token_hash, token_last_eight, title, note, scopes, permissions,
-                                resource_owner, fixture_key, expires_at, public_key, fingerprint)
+                                resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at)
        select user_id, type, decode(token_hash, 'hex'), last_eight, title, note,
               coalesce(string_to_array(nullif(scopes, ''), ','), '{}'), permissions::jsonb,
-              resource_owner, fixture_key, expires_at, public_key, fingerprint
+              resource_owner, fixture_key, expires_at, public_key, fingerprint,
+              coalesce(created_at, (select credauth_now()))
          from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[]) with ordinality
+                     $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::timestamptz[])
+              with ordinality
               as c(user_id, type, token_hash, last_eight, title, note, scopes, permissions,
-                   resource_owner, fixture_key, expires_at, public_key, fingerprint, n)
+                   resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, n)
         order by n
        on conflict do nothing`,
       columns(chunk),
@@ -195,6 +216,8 @@ function* declaredCredentials(parsed: ParsedFixture, users: Map<string, UserRow>
   }
 }
 
+const isoOrNull = (time: string | undefined) => (time === undefined ? null : new Date(time).toISOString());
+
 /** The row that creates a declared credential, and the token credauth generated for it if any. */
 function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; generatedToken: string | null } {
   const { credential, identity, userId } = declared;
@@ -215,6 +238,7 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
         null,
         key,
         identity.fingerprint,
+        isoOrNull(credential.created_at),
       ],
       generatedToken: null,
     };
@@ -233,9 +257,10 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
       JSON.stringify(credential.permissions ?? {}),
       credential.resource_owner ?? null,
       identity.kind === "generated" ? identity.fixtureKey : null,
-      credential.expires_at ? new Date(credential.expires_at).toISOString() : null,
+      isoOrNull(credential.expires_at),
       null,
       null,
+      isoOrNull(credential.created_at),
     ],
     generatedToken,
   };
@@ -259,11 +284,10 @@ export async function loadCredentials(
 ): Promise<void> {
   /** Every credential this load has resolved, so a credential declared twice is one credential. */
   const known = new Map<string, FoundCredential>();
-  const grants = { credentialIds: [] as number[], organizationIds: [] as number[] };
+  let grants = noGrants();
   const flushGrants = async () => {
-    report.created.authorizations += await grantChunk(tx, grants.credentialIds, grants.organizationIds);
-    grants.credentialIds = [];
-    grants.organizationIds = [];
+    report.created.authorizations += await grantChunk(tx, grants);
+    grants = noGrants();
   };
 
   let batch: DeclaredCredential[] = [];
@@ -310,12 +334,14 @@ export async function loadCredentials(
       if (!credential || credential.userId !== declared.userId)
         fail([...at, "token"], "this token already belongs to another user");
       if (credential.destroyed) continue; // a destroyed credential is gone for good, and so are its authorizations
-      for (const [a, login] of (declared.credential.authorized_orgs ?? []).entries()) {
-        const organization = organizations.get(login.toLowerCase());
+      for (const [a, { org, authorizedAt, accessedAt }] of authorizationsOf(declared.credential).entries()) {
+        const organization = organizations.get(org.toLowerCase());
         if (!organization)
-          fail([...at, "authorized_orgs", a], `organization "${login}" is not declared in any enterprise`);
+          fail([...at, "authorized_orgs", a], `organization "${org}" is not declared in any enterprise`);
         grants.credentialIds.push(credential.id);
         grants.organizationIds.push(organization.id);
+        grants.authorizedAt.push(isoOrNull(authorizedAt ?? undefined));
+        grants.accessedAt.push(isoOrNull(accessedAt ?? undefined));
       }
       if (grants.credentialIds.length >= ROWS_PER_STATEMENT) await flushGrants();
     }

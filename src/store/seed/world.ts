@@ -1,6 +1,6 @@
 // The enterprises, users and organizations a fixture declares or names: created where missing, then
 // read back by name for the parts that follow.
-import type { ParsedFixture } from "../../domain/fixture.ts";
+import { authorizationsOf, type ParsedFixture } from "../../domain/fixture.ts";
 import type { Queryable } from "../db.ts";
 import { chunks, type EnterpriseRow, type OrganizationRow, type SeedReport, type UserRow } from "./rows.ts";
 
@@ -50,7 +50,7 @@ export function namesOf(parsed: ParsedFixture): {
     add(user.login);
     if (user.email !== undefined) emails.set(user.login.toLowerCase(), user.email);
     for (const credential of user.credentials ?? [])
-      for (const login of credential.authorized_orgs ?? []) authorizedOrganizations.add(login.toLowerCase());
+      for (const { org } of authorizationsOf(credential)) authorizedOrganizations.add(org.toLowerCase());
   }
   return { logins: [...logins.values()], emails, authorizedOrganizations };
 }
