@@ -87,6 +87,8 @@ export interface Config {
   seedFile: string | null;
   /** `serve --demo`: load the bundled demo world when the database is empty. (Default: false; `npm start` sets it) */
   seedDemoWhenEmpty: boolean;
+  /** `serve --clock`: the time, in epoch milliseconds, the clock is set to at start-up. (Default: null, left as it is) */
+  clockStartMs: number | null;
   /** Where a load writes the tokens it generated ("-": standard output); null: a new file in the working folder. */
   tokensFile: string | null;
   logLevel: LogLevel;
@@ -161,6 +163,7 @@ export interface ConfigFlags {
   webUrl?: string;
   publicUrl?: string;
   demo?: boolean;
+  clock?: string;
   adminToken?: string;
   adminTokenFile?: string;
   tlsCert?: string;
@@ -206,6 +209,7 @@ export const ENVIRONMENT: Readonly<Record<keyof ConfigFlags & string, string | u
   webUrl: "CREDAUTH_WEB_URL",
   publicUrl: "CREDAUTH_PUBLIC_URL",
   demo: undefined,
+  clock: undefined,
   adminToken: "CREDAUTH_ADMIN_TOKEN",
   adminTokenFile: "CREDAUTH_ADMIN_TOKEN_FILE",
   tlsCert: "CREDAUTH_TLS_CERT",
@@ -460,6 +464,11 @@ export function parseConfig(
           ? { kind: "file", file: join(dirname(database.dataDir), "secrets.key"), create: true }
           : null;
 
+  const clockStartMs = flags.clock === undefined ? null : Date.parse(flags.clock);
+  if (clockStartMs !== null && (Number.isNaN(clockStartMs) || !/^\d{4}-\d\d-\d\dT/.test(flags.clock!)))
+    throw new ConfigError(
+      `--clock must be an ISO 8601 time such as 2027-01-01T00:00:00Z, got ${JSON.stringify(flags.clock)}.`,
+    );
   const config: Config = {
     database,
     http: { host, port },
@@ -472,6 +481,7 @@ export function parseConfig(
     runWorker: flags.worker ?? true,
     seedFile: flags.seed ? resolve(cwd, flags.seed) : null,
     seedDemoWhenEmpty: flags.demo ?? false,
+    clockStartMs,
     tokensFile: flags.tokensFile === "-" ? "-" : flags.tokensFile ? resolve(cwd, flags.tokensFile) : null,
     logLevel,
     logFormat,

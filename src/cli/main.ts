@@ -219,6 +219,10 @@ export function buildCli(): Command {
       .option("--tokens-file <file>", TOKENS_FILE_HELP)
       .option("--no-worker", "do not process revocation jobs in this process")
       .option("--demo", "load the bundled demo world when the database is empty")
+      .option(
+        "--clock <time>",
+        "start the clock every rule reads at this ISO 8601 time (before any world is loaded; for tests)",
+      )
       .addOption(
         option(
           "--web-url <url>",

@@ -15,6 +15,7 @@ import { type Jobs, startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
+import { setClockOffset } from "../store/clock.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
@@ -163,6 +164,10 @@ export async function serve(flags: ConfigFlags): Promise<void> {
   const lock = claimFor(config, "serve");
   const app = await buildApp(config);
   const db = app.services.db;
+  // Before any world is loaded, so that what it records (created and authorized times) follows.
+  if (config.clockStartMs !== null)
+    // real time: the offset that makes the clock read --clock now.
+    await setClockOffset(db, app.services.clock, config.clockStartMs - Date.now());
   const seedPath = config.seedFile;
   if (seedPath)
     await loadFixture(

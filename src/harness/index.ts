@@ -10,6 +10,7 @@ import { parseConfig } from "../config.ts";
 import { parseFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { buildApp } from "../http/app.ts";
+import { setClockOffset } from "../store/clock.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
 import { applyFixture } from "../store/seed.ts";
 import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
@@ -23,6 +24,8 @@ export interface StartOptions {
   adminToken?: string;
   /** GitHub's rate limits enforced (the default, as `credauth serve`), or none. */
   rateLimit?: "github" | "off";
+  /** Start the clock every rule reads at this ISO 8601 time (default: now). */
+  clock?: string;
   /** What credauth logs, to standard output (default: nothing). */
   logLevel?: "silent" | "error" | "warn" | "info" | "debug";
 }
@@ -164,12 +167,15 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
       rateLimit: options.rateLimit ?? "github",
       logLevel: options.logLevel ?? "silent",
       logFormat: "pretty",
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     },
     {},
   );
   const app = await buildApp(config);
   try {
     const { db } = app.services;
+    // real time: the offset that makes the clock read the asked time now.
+    if (config.clockStartMs !== null) await setClockOffset(db, app.services.clock, config.clockStartMs - Date.now());
     const { text, source } = fixtureText(options.fixture);
     const parsed = await checkedFixture(db, () => parseFixture(text, source));
     const report = await applyFixture(db, parsed, { secrets: app.services.secrets });

@@ -157,8 +157,10 @@ describe("startCredauth", () => {
     await credauth.reset();
   });
 
-  it("runs a second instance that shares nothing with the first", async () => {
-    const other = await startCredauth({ fixture });
+  it("runs a second instance that shares nothing with the first, started at a time of its own", async () => {
+    const other = await startCredauth({ fixture, clock: "2030-06-01T00:00:00Z" });
+    assert.ok(Math.abs(other.clock.now().getTime() - Date.parse("2030-06-01T00:00:00Z")) < 60_000);
+    await assert.rejects(startCredauth({ clock: "next tuesday" }), /--clock must be an ISO 8601 time/);
     try {
       assert.notEqual(other.url, credauth.url);
       assert.notEqual(other.adminToken, credauth.adminToken);
@@ -169,7 +171,6 @@ describe("startCredauth", () => {
         headers: { authorization: `Bearer ${otherPeter}`, "user-agent": "harness-test" },
       });
       assert.equal(there.status, 200, "the other instance's peter is untouched");
-      await other.clock.advance("1d");
       assert.ok(Math.abs(credauth.clock.now().getTime() - Date.now()) < 5_000, "each has its own clock");
     } finally {
       await other.stop();

@@ -1,7 +1,8 @@
 // The published package: `npm pack` builds it (prepack), and installed into an empty folder with
 // no dev dependencies it runs `credauth serve` from its compiled JavaScript — the demo world
 // loaded, its tokens answered, a revocation queued and refused from the 202 on — and a script of
-// that folder imports startCredauth from "credauth" on Node 24 and Node 22, its types checked.
+// that folder imports startCredauth from "credauth" on Node 24 and Node 22, its types checked, and
+// every example of docs/testing.md runs there as written (node:test, Vitest, pytest).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -110,7 +111,8 @@ await credauth.stop();
         files: ["uses-harness.ts"],
       }),
     );
-    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "uses-credauth", private: true, type: "module" }));
+    const manifest = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(app, "package.json"), JSON.stringify({ ...manifest, type: "module" }));
     execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(app, "tsconfig.json")], { encoding: "utf8" });
     writeFileSync(
       join(app, "uses-harness.mjs"),
@@ -124,9 +126,10 @@ await credauth.stop();
     execFileSync("mkdir", [node22]);
     writeFileSync(join(node22, "package.json"), JSON.stringify({ private: true }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel", "error", "node@22"], { cwd: node22 });
+    node22Binary = join(node22, "node_modules", ".bin", "node");
     for (const [major, node] of [
       ["v24", process.execPath],
-      ["v22", join(node22, "node_modules", ".bin", "node")],
+      ["v22", node22Binary],
     ] as const) {
       const output = execFileSync(node, ["uses-harness.mjs"], { cwd: app, encoding: "utf8" })
         .trim()
@@ -135,6 +138,46 @@ await credauth.stop();
       const result = JSON.parse(output) as { node: string; status: number; login: string; advanced: boolean };
       assert.ok(result.node.startsWith(`${major}.`), result.node);
       assert.deepEqual({ ...result, node: major }, { node: major, status: 200, login: "dev", advanced: true });
+    }
+  });
+
+  let node22Binary: string | null = null;
+
+  /** docs/testing.md's examples: the kind of runner, the file name, the code. */
+  function guideExamples(): { kind: string; file: string; code: string }[] {
+    const text = readFileSync(join(ROOT, "docs", "testing.md"), "utf8");
+    const marker = /<!-- testing-example: (\S+) (\S+) -->\n```\w+\n([\s\S]*?)\n```/g;
+    return [...text.matchAll(marker)].map((m) => ({ kind: m[1]!, file: m[2]!, code: `${m[3]!}\n` }));
+  }
+
+  it("runs every example of docs/testing.md as written", { timeout: 600_000 }, () => {
+    assert.ok(installedApp && node22Binary, "the package was installed, and Node 22 fetched, by the tests before");
+    const app = installedApp;
+    const examples = guideExamples();
+    assert.deepEqual(
+      examples.map((e) => e.kind),
+      ["node-test", "vitest", "pytest"],
+    );
+    for (const example of examples) writeFileSync(join(app, example.file), example.code);
+    // The project's Node 24 first on the PATH, as a developer's would be (npx credauth runs under it).
+    // Not NODE_TEST_CONTEXT: a node --test started from inside a test would report to its parent, not print.
+    const { NODE_TEST_CONTEXT: _inherited, ...outside } = process.env;
+    const env = { ...outside, PATH: `${join(process.execPath, "..")}:${process.env.PATH}` };
+    const run = (command: string, args: string[]) =>
+      execFileSync(command, args, { cwd: app, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    for (const example of examples) {
+      if (example.kind === "node-test") {
+        for (const node of [process.execPath, node22Binary])
+          assert.match(run(node, ["--test", example.file]), /pass 3\n\S* ?fail 0/, `${example.file} on ${node}`);
+      } else if (example.kind === "vitest") {
+        run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel", "error", "vitest@3"]);
+        assert.match(run(join(app, "node_modules", ".bin", "vitest"), ["run", example.file]), /2 passed/);
+      } else {
+        assert.match(
+          run("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", example.file]),
+          /3 passed/,
+        );
+      }
     }
   });
 });
