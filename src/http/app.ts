@@ -100,8 +100,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const db = options.db ?? (await openDatabase(config.database, app.log));
   try {
     await migrate(db);
-    await db.startReadCache(app.log);
     const clock = new Clock(await readClockOffset(db));
+    // Another process that moves the clock tells this one (PostgreSQL), before its move is answered.
+    await db.startReadCache(app.log, (offsetMs) => clock.adopt(offsetMs));
+    clock.adopt(await readClockOffset(db)); // a move while this process was joining
     const metrics = createMetrics(db);
     const secrets = openSecretBox(config.secretsKey);
     const jobs = await startJobs(db, config.database, config.jobs, app.log, {

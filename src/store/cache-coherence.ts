@@ -99,10 +99,18 @@ export class CacheCoherence {
   /** One statement at a time on the listening connection, in the order asked. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(connectionString: string, poolQuery: PoolQuery, log: ReadCacheLogger) {
+  readonly #onClockMoved: (offsetMs: number) => void;
+
+  constructor(
+    connectionString: string,
+    poolQuery: PoolQuery,
+    log: ReadCacheLogger,
+    onClockMoved: (offsetMs: number) => void = () => {},
+  ) {
     this.#connectionString = connectionString;
     this.#poolQuery = poolQuery;
     this.#log = log;
+    this.#onClockMoved = onClockMoved;
   }
 
   /** Joins, or (PostgreSQL unreachable, LISTEN unsupported) serves without a cache and keeps trying. */
@@ -278,6 +286,9 @@ export class CacheCoherence {
   #read(payload: string): void {
     const [kind, id = "", detail = ""] = payload.split(":");
     switch (kind) {
+      case "c": // the clock moved (migration 13), told before that transaction's write
+        this.#onClockMoved(Number(id));
+        break;
       case "w":
       case "s":
         this.#position++;

@@ -24,9 +24,10 @@ export interface Db extends Queryable {
   /**
    * Starts keeping reads exact across processes, after migration, in a process that serves: on
    * PostgreSQL it joins the other serving processes (store/cache-coherence.ts); embedded, where
-   * this process sees every write, there is nothing to join.
+   * this process sees every write, there is nothing to join. `onClockMoved` hears of the clock
+   * another process moved (store/clock.ts), before that write is acknowledged.
    */
-  startReadCache(log: ReadCacheLogger): Promise<void>;
+  startReadCache(log: ReadCacheLogger, onClockMoved?: (offsetMs: number) => void): Promise<void>;
   /**
    * A number that changes whenever data may have changed, or null when this process cannot vouch
    * for it (then nothing may be cached). Embedded PGlite belongs to one process, which sees every

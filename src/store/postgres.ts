@@ -132,9 +132,14 @@ export function openPostgres(
         wrote();
       }
     },
-    async startReadCache(log) {
+    async startReadCache(log, onClockMoved) {
       if (coherence) return;
-      const joining = new CacheCoherence(connectionString, (text, values) => base.query(text, values), log);
+      const joining = new CacheCoherence(
+        connectionString,
+        (text, values) => base.query(text, values),
+        log,
+        onClockMoved,
+      );
       await joining.start();
       coherence = joining;
     },

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generateToken } from "../../src/domain/tokens.ts";
+import { buildApp } from "../../src/http/app.ts";
 import { setClockOffset } from "../../src/store/clock.ts";
 import { START_SNAPSHOT, saveSnapshot } from "../../src/store/snapshots.ts";
 import { backends } from "../helpers/backends.ts";
@@ -133,6 +134,21 @@ for (const backend of backends()) {
       assert.equal(clock.offsetMs, 0);
       assert.equal((await call("GET", "/_credauth/admin/clock")).json().offset_seconds, 0);
     });
+
+    if (backend.name === "postgres")
+      it("moves the clock of every process on the database before the move is answered", async () => {
+        const other = await buildApp(t.app.services.config); // a second `serve` on the same database
+        try {
+          const moved = await call("POST", "/_credauth/admin/clock", { advance: "10d" });
+          assert.equal(moved.statusCode, 200);
+          assert.equal(other.services.clock.offsetMs, t.app.services.clock.offsetMs, "told before the answer");
+          assert.ok(other.services.clock.offsetMs >= 10 * 86_400_000);
+          assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+          assert.equal(other.services.clock.offsetMs, 0, "a reset's clock too");
+        } finally {
+          await other.close();
+        }
+      });
 
     it("starts the rate-limit counts over on a reset", async () => {
       const used = async () =>
