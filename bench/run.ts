@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits,harness] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
@@ -19,6 +19,7 @@ import { freePort, type RunningProcess, runCredauth, startServer as startCredaut
 import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baseline.ts";
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
+import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
 import {
   ADMIN_TOKEN,
@@ -1118,6 +1119,7 @@ export interface BenchReport {
   soak: SoakResult[];
   startup: StartupResult | null;
   rateLimits: RateLimitCostResult | null;
+  harness: HarnessResult | null;
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
@@ -1230,6 +1232,23 @@ export function toMarkdown(report: BenchReport): string {
       `**Start-up** on an existing embedded data folder, to the first 200 on /healthz: median ${fmt(report.startup.medianMs)} ms, max ${fmt(report.startup.maxMs)} ms over ${report.startup.runs} runs (target ≤ 1500 ms).`,
     );
   }
+  if (report.harness) {
+    const h = report.harness;
+    const cost = (h.withHarnessUs / h.withoutHarnessUs - 1) * 100;
+    lines.push(
+      "",
+      "**The test harness** (in this process; targets from issue 22):",
+      "",
+      "| measure | result | target |",
+      "|---|---|---|",
+      `| startCredauth() (demo world) to the first answer, first in the process | ${fmt(h.coldStartMs)} ms | — |`,
+      `| the same, median of the ${h.starts - 1} after | ${fmt(h.warmStartMs)} ms | ≤ 500 ms |`,
+      `| RSS each further instance adds (median) | ${fmt(h.perInstanceMb)} MB | ≤ 150 MB |`,
+      `| reset, demo world (median of ${h.resets}) | ${fmt(h.resetDemoMs, 1)} ms | ≤ 25 ms |`,
+      `| reset, ${h.resetWorld.users.toLocaleString("en")}-user world | ${fmt(h.resetWorld.ms)} ms | ≤ 250 ms |`,
+      `| GET /user with the journal and an empty fault table, beside without (inject) | ${fmt(h.withHarnessUs)} µs vs ${fmt(h.withoutHarnessUs)} µs (${cost >= 0 ? "+" : ""}${fmt(cost, 1)} %) | ≤ +5 % |`,
+    );
+  }
   if (report.rateLimits) {
     const r = report.rateLimits;
     lines.push(
@@ -1258,7 +1277,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
   const only = new Set(
-    (values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits").split(","),
+    (values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits,harness").split(","),
   );
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
@@ -1290,6 +1309,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     soak: [],
     startup: null,
     rateLimits: null,
+    harness: null,
   };
   try {
     for (const backend of backends) {
@@ -1322,6 +1342,18 @@ export async function main(argv: string[]): Promise<BenchReport> {
       const rounds = plan.mode === "smoke" ? 1 : 9;
       const requests = plan.mode === "smoke" ? 100 : 800;
       report.rateLimits = await rateLimitCost({ requests, rounds, redisUrl: values["redis-url"] }, log);
+    }
+    if (only.has("harness")) {
+      const smoke = plan.mode === "smoke";
+      report.harness = await harnessCosts(
+        {
+          starts: smoke ? 2 : 6,
+          resets: smoke ? 4 : 40,
+          requests: smoke ? 100 : 1000,
+          worldSize: smoke ? SMOKE_SIZE : LOAD_SIZE,
+        },
+        log,
+      );
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

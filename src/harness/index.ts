@@ -12,8 +12,10 @@ import type { CredentialType } from "../domain/model.ts";
 import { buildApp } from "../http/app.ts";
 import { setClockOffset } from "../store/clock.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
+import { openPglite } from "../store/pglite.ts";
 import { applyFixture } from "../store/seed.ts";
 import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
+import { migratedDump } from "./template.ts";
 
 export interface StartOptions {
   /** A fixture file (YAML or JSON) or the fixture itself; the demo world when absent. */
@@ -171,9 +173,20 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
     },
     {},
   );
-  const app = await buildApp(config);
+  const db = await openPglite(undefined, { loadDataDir: await migratedDump() });
+  let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    const { db } = app.services;
+    app = await buildApp(config, { db });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  // The app was handed its database: closing the app leaves it open, so stopping closes both.
+  const stop = async () => {
+    await app.close();
+    await db.close();
+  };
+  try {
     // real time: the offset that makes the clock read the asked time now.
     if (config.clockStartMs !== null) await setClockOffset(db, app.services.clock, config.clockStartMs - Date.now());
     const { text, source } = fixtureText(options.fixture);
@@ -243,10 +256,10 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
           throw error;
         }
       },
-      stop: () => app.close(),
+      stop,
     };
   } catch (error) {
-    await app.close();
+    await stop();
     throw error;
   }
 }

@@ -8,6 +8,9 @@ import { DATA_TABLES, eraseAllData, JOB_TABLES } from "./erase.ts";
 /** The snapshot a server takes once its world is loaded at start-up; a reset restores it. */
 export const START_SNAPSHOT = "start";
 
+/** Below this much table data (a few thousand rows), emptying row by row beats TRUNCATE. */
+const SMALL_WORLD_BYTES = 4 * 1024 * 1024;
+
 export const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export interface SnapshotSummary {
@@ -55,6 +58,19 @@ export async function saveSnapshot(tx: Queryable, name: string): Promise<void> {
   for (const { live, copy } of COPIED_TABLES) await tx.query(`create table ${schema}.${copy} as table ${live}`);
 }
 
+/**
+ * Empties the live tables: TRUNCATE for a large world, DELETE for a small one, where TRUNCATE's new
+ * files cost more than the rows (18 ms against 2 on the demo world, embedded).
+ */
+async function emptyLiveTables(tx: Queryable): Promise<void> {
+  const [size] = await tx.query<{ bytes: number }>(
+    "select coalesce(sum(pg_relation_size(t)), 0)::float8 as bytes from unnest($1::regclass[]) as t",
+    [COPIED_TABLES.map(({ live }) => live)],
+  );
+  if ((size?.bytes ?? 0) > SMALL_WORLD_BYTES) return eraseAllData(tx);
+  for (const { live } of COPIED_TABLES) await tx.query(`delete from ${live}`);
+}
+
 /** Brings back the state saved as `name`. Run in a transaction; the caller then adopts the clock. */
 export async function restoreSnapshot(
   tx: Queryable,
@@ -70,13 +86,24 @@ export async function restoreSnapshot(
   if (snapshot.schema_version !== (await schemaVersion(tx)))
     return { outcome: "other-schema-version", clockOffsetMs: 0 };
   const schema = schemaOf(snapshot.id);
-  await eraseAllData(tx);
-  // Every foreign key is deferrable (migration 12): checked at commit, whatever order the tables load in.
+  // Every foreign key is deferrable (migration 12): checked at commit, whatever order the tables
+  // are emptied and loaded in.
   await tx.query("set constraints all deferred");
+  await emptyLiveTables(tx);
+  // Statements are what a restore costs on a small world: copy back only the tables that hold rows.
+  const [held] = await tx.query<Record<string, boolean>>(
+    `select ${COPIED_TABLES.map(({ copy }) => `exists (select 1 from ${schema}.${copy}) as ${copy}`).join(", ")}`,
+  );
   for (const { live, copy } of COPIED_TABLES)
-    await tx.query(`insert into ${live} overriding system value select * from ${schema}.${copy}`);
-  for (const [sequence, lastValue] of Object.entries(snapshot.sequences))
-    if (lastValue !== null) await tx.query("select setval($1::regclass, $2::bigint, true)", [sequence, lastValue]);
+    if (held?.[copy]) await tx.query(`insert into ${live} overriding system value select * from ${schema}.${copy}`);
+  // Each sequence where it stood: one never used starts again at 1.
+  const positions = Object.entries(snapshot.sequences);
+  if (positions.length > 0)
+    await tx.query(
+      `select setval(sequence::regclass, coalesce(last_value, 1), last_value is not null)
+         from unnest($1::text[], $2::bigint[]) as p(sequence, last_value)`,
+      [positions.map(([sequence]) => sequence), positions.map(([, lastValue]) => lastValue)],
+    );
   const clockOffsetMs = Number(snapshot.clock_offset_ms);
   await tx.query("update credauth_clock set offset_ms = $1", [clockOffsetMs]);
   return { outcome: "restored", clockOffsetMs };
