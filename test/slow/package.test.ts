@@ -2,9 +2,9 @@
 // no dev dependencies it runs `credauth serve` from its compiled JavaScript — the demo world
 // loaded, its tokens answered, a revocation queued and refused from the 202 on — and a script of
 // that folder imports startCredauth from "credauth" on Node 24 and Node 22, its types checked, and
-// every example of docs/testing.md runs there as written (node:test, Vitest, pytest).
+// every example of docs/testing.md runs there as written (node:test, Vitest, Jest, pytest).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,7 +156,7 @@ await credauth.stop();
     const examples = guideExamples();
     assert.deepEqual(
       examples.map((e) => e.kind),
-      ["node-test", "vitest", "pytest"],
+      ["node-test", "vitest", "jest", "pytest"],
     );
     for (const example of examples) writeFileSync(join(app, example.file), example.code);
     // The project's Node 24 first on the PATH, as a developer's would be (npx credauth runs under it).
@@ -165,13 +165,22 @@ await credauth.stop();
     const env = { ...outside, PATH: `${join(process.execPath, "..")}:${process.env.PATH}` };
     const run = (command: string, args: string[]) =>
       execFileSync(command, args, { cwd: app, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel", "error", "vitest@3", "jest@30"]);
     for (const example of examples) {
       if (example.kind === "node-test") {
         for (const node of [process.execPath, node22Binary])
           assert.match(run(node, ["--test", example.file]), /pass 3\n\S* ?fail 0/, `${example.file} on ${node}`);
       } else if (example.kind === "vitest") {
-        run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel", "error", "vitest@3"]);
         assert.match(run(join(app, "node_modules", ".bin", "vitest"), ["run", example.file]), /2 passed/);
+      } else if (example.kind === "jest") {
+        // Jest reports on stderr.
+        const jest = spawnSync(join(app, "node_modules", ".bin", "jest"), [example.file], {
+          cwd: app,
+          env: { ...env, NODE_OPTIONS: "--experimental-vm-modules" },
+          encoding: "utf8",
+        });
+        assert.equal(jest.status, 0, jest.stderr);
+        assert.match(jest.stderr, /Tests:\s+1 passed/);
       } else {
         assert.match(
           run("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", example.file]),
