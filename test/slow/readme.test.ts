@@ -1,6 +1,7 @@
-// Every README block marked `<!-- readme-test: sh|js -->` runs as written against a fresh
-// `serve --demo` (the README's address replaced by the test server's): each command must exit 0,
-// and each `#>` (shell) or `//>` (JavaScript) line must appear in what its command printed.
+// Every README block marked `<!-- readme-test: sh|js -->` runs as written, in the README's order,
+// against one `serve --demo`, as a newcomer pastes them (the README's address replaced by the test
+// server's): each command must exit 0, and each `#>` (shell) or `//>` (JavaScript) line must appear
+// in what its command printed. A block that fails leaves the ones after it unrun.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -67,18 +68,22 @@ describe("the README's examples", () => {
     );
   });
 
-  for (const [index, block] of blocks.entries()) {
-    it(`runs README.md:${block.line} (${block.language}) as written`, { timeout: 120_000 }, async () => {
-      const server = await startServer(["--data", await migratedDataFolder(join(dir, `data-${index}`)), "--demo"]);
-      try {
+  it("runs every block as written, in order, on one npm start", { timeout: 300_000 }, async () => {
+    const server = await startServer(["--data", await migratedDataFolder(join(dir, "data")), "--demo"]);
+    try {
+      for (const [index, block] of blocks.entries()) {
         const code = block.code.replaceAll(README_ADDRESS, server.url);
-        if (block.language === "sh") runShell(code, server.url);
-        else runJavaScript(code, join(dir, `example-${index}`));
-      } finally {
-        await server.stop();
+        try {
+          if (block.language === "sh") runShell(code, server.url);
+          else runJavaScript(code, join(dir, `example-${index}`));
+        } catch (error) {
+          throw new Error(`README.md:${block.line} (${block.language}): ${(error as Error).message}`, { cause: error });
+        }
       }
-    });
-  }
+    } finally {
+      await server.stop();
+    }
+  });
 
   function runShell(code: string, url: string) {
     const steps = shellSteps(code);
