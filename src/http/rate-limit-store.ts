@@ -16,8 +16,8 @@ const READY_WAIT_MS = 3_000;
 export interface RateLimitStore {
   /** A fixed-window counter of `points` per `seconds`, named for its keys. */
   limiter(name: string, points: number, seconds: number): RateLimiterAbstract;
-  /** Forgets every count (a harness reset); the limiters are made again after. */
-  clear(): Promise<void>;
+  /** Forgets the counts of the named limiters, or of all (a harness reset); they are made again after. */
+  clear(names?: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,13 +86,16 @@ export async function openRateLimitStore(
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration: seconds }),
       }),
-    async clear() {
-      const pattern = `${store.keyPrefix}:rl:*`;
-      for (let cursor = "0"; ; ) {
-        const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-        if (keys.length > 0) await client.unlink(...keys);
-        if (next === "0") break;
-        cursor = next;
+    async clear(names) {
+      for (const pattern of (names ?? ["*"]).map(
+        (name) => `${store.keyPrefix}:rl:${name}${name === "*" ? "" : ":*"}`,
+      )) {
+        for (let cursor = "0"; ; ) {
+          const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+          if (keys.length > 0) await client.unlink(...keys);
+          if (next === "0") break;
+          cursor = next;
+        }
       }
     },
     async close() {

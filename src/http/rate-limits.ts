@@ -63,6 +63,33 @@ export interface RateLimitWindow {
   reset: number;
 }
 
+/** Each counter: the field holding it, its name in the store, its points and its window in seconds. */
+const LIMITERS = [
+  { field: "authenticated", name: "user", points: GITHUB_RATE_LIMITS.authenticatedPerHour, seconds: 3600 },
+  { field: "unauthenticated", name: "address", points: GITHUB_RATE_LIMITS.unauthenticatedPerHour, seconds: 3600 },
+  { field: "auditLog", name: "audit-log", points: GITHUB_RATE_LIMITS.auditLogPerHour, seconds: 3600 },
+  {
+    field: "credentialRevocation",
+    name: "credentials-revoke",
+    points: GITHUB_RATE_LIMITS.credentialRevocationPerHour,
+    seconds: 3600,
+  },
+  { field: "points", name: "points", points: GITHUB_RATE_LIMITS.pointsPerMinute, seconds: 60 },
+  {
+    field: "creatingPerMinute",
+    name: "creating-minute",
+    points: GITHUB_RATE_LIMITS.contentCreatingPerMinute,
+    seconds: 60,
+  },
+  { field: "creatingPerHour", name: "creating-hour", points: GITHUB_RATE_LIMITS.contentCreatingPerHour, seconds: 3600 },
+  {
+    field: "failedAuthentications",
+    name: "failed-authentications",
+    points: GITHUB_RATE_LIMITS.failedAuthenticationsPerHour,
+    seconds: 3600,
+  },
+] as const;
+
 export class RateLimits {
   private authenticated!: RateLimiterAbstract;
   private unauthenticated!: RateLimiterAbstract;
@@ -103,17 +130,21 @@ export class RateLimits {
     this.makeLimiters();
   }
 
-  private makeLimiters(): void {
-    const store = this.store;
-    const hours = (name: string, points: number) => store.limiter(name, points, 3600);
-    this.authenticated = hours("user", GITHUB_RATE_LIMITS.authenticatedPerHour);
-    this.unauthenticated = hours("address", GITHUB_RATE_LIMITS.unauthenticatedPerHour);
-    this.auditLog = hours("audit-log", GITHUB_RATE_LIMITS.auditLogPerHour);
-    this.credentialRevocation = hours("credentials-revoke", GITHUB_RATE_LIMITS.credentialRevocationPerHour);
-    this.points = store.limiter("points", GITHUB_RATE_LIMITS.pointsPerMinute, 60);
-    this.creatingPerMinute = store.limiter("creating-minute", GITHUB_RATE_LIMITS.contentCreatingPerMinute, 60);
-    this.creatingPerHour = hours("creating-hour", GITHUB_RATE_LIMITS.contentCreatingPerHour);
-    this.failedAuthentications = hours("failed-authentications", GITHUB_RATE_LIMITS.failedAuthenticationsPerHour);
+  /**
+   * The clock moved forward `ms`: every window that long or shorter is over, and starts again.
+   * (A window longer than the move keeps its count: the counters measure their windows in real
+   * time, so a move shorter than a window does not shorten it.)
+   */
+  async clockMoved(ms: number): Promise<void> {
+    const over = new Set([60, 3600].filter((seconds) => seconds * 1000 <= ms));
+    if (over.size === 0) return;
+    await this.store.clear(LIMITERS.filter((limiter) => over.has(limiter.seconds)).map((limiter) => limiter.name));
+    this.makeLimiters(over);
+  }
+
+  private makeLimiters(windows: ReadonlySet<number> = new Set([60, 3600])): void {
+    for (const { field, name, points, seconds } of LIMITERS)
+      if (windows.has(seconds)) this[field] = this.store.limiter(name, points, seconds);
   }
 
   /** Lets go of the counters' store (a Redis connection). */

@@ -162,6 +162,13 @@ for (const backend of backends()) {
       assert.ok((await used()) >= 3);
       assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
       assert.equal(await used(), 1);
+      // The clock moved past an hour: the hourly window is over; half an hour leaves it running.
+      await used();
+      await call("POST", "/_credauth/admin/clock", { advance: "30m" });
+      assert.equal(await used(), 3);
+      await call("POST", "/_credauth/admin/clock", { advance: "1h" });
+      assert.equal(await used(), 1);
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
     });
 
     it("injects GitHub's answers for a fault rule, counts it down, and changes nothing meanwhile", async () => {

@@ -66,6 +66,29 @@ describe("rate limits counted in Redis", () => {
       assert.equal(refused.statusCode, 403);
     }
   });
+
+  it("starts the shared counts over on a harness reset, and the minute's on a clock move of a minute", async () => {
+    const ip = "198.51.100.22";
+    const used = async (i: number) =>
+      Number(
+        (await apps[i % 2]!.app.inject({ method: "GET", url: "/orgs/nowhere", remoteAddress: ip })).headers[
+          "x-ratelimit-used"
+        ],
+      );
+    await used(0);
+    assert.equal(await used(1), 2);
+    const keys = new Redis(redis.url);
+    try {
+      assert.ok((await keys.keys("credauth:rl:address:*")).length > 0);
+      await apps[0]!.app.services.rateLimits.clockMoved(60_000); // the hourly address window stays
+      assert.equal(await used(1), 3);
+      await apps[0]!.app.services.rateLimits.reset();
+      assert.deepEqual(await keys.keys("credauth:rl:*"), [], "every shared count is gone");
+      assert.equal(await used(1), 1, "the other process counts from the start too");
+    } finally {
+      keys.disconnect();
+    }
+  });
 });
 
 describe("rate limits with Redis unreachable", () => {

@@ -125,7 +125,9 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
         );
       offsetMs = clock.offsetMs + (at - nowMs);
     }
+    const movedMs = offsetMs - clock.offsetMs;
     await setClockOffset(db, clock, offsetMs);
+    await services.rateLimits.clockMoved(movedMs);
     return clockState();
   });
 
