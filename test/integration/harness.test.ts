@@ -150,6 +150,27 @@ for (const backend of backends()) {
         }
       });
 
+    it("brings what pg-boss scheduled for later that much sooner when the clock moves", async () => {
+      const { boss, db } = t.app.services;
+      await boss.createQueue("harness-probe");
+      const id = await boss.send("harness-probe", {}, { startAfter: 3 * 3600 });
+      const due = async () =>
+        (
+          await db.query<{ due_in_s: number }>(
+            "select extract(epoch from start_after - now())::float8 as due_in_s from pgboss.job where id = $1",
+            [id],
+          )
+        )[0]!.due_in_s;
+      assert.ok((await due()) > 3 * 3600 - 60);
+      await call("POST", "/_credauth/admin/clock", { advance: "2h" });
+      const left = await due();
+      assert.ok(left > 3600 - 60 && left < 3600 + 60, `due in ${left} s`);
+      await call("POST", "/_credauth/admin/clock", { advance: "2h" });
+      assert.ok((await due()) <= 0, "due now, not in the past's past");
+      await boss.deleteQueue("harness-probe");
+      assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+    });
+
     it("starts the rate-limit counts over on a reset", async () => {
       const used = async () =>
         Number(

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { parseDuration } from "../../domain/durations.ts";
 import { type FaultRule, parseFaultRule, pathMatches } from "../../domain/faults.ts";
 import { Errors } from "../../errors.ts";
-import { setClockOffset } from "../../store/clock.ts";
+import { bringScheduledJobsForward, setClockOffset } from "../../store/clock.ts";
 import {
   deleteSnapshot,
   listSnapshots,
@@ -127,6 +127,7 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
     }
     const movedMs = offsetMs - clock.offsetMs;
     await setClockOffset(db, clock, offsetMs);
+    await bringScheduledJobsForward(db, movedMs);
     await services.rateLimits.clockMoved(movedMs);
     return clockState();
   });
