@@ -81,7 +81,7 @@ describe("the console in a browser", { skip: postgres === null ? "TEST_DATABASE_
     await page.getByRole("link", { name: "Acme Inc." }).click();
     await page.getByRole("heading", { name: "Acme Inc. · Authentication security" }).waitFor();
     const total = page.getByRole("row", { name: /Total/ });
-    assert.match((await total.textContent()) ?? "", /Total\s*7/);
+    assert.match((await total.textContent()) ?? "", /Total\s*11/);
     await page.screenshot({ path: join(shots, "console-enterprise.png"), fullPage: true });
 
     const form = page.getByRole("form", { name: "Revoke a user's SSO authorizations" });
