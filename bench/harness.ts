@@ -2,6 +2,7 @@
 // first answered request, cold (the first in the process) and warm; the memory each further
 // instance adds; a reset on the demo world and on a 10,000-user world; and what the journal and an
 // empty fault table add to GET /user, beside the same app without them, in the same run.
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { DEMO_FIXTURE } from "../src/cli/demo.ts";
 import { parseConfig } from "../src/config.ts";
@@ -14,6 +15,8 @@ import { START_SNAPSHOT, saveSnapshot } from "../src/store/snapshots.ts";
 import { buildWorld, type WorldSize } from "./world.ts";
 
 export interface HarnessResult {
+  /** A new process importing the built package (dist/, its shipped database) to its first 200 on GET /user, median. */
+  packageProcessMs: number;
   /** startCredauth() to the first 200 of GET /user: the first in the process, then the median of the rest. */
   coldStartMs: number;
   warmStartMs: number;
@@ -49,11 +52,38 @@ async function timeResets(app: Awaited<ReturnType<typeof buildApp>>, adminToken:
   return median(times);
 }
 
+/** Spawns a process that imports the built package, starts it and asks GET /user; ms to its answer. */
+function timePackageProcess(): Promise<number> {
+  const script = `
+    const { startCredauth } = await import(${JSON.stringify(new URL("../dist/harness/index.js", import.meta.url).href)});
+    const c = await startCredauth();
+    const r = await fetch(c.url + "/user", { headers: { authorization: "Bearer " + c.tokens.alice_acme[0].token, "user-agent": "bench" } });
+    if (r.status !== 200) throw new Error("GET /user " + r.status);
+    console.log("answered");
+    await c.stop();`;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let answered = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (answered === 0 && chunk.toString().includes("answered")) answered = performance.now() - started;
+    });
+    child.on("close", (code) => (code === 0 && answered > 0 ? resolve(answered) : reject(new Error(`exit ${code}`))));
+  });
+}
+
 export async function harnessCosts(
   options: { starts: number; resets: number; requests: number; worldSize: WorldSize },
   log: (line: string) => void,
 ): Promise<HarnessResult> {
-  // Start-up, cold then warm, each instance kept until the end to see what it holds.
+  // What a user's test process pays: the built package, its shipped database, a new process each time.
+  execFileSync(process.execPath, [new URL("../scripts/build.ts", import.meta.url).pathname], { stdio: "ignore" });
+  const packageTimes: number[] = [];
+  for (let i = 0; i < Math.max(3, options.starts / 2); i++) packageTimes.push(await timePackageProcess());
+
+  // Start-up in this process, cold then warm, each instance kept until the end to see what it holds.
   const startTimes: number[] = [];
   const rss: number[] = [process.memoryUsage().rss];
   const instances = [];
@@ -129,6 +159,7 @@ export async function harnessCosts(
   }
 
   const result: HarnessResult = {
+    packageProcessMs: median(packageTimes),
     coldStartMs: startTimes[0]!,
     warmStartMs: median(startTimes.slice(1)),
     starts: startTimes.length,
@@ -140,7 +171,7 @@ export async function harnessCosts(
     withHarnessUs: median(samples.with),
   };
   log(
-    `  harness: start ${Math.round(result.coldStartMs)} ms cold, ${Math.round(result.warmStartMs)} ms warm; ` +
+    `  harness: a new process on the package ${Math.round(result.packageProcessMs)} ms; start ${Math.round(result.coldStartMs)} ms cold, ${Math.round(result.warmStartMs)} ms warm; ` +
       `+${Math.round(result.perInstanceMb)} MB per instance; reset ${result.resetDemoMs.toFixed(1)} ms (demo), ` +
       `${Math.round(resetWorldMs)} ms (${options.worldSize.users} users); GET /user ${result.withoutHarnessUs.toFixed(0)} → ` +
       `${result.withHarnessUs.toFixed(0)} µs with the journal`,

@@ -28,6 +28,7 @@ describe("the packed package", () => {
     }[];
     const files = packed[0]!.files.map((file) => file.path);
     assert.ok(files.includes("dist/cli/main.js") && files.includes("dist/store/migrations/0001_init.sql"));
+    assert.ok(files.includes("dist/harness/migrated-database.tar.gz"), "the harness's migrated database is shipped");
     assert.ok(files.includes("fixtures/demo.yaml"));
     assert.ok(files.includes("contract/ghec-subset.json") && files.includes("contract/LICENSE"));
     assert.ok(["console/index.html", "console/app.js", "console/app.css"].every((file) => files.includes(file)));
