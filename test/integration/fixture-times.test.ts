@@ -21,7 +21,9 @@ for (const backend of backends()) {
     const owner = generateToken("classic_pat");
     const stale = generateToken("classic_pat");
     const fresh = generateToken("classic_pat");
-    const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+    // Each time taken once, for the fixture and the assertions alike (a second may pass between).
+    const loadedAt = Date.now();
+    const daysAgo = (days: number) => new Date(loadedAt - days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
 
     before(async () => {
       t = await startWorldApp(backend, { adminToken: ADMIN_TOKEN });
