@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { generateToken } from "../../src/domain/tokens.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { setClockOffset } from "../../src/store/clock.ts";
-import { START_SNAPSHOT, saveSnapshot } from "../../src/store/snapshots.ts";
+import { DATA_TABLES } from "../../src/store/erase.ts";
+import { restoreSnapshot, START_SNAPSHOT, saveSnapshot } from "../../src/store/snapshots.ts";
 import { backends } from "../helpers/backends.ts";
 import { validatorFor } from "../helpers/contract.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
@@ -61,6 +62,38 @@ for (const backend of backends()) {
       assert.equal(again.statusCode, 202);
       assert.equal(again.headers.location, first.headers.location, "the job ids count from where they stood");
       assert.equal((await call("POST", "/_credauth/admin/reset")).statusCode, 204);
+    });
+
+    it("restores by its changes alone (a large world's way) to exactly what a whole copy brings back", async () => {
+      const { db } = t.app.services;
+      // Every row of every data table, as text: equal only if the content is.
+      const contents = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            DATA_TABLES.map(async (table) => {
+              const [row] = await db.query<{ digest: string | null }>(
+                `select md5(string_agg(t::text, '|' order by t::text)) as digest from ${table} t`,
+              );
+              return [table, row?.digest ?? null] as const;
+            }),
+          ),
+        );
+      await db.transaction((tx) => saveSnapshot(tx, "before-changes"));
+      const saved = await contents();
+      // Inserts, updates and deletes, with foreign-key actions: a revocation that destroys, a user
+      // removed (its credentials cascade), a role taken away.
+      assert.equal((await revokeAnn()).statusCode, 202);
+      await t.app.services.boss.createQueue("harness-probe");
+      const removed = await call("DELETE", "/_credauth/admin/users/mel_emu");
+      assert.ok([204, 404].includes(removed.statusCode), removed.body);
+      await db.query("update users set email = 'changed@example.com' where login = 'owen_emu'");
+      assert.notDeepEqual(await contents(), saved);
+      const restored = await db.transaction((tx) => restoreSnapshot(tx, "before-changes", { smallWorldBytes: 0 }));
+      assert.equal(restored.outcome, "restored");
+      assert.deepEqual(await contents(), saved);
+      assert.equal(await annStatus(), 200);
+      await t.app.services.boss.deleteQueue("harness-probe");
+      assert.equal((await call("DELETE", "/_credauth/admin/snapshots/before-changes")).statusCode, 204);
     });
 
     it("saves, lists, restores and deletes named snapshots; unknown names are 404, bad ones 422", async () => {
