@@ -5,6 +5,11 @@ import { type FaultRule, type FaultRuleInput, ruleMatches } from "../../domain/f
 /** How many requests the journal keeps: the oldest go first. */
 export const JOURNAL_SIZE = 10_000;
 
+/** A journaled request as kept: its time in epoch ms and its route as Fastify names it. */
+interface KeptEntry extends Omit<JournalEntry, "at"> {
+  at: number;
+}
+
 export interface JournalEntry {
   id: number;
   at: string;
@@ -28,7 +33,7 @@ export interface JournalFilter {
 export class HarnessState {
   #rules: FaultRule[] = [];
   #nextRuleId = 1;
-  #journal: JournalEntry[] = [];
+  #journal: KeptEntry[] = [];
   #nextEntryId = 1;
 
   addFault(input: FaultRuleInput): FaultRule {
@@ -66,19 +71,28 @@ export class HarnessState {
     return null;
   }
 
-  record(entry: Omit<JournalEntry, "id">): void {
+  /** Keeps an answered request, cheaply: what a reader sees is worked out when one asks. */
+  record(entry: Omit<KeptEntry, "id">): void {
     this.#journal.push({ id: this.#nextEntryId++, ...entry });
-    if (this.#journal.length > JOURNAL_SIZE) this.#journal.splice(0, this.#journal.length - JOURNAL_SIZE);
+    // Trimmed in one go once twice the size: the oldest go, at no cost per request.
+    if (this.#journal.length >= 2 * JOURNAL_SIZE) this.#journal = this.#journal.slice(-JOURNAL_SIZE);
   }
 
   requests(filter: JournalFilter = {}, matches: (glob: string, path: string) => boolean): JournalEntry[] {
-    return this.#journal.filter(
-      (entry) =>
-        (filter.sinceId === undefined || entry.id > filter.sinceId) &&
-        (filter.method === undefined || entry.method === filter.method) &&
-        (filter.status === undefined || entry.status === filter.status) &&
-        (filter.path === undefined || matches(filter.path, entry.path)),
-    );
+    return this.#journal
+      .slice(-JOURNAL_SIZE)
+      .filter(
+        (entry) =>
+          (filter.sinceId === undefined || entry.id > filter.sinceId) &&
+          (filter.method === undefined || entry.method === filter.method) &&
+          (filter.status === undefined || entry.status === filter.status) &&
+          (filter.path === undefined || matches(filter.path, entry.path)),
+      )
+      .map((entry) => ({
+        ...entry,
+        at: new Date(entry.at).toISOString(),
+        route: entry.route?.replace(/:([A-Za-z_]+)/g, "{$1}") ?? null,
+      }));
   }
 
   clearJournal(): void {
