@@ -8,13 +8,13 @@
 import {
   chmodSync,
   closeSync,
+  type Dirent,
   existsSync,
   linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -104,16 +104,26 @@ export function describeHolder(holder: LockHolder): string {
  * backend calls this when it opens and closes a data folder, and hourly between.
  */
 export function restrictToOwner(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+  // Walked by hand, not with readdir's `recursive`: a would-be owner's own lock record and its
+  // takeover folder come and go while we look, and a folder gone between listing and reading it
+  // must not fail the walk.
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  for (const entry of entries) {
     if (entry.isSymbolicLink()) continue;
-    const path = join(entry.parentPath, entry.name);
+    const path = join(dir, entry.name);
     try {
       const mode = statSync(path).mode & 0o777;
       if ((mode & 0o077) !== 0) chmodSync(path, mode & (entry.isDirectory() ? 0o700 : 0o600));
     } catch (error) {
-      // A would-be owner's own lock record comes and goes while we look.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
+    if (entry.isDirectory()) restrictToOwner(path);
   }
 }
 
@@ -256,6 +266,6 @@ function takeOver(lockPath: string, seen: LockHolder | null): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   } finally {
-    rmdirSync(mutex);
+    rmSync(mutex, { force: true, recursive: true }); // gone already if another took it for abandoned
   }
 }

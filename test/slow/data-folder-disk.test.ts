@@ -26,7 +26,7 @@ describe("the embedded data folder's owner, raced for", () => {
       import { claimDataFolder } from ${JSON.stringify(join(import.meta.dirname, "..", "..", "src", "store", "data-folder.ts"))};
       while (Date.now() < ${startAt}) {}
       try { claimDataFolder(${JSON.stringify(dir)}, "serve"); console.log("won"); setTimeout(() => {}, 1500); }
-      catch (error) { console.log(error.name); }`;
+      catch (error) { console.log(error.name === "DataFolderError" ? error.name : error.stack); }`;
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, () => {
         const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
