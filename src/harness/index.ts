@@ -10,6 +10,7 @@ import { parseConfig } from "../config.ts";
 import { parseFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { buildApp } from "../http/app.ts";
+import type { JournalEntry } from "../http/harness/state.ts";
 import { setClockOffset } from "../store/clock.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
 import { openPglite } from "../store/pglite.ts";
@@ -77,18 +78,7 @@ export interface Faults {
 }
 
 /** One answered request, as GET /_credauth/admin/requests lists it: never a token or a body. */
-export interface JournalEntry {
-  id: number;
-  at: string;
-  method: string;
-  path: string;
-  route: string | null;
-  status: number;
-  actor: string | null;
-  token_type: string | null;
-  fault: number | null;
-  duration_ms: number;
-}
+export type { JournalEntry };
 
 export interface RequestFilter {
   method?: string;
