@@ -15,7 +15,6 @@ import { type Jobs, startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
-import { setClockOffset } from "../store/clock.ts";
 import { claimDataFolder, DataFolderError, type DataFolderLock, LOCK_FILE } from "../store/data-folder.ts";
 import { DatabaseUnavailableError, type Db } from "../store/db.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
@@ -23,7 +22,7 @@ import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { describeTokens } from "../store/principals.ts";
 import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
-import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
+import { recordStartState } from "../store/snapshots.ts";
 import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
 import { loadProgress, type ProgressLog } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
@@ -164,10 +163,6 @@ export async function serve(flags: ConfigFlags): Promise<void> {
   const lock = claimFor(config, "serve");
   const app = await buildApp(config);
   const db = app.services.db;
-  // Before any world is loaded, so that what it records (created and authorized times) follows.
-  if (config.clockStartMs !== null)
-    // real time: the offset that makes the clock read --clock now.
-    await setClockOffset(db, app.services.clock, config.clockStartMs - Date.now());
   const seedPath = config.seedFile;
   if (seedPath)
     await loadFixture(
@@ -182,8 +177,7 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     demoLoaded = true;
   }
   // The state a harness reset returns to (POST /_credauth/admin/reset): the world this start loaded.
-  if (config.adminToken !== null && (seedPath || demoLoaded))
-    await db.transaction((tx) => saveSnapshot(tx, START_SNAPSHOT));
+  if (config.adminToken !== null && (seedPath || demoLoaded)) await recordStartState(db);
   const metricsApp = config.metrics ? buildMetricsApp(app.services.metrics) : null;
   onShutdown(app.log as pino.Logger, async () => {
     await metricsApp?.close();

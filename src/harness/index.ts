@@ -11,11 +11,10 @@ import { parseFixture } from "../domain/fixture.ts";
 import type { CredentialType } from "../domain/model.ts";
 import { buildApp } from "../http/app.ts";
 import type { JournalEntry } from "../http/harness/state.ts";
-import { setClockOffset } from "../store/clock.ts";
 import { checkedFixture } from "../store/fixture-names.ts";
 import { openPglite } from "../store/pglite.ts";
 import { applyFixture } from "../store/seed.ts";
-import { START_SNAPSHOT, saveSnapshot } from "../store/snapshots.ts";
+import { recordStartState } from "../store/snapshots.ts";
 import { migratedDump } from "./template.ts";
 
 export interface StartOptions {
@@ -177,12 +176,10 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
     await db.close();
   };
   try {
-    // real time: the offset that makes the clock read the asked time now.
-    if (config.clockStartMs !== null) await setClockOffset(db, app.services.clock, config.clockStartMs - Date.now());
     const { text, source } = fixtureText(options.fixture);
     const parsed = await checkedFixture(db, () => parseFixture(text, source));
     const report = await applyFixture(db, parsed, { secrets: app.services.secrets });
-    await db.transaction((tx) => saveSnapshot(tx, START_SNAPSHOT));
+    await recordStartState(db);
     await app.listen({ host: config.http.host, port: config.http.port });
 
     // No prototype: a login such as "constructor" is a key like any other.

@@ -13,7 +13,7 @@ import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
 import { cachedReads } from "../store/cached-reads.ts";
-import { readClockOffset } from "../store/clock.ts";
+import { readClockOffset, setClockOffset } from "../store/clock.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
@@ -101,6 +101,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(db);
     const clock = new Clock(await readClockOffset(db));
+    // `serve --clock` (and startCredauth's): the clock set before anything is loaded or served.
+    // real time: the offset that makes the clock read the asked time now.
+    if (config.clockStartMs !== null) await setClockOffset(db, clock, config.clockStartMs - Date.now());
     // Another process that moves the clock tells this one (PostgreSQL), before its move is answered.
     await db.startReadCache(app.log, (offsetMs) => clock.adopt(offsetMs));
     clock.adopt(await readClockOffset(db)); // a move while this process was joining

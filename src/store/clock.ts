@@ -8,9 +8,14 @@ export async function readClockOffset(db: Queryable): Promise<number> {
   return row?.offset_ms ?? 0;
 }
 
+/** Sets the clock's offset in the database only; the process adopts it when the write commits. */
+export async function writeClockOffset(db: Queryable, offsetMs: number): Promise<void> {
+  await db.query("update credauth_clock set offset_ms = $1", [Math.round(offsetMs)]);
+}
+
 /** Moves the clock `offsetMs` from real time, in the database and in this process's `clock`. */
 export async function setClockOffset(db: Queryable, clock: Clock, offsetMs: number): Promise<void> {
-  await db.query("update credauth_clock set offset_ms = $1", [Math.round(offsetMs)]);
+  await writeClockOffset(db, offsetMs);
   clock.adopt(Math.round(offsetMs));
 }
 

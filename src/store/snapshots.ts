@@ -1,8 +1,10 @@
 // Snapshots of credauth's whole state, inside its own database, for a test harness: saving copies
-// every data table and the queued jobs into a schema of their own; restoring empties the live ones
-// (store/erase.ts) and copies back, sets the sequences where they stood and the clock's offset as
-// it was, in one transaction. A reset is the restore of the snapshot taken at start-up.
-import { BOSS_SCHEMA, type Queryable } from "./db.ts";
+// every data table and the queued jobs into a schema of their own; restoring brings the live ones
+// back to those copies (a small world emptied and copied whole, a large one by the rows changed
+// since), sets the sequences where they stood and the clock's offset as it was, in one
+// transaction. A reset is the restore of the snapshot taken at start-up.
+import { writeClockOffset } from "./clock.ts";
+import { BOSS_SCHEMA, type Db, type Queryable } from "./db.ts";
 import { DATA_TABLES, eraseAllData, JOB_TABLES } from "./erase.ts";
 
 /** The snapshot a server takes once its world is loaded at start-up; a reset restores it. */
@@ -34,8 +36,13 @@ async function schemaVersion(db: Queryable): Promise<number> {
   return row?.version ?? 0;
 }
 
-/** Saves the whole state as `name`, replacing a snapshot of that name. Run in a transaction. */
-export async function saveSnapshot(tx: Queryable, name: string): Promise<void> {
+/** Saves the state a reset returns to, once the world is loaded at start-up. */
+export async function recordStartState(db: Db): Promise<void> {
+  await db.transaction((tx) => saveSnapshot(tx, START_SNAPSHOT));
+}
+
+/** Saves the whole state as `name`, replacing a snapshot of that name; when. Run in a transaction. */
+export async function saveSnapshot(tx: Queryable, name: string): Promise<{ takenAt: Date }> {
   await deleteSnapshot(tx, name);
   // The data tables' own sequences only: the register's must go on counting, or a later snapshot
   // would take an id one still holds.
@@ -48,14 +55,15 @@ export async function saveSnapshot(tx: Queryable, name: string): Promise<void> {
       where ps.schemaname = 'public' and t.relname = any($1::text[])`,
     [DATA_TABLES],
   );
-  const [row] = await tx.query<{ id: number }>(
+  const [row] = await tx.query<{ id: number; taken_at: Date }>(
     `insert into credauth_snapshots (name, schema_version, sequences, clock_offset_ms, taken_xid)
-     values ($1, $2, $3, (select offset_ms from credauth_clock), txid_current()) returning id`,
+     values ($1, $2, $3, (select offset_ms from credauth_clock), txid_current()) returning id, taken_at`,
     [name, await schemaVersion(tx), JSON.stringify(Object.fromEntries(sequences.map((s) => [s.name, s.last_value])))],
   );
   const schema = schemaOf(row!.id);
   await tx.query(`create schema ${schema}`);
   for (const { live, copy } of COPIED_TABLES) await tx.query(`create table ${schema}.${copy} as table ${live}`);
+  return { takenAt: row!.taken_at };
 }
 
 async function liveBytes(tx: Queryable): Promise<number> {
@@ -165,7 +173,7 @@ export async function restoreSnapshot(
       [positions.map(([sequence]) => sequence), positions.map(([, lastValue]) => lastValue)],
     );
   const clockOffsetMs = Number(snapshot.clock_offset_ms);
-  await tx.query("update credauth_clock set offset_ms = $1", [clockOffsetMs]);
+  await writeClockOffset(tx, clockOffsetMs);
   return { outcome: "restored", clockOffsetMs };
 }
 

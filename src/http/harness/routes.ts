@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { parseDuration } from "../../domain/durations.ts";
 import { type FaultRule, parseFaultRule, pathMatches } from "../../domain/faults.ts";
 import { Errors } from "../../errors.ts";
-import { bringScheduledJobsForward, setClockOffset } from "../../store/clock.ts";
+import { bringScheduledJobsForward, writeClockOffset } from "../../store/clock.ts";
 import {
   deleteSnapshot,
   listSnapshots,
@@ -73,9 +73,8 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
       throw Errors.invalidRequest(
         `For 'properties/name', ${JSON.stringify(name)} is not a snapshot name (letters, digits, '.', '_' and '-', at most 64).`,
       );
-    await db.transaction((tx) => saveSnapshot(tx, name));
-    const saved = (await listSnapshots(db)).find((s) => s.name === name)!;
-    return reply.code(201).send({ name, taken_at: saved.takenAt.toISOString() });
+    const { takenAt } = await db.transaction((tx) => saveSnapshot(tx, name));
+    return reply.code(201).send({ name, taken_at: takenAt.toISOString() });
   });
 
   app.post<{ Params: { name: string } }>(
@@ -126,8 +125,12 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
       offsetMs = clock.offsetMs + (at - nowMs);
     }
     const movedMs = offsetMs - clock.offsetMs;
-    await setClockOffset(db, clock, offsetMs);
-    await bringScheduledJobsForward(db, movedMs);
+    // The clock and what the queue scheduled move together, or neither does.
+    await db.transaction(async (tx) => {
+      await bringScheduledJobsForward(tx, movedMs);
+      await writeClockOffset(tx, offsetMs);
+    });
+    clock.adopt(Math.round(offsetMs));
     await services.rateLimits.clockMoved(movedMs);
     return clockState();
   });
