@@ -89,7 +89,7 @@ function compactFixture(
   undeclared: readonly UndeclaredName[],
 ): ParsedFixture {
   return {
-    fixture: { enterprises: fixture.enterprises },
+    fixture: { enterprises: fixture.enterprises, apps: fixture.apps },
     *users() {
       for (const [start, end] of userSpans) yield JSON.parse(text.slice(start, end)) as FixtureUser;
     },

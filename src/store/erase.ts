@@ -5,6 +5,8 @@ import { BOSS_SCHEMA, type Queryable } from "./db.ts";
 
 /** The tables that hold data (test/integration/erase.test.ts checks that no table is missing). */
 export const DATA_TABLES = [
+  "app_installations",
+  "apps",
   "audit_events",
   "console_sessions",
   "credential_authorizations",

@@ -7,12 +7,14 @@
 // one a row-by-row load would have met first.
 //
 // The parts, in the order a load runs them: seed/world.ts (enterprises, users, organizations),
-// seed/people.ts (roles, managed users), seed/webhooks.ts, seed/credentials.ts (credentials and
+// seed/people.ts (roles, managed users), seed/webhooks.ts, seed/apps.ts (GitHub Apps and their
+// installations), seed/credentials.ts (credentials and
 // their grants); seed/rows.ts holds what they share.
 import { FixtureError, fixtureRefusal, type ParsedFixture } from "../domain/fixture.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { Db, Queryable } from "./db.ts";
 import { unknownNames } from "./fixture-names.ts";
+import { loadApps } from "./seed/apps.ts";
 import { loadCredentials } from "./seed/credentials.ts";
 import { loadPeople } from "./seed/people.ts";
 import type { Path, SeedReport } from "./seed/rows.ts";
@@ -20,7 +22,7 @@ import { loadWebhooks } from "./seed/webhooks.ts";
 import { loadEnterprises, loadOrganizations, loadUsers, namesOf } from "./seed/world.ts";
 
 export { grantAuthorization } from "./seed/credentials.ts";
-export type { CreatedCredential, SeedReport } from "./seed/rows.ts";
+export type { CreatedCredential, LoadedApp, SeedReport } from "./seed/rows.ts";
 
 /** No enterprise yet: a fresh database, where `serve --demo` loads the demo world. */
 export async function isEmptyWorld(db: Queryable): Promise<boolean> {
@@ -57,8 +59,9 @@ export async function applyFixture(
   progress(0);
   return db.transaction(async (tx) => {
     const report: SeedReport = {
-      created: { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0 },
+      created: { enterprises: 0, organizations: 0, users: 0, credentials: 0, authorizations: 0, apps: 0 },
       credentials: [],
+      apps: [],
     };
     // The names the file takes from the database, checked before anything is written (the CLI
     // checks them sooner, with the file's own problems: store/fixture-names.ts).
@@ -70,6 +73,7 @@ export async function applyFixture(
     const organizations = await loadOrganizations(tx, parsed, enterprises, names.authorizedOrganizations, report);
     await loadPeople(tx, parsed, enterprises, organizations, users, fail);
     await loadWebhooks(tx, parsed, enterprises, organizations, options.secrets ?? null, fail);
+    await loadApps(tx, parsed, report, fail);
     await loadCredentials(tx, parsed, users, organizations, report, fail, progress, {
       generatedOnly: options.reportGeneratedOnly ?? false,
     });

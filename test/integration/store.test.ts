@@ -99,6 +99,7 @@ for (const backend of backends()) {
             organizations: [{ login: "again-org", members: ["again_member"] }],
           },
         ],
+        apps: [{ slug: "again-app", owner: "again", installations: [{ account: "again-org" }] }],
         users: [
           {
             login: "again_member",
@@ -110,11 +111,13 @@ for (const backend of backends()) {
       assert.deepEqual(first.created, {
         enterprises: 1,
         organizations: 1,
-        users: 2,
+        users: 3,
         credentials: 1,
         authorizations: 1,
+        apps: 1,
       });
       assert.equal(first.credentials.length, 1);
+      assert.ok(first.apps[0]!.privateKey && first.apps[0]!.clientSecret, "the App's secrets are generated, once");
       assert.match(String(first.credentials[0]!.token), /^gho_[A-Za-z0-9]{36}$/);
       const second = await applyFixture(db, parseFixture(fixture, "again.json"));
       assert.deepEqual(second.created, {
@@ -123,8 +126,16 @@ for (const backend of backends()) {
         users: 0,
         credentials: 0,
         authorizations: 0,
+        apps: 0,
       });
       assert.equal(second.credentials.length, 0);
+      // The App is the same one, its keys kept, and installed once.
+      assert.deepEqual(
+        second.apps,
+        [{ ...first.apps[0], privateKey: undefined, clientSecret: undefined }].map(
+          ({ privateKey, clientSecret, ...kept }) => kept,
+        ),
+      );
     });
 
     it("never resurrects a revoked authorization or a destroyed credential", async () => {

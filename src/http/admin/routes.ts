@@ -32,6 +32,14 @@ function presentReport(report: SeedReport) {
       note: c.note,
       ...(c.token ? { token: c.token } : {}),
     })),
+    apps: report.apps.map((app) => ({
+      slug: app.slug,
+      id: app.id,
+      client_id: app.clientId,
+      ...(app.clientSecret ? { client_secret: app.clientSecret } : {}),
+      ...(app.privateKey ? { private_key: app.privateKey } : {}),
+      installations: app.installations,
+    })),
   };
 }
 

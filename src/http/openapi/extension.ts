@@ -120,21 +120,40 @@ const CREATED_CREDENTIAL = {
   },
 };
 
+const CREATED_COUNTS = ["enterprises", "organizations", "users", "credentials", "authorizations", "apps"];
+
 const LOAD_REPORT = {
   type: "object",
-  required: ["created", "credentials"],
+  required: ["created", "credentials", "apps"],
   properties: {
     created: {
       type: "object",
-      required: ["enterprises", "organizations", "users", "credentials", "authorizations"],
-      properties: Object.fromEntries(
-        ["enterprises", "organizations", "users", "credentials", "authorizations"].map((name) => [
-          name,
-          { type: "integer", minimum: 0 },
-        ]),
-      ),
+      required: CREATED_COUNTS,
+      properties: Object.fromEntries(CREATED_COUNTS.map((name) => [name, { type: "integer", minimum: 0 }])),
     },
     credentials: { type: "array", items: { $ref: "#/components/schemas/credauth-created-credential" } },
+    apps: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["slug", "id", "client_id", "installations"],
+        properties: {
+          slug: { type: "string" },
+          id: { type: "integer" },
+          client_id: { type: "string" },
+          client_secret: { type: "string", description: "Only when credauth generated it; shown this once" },
+          private_key: { type: "string", description: "PEM; only when credauth generated it; shown this once" },
+          installations: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["account", "id"],
+              properties: { account: { type: "string" }, id: { type: "integer" } },
+            },
+          },
+        },
+      },
+    },
   },
 };
 

@@ -11,9 +11,27 @@ export interface CreatedCredential {
   token?: string;
 }
 
+/** An App the load made or met, with the secrets credauth generated for it (told once, never stored). */
+export interface LoadedApp {
+  slug: string;
+  id: number;
+  clientId: string;
+  clientSecret?: string;
+  privateKey?: string;
+  installations: { account: string; id: number }[];
+}
+
 export interface SeedReport {
-  created: { enterprises: number; organizations: number; users: number; credentials: number; authorizations: number };
+  created: {
+    enterprises: number;
+    organizations: number;
+    users: number;
+    credentials: number;
+    authorizations: number;
+    apps: number;
+  };
   credentials: CreatedCredential[];
+  apps: LoadedApp[];
 }
 
 /** Rows per multi-row statement: large enough to amortise a round trip, small enough for one message. */
