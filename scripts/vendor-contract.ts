@@ -69,6 +69,14 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/orgs/{org}/members": ["get"],
   "/user/keys": ["get"],
   "/credentials/revoke": ["post"],
+  "/app": ["get"],
+  "/app/installations": ["get"],
+  "/app/installations/{installation_id}": ["get", "delete"],
+  "/app/installations/{installation_id}/access_tokens": ["post"],
+  "/app/installations/{installation_id}/suspended": ["put", "delete"],
+  "/orgs/{org}/installation": ["get"],
+  "/enterprises/{enterprise}/installation": ["get"],
+  "/installation/token": ["delete"],
 };
 
 /** Schemas kept although no kept operation refers to them: the names fixtures are checked against. */

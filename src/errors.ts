@@ -55,6 +55,49 @@ export const Errors = {
   badCredentials: () =>
     new ApiError("bad_credentials", 401, "Bad credentials", { documentationUrl: DEFAULT_DOCUMENTATION_URL }),
   notFound: () => new ApiError("not_found", 404, "Not Found"),
+  /** A GitHub App's JWT that cannot be read or verified, or another credential where only a JWT will do. */
+  jwtNotDecodable: () =>
+    new ApiError("jwt_not_decodable", 401, "A JSON web token could not be decoded", {
+      documentationUrl: DEFAULT_DOCUMENTATION_URL,
+    }),
+  jwtIssuerInvalid: () =>
+    new ApiError("jwt_issuer_invalid", 401, "'Issuer' claim ('iss') must be an Integer", {
+      documentationUrl: DEFAULT_DOCUMENTATION_URL,
+    }),
+  jwtIssuedAtInvalid: () =>
+    new ApiError(
+      "jwt_issued_at_invalid",
+      401,
+      "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+      { documentationUrl: DEFAULT_DOCUMENTATION_URL },
+    ),
+  jwtExpired: () =>
+    new ApiError(
+      "jwt_expired",
+      401,
+      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      { documentationUrl: DEFAULT_DOCUMENTATION_URL },
+    ),
+  jwtTooFarInFuture: () =>
+    new ApiError("jwt_too_far_in_future", 401, "'Expiration time' claim ('exp') is too far in the future", {
+      documentationUrl: DEFAULT_DOCUMENTATION_URL,
+    }),
+  /** A JWT whose issuer is no App credauth knows. */
+  integrationNotFound: () =>
+    new ApiError("integration_not_found", 404, "Integration not found", {
+      documentationUrl: DEFAULT_DOCUMENTATION_URL,
+    }),
+  installationSuspended: () => new ApiError("installation_suspended", 403, "This installation has been suspended"),
+  /** An installation token asked for permissions its installation does not hold. */
+  /** credauth models no repositories: a token asked for some names one its installation cannot reach. */
+  repositoriesNotAccessible: () =>
+    new ApiError(
+      "repositories_not_accessible",
+      422,
+      "There is at least one repository that does not exist or is not accessible to the parent installation.",
+    ),
+  permissionsNotGranted: () =>
+    new ApiError("permissions_not_granted", 422, "The permissions requested are not granted to this installation."),
   /** GET /rate_limit with `--rate-limit off`, as GitHub Enterprise Server answers with rate limiting disabled. */
   rateLimitingDisabled: () => new ApiError("rate_limiting_disabled", 404, "Rate limiting is not enabled."),
   /** An enterprise member who is neither an owner nor holds write_enterprise_credentials. */

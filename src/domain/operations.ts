@@ -10,13 +10,19 @@ export interface Permission {
   level: "read" | "write";
 }
 
+/**
+ * Who may call: a token of one of GitHub's token models, or `app` — a GitHub App itself, signed in
+ * with its JWT (the /app endpoints, and only they, take one).
+ */
+export type CallerKind = AccessKind | "app";
+
 export interface OperationAccess {
   /** Classic PATs and OAuth tokens: any one of these scopes (or one that implies it). Empty: none needed. */
   oauthScopes: readonly string[];
   /** Fine-grained PATs and GitHub App tokens: any one of these permissions. Empty: none needed. */
   permissions: readonly Permission[];
   /** The token models GitHub lists for the operation; a token of any other is refused as "not accessible". */
-  tokenKinds: readonly AccessKind[];
+  tokenKinds: readonly CallerKind[];
 }
 
 const USER_TOKENS: AccessKind[] = ["classic", "fine_grained_pat", "app_user"];
@@ -41,6 +47,9 @@ const ORGANIZATION_REVOKE: OperationAccess = {
 };
 
 const PERMISSIONLESS = { oauthScopes: [], permissions: [] } as const;
+
+/** "You must use a JWT to access this endpoint": the App itself, and no token. */
+const APP_JWT: OperationAccess = { ...PERMISSIONLESS, tokenKinds: ["app"] };
 
 /** credauth's job resources: whoever could have requested the job (mayReadRevocation decides which). */
 const REVOCATION_READERS: OperationAccess = {
@@ -94,6 +103,17 @@ export const OPERATIONS = {
     tokenKinds: USER_TOKENS,
   },
   "rate-limit/get": { ...PERMISSIONLESS, tokenKinds: EVERY_TOKEN },
+  "apps/get-authenticated": APP_JWT,
+  "apps/list-installations": APP_JWT,
+  "apps/get-installation": APP_JWT,
+  "apps/get-org-installation": APP_JWT,
+  "apps/get-enterprise-installation": APP_JWT,
+  "apps/create-installation-access-token": APP_JWT,
+  "apps/delete-installation": APP_JWT,
+  "apps/suspend-installation": APP_JWT,
+  "apps/unsuspend-installation": APP_JWT,
+  /** An installation token revoking itself. */
+  "apps/revoke-installation-access-token": { ...PERMISSIONLESS, tokenKinds: ["app_installation"] },
   // "Any authenticated requests will return a 403": no token kind at all.
   "credentials/revoke": { ...PERMISSIONLESS, tokenKinds: [] },
   /** The job behind a 202: whoever could have made the request it follows. */

@@ -13,6 +13,8 @@ export type Denial =
   | { kind: "missing_permission"; acceptedPermissions: string; tokenKind: "personal_access_token" | "integration" }
   /** The operation takes no token at all (POST /credentials/revoke): a token is refused with 403. */
   | { kind: "unauthenticated_only" }
+  /** The operation takes only a GitHub App's JWT (the /app endpoints): a token is refused with 401. */
+  | { kind: "app_jwt_required" }
   /** The caller can see the resource but their role does not allow the action. */
   | { kind: "missing_role"; role: "enterprise_credentials_manager" | "enterprise_owner" | "organization_owner" };
 
@@ -88,6 +90,7 @@ export function acceptsTokenKind(principal: Principal, access: OperationAccess):
   const kind = factsOf(principal.credential.type).accessKind;
   if (kind !== null && access.tokenKinds.includes(kind)) return ALLOW;
   if (access.tokenKinds.length === 0) return deny({ kind: "unauthenticated_only" });
+  if (access.tokenKinds.length === 1 && access.tokenKinds[0] === "app") return deny({ kind: "app_jwt_required" });
   return notAccessible(principal, access);
 }
 

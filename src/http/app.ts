@@ -12,12 +12,14 @@ import { startJobs } from "../jobs/queue.ts";
 import { createLogger } from "../logging.ts";
 import { createMetrics, observeRevocations } from "../metrics.ts";
 import { openSecretBox } from "../secrets.ts";
+import { findAppByIssuer } from "../store/apps.ts";
 import { cachedReads } from "../store/cached-reads.ts";
 import { readClockOffset, setClockOffset } from "../store/clock.ts";
 import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import adminRoutes from "./admin/routes.ts";
+import appRoutes from "./apps/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
 import conditionalRequests from "./conditional-requests.ts";
@@ -145,7 +147,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const { rateLimits } = app.services;
   await app.register(requestMetrics, app.services.metrics);
   await app.register(writeVisibility, { db: app.services.db });
-  await app.register(githubConventions, { userAgent: config.userAgent });
+  await app.register(githubConventions, { userAgent: config.userAgent, clock: app.services.clock });
   // Faults answer before anything is read or counted for a request; the journal sees every answer.
   if (config.adminToken !== null) await app.register(harnessHooks, app.services);
   // Cookies are read only by the console (console/session.ts), not parsed on every request.
@@ -154,6 +156,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     findPrincipal: app.services.reads.principal,
     rateLimits,
     readSession: (cookie) => readSession(app.services.db, cookie),
+    findApp: (issuer) => findAppByIssuer(app.services.db, issuer),
     clock: app.services.clock,
   });
   installErrorHandling(app, rateLimits);
@@ -165,6 +168,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(organizationRoutes, app.services);
   await app.register(rateLimitRoutes, app.services);
   await app.register(credentialRoutes, app.services);
+  await app.register(appRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);

@@ -1,8 +1,9 @@
 // Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
 // or a principal. Only the request hook turns "invalid" into GitHub's 401.
 
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { type JwtClaim, jwtSignedBy, looksLikeJwt, readJwtClaims } from "../domain/apps.ts";
 import type { Clock } from "../domain/clock.ts";
 import { factsOf } from "../domain/credential-types.ts";
 import type { Principal } from "../domain/model.ts";
@@ -15,7 +16,8 @@ import {
 } from "../domain/operations.ts";
 import { acceptsTokenKind } from "../domain/policies.ts";
 import { hashToken, tokenTypeOf } from "../domain/tokens.ts";
-import { Errors } from "../errors.ts";
+import { type ApiError, Errors } from "../errors.ts";
+import type { AppRecord } from "../store/apps.ts";
 import type { PrincipalLookup } from "../store/principals.ts";
 import { enforce } from "./authorization.ts";
 import { type ConsoleSession, CSRF_HEADER, sessionCookie } from "./console/session.ts";
@@ -72,9 +74,40 @@ export async function authenticateHash(
   return { kind: "authenticated", principal };
 }
 
+/** GitHub's answer to each refused JWT. */
+const JWT_REFUSALS = {
+  not_decodable: Errors.jwtNotDecodable,
+  issuer_invalid: Errors.jwtIssuerInvalid,
+  issued_at_invalid: Errors.jwtIssuedAtInvalid,
+  expired: Errors.jwtExpired,
+  too_far_in_future: Errors.jwtTooFarInFuture,
+  unknown_app: Errors.integrationNotFound,
+} as const;
+
+export type AppLookup = (issuer: JwtClaim["issuer"]) => Promise<AppRecord | null>;
+
+/**
+ * The GitHub App a JWT signs in as, or GitHub's refusal: claims read and checked against the clock
+ * first, then the issuer looked up, then the signature verified with the issuer's public key.
+ */
+export async function authenticateApp(
+  findApp: AppLookup,
+  jwt: string,
+  nowMs: number,
+): Promise<{ app: AppRecord } | { refusal: ApiError }> {
+  const claims = readJwtClaims(jwt, nowMs);
+  if (!claims.ok) return { refusal: JWT_REFUSALS[claims.refusal]() };
+  const app = await findApp(claims.claim.issuer);
+  if (app === null) return { refusal: JWT_REFUSALS.unknown_app() };
+  if (!(await jwtSignedBy(jwt, app.publicKey))) return { refusal: JWT_REFUSALS.not_decodable() };
+  return { app };
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The GitHub App signed in with its JWT (the /app endpoints); null otherwise. */
+    appCaller: AppRecord | null;
     /** Through the console's prefix: its session (null when signed out); undefined otherwise. */
     consoleSession: ConsoleSession | null | undefined;
   }
@@ -93,6 +126,12 @@ export function operationAccess(request: FastifyRequest): OperationAccess {
   const operation = request.routeOptions.config.operation;
   if (operation === undefined) throw new Error(`route ${request.routeOptions.url} declares no operation`);
   return OPERATIONS[operation];
+}
+
+/** The App signed in with its JWT, or GitHub's 401 for the routes that take nothing else. */
+export function requireApp(request: FastifyRequest): AppRecord {
+  if (request.appCaller === null) throw Errors.requiresAuthentication();
+  return request.appCaller;
 }
 
 /** The caller, or GitHub's 401 for routes that need one. */
@@ -142,9 +181,10 @@ export async function currentPrincipal(request: FastifyRequest, options: CallerL
 
 async function authenticationPlugin(
   app: FastifyInstance,
-  options: CallerLookup & { rateLimits: RateLimits },
+  options: CallerLookup & { rateLimits: RateLimits; findApp: AppLookup },
 ): Promise<void> {
   app.decorateRequest("principal", null);
+  app.decorateRequest("appCaller", null);
   app.decorateRequest("consoleSession", undefined);
   app.addHook("onRequest", async (request, reply) => {
     const viaConsole = (request.raw as PrefixedRequest).viaConsole === true;
@@ -154,6 +194,8 @@ async function authenticationPlugin(
       await options.rateLimits.refuseGuessing(request, reply);
     const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
     if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
+    const presented = viaConsole ? null : tokenFromHeader(request.headers.authorization);
+    if (presented !== null && looksLikeJwt(presented)) return signInApp(request, reply, presented);
     const result =
       consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization, options.clock.now()));
     // A failed authentication counts against the client's address on every route, as GitHub's do.
@@ -174,6 +216,20 @@ async function authenticationPlugin(
     // A token kind the operation does not take is refused here, before the route reads anything.
     if (access) enforce(acceptsTokenKind(principal, access), principal);
   });
+
+  /** A GitHub App's JWT: the App, on the routes that take one; anywhere else it is not accessible. */
+  async function signInApp(request: FastifyRequest, reply: FastifyReply, jwt: string): Promise<void> {
+    const result = await authenticateApp(options.findApp, jwt, options.clock.nowMs());
+    if ("refusal" in result) throw await options.rateLimits.failedAuthentication(request, reply, result.refusal);
+    await options.rateLimits.admit(request, reply, { userId: result.app.botUser.id });
+    const operation = request.routeOptions.config.operation;
+    if (operation === undefined) return;
+    const access: OperationAccess = OPERATIONS[operation];
+    reply.header("x-accepted-github-permissions", acceptedGitHubPermissions(access));
+    if (!access.tokenKinds.includes("app"))
+      throw Errors.integrationPermissionMissing(acceptedGitHubPermissions(access));
+    request.appCaller = result.app;
+  }
 }
 
 export default fp(authenticationPlugin, { name: "authentication", dependencies: ["github-conventions"] });

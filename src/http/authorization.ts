@@ -17,6 +17,8 @@ export function enforce(decision: Decision, principal: Principal): void {
         : Errors.integrationPermissionMissing(denial.acceptedPermissions);
     case "unauthenticated_only":
       throw Errors.unauthenticatedOnly();
+    case "app_jwt_required":
+      throw Errors.jwtNotDecodable();
     case "missing_role":
       switch (denial.role) {
         case "enterprise_credentials_manager":

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { UserAgentMode } from "../config.ts";
+import type { Clock } from "../domain/clock.ts";
 import { Errors, SUPPORTED_API_VERSIONS } from "../errors.ts";
 
 export const DEFAULT_API_VERSION = "2022-11-28";
@@ -87,7 +88,10 @@ function parseJsonBody(
 /** Paths that are credauth's own operational endpoints, not GitHub's API: no GitHub edge rules apply. */
 const OPERATIONAL_PATHS = /^\/(?:healthz|metrics|openapi\.json)(?:\/|$|\?)/;
 
-async function githubConventions(app: FastifyInstance, options: { userAgent: UserAgentMode }): Promise<void> {
+async function githubConventions(
+  app: FastifyInstance,
+  options: { userAgent: UserAgentMode; clock: Clock },
+): Promise<void> {
   // GitHub reads the body as JSON whatever Content-Type says (curl -d sends form encoding).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, parseJsonBody);
@@ -104,6 +108,9 @@ async function githubConventions(app: FastifyInstance, options: { userAgent: Use
 
   function checkRequest(request: FastifyRequest, reply: FastifyReply): void {
     reply.header("x-github-request-id", request.id);
+    // The Date header tells credauth's clock, as clients that correct for skew read it
+    // (@octokit/auth-app signs its next JWT by it after a time refusal).
+    reply.header("date", options.clock.now().toUTCString());
     // GitHub's edge refuses a request without User-Agent before anything else (not counted either).
     if (options.userAgent === "required" && !request.headers["user-agent"] && !OPERATIONAL_PATHS.test(request.url)) {
       reply.rateLimitCounted = true;

@@ -169,8 +169,12 @@ export class RateLimits {
    * hourly window, as GitHub counts a failed login), whatever route it came to. The error to answer
    * with: GitHub's 401, or the address's 403 once its failures are used up.
    */
-  async failedAuthentication(request: FastifyRequest, reply: FastifyReply): Promise<ApiError> {
-    if (this.mode === "off") return Errors.badCredentials();
+  async failedAuthentication(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refusal: ApiError = Errors.badCredentials(),
+  ): Promise<ApiError> {
+    if (this.mode === "off") return refusal;
     reply.rateLimitCounted = true;
     const key = `ip:${request.ip}`;
     const window = windowOf(
@@ -182,7 +186,7 @@ export class RateLimits {
     setWindowHeaders(reply, window, "core");
     const failures = await consume(this.failedAuthentications, key, 1);
     return failures.consumedPoints <= GITHUB_RATE_LIMITS.failedAuthenticationsPerHour
-      ? Errors.badCredentials()
+      ? refusal
       : this.addressRefused(request, reply, failures);
   }
 

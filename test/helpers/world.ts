@@ -309,7 +309,9 @@ export async function worldDigest(db: Queryable): Promise<string> {
             (select count(*) from enterprises) as enterprises,
             (select count(*) from organizations) as organizations,
             (select count(*) from enterprise_roles) as enterprise_roles,
-            (select count(*) from organization_roles) as organization_roles`,
+            (select count(*) from organization_roles) as organization_roles,
+            (select count(*) from apps) as apps,
+            (select count(*) from app_installations where uninstalled_at is null and suspended_at is null) as live_installations`,
   );
   return JSON.stringify(row);
 }
