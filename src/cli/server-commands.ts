@@ -1,6 +1,6 @@
 // The server side of the command line: `serve`, `worker`, `migrate`, `seed` and `reset`. Loaded only
 // when one of them runs, so the responder's commands start without the server's modules.
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
@@ -21,7 +21,7 @@ import { checkedFixture } from "../store/fixture-names.ts";
 import { DatabaseTooNewError, migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import { describeTokens } from "../store/principals.ts";
-import { applyFixture, isEmptyWorld, type SeedReport } from "../store/seed.ts";
+import { applyFixture, isEmptyWorld, type LoadedApp, type SeedReport } from "../store/seed.ts";
 import { recordStartState } from "../store/snapshots.ts";
 import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
 import { loadProgress, type ProgressLog } from "./load-progress.ts";
@@ -84,20 +84,42 @@ function tokensDestination(tokensFile: string | null): {
           `${c.credentials} credentials, ${c.authorizations} SSO authorizations added.`,
       );
       const generated = report.credentials.filter((c) => c.token !== undefined);
-      if (generated.length === 0) return discard();
+      const apps = report.apps.filter((app) => app.clientSecret !== undefined || app.privateKey !== undefined);
+      if (generated.length === 0 && apps.length === 0) return discard();
+      // An App's private key spans lines: it goes to a PEM file of its own beside the tokens file
+      // (mode 0600), named in the file's row; printed after the rows when the tokens go to stdout.
+      const keyFiles = apps.flatMap((app) =>
+        app.privateKey === undefined
+          ? []
+          : [{ app, path: file ? `${file.replace(/\.tsv$/, "")}.${app.slug}.pem` : null }],
+      );
+      const appNote = (app: LoadedApp) => `GitHub App ${app.slug} (id ${app.id}, client id ${app.clientId})`;
       // real time: as the file's name
       const text = [
         `# Tokens credauth generated loading ${source}, ${new Date().toISOString()}. credauth keeps only their hashes.`,
         "login\ttype\tnote\ttoken",
         ...generated.map((t) => `${t.login}\t${t.type}\t${t.note ?? ""}\t${t.token}`),
+        ...apps.flatMap((app) =>
+          app.clientSecret === undefined
+            ? []
+            : [`${app.slug}[bot]\tgithub_app_client_secret\t${appNote(app)}\t${app.clientSecret}`],
+        ),
+        ...keyFiles.flatMap(({ app, path }) =>
+          path === null ? [] : [`${app.slug}[bot]\tgithub_app_private_key\t${appNote(app)}\t${path}`],
+        ),
         "",
       ].join("\n");
-      if (descriptor === null) return void process.stdout.write(text);
+      if (descriptor === null) {
+        process.stdout.write(text);
+        for (const { app } of keyFiles) process.stdout.write(`# ${appNote(app)}: private key\n${app.privateKey}`);
+        return;
+      }
+      for (const { app, path } of keyFiles) writeFileSync(path!, app.privateKey!, { mode: 0o600, flag: "wx" });
       writeSync(descriptor, text);
       closeSync(descriptor);
       descriptor = null;
       console.log(
-        `${generated.length} generated tokens written to ${file} (readable by you only; shown nowhere else).`,
+        `${generated.length + apps.length} generated tokens written to ${file} (readable by you only; shown nowhere else).`,
       );
     },
   };

@@ -38,6 +38,16 @@ export interface HarnessToken {
   note: string | null;
 }
 
+/** A GitHub App of the fixture: what signing in as it takes, and where it is installed. */
+export interface HarnessApp {
+  id: number;
+  clientId: string;
+  clientSecret: string;
+  /** PEM, as `@octokit/auth-app`'s `privateKey` and PyGithub's `AppAuth` take it. */
+  privateKey: string;
+  installations: { account: string; id: number }[];
+}
+
 export interface Clock {
   /** The time every rule reads. */
   now: () => Date;
@@ -116,6 +126,8 @@ export interface Credauth {
   adminToken: string;
   /** The tokens the fixture generated (and the demo world's), by login. */
   tokens: Record<string, HarnessToken[]>;
+  /** The fixture's GitHub Apps (the demo's), by slug, with their keys and secrets, given or generated. */
+  apps: Record<string, HarnessApp>;
   /** Back to the state right after start-up: data, jobs, ids, the clock, the rate-limit counts. */
   reset(): Promise<void>;
   snapshot(name: string): Promise<void>;
@@ -193,6 +205,17 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
     for (const created of report.credentials)
       if (created.token !== undefined)
         add(created.login, { token: created.token, type: created.type, note: created.note });
+    const apps: Record<string, HarnessApp> = Object.create(null);
+    for (const loaded of report.apps) {
+      const declared = parsed.fixture.apps?.find((app) => app.slug === loaded.slug);
+      apps[loaded.slug] = {
+        id: loaded.id,
+        clientId: loaded.clientId,
+        clientSecret: (loaded.clientSecret ?? declared?.client_secret)!,
+        privateKey: (loaded.privateKey ?? declared?.private_key)!,
+        installations: loaded.installations,
+      };
+    }
 
     const call = async (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: object) => {
       const answer = await app.inject({
@@ -213,6 +236,7 @@ export async function startCredauth(options: StartOptions = {}): Promise<Credaut
       url: `http://127.0.0.1:${port}`,
       adminToken,
       tokens,
+      apps,
       reset: async () => void (await call("POST", "/reset")),
       snapshot: async (name) => void (await call("PUT", `/snapshots/${encodeURIComponent(name)}`)),
       restore: async (name) => void (await call("POST", `/snapshots/${encodeURIComponent(name)}/restore`)),

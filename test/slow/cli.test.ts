@@ -140,7 +140,7 @@ describe("the credauth command line", () => {
 
     writeFileSync(
       join(dir, "good.yaml"),
-      "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n",
+      "enterprises:\n  - slug: cli\n    organizations:\n      - login: cli-org\n        members: [cli_user]\napps:\n  - slug: cli-app\n    owner: cli\n    installations:\n      - account: cli-org\nusers:\n  - login: cli_user\n    credentials:\n      - type: classic_pat\n        note: generated\n        authorized_orgs: [cli-org]\n",
     );
     const tokensFile = join(dir, "generated.tsv");
     const good = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", tokensFile], {
@@ -156,11 +156,21 @@ describe("the credauth command line", () => {
       ],
     );
     assert.ok(!`${good.stdout}${good.stderr}`.includes('"msg"'), `no JSON log line: ${good.stdout}${good.stderr}`);
-    assert.match(good.stdout, /1 enterprises, 1 organizations, 1 users, 1 credentials, 1 SSO authorizations added/);
-    assert.match(good.stdout, /1 generated tokens written to .*generated\.tsv/);
-    assert.doesNotMatch(good.stdout, /gh[pousr]_/, "no token reaches the terminal");
+    assert.match(good.stdout, /1 enterprises, 1 organizations, 2 users, 1 credentials, 1 SSO authorizations added/);
+    assert.match(good.stdout, /2 generated tokens written to .*generated\.tsv/);
+    assert.doesNotMatch(good.stdout, /gh[pousr]_|PRIVATE KEY/, "no token or key reaches the terminal");
     assert.equal(statSync(tokensFile).mode & 0o777, 0o600);
-    assert.match(readFileSync(tokensFile, "utf8"), /\ncli_user\tclassic_pat\tgenerated\tghp_[A-Za-z0-9]{36}\n/);
+    const written = readFileSync(tokensFile, "utf8");
+    assert.match(written, /\ncli_user\tclassic_pat\tgenerated\tghp_[A-Za-z0-9]{36}\n/);
+    // The App's generated secret in a row; its private key in a PEM file of its own, named in a row.
+    assert.match(
+      written,
+      /\ncli-app\[bot\]\tgithub_app_client_secret\tGitHub App cli-app \(id 1001, client id Iv23li[0-9a-f]{14}\)\t[0-9a-f]{40}\n/,
+    );
+    const keyFile = join(dir, "generated.cli-app.pem");
+    assert.ok(written.includes(`\tgithub_app_private_key\t`) && written.includes(keyFile), written);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.match(readFileSync(keyFile, "utf8"), /^-----BEGIN RSA PRIVATE KEY-----\n/);
 
     const again = credauth(["seed", join(dir, "good.yaml"), "--data", data, "--tokens-file", join(dir, "again.tsv")]);
     assert.match(again.stdout, /0 enterprises, 0 organizations, 0 users, 0 credentials, 0 SSO authorizations added/);
