@@ -115,7 +115,7 @@ describe("the README's examples", () => {
     spawnSync("mkdir", ["-p", folder]);
     symlinkSync(join(ROOT, "node_modules"), join(folder, "node_modules"));
     writeFileSync(join(folder, "example.mjs"), code);
-    const run = spawnSync(process.execPath, [join(folder, "example.mjs")], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [join(folder, "example.mjs")], { cwd: ROOT, encoding: "utf8" });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const expected = [...code.matchAll(/\/\/> (.*)$/gm)].map((match) => match[1]!);
     assert.ok(expected.length > 0);
