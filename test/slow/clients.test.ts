@@ -6,6 +6,7 @@
 // One server for both: each process start costs the suite a second of CPU.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,11 @@ import { migratedDataFolder, type RunningProcess, startServer } from "../helpers
 import { makeTokens, type Tokens, worldFixture } from "../helpers/world.ts";
 
 const PYTHON = "/usr/bin/python3";
+const APP_KEY = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
 const clients = {
   gh: spawnSync("gh", ["--version"]).status === 0,
   "python3-github": spawnSync(PYTHON, ["-c", "import github"]).status === 0,
@@ -34,7 +40,18 @@ describe("GitHub's clients against a credauth process over HTTPS", { skip: missi
     assert.deepEqual(absent, [], "gh and python3-github must be installed for this test (apt-get install)");
     dir = mkdtempSync(join(tmpdir(), "credauth-gh-"));
     tokens = makeTokens();
-    writeFileSync(join(dir, "world.json"), JSON.stringify(worldFixture(tokens)));
+    // An App installed on the enterprise, whose key the test holds (PyGithub signs in with it).
+    const apps = [
+      {
+        slug: "clients-responder",
+        owner: "emu-corp",
+        id: 7007,
+        private_key: APP_KEY,
+        permissions: { enterprise_credentials: "write", enterprise_administration: "read" },
+        installations: [{ account: "emu-corp" }],
+      },
+    ];
+    writeFileSync(join(dir, "world.json"), JSON.stringify({ ...worldFixture(tokens), apps }));
     const data = await migratedDataFolder(join(dir, "credauth", "data"));
     server = await startServer(["--data", data, "--seed", join(dir, "world.json"), "--tls-self-signed"]);
   });
@@ -157,6 +174,37 @@ describe("GitHub's clients against a credauth process over HTTPS", { skip: missi
     assert.equal(result.status, 0, result.stderr);
     return JSON.parse(result.stdout);
   }
+
+  it("PyGithub's GithubIntegration signs in as the App and revokes with its installation token; gh uses one too", () => {
+    const installationId = 40000001; // the first installation of a fresh world
+    const result = spawnSync(PYTHON, [join(import.meta.dirname, "clients", "pygithub_app.py")], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        CREDAUTH_API: `${server.url}/api/v3`,
+        REQUESTS_CA_BUNDLE: join(dir, "credauth", "tls", "cert.pem"),
+        APP_ID: "7007",
+        APP_PRIVATE_KEY: APP_KEY,
+        INSTALLATION_ID: String(installationId),
+        ENTERPRISE: "emu-corp",
+        MEMBER: "mel_emu",
+      },
+      encoding: "utf8",
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const seen = JSON.parse(result.stdout);
+    assert.equal(seen.token_prefix, "ghs_");
+    assert.deepEqual(seen.permissions, { enterprise_credentials: "write", enterprise_administration: "read" });
+    const hours = (Date.parse(seen.expires_at) - Date.now()) / 3_600_000;
+    assert.ok(hours > 0.95 && hours <= 1.01, `expires in ${hours} h`);
+    assert.equal(seen.revoke_message, "Credential authorization revocation for user 'mel_emu' has been queued");
+    // gh api with an installation token reads the enterprise audit log: the App's installation is in it.
+    const audit = gh(seen.token_for_gh, ["/enterprises/emu-corp/audit-log?phrase=action:integration_installation"]);
+    assert.equal(audit.code, 0, audit.stderr);
+    assert.deepEqual(
+      JSON.parse(audit.stdout).map((event: { action: string }) => event.action),
+      ["integration_installation.create"],
+    );
+  });
 
   it("Octokit over HTTPS, at the root and under /api/v3, with the certificate in NODE_EXTRA_CA_CERTS", () => {
     const result = spawnSync(process.execPath, [join(import.meta.dirname, "clients", "octokit_session.ts")], {
