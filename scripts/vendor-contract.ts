@@ -77,6 +77,8 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/orgs/{org}/installation": ["get"],
   "/enterprises/{enterprise}/installation": ["get"],
   "/installation/token": ["delete"],
+  "/applications/{client_id}/token": ["post", "patch", "delete"],
+  "/applications/{client_id}/grant": ["delete"],
 };
 
 /** Schemas kept although no kept operation refers to them: the names fixtures are checked against. */

@@ -112,6 +112,12 @@ export const OPERATIONS = {
   "apps/delete-installation": APP_JWT,
   "apps/suspend-installation": APP_JWT,
   "apps/unsuspend-installation": APP_JWT,
+  // An App's owner, signed in by the App's client id and secret (Basic), which the route checks:
+  // no token at all.
+  "apps/check-token": { ...PERMISSIONLESS, tokenKinds: [] },
+  "apps/reset-token": { ...PERMISSIONLESS, tokenKinds: [] },
+  "apps/delete-token": { ...PERMISSIONLESS, tokenKinds: [] },
+  "apps/delete-authorization": { ...PERMISSIONLESS, tokenKinds: [] },
   /** An installation token revoking itself. */
   "apps/revoke-installation-access-token": { ...PERMISSIONLESS, tokenKinds: ["app_installation"] },
   // "Any authenticated requests will return a 403": no token kind at all.

@@ -19,6 +19,7 @@ import type { Db } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
 import adminRoutes from "./admin/routes.ts";
+import applicationRoutes from "./applications/routes.ts";
 import appRoutes from "./apps/routes.ts";
 import auditLogRoutes from "./audit-log/routes.ts";
 import authentication from "./authentication.ts";
@@ -169,6 +170,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(rateLimitRoutes, app.services);
   await app.register(credentialRoutes, app.services);
   await app.register(appRoutes, app.services);
+  await app.register(applicationRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);

@@ -118,6 +118,8 @@ declare module "fastify" {
     documentationUrl?: string;
     /** Authenticated by the site-admin token (admin API), not by a GitHub token. */
     siteAdmin?: boolean;
+    /** Authenticated by an App's client id and secret (Basic), which the route checks, not by a token. */
+    clientCredentials?: boolean;
   }
 }
 
@@ -193,7 +195,8 @@ async function authenticationPlugin(
     if (!viaConsole && request.headers.authorization !== undefined)
       await options.rateLimits.refuseGuessing(request, reply);
     const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
-    if (request.routeOptions.config.siteAdmin) return; // the admin routes check their own token
+    // The admin routes check their own token; the /applications routes an App's client secret.
+    if (request.routeOptions.config.siteAdmin || request.routeOptions.config.clientCredentials) return;
     const presented = viaConsole ? null : tokenFromHeader(request.headers.authorization);
     if (presented !== null && looksLikeJwt(presented)) return signInApp(request, reply, presented);
     const result =

@@ -9,17 +9,22 @@ export async function unknownNames(db: Queryable | null, names: readonly Undecla
   if (names.length === 0) return [];
   const asked = [...new Set(names.map(({ name }) => name.toLowerCase()))];
   const rows = db
-    ? await db.query<{ kind: "organization" | "enterprise"; name: string }>(
+    ? await db.query<{ kind: "organization" | "enterprise" | "app"; name: string }>(
         `select 'organization' as kind, lower(login) as name from organizations where lower(login) = any($1::text[])
          union all
-         select 'enterprise', lower(slug) from enterprises where lower(slug) = any($1::text[])`,
+         select 'enterprise', lower(slug) from enterprises where lower(slug) = any($1::text[])
+         union all
+         select 'app', lower(slug) from apps where lower(slug) = any($1::text[])`,
         [asked],
       )
     : [];
   const organizations = new Set(rows.filter((row) => row.kind === "organization").map((row) => row.name));
   const enterprises = new Set(rows.filter((row) => row.kind === "enterprise").map((row) => row.name));
+  const apps = new Set(rows.filter((row) => row.kind === "app").map((row) => row.name));
   return names.flatMap(({ kind, name, path, line }) => {
     const key = name.toLowerCase();
+    if (kind === "app")
+      return apps.has(key) ? [] : [{ path, line, problem: `App "${name}" is not declared, here or already loaded` }];
     if (kind === "organization")
       return organizations.has(key)
         ? []

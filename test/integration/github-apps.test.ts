@@ -6,6 +6,7 @@ import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { SignJWT } from "jose";
 import { parseFixture } from "../../src/domain/fixture.ts";
+import { generateToken } from "../../src/domain/tokens.ts";
 import { applyFixture, type SeedReport } from "../../src/store/seed.ts";
 import { backends } from "../helpers/backends.ts";
 import { assertMatchesContract } from "../helpers/contract.ts";
@@ -17,6 +18,16 @@ const { privateKey: RESPONDER_KEY } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
+/** ann_emu's tokens of the App emu-ir (its grant), and one of no App. */
+const GRANT = {
+  first: generateToken("github_app_token"),
+  second: generateToken("github_app_token"),
+  third: generateToken("github_app_token"),
+  oauth: generateToken("oauth_app_token"),
+  unrelated: generateToken("github_app_token"),
+};
+const CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567";
+
 const APPS_FIXTURE = {
   apps: [
     {
@@ -25,7 +36,7 @@ const APPS_FIXTURE = {
       owner: "emu-corp",
       id: 4242,
       client_id: "Iv23liEmuIncident01",
-      client_secret: "0123456789abcdef0123456789abcdef01234567",
+      client_secret: CLIENT_SECRET,
       private_key: RESPONDER_KEY,
       permissions: { enterprise_credentials: "write", organization_administration: "write", members: "read" },
       installations: [
@@ -39,6 +50,18 @@ const APPS_FIXTURE = {
       owner: "emu-eng",
       permissions: { members: "read" },
       installations: [{ account: "emu-eng" }],
+    },
+  ],
+  users: [
+    {
+      login: "ann_emu",
+      credentials: [
+        { type: "github_app_token", token: GRANT.first, app: "emu-ir", permissions: {}, authorized_orgs: ["emu-eng"] },
+        { type: "github_app_token", token: GRANT.second, app: "emu-ir", permissions: {} },
+        { type: "github_app_token", token: GRANT.third, app: "emu-ir", permissions: {} },
+        { type: "oauth_app_token", token: GRANT.oauth, app: "emu-ir", scopes: ["read:org"] },
+        { type: "github_app_token", token: GRANT.unrelated, app: "hygiene-bot", permissions: {} },
+      ],
     },
   ],
 };
@@ -263,6 +286,96 @@ for (const backend of backends()) {
       const actions = audit.json().map((event: { action: string }) => event.action);
       for (const action of ["create", "suspend", "unsuspend", "destroy"])
         assert.ok(actions.includes(`integration_installation.${action}`), `${action} in ${actions}`);
+    });
+
+    describe("the App's owner, with its client id and secret", () => {
+      const basic = (secret = CLIENT_SECRET, clientId = "Iv23liEmuIncident01") => ({
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}`,
+      });
+      const asOwner = (method: "POST" | "PATCH" | "DELETE", path: string, token: string, headers = basic()) =>
+        t.app.inject({
+          method,
+          url: `/applications/Iv23liEmuIncident01/${path}`,
+          headers,
+          payload: { access_token: token },
+        });
+      const works = async (token: string) =>
+        (await t.app.inject({ method: "GET", url: "/user", headers: bearer(token) })).statusCode === 200;
+
+      it("checks a user's token of the App, and finds no other", async () => {
+        const checked = await asOwner("POST", "token", GRANT.first);
+        assertMatchesContract("POST", "/applications/{client_id}/token", checked);
+        assert.equal(checked.statusCode, 200);
+        assert.equal(checked.json().user.login, "ann_emu");
+        assert.equal(checked.json().token, GRANT.first);
+        assert.equal(checked.json().app.client_id, "Iv23liEmuIncident01");
+        for (const other of [GRANT.unrelated, generateToken("github_app_token")]) {
+          const response = await asOwner("POST", "token", other);
+          assertMatchesContract("POST", "/applications/{client_id}/token", response);
+          assert.equal(response.statusCode, 404);
+        }
+      });
+
+      it("refuses a wrong secret or client id as not found, and no credentials as unauthenticated, changing nothing", async () => {
+        const before = await worldDigest(t.app.services.db);
+        for (const headers of [basic("f".repeat(40)), basic(CLIENT_SECRET, "Iv23liSomeoneElse00"), basic("")]) {
+          const response = await asOwner("DELETE", "grant", GRANT.first, headers);
+          assert.equal(response.statusCode, 404, JSON.stringify(headers));
+          assert.equal(response.json().message, "Not Found");
+        }
+        const anonymous = await t.app.inject({
+          method: "DELETE",
+          url: "/applications/Iv23liEmuIncident01/token",
+          payload: { access_token: GRANT.first },
+        });
+        assert.equal(anonymous.statusCode, 401);
+        const withToken = await asOwner("DELETE", "token", GRANT.first, bearer(GRANT.first));
+        assert.equal(withToken.statusCode, 401, "a user's token is no client secret");
+        const noToken = await t.app.inject({
+          method: "DELETE",
+          url: "/applications/Iv23liEmuIncident01/token",
+          headers: basic(),
+          payload: {},
+        });
+        assertMatchesContract("DELETE", "/applications/{client_id}/token", noToken);
+        assert.equal(noToken.statusCode, 422);
+        assert.equal(await worldDigest(t.app.services.db), before);
+        assert.equal(await works(GRANT.first), true);
+      });
+
+      it("resets a token: the new one works, the old one is refused", async () => {
+        const reset = await asOwner("PATCH", "token", GRANT.third);
+        assertMatchesContract("PATCH", "/applications/{client_id}/token", reset);
+        assert.equal(reset.statusCode, 200);
+        const fresh = reset.json().token;
+        assert.match(fresh, /^ghu_[A-Za-z0-9]{36}$/);
+        assert.equal(await works(fresh), true);
+        assert.equal(await works(GRANT.third), false);
+        assert.equal((await asOwner("PATCH", "token", GRANT.third)).statusCode, 422, "a dead token cannot be reset");
+      });
+
+      it("deletes one token, then the user's whole grant, audited with GitHub's actions", async () => {
+        const deleted = await asOwner("DELETE", "token", GRANT.second);
+        assertMatchesContract("DELETE", "/applications/{client_id}/token", deleted);
+        assert.equal(deleted.statusCode, 204);
+        assert.equal(await works(GRANT.second), false);
+        assert.equal(await works(GRANT.first), true, "one token, not the grant");
+        const grant = await asOwner("DELETE", "grant", GRANT.first);
+        assertMatchesContract("DELETE", "/applications/{client_id}/grant", grant);
+        assert.equal(grant.statusCode, 204);
+        assert.equal(await works(GRANT.first), false);
+        assert.equal(await works(GRANT.oauth), false, "the grant's OAuth token too");
+        assert.equal(await works(GRANT.unrelated), true, "another App's token is not in this grant");
+        const audit = await t.app.inject({
+          method: "GET",
+          url: "/enterprises/emu-corp/audit-log?phrase=user:ann_emu&per_page=100",
+          headers: bearer(t.tokens.emuInstallation),
+        });
+        const actions = audit.json().map((event: { action: string }) => event.action);
+        assert.equal(actions.filter((action: string) => action === "oauth_access.destroy").length, 4);
+        assert.equal(actions.filter((action: string) => action === "oauth_authorization.destroy").length, 1);
+        assert.ok(actions.includes("oauth_access.regenerate"));
+      });
     });
   });
 }

@@ -43,6 +43,10 @@ create unique index app_installations_live_account on app_installations (app_id,
   where uninstalled_at is null;
 
 alter table credentials add column installation_id bigint references app_installations (id) deferrable initially immediate;
+-- A user's OAuth or GitHub App token (gho_, ghu_) names the App its grant belongs to: the App's
+-- owner checks, resets and deletes it with the App's client id and secret.
+alter table credentials add column app_id bigint references apps (id) deferrable initially immediate;
+create index credentials_app_live on credentials (app_id, user_id) where app_id is not null and destroyed_at is null;
 create index credentials_installation_live on credentials (installation_id) where installation_id is not null and destroyed_at is null;
 
 create trigger apps_announce after insert or update or delete or truncate on apps

@@ -161,22 +161,25 @@ type CredentialRow = [
   publicKey: string | null,
   fingerprint: string | null,
   createdAt: string | null,
+  appSlug: string | null,
 ];
 
 async function insertCredentials(tx: Queryable, rows: CredentialRow[]): Promise<void> {
   for (const chunk of chunks(rows)) {
     await tx.query(
       `insert into credentials (user_id, type, token_hash, token_last_eight, title, note, scopes, permissions,
-                                resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at)
+                                resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_id)
        select user_id, type, decode(token_hash, 'hex'), last_eight, title, note,
               coalesce(string_to_array(nullif(scopes, ''), ','), '{}'), permissions::jsonb,
               resource_owner, fixture_key, expires_at, public_key, fingerprint,
-              coalesce(created_at, (select credauth_now()))
+              coalesce(created_at, (select credauth_now())),
+              (select a.id from apps a where lower(a.slug) = lower(c.app_slug))
          from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::timestamptz[])
+                     $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::timestamptz[],
+                     $15::text[])
               with ordinality
               as c(user_id, type, token_hash, last_eight, title, note, scopes, permissions,
-                   resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, n)
+                   resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_slug, n)
         order by n
        on conflict do nothing`,
       columns(chunk),
@@ -239,6 +242,7 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
         key,
         identity.fingerprint,
         isoOrNull(credential.created_at),
+        null,
       ],
       generatedToken: null,
     };
@@ -261,6 +265,7 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
       null,
       null,
       isoOrNull(credential.created_at),
+      credential.app ?? null,
     ],
     generatedToken,
   };

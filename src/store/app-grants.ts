@@ -1,0 +1,143 @@
+// A user's grant to an App, as the App's owner manages it with its client id and secret: the
+// user's tokens of that App (gho_, ghu_) checked, reset and deleted, and the whole grant deleted.
+// Each change and its audit events are one statement.
+import { destroyedEventData, insertAuditEvents, requestTokenData } from "./audit.ts";
+import type { Queryable } from "./db.ts";
+
+/** The client secret's hash of the App with this client id, and the App; null for no such App. */
+export async function findAppSecretHash(db: Queryable, clientId: string): Promise<Uint8Array | null> {
+  const [row] = await db.query<{ client_secret_hash: Uint8Array }>(
+    "select client_secret_hash from apps where client_id = $1",
+    [clientId],
+  );
+  return row?.client_secret_hash ?? null;
+}
+
+export interface AppTokenRecord {
+  id: number;
+  type: string;
+  scopes: string[];
+  note: string | null;
+  tokenHash: Uint8Array;
+  lastEight: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  user: { id: number; login: string };
+}
+
+interface AppTokenRow {
+  id: string;
+  type: string;
+  scopes: string[];
+  note: string | null;
+  token_hash: Uint8Array;
+  token_last_eight: string;
+  created_at: Date;
+  expires_at: Date | null;
+  user_id: string;
+  login: string;
+}
+
+const appTokenOf = (row: AppTokenRow): AppTokenRecord => ({
+  id: Number(row.id),
+  type: row.type,
+  scopes: row.scopes,
+  note: row.note,
+  tokenHash: row.token_hash,
+  lastEight: row.token_last_eight,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  user: { id: Number(row.user_id), login: row.login },
+});
+
+/** A live, unexpired token of App ($1, by client id) with this hash ($2), and its user. */
+const APP_TOKEN = `select c.id, c.type, c.scopes, c.note, c.token_hash, c.token_last_eight, c.created_at, c.expires_at,
+            u.id as user_id, u.login
+       from credentials c
+       join apps a on a.id = c.app_id
+       join users u on u.id = c.user_id
+      where a.client_id = $1 and c.token_hash = $2 and c.destroyed_at is null
+        and (c.expires_at is null or c.expires_at > credauth_now())`;
+
+export async function findAppToken(
+  db: Queryable,
+  clientId: string,
+  tokenHash: Uint8Array,
+): Promise<AppTokenRecord | null> {
+  const [row] = await db.query<AppTokenRow>(APP_TOKEN, [clientId, tokenHash]);
+  return row ? appTokenOf(row) : null;
+}
+
+/**
+ * Destroys App $1's live tokens (by client id) that match: the one with hash $2, or with $3 true
+ * every token of that token's user (the whole grant). Each destroyed token is audited as
+ * `oauth_access.destroy`; a grant deleted is audited once more as `oauth_authorization.destroy`.
+ * Returns how many were destroyed.
+ */
+const DESTROY_APP_TOKENS = `with target as (
+       select c.id, c.user_id, c.app_id from credentials c join apps a on a.id = c.app_id
+        where a.client_id = $1 and c.token_hash = $2 and c.destroyed_at is null),
+     destroyed as (
+       update credentials c set destroyed_at = credauth_now()
+         from target t
+        where c.destroyed_at is null and c.app_id = t.app_id
+          and (c.id = t.id or ($3::boolean and c.user_id = t.user_id))
+       returning c.id, c.user_id, c as credential),
+     events as (
+       ${insertAuditEvents(`select 'oauth_access.destroy', null::bigint, null::text, u.id, u.login, null::bigint, null::text, e.id, e.slug, null::bigint, d.id,
+              ${destroyedEventData("(d.credential)", "'{}'::jsonb")} || jsonb_build_object('oauth_application', a.slug)
+         from destroyed d
+         join users u on u.id = d.user_id
+         join target t on true
+         join apps a on a.id = t.app_id
+         left join enterprises e on e.id = u.managed_by_enterprise_id
+        union all
+       select 'oauth_authorization.destroy', null::bigint, null::text, u.id, u.login, null::bigint, null::text, e.id, e.slug, null::bigint, t.id,
+              jsonb_build_object('oauth_application', a.slug)
+         from target t
+         join users u on u.id = t.user_id
+         join apps a on a.id = t.app_id
+         left join enterprises e on e.id = u.managed_by_enterprise_id
+        where $3::boolean`)})
+     select count(*)::int as destroyed from destroyed`;
+
+export async function destroyAppTokens(
+  db: Queryable,
+  clientId: string,
+  tokenHash: Uint8Array,
+  wholeGrant: boolean,
+): Promise<number> {
+  const [row] = await db.query<{ destroyed: number }>(DESTROY_APP_TOKENS, [clientId, tokenHash, wholeGrant]);
+  return row?.destroyed ?? 0;
+}
+
+/**
+ * A token reset: the old one ($1, by id) destroyed and a new one with the same user, type, App,
+ * scopes, permissions, note and expiry made with hash $2 and last eight $3, audited as
+ * `oauth_access.regenerate` on the new one. Null when the old one was destroyed meanwhile.
+ */
+const RESET_APP_TOKEN = `with old as (
+       update credentials set destroyed_at = credauth_now()
+        where id = $1 and destroyed_at is null
+       returning *),
+     made as (
+       insert into credentials as c (user_id, type, token_hash, token_last_eight, note, scopes, permissions, app_id, expires_at)
+       select user_id, type, $2, $3, note, scopes, permissions, app_id, expires_at from old
+       returning c.id, c.user_id, c.app_id, c.created_at, c as credential),
+     events as (
+       ${insertAuditEvents(`select 'oauth_access.regenerate', null, null, u.id, u.login, null, null, e.id, e.slug, null, m.id,
+              ${requestTokenData("(m.credential)")} || jsonb_build_object('oauth_application', a.slug)
+         from made m
+         join users u on u.id = m.user_id
+         join apps a on a.id = m.app_id
+         left join enterprises e on e.id = u.managed_by_enterprise_id`)})
+     select id, created_at from made`;
+
+export async function resetAppToken(
+  db: Queryable,
+  oldId: number,
+  token: { hash: Uint8Array; lastEight: string },
+): Promise<{ id: number; createdAt: Date } | null> {
+  const [row] = await db.query<{ id: string; created_at: Date }>(RESET_APP_TOKEN, [oldId, token.hash, token.lastEight]);
+  return row ? { id: Number(row.id), createdAt: row.created_at } : null;
+}
