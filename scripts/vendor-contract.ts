@@ -79,6 +79,11 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/installation/token": ["delete"],
   "/applications/{client_id}/token": ["post", "patch", "delete"],
   "/applications/{client_id}/grant": ["delete"],
+  "/orgs/{org}/personal-access-tokens": ["get", "post"],
+  "/orgs/{org}/personal-access-tokens/{pat_id}": ["post"],
+  "/orgs/{org}/personal-access-tokens/{pat_id}/repositories": ["get"],
+  "/orgs/{org}/personal-access-token-requests": ["get", "post"],
+  "/orgs/{org}/personal-access-token-requests/{pat_request_id}": ["post"],
 };
 
 /** Schemas kept although no kept operation refers to them: the names fixtures are checked against. */

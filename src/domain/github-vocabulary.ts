@@ -123,6 +123,22 @@ export const GITHUB_APP_PERMISSIONS: Readonly<Record<string, readonly Permission
   enterprise_organization_installation_repositories: ["read", "write"],
 };
 
+/** The repository permissions among GitHub's (the first group of `app-permissions`). */
+const REPOSITORY_PERMISSIONS = new Set(
+  Object.keys(GITHUB_APP_PERMISSIONS).slice(0, Object.keys(GITHUB_APP_PERMISSIONS).indexOf("workflows") + 1),
+);
+
+/**
+ * How GitHub groups a fine-grained PAT's permissions when an organization lists it: repository,
+ * organization (its `organization_…` ones and `members`), or other (the account's own, enterprise).
+ */
+export function permissionCategory(name: string): "repository" | "organization" | "other" {
+  if (REPOSITORY_PERMISSIONS.has(name)) return "repository";
+  if (name === "members" || name.startsWith("organization_") || name === "custom_properties_for_organizations")
+    return "organization";
+  return "other";
+}
+
 /**
  * Permissions credauth's operations check that GitHub's description does not list: the enterprise
  * credentials permission behind write_enterprise_credentials (decision 40).

@@ -51,6 +51,24 @@ const PERMISSIONLESS = { oauthScopes: [], permissions: [] } as const;
 /** "You must use a JWT to access this endpoint": the App itself, and no token. */
 const APP_JWT: OperationAccess = { ...PERMISSIONLESS, tokenKinds: ["app"] };
 
+/** An App installation with one permission at one level, and no other token. */
+const installationWith = (name: string, level: Permission["level"]): OperationAccess => ({
+  oauthScopes: [],
+  permissions: [{ name, level }],
+  tokenKinds: ["app_installation"],
+});
+
+const PAT_GOVERNANCE = {
+  tokens: {
+    read: installationWith("organization_personal_access_tokens", "read"),
+    write: installationWith("organization_personal_access_tokens", "write"),
+  },
+  requests: {
+    read: installationWith("organization_personal_access_token_requests", "read"),
+    write: installationWith("organization_personal_access_token_requests", "write"),
+  },
+};
+
 /** credauth's job resources: whoever could have requested the job (mayReadRevocation decides which). */
 const REVOCATION_READERS: OperationAccess = {
   oauthScopes: ["admin:enterprise", "read:org"],
@@ -118,6 +136,14 @@ export const OPERATIONS = {
   "apps/reset-token": { ...PERMISSIONLESS, tokenKinds: [] },
   "apps/delete-token": { ...PERMISSIONLESS, tokenKinds: [] },
   "apps/delete-authorization": { ...PERMISSIONLESS, tokenKinds: [] },
+  // An organization's fine-grained PAT governance: "only GitHub Apps can use this endpoint".
+  "orgs/list-pat-grants": PAT_GOVERNANCE.tokens.read,
+  "orgs/update-pat-accesses": PAT_GOVERNANCE.tokens.write,
+  "orgs/update-pat-access": PAT_GOVERNANCE.tokens.write,
+  "orgs/list-pat-grant-repositories": PAT_GOVERNANCE.tokens.read,
+  "orgs/list-pat-grant-requests": PAT_GOVERNANCE.requests.read,
+  "orgs/review-pat-grant-requests-in-bulk": PAT_GOVERNANCE.requests.write,
+  "orgs/review-pat-grant-request": PAT_GOVERNANCE.requests.write,
   /** An installation token revoking itself. */
   "apps/revoke-installation-access-token": { ...PERMISSIONLESS, tokenKinds: ["app_installation"] },
   // "Any authenticated requests will return a 403": no token kind at all.

@@ -90,6 +90,13 @@ const OPERATION_BY_VERB: Readonly<Record<string, string>> = {
   access_revoked: "remove",
   destroy: "remove",
   delete: "remove",
+  // GitHub Apps and fine-grained PAT governance.
+  create: "create",
+  access_granted: "create",
+  suspend: "modify",
+  unsuspend: "modify",
+  regenerate: "modify",
+  request_denied: "modify",
 };
 
 export function operationOfAction(action: string): string | undefined {

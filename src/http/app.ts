@@ -38,6 +38,7 @@ import metricsRoutes, { requestMetrics } from "./metrics/routes.ts";
 import openApiRoutes from "./openapi/routes.ts";
 import organizationCredentialAuthorizationRoutes from "./organization-credential-authorizations/routes.ts";
 import organizationRoutes from "./orgs/routes.ts";
+import personalAccessTokenRoutes from "./personal-access-tokens/routes.ts";
 import rateLimitRoutes from "./rate-limit/routes.ts";
 import { openRateLimitStore } from "./rate-limit-store.ts";
 import { RateLimits } from "./rate-limits.ts";
@@ -171,6 +172,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(credentialRoutes, app.services);
   await app.register(appRoutes, app.services);
   await app.register(applicationRoutes, app.services);
+  await app.register(personalAccessTokenRoutes, app.services);
   await app.register(revocationRoutes, app.services);
   await app.register(healthRoutes, app.services);
   await app.register(adminRoutes, app.services);

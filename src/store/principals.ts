@@ -16,7 +16,9 @@ interface PrincipalRow {
 }
 
 /** The authentication statement ($1: the token's hash), run on every authenticated request. */
-export const PRINCIPAL_BY_TOKEN_HASH = `select c.id as credential_id, c.type, c.scopes, c.permissions, c.resource_owner, c.expires_at,
+// A fine-grained PAT the organization has not approved (or has revoked) reaches no resource owner.
+export const PRINCIPAL_BY_TOKEN_HASH = `select c.id as credential_id, c.type, c.scopes, c.permissions,
+            case when c.org_access = 'approved' then c.resource_owner end as resource_owner, c.expires_at,
             u.id as user_id, u.login, u.created_at as user_created_at
        from credentials c join users u on u.id = c.user_id
       where c.token_hash = $1 and c.destroyed_at is null

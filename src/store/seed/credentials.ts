@@ -162,24 +162,29 @@ type CredentialRow = [
   fingerprint: string | null,
   createdAt: string | null,
   appSlug: string | null,
+  /** A fine-grained PAT's request for access not yet reviewed: its reason ('' for none); null when approved. */
+  accessRequestReason: string | null,
 ];
 
 async function insertCredentials(tx: Queryable, rows: CredentialRow[]): Promise<void> {
   for (const chunk of chunks(rows)) {
     await tx.query(
       `insert into credentials (user_id, type, token_hash, token_last_eight, title, note, scopes, permissions,
-                                resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_id)
+                                resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_id,
+                                org_access, org_access_reason)
        select user_id, type, decode(token_hash, 'hex'), last_eight, title, note,
               coalesce(string_to_array(nullif(scopes, ''), ','), '{}'), permissions::jsonb,
               resource_owner, fixture_key, expires_at, public_key, fingerprint,
               coalesce(created_at, (select credauth_now())),
-              (select a.id from apps a where lower(a.slug) = lower(c.app_slug))
+              (select a.id from apps a where lower(a.slug) = lower(c.app_slug)),
+              case when request_reason is null then 'approved' else 'pending' end, nullif(request_reason, '')
          from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::timestamptz[],
-                     $15::text[])
+                     $15::text[], $16::text[])
               with ordinality
               as c(user_id, type, token_hash, last_eight, title, note, scopes, permissions,
-                   resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_slug, n)
+                   resource_owner, fixture_key, expires_at, public_key, fingerprint, created_at, app_slug,
+                   request_reason, n)
         order by n
        on conflict do nothing`,
       columns(chunk),
@@ -243,6 +248,7 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
         identity.fingerprint,
         isoOrNull(credential.created_at),
         null,
+        null,
       ],
       generatedToken: null,
     };
@@ -266,6 +272,7 @@ function newCredentialRow(declared: DeclaredCredential): { row: CredentialRow; g
       null,
       isoOrNull(credential.created_at),
       credential.app ?? null,
+      credential.access_request === undefined ? null : (credential.access_request.reason ?? ""),
     ],
     generatedToken,
   };
