@@ -2,11 +2,15 @@
 // database, each with its own pool and its own listening connection, as two `serve` processes
 // would have. What one answers from memory, the other's 202 empties before it is sent.
 import assert from "node:assert/strict";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { SignJWT } from "jose";
 import type pg from "pg";
+import { parseFixture } from "../../src/domain/fixture.ts";
 import { hashToken } from "../../src/domain/tokens.ts";
 import { buildApp } from "../../src/http/app.ts";
+import { applyFixture } from "../../src/store/seed.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 import { bearer, databaseSession, startWorldApp, type TestApp } from "../helpers/world.ts";
 
@@ -111,5 +115,42 @@ describe("the read cache across two processes on postgres", {
     for (let i = 0; i < 200 && other.services.db.writeEpoch() === null; i++)
       await new Promise((r) => setTimeout(r, 25));
     assert.notEqual(other.services.db.writeEpoch(), null, "the other process joined again");
+  });
+
+  it("refuses an installation token at the other process from the answer that destroyed it", async () => {
+    const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
+    const app = {
+      slug: "two-process-app",
+      owner: "emu-corp",
+      id: 5005,
+      private_key: privateKey,
+      permissions: { organization_administration: "write" },
+      installations: [{ account: "emu-eng" }],
+    };
+    await applyFixture(t.app.services.db, parseFixture(JSON.stringify({ apps: [app] }), "app.json"));
+    const now = Math.floor(t.app.services.clock.nowMs() / 1000);
+    const jwt = await new SignJWT({ iss: "5005", iat: now - 30, exp: now + 540 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(createPrivateKey(privateKey));
+    const asApp = (method: "GET" | "POST" | "PUT", url: string) => t.app.inject({ method, url, headers: bearer(jwt) });
+    const { id } = (await asApp("GET", "/orgs/emu-eng/installation")).json();
+    const mint = async () => (await asApp("POST", `/app/installations/${id}/access_tokens`)).json().token as string;
+    const list = (instance: FastifyInstance, token: string) =>
+      instance
+        .inject({ method: "GET", url: "/orgs/emu-eng/credential-authorizations", headers: bearer(token) })
+        .then((r) => r.statusCode);
+
+    const own = await mint();
+    assert.equal(await list(other, own), 200, "the other process knows the token (and caches it)");
+    const revoked = await t.app.inject({ method: "DELETE", url: "/installation/token", headers: bearer(own) });
+    assert.equal(revoked.statusCode, 204);
+    assert.equal(await list(other, own), 401, "refused at the other process from the 204 on");
+
+    const beforeSuspension = await mint();
+    assert.equal(await list(other, beforeSuspension), 200);
+    assert.equal((await asApp("PUT", `/app/installations/${id}/suspended`)).statusCode, 204);
+    assert.equal(await list(other, beforeSuspension), 401, "suspension kills it at the other process too");
   });
 });
