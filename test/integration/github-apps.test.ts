@@ -66,6 +66,8 @@ const APPS_FIXTURE = {
   ],
 };
 
+const ADMIN_TOKEN = "a".repeat(64);
+
 type Claims = { iss?: unknown; iat?: unknown; exp?: unknown };
 
 for (const backend of backends()) {
@@ -86,7 +88,7 @@ for (const backend of backends()) {
       t.app.inject({ method, url, headers: bearer(token ?? (await jwt())), ...(payload ? { payload } : {}) });
 
     before(async () => {
-      t = await startWorldApp(backend);
+      t = await startWorldApp(backend, { adminToken: ADMIN_TOKEN });
       report = await applyFixture(t.app.services.db, parseFixture(JSON.stringify(APPS_FIXTURE), "apps.json"));
     });
     after(() => t.close());
@@ -108,6 +110,56 @@ for (const backend of backends()) {
       const signedIn = await asApp("GET", "/app", undefined, await jwt({ iss: generated.id }, generated.privateKey));
       assert.equal(signedIn.statusCode, 200);
       assert.equal(signedIn.json().slug, "hygiene-bot");
+    });
+
+    it("loads an App through the admin API, its generated key answered once and working; refuses a key that is none", async () => {
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const loaded = await t.app.inject({
+        method: "POST",
+        url: "/_credauth/admin/fixtures",
+        headers: admin,
+        payload: { apps: [{ slug: "admin-made", owner: "emu-corp", installations: [{ account: "emu-ops" }] }] },
+      });
+      assert.equal(loaded.statusCode, 201, loaded.body);
+      const [made] = loaded.json().apps;
+      assert.match(made.private_key, /^-----BEGIN RSA PRIVATE KEY-----/);
+      assert.equal(made.installations[0].account, "emu-ops");
+      const self = await asApp("GET", "/app", undefined, await jwt({ iss: made.client_id }, made.private_key));
+      assert.equal(self.json().slug, "admin-made");
+
+      const before = await worldDigest(t.app.services.db);
+      const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+        type: "pkcs8",
+        format: "pem",
+      });
+      const shortKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({
+        type: "pkcs1",
+        format: "pem",
+      });
+      for (const private_key of [
+        ecKey,
+        shortKey,
+        "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n",
+      ]) {
+        const refused = await t.app.inject({
+          method: "POST",
+          url: "/_credauth/admin/fixtures",
+          headers: admin,
+          payload: { apps: [{ slug: "bad-key", owner: "emu-corp", private_key }] },
+        });
+        assert.equal(refused.statusCode, 422);
+        assert.match(refused.json().message, /private_key.*is not an RSA private key/s);
+        assert.ok(!refused.body.includes(String(private_key).split("\n")[1]!), "the key is never echoed");
+      }
+      const unknownAccount = await t.app.inject({
+        method: "POST",
+        url: "/_credauth/admin/fixtures",
+        headers: admin,
+        payload: { apps: [{ slug: "nowhere-app", owner: "emu-corp", installations: [{ account: "nowhere-org" }] }] },
+      });
+      assert.equal(unknownAccount.statusCode, 422);
+      assert.match(unknownAccount.json().message, /"nowhere-org" is not an enterprise or organization/);
+      assert.equal(await worldDigest(t.app.services.db), before);
     });
 
     it("answers GET /app and the installations to the App's JWT, by id or client id", async () => {

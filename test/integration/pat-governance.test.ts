@@ -162,9 +162,16 @@ for (const backend of backends()) {
       const idOf = (name: string) => list.find((grant: { token_name: string }) => grant.token_name === name).id;
       const [first, second] = [idOf("old laptop"), idOf("new laptop")];
       assert.equal(await reaches(TOKENS.annNew), true);
+      // A fine-grained PAT made for another resource owner is not this organization's to revoke.
+      const [elsewhere] = await t.app.services.db.query<{ id: string }>(
+        "select id from credentials where type = 'fine_grained_pat' and lower(resource_owner) <> 'emu-eng' limit 1",
+      );
+      assert.ok(elsewhere, "the world has a fine-grained PAT of another resource owner");
       const before = await worldDigest(t.app.services.db);
       for (const body of [
         { action: "revoke", pat_ids: [first, 999_999] },
+        { action: "revoke", pat_ids: [Number(elsewhere.id)] },
+        { action: "revoke", pat_ids: [first, "x"] },
         { action: "approve", pat_ids: [first] },
         { action: "revoke", pat_ids: [] },
         { action: "revoke" },
