@@ -3,9 +3,11 @@
 // world. fast-check generates the requests; CREDAUTH_FUZZ_RUNS sets how many (the fast tier runs a
 // few hundred: fewer sometimes never reach a 422, `npm run test:slow` thousands). A failure prints the shrunk request to replay.
 import assert from "node:assert/strict";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import type { FastifyInstance, InjectOptions } from "fastify";
+import { SignJWT } from "jose";
 import { parseFixture } from "../../src/domain/fixture.ts";
 import { setClockOffset } from "../../src/store/clock.ts";
 import { applyFixture } from "../../src/store/seed.ts";
@@ -15,6 +17,25 @@ import { makeTokens, type Tokens, worldDigest, worldFixture } from "../helpers/w
 
 const RUNS = Number(process.env.CREDAUTH_FUZZ_RUNS ?? 300);
 const ADMIN_TOKEN = "fuzz-admin-token-0123456789abcdef0123456789";
+
+/** An App installed in the world, so the routes that take its JWT or its client secret are reached too. */
+const APP_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+const APP_SECRET = "fuzz0app0secret0000000000000000000000000";
+const APP = {
+  slug: "fuzz-app",
+  owner: "emu-corp",
+  id: 6006,
+  client_id: "Iv23liFuzzApp000001",
+  client_secret: APP_SECRET,
+  private_key: APP_KEY,
+  permissions: { enterprise_credentials: "write", organization_personal_access_tokens: "write" },
+  installations: [{ account: "emu-corp", permissions: { enterprise_credentials: "write" } }, { account: "emu-eng" }],
+};
+/** Routes that take the App's JWT, and those that take its client id and secret. */
+const JWT_ROUTE = /^\/(app(\/|$)|orgs\/[^/]+\/installation$|enterprises\/[^/]+\/installation$)/;
+const CLIENT_ROUTE = /^\/applications\//;
 
 const ENTERPRISES = ["emu-corp", "classic-corp", "other-corp"];
 const LOGINS = ["ann_emu", "owen_emu", "emu_admin", "cleo", "shared_user", "oscar_emu"];
@@ -28,6 +49,10 @@ const KNOWN: Record<string, readonly string[]> = {
   login: LOGINS,
   id: IDS,
   credential_id: IDS,
+  installation_id: ["40000001", "40000002", ...IDS],
+  client_id: ["Iv23liFuzzApp000001", "x"],
+  pat_id: IDS,
+  pat_request_id: IDS,
   revocation_id: IDS,
   role: ["owners", "members", "credential_managers", "outside_collaborators", "guest_collaborators", "admins"],
 };
@@ -131,7 +156,7 @@ const body = fc.oneof(
 /** Header values that Node itself refuses to send are not something a client can send either. */
 const sendable = (value: string | undefined) => value === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(value);
 
-function requests(tokens: Tokens, routes: readonly { method: string; url: string }[]) {
+function requests(tokens: Tokens, routes: readonly { method: string; url: string }[], appJwt: string) {
   // Mostly requests that get past authentication, so the generator reaches the routes' own checks.
   const headerText = hostileText.filter(sendable);
   const authorization = (path: string) =>
@@ -142,7 +167,11 @@ function requests(tokens: Tokens, routes: readonly { method: string; url: string
         weight: 6,
         arbitrary: path.startsWith("/_credauth/admin")
           ? fc.constant(`Bearer ${ADMIN_TOKEN}`)
-          : fc.constantFrom(...Object.values(tokens)).map((token) => `Bearer ${token}`),
+          : JWT_ROUTE.test(path)
+            ? fc.constant(`Bearer ${appJwt}`)
+            : CLIENT_ROUTE.test(path)
+              ? fc.constant(`Basic ${Buffer.from(`${APP.client_id}:${APP_SECRET}`).toString("base64")}`)
+              : fc.constantFrom(...Object.values(tokens)).map((token) => `Bearer ${token}`),
       },
       { weight: 1, arbitrary: fc.constantFrom(...Object.values(tokens)).map((token) => `token ${token}`) },
       { weight: 1, arbitrary: headerText.map((text) => `Bearer ${text}`) },
@@ -186,18 +215,28 @@ async function revive(app: FastifyInstance, tokens: Tokens): Promise<void> {
   await app.services.db.exec(`
     update revocations set state = 'succeeded' where state <> 'succeeded';
     update credentials set destroyed_at = null, destroyed_by_revocation_id = null where destroyed_at is not null;
-    update credential_authorizations set revoked_at = null, revoked_by_revocation_id = null where revoked_at is not null;`);
+    update credential_authorizations set revoked_at = null, revoked_by_revocation_id = null where revoked_at is not null;
+    update credentials set org_access = 'approved' where org_access <> 'approved';
+    update app_installations set uninstalled_at = null, suspended_at = null, suspended_by_id = null
+     where uninstalled_at is not null or suspended_at is not null;`);
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
 }
 
 describe("fuzzing every route", () => {
   let app: FastifyInstance;
   let tokens: Tokens;
+  let appJwt: string;
   let close: () => Promise<void>;
   before(async () => {
     ({ app, close } = await buildTestApp(pgliteBackend, { adminToken: ADMIN_TOKEN }));
     tokens = makeTokens();
     await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
+    await applyFixture(app.services.db, parseFixture(JSON.stringify({ apps: [APP] }), "app.json"));
+    // Ten minutes, as GitHub allows: the run takes well under that.
+    const now = Math.floor(Date.now() / 1000);
+    appJwt = await new SignJWT({ iss: String(APP.id), iat: now - 30, exp: now + 570 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(createPrivateKey(APP_KEY));
   });
   const statuses = new Map<number, number>();
   after(() => close());
@@ -206,7 +245,7 @@ describe("fuzzing every route", () => {
     timeout: 600_000,
   }, async () => {
     await fc.assert(
-      fc.asyncProperty(requests(tokens, app.registeredRoutes), async (r) => {
+      fc.asyncProperty(requests(tokens, app.registeredRoutes, appJwt), async (r) => {
         const headers: Record<string, string> = {};
         if (r.authorization !== undefined) headers.authorization = r.authorization;
         if (r.version !== undefined) headers["x-github-api-version"] = r.version;
