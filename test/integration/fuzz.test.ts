@@ -220,6 +220,7 @@ async function revive(app: FastifyInstance, tokens: Tokens): Promise<void> {
     update app_installations set uninstalled_at = null, suspended_at = null, suspended_by_id = null
      where uninstalled_at is not null or suspended_at is not null;`);
   await applyFixture(app.services.db, parseFixture(JSON.stringify(worldFixture(tokens)), "world.json"));
+  await applyFixture(app.services.db, parseFixture(JSON.stringify({ apps: [APP] }), "app.json"));
 }
 
 describe("fuzzing every route", () => {

@@ -160,6 +160,35 @@ for (const backend of backends()) {
       assert.equal(unknownAccount.statusCode, 422);
       assert.match(unknownAccount.json().message, /"nowhere-org" is not an enterprise or organization/);
       assert.equal(await worldDigest(t.app.services.db), before);
+
+      // Removing the account it is installed on removes the installation; removing its bot account
+      // removes the App and every token it minted.
+      const { token } = (
+        await asApp(
+          "POST",
+          `/app/installations/${made.installations[0].id}/access_tokens`,
+          undefined,
+          await jwt({ iss: made.id }, made.private_key),
+        )
+      ).json();
+      const removeOrganization = await t.app.inject({
+        method: "DELETE",
+        url: "/_credauth/admin/organizations/emu-ops",
+        headers: admin,
+      });
+      assert.equal(removeOrganization.statusCode, 204, removeOrganization.body);
+      const afterwards = await asApp("GET", "/app", undefined, await jwt({ iss: made.id }, made.private_key));
+      assert.equal(afterwards.json().installations_count, 0);
+      const removeBot = await t.app.inject({
+        method: "DELETE",
+        url: "/_credauth/admin/users/admin-made[bot]",
+        headers: admin,
+      });
+      assert.equal(removeBot.statusCode, 204, removeBot.body);
+      const gone = await asApp("GET", "/app", undefined, await jwt({ iss: made.id }, made.private_key));
+      assert.equal(gone.statusCode, 404);
+      assert.equal(gone.json().message, "Integration not found");
+      assert.equal((await t.app.inject({ method: "GET", url: "/rate_limit", headers: bearer(token) })).statusCode, 401);
     });
 
     it("answers GET /app and the installations to the App's JWT, by id or client id", async () => {
