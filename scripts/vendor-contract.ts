@@ -79,6 +79,7 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/installation/token": ["delete"],
   "/applications/{client_id}/token": ["post", "patch", "delete"],
   "/applications/{client_id}/grant": ["delete"],
+  "/applications/{client_id}/token/scoped": ["post"],
   "/orgs/{org}/personal-access-tokens": ["get", "post"],
   "/orgs/{org}/personal-access-tokens/{pat_id}": ["post"],
   "/orgs/{org}/personal-access-tokens/{pat_id}/repositories": ["get"],

@@ -136,6 +136,7 @@ export const OPERATIONS = {
   "apps/reset-token": { ...PERMISSIONLESS, tokenKinds: [] },
   "apps/delete-token": { ...PERMISSIONLESS, tokenKinds: [] },
   "apps/delete-authorization": { ...PERMISSIONLESS, tokenKinds: [] },
+  "apps/scope-token": { ...PERMISSIONLESS, tokenKinds: [] },
   // An organization's fine-grained PAT governance: "only GitHub Apps can use this endpoint".
   "orgs/list-pat-grants": PAT_GOVERNANCE.tokens.read,
   "orgs/update-pat-accesses": PAT_GOVERNANCE.tokens.write,

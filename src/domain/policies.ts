@@ -65,8 +65,10 @@ export function tokenAllows(principal: Principal, access: OperationAccess, resou
     return deny({ kind: "missing_scope", acceptedScope: access.oauthScopes.join(", ") });
   }
   if (access.permissions.length === 0) return ALLOW;
+  // A token that reaches any resource owner is limited to one once scoped to it (an App user token
+  // scoped through POST /applications/{client_id}/token/scoped).
   const ownerMatches =
-    facts.reaches === "any-resource-owner" ||
+    (facts.reaches === "any-resource-owner" && credential.resourceOwner === null) ||
     (credential.resourceOwner !== null && credential.resourceOwner.toLowerCase() === resourceOwner.toLowerCase());
   const held = (name: string) => PERMISSION_RANK[credential.permissions[name] as keyof typeof PERMISSION_RANK] ?? 0;
   if (ownerMatches && access.permissions.some(({ name, level }) => held(name) >= PERMISSION_RANK[level])) return ALLOW;

@@ -1,6 +1,11 @@
 // GitHub-shaped JSON for users and organizations, filled from what credauth knows and padded with
 // GitHub's neutral values for what it does not model (followers, repositories, plans).
 
+/** A time as GitHub writes it in bodies: ISO 8601 to the second, in UTC (`2026-12-06T10:28:31Z`). */
+export function githubTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** GitHub's legacy global node id: base64 of `0<len>:<Type><id>`. */
 export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
@@ -33,7 +38,7 @@ export function presentSimpleUser(base: string, web: string, user: { id: number;
 }
 
 export function presentPrivateUser(base: string, web: string, user: { id: number; login: string; createdAt: Date }) {
-  const created = user.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const created = githubTime(user.createdAt);
   return {
     ...presentSimpleUser(base, web, user),
     user_view_type: "private",
@@ -80,7 +85,7 @@ export function presentOrganizationSimple(base: string, web: string, org: { id: 
 }
 
 export function presentOrganization(base: string, web: string, org: { id: number; login: string; createdAt: Date }) {
-  const created = org.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const created = githubTime(org.createdAt);
   return {
     ...presentOrganizationSimple(base, web, org),
     html_url: `${web}/${org.login}`,
@@ -108,7 +113,7 @@ export function presentPublicKey(
     id: key.id,
     url: `${base}/user/keys/${key.id}`,
     title: key.title ?? "",
-    created_at: key.created_at.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    created_at: githubTime(key.created_at),
     verified: true,
     read_only: false,
     last_used: null,

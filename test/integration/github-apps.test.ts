@@ -25,6 +25,7 @@ const GRANT = {
   third: generateToken("github_app_token"),
   oauth: generateToken("oauth_app_token"),
   unrelated: generateToken("github_app_token"),
+  scopable: generateToken("github_app_token"),
 };
 const CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567";
 
@@ -42,6 +43,7 @@ const APPS_FIXTURE = {
       installations: [
         { account: "emu-corp", permissions: { enterprise_credentials: "write" } },
         { account: "emu-eng", permissions: { organization_administration: "write", members: "read" } },
+        { account: "emu-open", permissions: { members: "read" } },
       ],
     },
     // Everything generated: its key and secret are told only in the load's report.
@@ -61,6 +63,13 @@ const APPS_FIXTURE = {
         { type: "github_app_token", token: GRANT.third, app: "emu-ir", permissions: {} },
         { type: "oauth_app_token", token: GRANT.oauth, app: "emu-ir", scopes: ["read:org"] },
         { type: "github_app_token", token: GRANT.unrelated, app: "hygiene-bot", permissions: {} },
+        {
+          type: "github_app_token",
+          token: GRANT.scopable,
+          app: "emu-ir",
+          permissions: { members: "read" },
+          authorized_orgs: ["emu-eng"],
+        },
       ],
     },
   ],
@@ -196,7 +205,7 @@ for (const backend of backends()) {
       assertMatchesContract("GET", "/app", self);
       assert.equal(self.json().id, 4242);
       assert.equal(self.json().owner.slug, "emu-corp");
-      assert.equal(self.json().installations_count, 2);
+      assert.equal(self.json().installations_count, 3);
       const byClientId = await asApp("GET", "/app", undefined, await jwt({ iss: "Iv23liEmuIncident01" }));
       assert.equal(byClientId.statusCode, 200);
       const list = await asApp("GET", "/app/installations?per_page=1");
@@ -424,6 +433,44 @@ for (const backend of backends()) {
         assert.equal(await works(GRANT.first), true);
       });
 
+      it("scopes a user token to an organization the App is installed on, with fewer permissions", async () => {
+        const scope = (body: object) =>
+          t.app.inject({
+            method: "POST",
+            url: "/applications/Iv23liEmuIncident01/token/scoped",
+            headers: basic(),
+            payload: { access_token: GRANT.scopable, ...body },
+          });
+        const scoped = await scope({ target: "emu-open", permissions: { members: "read" } });
+        assertMatchesContract("POST", "/applications/{client_id}/token/scoped", scoped);
+        assert.equal(scoped.statusCode, 200, scoped.body);
+        assert.equal(scoped.json().installation.account.login, "emu-open");
+        assert.deepEqual(scoped.json().installation.permissions, { members: "read" });
+        const token = scoped.json().token;
+        assert.match(token, /^ghu_/);
+        const members = (org: string, with_: string) =>
+          t.app.inject({ method: "GET", url: `/orgs/${org}/members`, headers: bearer(with_) });
+        assert.ok((await members("emu-open", token)).json().length > 0, "it reaches the organization it is scoped to");
+        assert.equal(await works(GRANT.scopable), true, "the token it was made from stays as it was");
+        // It reaches nothing else, and cannot be scoped again; what is asked must be within the token.
+        const elsewhere = await members("emu-eng", token);
+        assert.ok(elsewhere.statusCode !== 200 || elsewhere.json().length === 0, "nor any other");
+        const before = await worldDigest(t.app.services.db);
+        for (const [body, status] of [
+          [{ target: "emu-open", access_token: token }, 422],
+          [{ target: "emu-open", permissions: { members: "write" } }, 422],
+          [{ target: "classic-eng" }, 422],
+          [{ permissions: { members: "read" } }, 422],
+          [{ target: "emu-open", repositories: ["x"] }, 422],
+          [{ target: "emu-open", access_token: generateToken("github_app_token") }, 404],
+        ] as const) {
+          const refused = await scope(body);
+          assertMatchesContract("POST", "/applications/{client_id}/token/scoped", refused);
+          assert.equal(refused.statusCode, status, JSON.stringify(body));
+        }
+        assert.equal(await worldDigest(t.app.services.db), before);
+      });
+
       it("resets a token: the new one works, the old one is refused", async () => {
         const reset = await asOwner("PATCH", "token", GRANT.third);
         assertMatchesContract("PATCH", "/applications/{client_id}/token", reset);
@@ -453,7 +500,7 @@ for (const backend of backends()) {
           headers: bearer(t.tokens.emuInstallation),
         });
         const actions = audit.json().map((event: { action: string }) => event.action);
-        assert.equal(actions.filter((action: string) => action === "oauth_access.destroy").length, 4);
+        assert.equal(actions.filter((action: string) => action === "oauth_access.destroy").length, 6);
         assert.equal(actions.filter((action: string) => action === "oauth_authorization.destroy").length, 1);
         assert.ok(actions.includes("oauth_access.regenerate"));
       });

@@ -4,6 +4,7 @@
 // counted against the address like a bad token.
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { narrowedPermissions } from "../../domain/apps.ts";
 import { generateToken, hashToken, lastEight, type TokenCredentialType } from "../../domain/tokens.ts";
 import { Errors } from "../../errors.ts";
 import {
@@ -11,16 +12,17 @@ import {
   destroyAppTokens,
   findAppSecretHash,
   findAppToken,
+  findScopeTarget,
   resetAppToken,
+  scopeAppToken,
 } from "../../store/app-grants.ts";
 import { findAppByIssuer } from "../../store/apps.ts";
-import { presentSimpleUser } from "../presenters.ts";
+import { githubTime, presentSimpleUser } from "../presenters.ts";
 import type { Services } from "../services.ts";
+import { requestedPermissions } from "../token-limits.ts";
 import { apiBaseUrl } from "../urls.ts";
 
 const DOCS = "https://docs.github.com/enterprise-cloud@latest/rest/apps/oauth-applications";
-
-const timestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** `Authorization: Basic base64(client_id:client_secret)`, or null. */
 function basicCredentials(header: string | undefined): { clientId: string; secret: string } | null {
@@ -42,6 +44,29 @@ function accessTokenOf(body: unknown): string {
   if (typeof token !== "string")
     throw Errors.invalidRequest("For 'properties/access_token', the value is not a string.");
   return token;
+}
+
+/** The body of POST …/token/scoped: the token, its target (login or id), and the permissions asked for. */
+function scopeRequestOf(body: unknown): {
+  accessToken: string;
+  target: { login: string | null; id: number | null };
+  permissions: Record<string, string> | undefined;
+} {
+  const accessToken = accessTokenOf(body);
+  const fields = body as Record<string, unknown>;
+  const login = fields.target;
+  const id = fields.target_id;
+  if (login === undefined && id === undefined) throw Errors.invalidRequest(`"target" wasn't supplied.`);
+  if (login !== undefined && typeof login !== "string")
+    throw Errors.invalidRequest(`For 'properties/target', ${JSON.stringify(login)} is not a string.`);
+  if (id !== undefined && !Number.isSafeInteger(id))
+    throw Errors.invalidRequest(`For 'properties/target_id', ${JSON.stringify(id)} is not an integer.`);
+  const permissions = requestedPermissions(fields);
+  return {
+    accessToken,
+    target: { login: (login as string | undefined) ?? null, id: (id as number | undefined) ?? null },
+    permissions,
+  };
 }
 
 export default async function applicationRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -81,22 +106,28 @@ export default async function applicationRoutes(app: FastifyInstance, services: 
       app: { client_id: found.clientId, name: found.name, url: `${config.webUrl}/apps/${found.slug}` },
       note: token.note,
       note_url: null,
-      updated_at: timestamp(token.createdAt),
-      created_at: timestamp(token.createdAt),
+      updated_at: githubTime(token.createdAt),
+      created_at: githubTime(token.createdAt),
       fingerprint: null,
       user: presentSimpleUser(base, config.webUrl, token.user),
       installation: null,
-      expires_at: token.expiresAt && timestamp(token.expiresAt),
+      expires_at: token.expiresAt && githubTime(token.expiresAt),
     };
   }
 
   // Signed in by the App's client id and secret, not by a token: the authentication hook leaves
   // these to signedInApp (config.clientCredentials).
   const routeConfig = (
-    operation: "apps/check-token" | "apps/reset-token" | "apps/delete-token" | "apps/delete-authorization",
+    operation:
+      | "apps/check-token"
+      | "apps/reset-token"
+      | "apps/delete-token"
+      | "apps/delete-authorization"
+      | "apps/scope-token",
     anchor: string,
+    docs = DOCS,
   ) => ({
-    config: { operation, clientCredentials: true, documentationUrl: `${DOCS}#${anchor}` },
+    config: { operation, clientCredentials: true, documentationUrl: `${docs}#${anchor}` },
   });
 
   app.post<{ Params: { client_id: string } }>(
@@ -130,6 +161,59 @@ export default async function applicationRoutes(app: FastifyInstance, services: 
         lastEight: lastEight(value),
         value,
       });
+    },
+  );
+
+  app.post<{ Params: { client_id: string } }>(
+    "/applications/:client_id/token/scoped",
+    routeConfig(
+      "apps/scope-token",
+      "create-a-scoped-access-token",
+      "https://docs.github.com/enterprise-cloud@latest/rest/apps/apps",
+    ),
+    async (request, reply) => {
+      const found = await signedInApp(request, reply);
+      const scope = scopeRequestOf(request.body);
+      const source = await findAppToken(db, found.clientId, hashToken(scope.accessToken));
+      // "Invalid tokens will return 404 NOT FOUND."
+      if (source === null) throw Errors.notFound();
+      if (source.type !== "github_app_token" || source.resourceOwner !== null)
+        throw Errors.invalidRequest("Only a user access token of a GitHub App that is not scoped can be scoped.");
+      const target = await findScopeTarget(db, found.id, scope.target);
+      if (target === null) throw Errors.invalidRequest("The GitHub App is not installed on the target.");
+      const permissions = narrowedPermissions(source.permissions, scope.permissions);
+      if (permissions === null) throw Errors.permissionsNotGranted();
+      const value = generateToken("github_app_token");
+      const made = await scopeAppToken(
+        db,
+        source.id,
+        { organization: target.organization.login, permissions },
+        { hash: hashToken(value), lastEight: lastEight(value) },
+      );
+      if (made === null) throw Errors.notFound();
+      const base = apiBaseUrl(request);
+      return {
+        ...presentAuthorization(request, found, {
+          ...source,
+          id: made.id,
+          createdAt: made.createdAt,
+          tokenHash: hashToken(value),
+          lastEight: lastEight(value),
+          value,
+        }),
+        installation: {
+          permissions,
+          repository_selection: "all",
+          single_file_name: null,
+          has_multiple_single_files: false,
+          single_file_paths: [],
+          repositories_url: `${base}/installation/repositories`,
+          account: {
+            ...presentSimpleUser(base, config.webUrl, target.organization),
+            type: "Organization",
+          },
+        },
+      };
     },
   );
 

@@ -18,13 +18,12 @@ import {
 } from "../../store/apps.ts";
 import { requireApp, requirePrincipal } from "../authentication.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { nodeId, presentSimpleUser } from "../presenters.ts";
+import { githubTime, nodeId, presentSimpleUser } from "../presenters.ts";
 import type { Services } from "../services.ts";
+import { requestedPermissions } from "../token-limits.ts";
 import { apiBaseUrl } from "../urls.ts";
 
 const DOCS = "https://docs.github.com/enterprise-cloud@latest/rest/apps";
-
-const timestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** An organization as GitHub's `simple-user` shows an account. */
 function presentOrganizationAccount(base: string, web: string, account: AppRecord["owner"]) {
@@ -45,8 +44,8 @@ function presentEnterprise(web: string, account: AppRecord["owner"]) {
     description: null,
     website_url: null,
     html_url: `${web}/enterprises/${account.login}`,
-    created_at: timestamp(account.createdAt),
-    updated_at: timestamp(account.createdAt),
+    created_at: githubTime(account.createdAt),
+    updated_at: githubTime(account.createdAt),
     avatar_url: `${web}/identicons/${account.login}.png`,
   };
 }
@@ -82,8 +81,8 @@ function presentApp(base: string, web: string, app: AppRecord) {
     description: null,
     external_url: `${web}/apps/${app.slug}`,
     html_url: `${web}/apps/${app.slug}`,
-    created_at: timestamp(app.createdAt),
-    updated_at: timestamp(app.createdAt),
+    created_at: githubTime(app.createdAt),
+    updated_at: githubTime(app.createdAt),
     permissions: app.permissions,
     events: [],
     installations_count: app.installationsCount,
@@ -111,13 +110,13 @@ function presentInstallation(base: string, web: string, app: AppRecord, installa
     target_type: account.kind,
     permissions: installation.permissions,
     events: [],
-    created_at: timestamp(installation.createdAt),
-    updated_at: timestamp(installation.updatedAt),
+    created_at: githubTime(installation.createdAt),
+    updated_at: githubTime(installation.updatedAt),
     single_file_name: null,
     has_multiple_single_files: false,
     single_file_paths: [],
     suspended_by: installation.suspendedBy && presentSimpleUser(base, web, installation.suspendedBy),
-    suspended_at: installation.suspendedAt && timestamp(installation.suspendedAt),
+    suspended_at: installation.suspendedAt && githubTime(installation.suspendedAt),
   };
 }
 
@@ -130,27 +129,10 @@ function installationIdOf(raw: string): number {
 }
 
 /** The body of POST …/access_tokens: the permissions asked for (none: all the installation's). */
-function requestedPermissions(body: unknown): Record<string, string> | undefined {
+function tokenRequestOf(body: unknown): Record<string, string> | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body !== "object" || Array.isArray(body)) throw Errors.bodyNotObject();
-  const fields = body as Record<string, unknown>;
-  // credauth models no repositories: naming any names one the installation cannot reach.
-  for (const name of ["repositories", "repository_ids"] as const) {
-    const value = fields[name];
-    if (value === undefined) continue;
-    if (!Array.isArray(value))
-      throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(value)} is not an array.`);
-    if (value.length > 0) throw Errors.repositoriesNotAccessible();
-  }
-  const permissions = fields.permissions;
-  if (permissions === undefined) return undefined;
-  if (permissions === null || typeof permissions !== "object" || Array.isArray(permissions))
-    throw Errors.invalidRequest(`For 'properties/permissions', ${JSON.stringify(permissions)} is not an object.`);
-  for (const [name, level] of Object.entries(permissions)) {
-    if (typeof level !== "string")
-      throw Errors.invalidRequest(`For 'properties/${name}', ${JSON.stringify(level)} is not a string.`);
-  }
-  return permissions as Record<string, string>;
+  return requestedPermissions(body as Record<string, unknown>);
 }
 
 export default async function appRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -253,7 +235,7 @@ export default async function appRoutes(app: FastifyInstance, services: Services
     async (request, reply) => {
       const { installation } = await installationOf(request);
       if (installation.suspendedAt !== null) throw Errors.installationSuspended();
-      const permissions = narrowedPermissions(installation.permissions, requestedPermissions(request.body));
+      const permissions = narrowedPermissions(installation.permissions, tokenRequestOf(request.body));
       if (permissions === null) throw Errors.permissionsNotGranted();
       const token = generateToken("github_app_installation_token");
       const expiresAt = new Date(clock.nowMs() + INSTALLATION_TOKEN_LIFETIME_MS);
@@ -268,7 +250,7 @@ export default async function appRoutes(app: FastifyInstance, services: Services
       if (!minted) throw Errors.installationSuspended();
       return reply
         .code(201)
-        .send({ token, expires_at: timestamp(expiresAt), permissions, repository_selection: "all" });
+        .send({ token, expires_at: githubTime(expiresAt), permissions, repository_selection: "all" });
     },
   );
 

@@ -14,6 +14,7 @@ import {
 import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
+import { githubTime } from "../presenters.ts";
 import {
   type PreparedRevocation,
   parseRevokeBody,
@@ -58,8 +59,6 @@ const REVOKE_ROUTES: RevokeRoute[] = [
   },
 ];
 
-const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
   const facts = factsOf(row.type);
   const isToken = facts.prefix !== null;
@@ -69,14 +68,14 @@ export function presentCredentialAuthorization(row: LiveAuthorizationRow) {
     credential_id: row.id,
     credential_type: facts.listLabel,
     ...(isToken ? { token_last_eight: row.token_last_eight ?? "" } : {}),
-    credential_authorized_at: isoSeconds(row.authorized_at),
+    credential_authorized_at: githubTime(row.authorized_at),
     ...(hasScopes ? { scopes: row.scopes } : {}),
     ...(isToken ? {} : { fingerprint: row.fingerprint ?? "" }),
-    credential_accessed_at: row.accessed_at ? isoSeconds(row.accessed_at) : null,
+    credential_accessed_at: row.accessed_at ? githubTime(row.accessed_at) : null,
     authorized_credential_id: row.credential_id,
     authorized_credential_title: isToken ? null : row.title,
     authorized_credential_note: isToken ? row.note : null,
-    authorized_credential_expires_at: isToken && row.expires_at ? isoSeconds(row.expires_at) : null,
+    authorized_credential_expires_at: isToken && row.expires_at ? githubTime(row.expires_at) : null,
   };
 }
 

@@ -9,15 +9,13 @@ import { changePatStanding, listPatGrants, type PatGrantFilter, type PatGrantRow
 import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
 import { paginationLinks, parsePagination } from "../pagination.ts";
-import { presentSimpleUser } from "../presenters.ts";
+import { githubTime, presentSimpleUser } from "../presenters.ts";
 import type { Services } from "../services.ts";
 import { apiBaseUrl } from "../urls.ts";
 
 const DOCS = "https://docs.github.com/enterprise-cloud@latest/rest/orgs/personal-access-tokens";
 /** GitHub's most ids in one request. */
 const MAX_IDS = 100;
-
-const timestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -150,12 +148,12 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
       token_id: row.id,
       token_name: row.note ?? "",
       token_expired: row.expired,
-      token_expires_at: row.expires_at && timestamp(row.expires_at),
-      token_last_used_at: row.last_used_at && timestamp(row.last_used_at),
+      token_expires_at: row.expires_at && githubTime(row.expires_at),
+      token_last_used_at: row.last_used_at && githubTime(row.last_used_at),
     };
     return asRequest
-      ? { ...common, reason: row.reason, created_at: timestamp(row.created_at) }
-      : { ...common, access_granted_at: timestamp(row.access_granted_at) };
+      ? { ...common, reason: row.reason, created_at: githubTime(row.created_at) }
+      : { ...common, access_granted_at: githubTime(row.access_granted_at) };
   }
 
   for (const [path, operation, anchor, standing] of [
