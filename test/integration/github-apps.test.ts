@@ -356,6 +356,7 @@ for (const backend of backends()) {
       const shown = (await asApp("GET", `/app/installations/${id}`)).json();
       assert.equal(shown.suspended_by.login, "emu-ir[bot]");
       const unsuspended = await asApp("DELETE", `/app/installations/${id}/suspended`);
+      assertMatchesContract("DELETE", "/app/installations/{installation_id}/suspended", unsuspended);
       assert.equal(unsuspended.statusCode, 204);
       assert.equal(await works(beforeSuspension), false, "a killed token stays dead");
 
