@@ -249,6 +249,10 @@ describe("GitHub App clients against credauth", () => {
     assert.equal(revoke.status, 202);
     const job = await octokit.request(`GET ${revoke.headers.location}`);
     assert.equal(job.data.requester.login, "hooli-responder[bot]");
+    // The journal names who minted the token: the App, by its JWT.
+    const [minted] = await credauth.requests({ path: `/app/installations/${enterpriseInstallation()}/access_tokens` });
+    assert.equal(minted?.token_type, "github_app_jwt");
+    assert.equal(minted?.actor, "hooli-responder[bot]");
     // The token it minted has the installation's permissions, and lives an hour.
     const auth = (await octokit.auth({ type: "installation" })) as { permissions: object; expiresAt: string };
     assert.deepEqual(auth.permissions, { enterprise_credentials: "write" });

@@ -73,14 +73,16 @@ async function harnessHooks(app: FastifyInstance, services: Services): Promise<v
   app.addHook("onResponse", (request, reply, done) => {
     if (request.harnessAt !== null) {
       const principal = request.principal;
+      // A GitHub App signed in with its JWT acts as its bot account, with no token of its own.
+      const app = request.appCaller;
       state.record({
         at: request.harnessAt,
         method: request.method,
         path: pathOf(request),
         route: request.routeOptions.url ?? null,
         status: reply.statusCode,
-        actor: principal?.user.login ?? null,
-        token_type: principal?.credential.type ?? null,
+        actor: principal?.user.login ?? app?.botUser.login ?? null,
+        token_type: principal?.credential.type ?? (app ? "github_app_jwt" : null),
         fault: request.harnessFault,
         duration_ms: Math.round(reply.elapsedTime * 10) / 10,
       });

@@ -301,8 +301,16 @@ const JOURNAL_ENTRY = {
       example: "/enterprises/{enterprise}/credential-authorizations/{username}/revoke",
     },
     status: { type: "integer" },
-    actor: { type: "string", nullable: true, description: "The authenticated user's login" },
-    token_type: { type: "string", nullable: true },
+    actor: {
+      type: "string",
+      nullable: true,
+      description: "The authenticated user's login (a GitHub App's bot account for its JWT)",
+    },
+    token_type: {
+      type: "string",
+      nullable: true,
+      description: "The credential type of the token, or github_app_jwt for a GitHub App's JWT",
+    },
     fault: { type: "integer", nullable: true, description: "The fault rule that answered or delayed it" },
     duration_ms: { type: "number" },
   },
