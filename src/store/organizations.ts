@@ -125,18 +125,34 @@ export async function listLiveAuthorizations(
   organizationId: number,
   options: { login: string | null; limit: number; offset: number },
 ): Promise<{ rows: LiveAuthorizationRow[]; total: number }> {
-  const [count] = await db.query<{ total: number }>(`select count(*)::int as total ${LIVE_IN_ORGANIZATION}`, [
-    organizationId,
-    options.login,
-  ]);
-  const rows = await db.query<LiveAuthorizationRow>(
+  // The page and the count in one statement: each statement pays its own planning of the fence.
+  const rows = await db.query<LiveAuthorizationRow & { total: number }>(
     `select a.id, u.login, c.type, c.token_last_eight, a.authorized_at, a.accessed_at, c.scopes, c.fingerprint,
-            c.id as credential_id, c.title, c.note, c.expires_at
+            c.id as credential_id, c.title, c.note, c.expires_at, count(*) over ()::int as total
      ${LIVE_IN_ORGANIZATION}
      order by a.id limit $3 offset $4`,
     [organizationId, options.login, options.limit, options.offset],
   );
-  return { rows, total: count?.total ?? 0 };
+  return pageWithTotal(rows, options.offset, async () => {
+    const [count] = await db.query<{ total: number }>(`select count(*)::int as total ${LIVE_IN_ORGANIZATION}`, [
+      organizationId,
+      options.login,
+    ]);
+    return count?.total ?? 0;
+  });
+}
+
+/**
+ * A page read with `count(*) over ()` beside each row, as rows and total. A page past the end has
+ * no row to carry the total: only then is it counted on its own.
+ */
+async function pageWithTotal<T extends { total: number }>(
+  rows: T[],
+  offset: number,
+  countAlone: () => Promise<number>,
+): Promise<{ rows: Omit<T, "total">[]; total: number }> {
+  const total = rows[0]?.total ?? (offset > 0 ? await countAlone() : 0);
+  return { rows: rows.map(({ total: _, ...row }) => row), total };
 }
 
 /**
@@ -213,6 +229,12 @@ export interface MemberRow {
   login: string;
 }
 
+/** Organization $1's members, one row each, narrowed by role $2 (all, admin, member). */
+const MEMBERS_OF_ORGANIZATION = `from organization_roles r join users u on u.id = r.user_id
+      where r.organization_id = $1 and r.role in ('owner', 'member')
+      group by u.id, u.login
+     having $2 = 'all' or ($2 = 'admin') = bool_or(r.role = 'owner')`;
+
 /**
  * The organization's members (owners and members; outside collaborators are not), oldest account
  * first, narrowed to owners (`admin`) or to members who are not owners (`member`), and how many
@@ -224,20 +246,15 @@ export async function listMembers(
   role: "all" | "admin" | "member",
   page: { limit: number; offset: number },
 ): Promise<{ rows: MemberRow[]; total: number }> {
-  const members = `select u.id, u.login
-                     from organization_roles r join users u on u.id = r.user_id
-                    where r.organization_id = $1 and r.role in ('owner', 'member')
-                    group by u.id, u.login
-                   having $2 = 'all' or ($2 = 'admin') = bool_or(r.role = 'owner')`;
-  const [count] = await db.query<{ total: number }>(`select count(*)::int as total from (${members}) m`, [
-    organizationId,
-    role,
-  ]);
-  const rows = await db.query<MemberRow>(`${members} order by u.id limit $3 offset $4`, [
-    organizationId,
-    role,
-    page.limit,
-    page.offset,
-  ]);
-  return { rows, total: count?.total ?? 0 };
+  const rows = await db.query<MemberRow & { total: number }>(
+    `select u.id, u.login, count(*) over ()::int as total ${MEMBERS_OF_ORGANIZATION} order by u.id limit $3 offset $4`,
+    [organizationId, role, page.limit, page.offset],
+  );
+  return pageWithTotal(rows, page.offset, async () => {
+    const [count] = await db.query<{ total: number }>(
+      `select count(*)::int as total from (select u.id ${MEMBERS_OF_ORGANIZATION}) m`,
+      [organizationId, role],
+    );
+    return count?.total ?? 0;
+  });
 }
