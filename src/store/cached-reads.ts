@@ -1,8 +1,10 @@
 // The reads every authenticated request makes, through one exact cache (store/exact-cache.ts):
 // who the token is, and for organization-scoped requests the organization, the caller's relation
-// to it and the token's SSO authorization. One cache, so one write empties all of them at once.
-import type { Organization, OrganizationRelation, Principal } from "../domain/model.ts";
+// to it and the token's SSO authorization; for enterprise-scoped ones the enterprise and the
+// caller's relation to it. One cache, so one write empties all of them at once.
+import type { Enterprise, EnterpriseRelation, Organization, OrganizationRelation, Principal } from "../domain/model.ts";
 import type { Db } from "./db.ts";
+import { findEnterpriseWithRelation } from "./enterprises.ts";
 import { exactCache } from "./exact-cache.ts";
 import {
   findLiveAuthorization,
@@ -16,6 +18,11 @@ import { principalLookup } from "./principals.ts";
 export interface CachedReads {
   principal(tokenHash: Uint8Array): Promise<Principal | null>;
   organizationByLogin(login: string): Promise<(Organization & { createdAt: Date }) | null>;
+  /** The enterprise with this slug and the user's relation to it; null when there is none. */
+  enterpriseWithRelation(
+    slug: string,
+    userId: number,
+  ): Promise<{ enterprise: Enterprise; relation: EnterpriseRelation } | null>;
   organizationRelation(organizationId: number, userId: number): Promise<OrganizationRelation>;
   /**
    * The live authorization and, on a cached answer, its age as of now rather than as of the read;
@@ -33,6 +40,8 @@ export function cachedReads(db: Db): CachedReads {
     principal: principalLookup(db, read),
     organizationByLogin: (login) =>
       read(`organization ${login.toLowerCase()}`, () => findOrganizationByLogin(db, login)),
+    enterpriseWithRelation: (slug, userId) =>
+      read(`enterprise ${slug.toLowerCase()} ${userId}`, () => findEnterpriseWithRelation(db, slug, userId)),
     organizationRelation: (organizationId, userId) =>
       read(`relation ${organizationId} ${userId}`, () => findOrganizationRelation(db, organizationId, userId)),
     async liveAuthorization(credentialId, organizationId) {

@@ -6,7 +6,6 @@ import { mayReadEnterpriseAuditLog } from "../../domain/policies.ts";
 import { operationOfAction } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
 import { type AuditEventRow, listAuditEvents } from "../../store/audit.ts";
-import { findEnterpriseWithRelation } from "../../store/enterprises.ts";
 import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import { authorizeOrganizationOwner } from "../organization-access.ts";
@@ -102,8 +101,6 @@ async function auditLogPage(
 }
 
 export default async function auditLogRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const { db } = services;
-
   app.get<{ Params: { enterprise: string }; Querystring: Query }>(
     "/enterprises/:enterprise/audit-log",
     {
@@ -116,7 +113,7 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const found = await findEnterpriseWithRelation(db, request.params.enterprise, principal.user.id);
+      const found = await services.reads.enterpriseWithRelation(request.params.enterprise, principal.user.id);
       const enterprise = found?.enterprise ?? null;
       const relation = found?.relation ?? null;
       enforce(

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
 import { type RevocationForm, refuseRevocation } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
-import { findEnterprisePerson, findEnterpriseWithRelation } from "../../store/enterprises.ts";
+import { findEnterprisePerson } from "../../store/enterprises.ts";
 import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import {
@@ -63,7 +63,7 @@ export default async function enterpriseCredentialAuthorizationRoutes(
     const { enterprise: slug, username } = request.params;
 
     // Authorization before anything else is read: outsiders learn nothing, not even that it exists.
-    const found = await findEnterpriseWithRelation(db, slug, principal.user.id);
+    const found = await services.reads.enterpriseWithRelation(slug, principal.user.id);
     const enterprise = found?.enterprise ?? null;
     const relation = found?.relation ?? null;
     enforce(
