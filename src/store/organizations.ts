@@ -125,7 +125,8 @@ export async function listLiveAuthorizations(
   organizationId: number,
   options: { login: string | null; limit: number; offset: number },
 ): Promise<{ rows: LiveAuthorizationRow[]; total: number }> {
-  // The page and the count in one statement: each statement pays its own planning of the fence.
+  // The page and the count in one statement (each statement pays its own parse and plan); the
+  // count as a subquery run once, so the page still stops at its last row.
   const rows = await db.query<LiveAuthorizationRow & { total: number }>(
     `select a.id, u.login, c.type, c.token_last_eight, a.authorized_at, a.accessed_at, c.scopes, c.fingerprint,
             c.id as credential_id, c.title, c.note, c.expires_at, count(*) over ()::int as total
@@ -143,8 +144,8 @@ export async function listLiveAuthorizations(
 }
 
 /**
- * A page read with `count(*) over ()` beside each row, as rows and total. A page past the end has
- * no row to carry the total: only then is it counted on its own.
+ * A page read with its total beside each row, as rows and total. A page past the end has no row
+ * to carry the total: only then is it counted on its own.
  */
 async function pageWithTotal<T extends { total: number }>(
   rows: T[],
@@ -247,7 +248,8 @@ export async function listMembers(
   page: { limit: number; offset: number },
 ): Promise<{ rows: MemberRow[]; total: number }> {
   const rows = await db.query<MemberRow & { total: number }>(
-    `select u.id, u.login, count(*) over ()::int as total ${MEMBERS_OF_ORGANIZATION} order by u.id limit $3 offset $4`,
+    `select u.id, u.login, (select count(*)::int from (select u.id ${MEMBERS_OF_ORGANIZATION}) m) as total
+     ${MEMBERS_OF_ORGANIZATION} order by u.id limit $3 offset $4`,
     [organizationId, role, page.limit, page.offset],
   );
   return pageWithTotal(rows, page.offset, async () => {
