@@ -213,19 +213,24 @@ export async function mintInstallationToken(
 }
 
 /**
- * An installation's event (suspended, unsuspended, uninstalled) in the audit log, acted by the
- * App's bot account, on the enterprise or organization it is installed on. `$1` installation id,
- * `$2` action; appended to a statement whose `changed` CTE returns the installation's row.
+ * Audit events of installations (created, suspended, unsuspended, uninstalled), acted by the App's
+ * bot account, on the enterprise or organization each is installed on: one per row of the CTE
+ * `rows` (its id, app_id, enterprise_id, organization_id), with action `action` (SQL).
  */
-const INSTALLATION_EVENT = insertAuditEvents(`select $2, u.id, u.login, null, null, o.id, o.login,
-              coalesce(e.id, oe.id), coalesce(e.slug, oe.slug), null, ch.id,
-              jsonb_build_object('integration', a.slug, 'installation_id', ch.id, 'actor_is_bot', true)
-         from changed ch
-         join apps a on a.id = ch.app_id
+export function installationEvents(action: string, rows: string): string {
+  return insertAuditEvents(`select ${action}, u.id, u.login, null, null, o.id, o.login,
+              coalesce(e.id, oe.id), coalesce(e.slug, oe.slug), null, i.id,
+              jsonb_build_object('integration', a.slug, 'installation_id', i.id, 'actor_is_bot', true)
+         from ${rows} i
+         join apps a on a.id = i.app_id
          join users u on u.id = a.bot_user_id
-         left join enterprises e on e.id = ch.enterprise_id
-         left join organizations o on o.id = ch.organization_id
+         left join enterprises e on e.id = i.enterprise_id
+         left join organizations o on o.id = i.organization_id
          left join enterprises oe on oe.id = o.enterprise_id`);
+}
+
+/** `$2`'s event for each installation the statement's `changed` CTE returns. */
+const INSTALLATION_EVENT = installationEvents("$2", "changed");
 
 /** Live tokens of the installation in `changed`, destroyed now. */
 const DESTROY_INSTALLATION_TOKENS = `update credentials c set destroyed_at = credauth_now()

@@ -114,6 +114,26 @@ function permissionsByCategory(permissions: Record<string, string>) {
   return grouped;
 }
 
+type StandingChange = Pick<Parameters<typeof changePatStanding>[1], "from" | "to" | "action" | "reason">;
+
+const REVOKE_ACCESS: StandingChange = {
+  from: "approved",
+  to: "revoked",
+  action: "personal_access_token.access_revoked",
+  reason: null,
+};
+
+/** A review's change: a pending request approved or denied, with the reviewer's reason. */
+function reviewOf(body: Record<string, unknown>): StandingChange {
+  const approve = actionOf(body, ["approve", "deny"] as const) === "approve";
+  return {
+    from: "pending",
+    to: approve ? "approved" : "denied",
+    action: approve ? "personal_access_token.access_granted" : "personal_access_token.request_denied",
+    reason: reasonOf(body),
+  };
+}
+
 /** An id from the path: a positive integer, or nothing is found. */
 function pathId(raw: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw Errors.notFound();
@@ -191,18 +211,18 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
     );
   }
 
-  /** Revokes the access of these approved tokens: all of them, or 404 and none when one is not there. */
-  async function revokeAccess(request: FastifyRequest<{ Params: { org: string } }>, ids: number[]) {
-    const { principal, organization } = await governedOrganization(request);
+  /** Moves these tokens' standing, all of them, or 404 and none when one is not there as `from`. */
+  async function changeStanding(
+    { principal, organization }: Awaited<ReturnType<typeof governedOrganization>>,
+    ids: number[],
+    change: StandingChange,
+  ) {
     const { found } = await changePatStanding(db, {
       organizationLogin: organization.login,
       ids,
-      from: "approved",
-      to: "revoked",
-      action: "personal_access_token.access_revoked",
+      ...change,
       actorId: principal.user.id,
       actorCredentialId: principal.credential.id,
-      reason: null,
     });
     if (found !== ids.length) throw Errors.notFound();
   }
@@ -216,10 +236,10 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
       },
     },
     async (request, reply) => {
-      await governedOrganization(request);
+      const governed = await governedOrganization(request);
       const body = bodyObject(request.body);
       actionOf(body, ["revoke"] as const);
-      await revokeAccess(request, idsOf(body, "pat_ids"));
+      await changeStanding(governed, idsOf(body, "pat_ids"), REVOKE_ACCESS);
       return reply.code(202).send({});
     },
   );
@@ -233,10 +253,10 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
       },
     },
     async (request, reply) => {
-      await governedOrganization(request);
+      const governed = await governedOrganization(request);
       const id = pathId(request.params.pat_id);
       actionOf(bodyObject(request.body), ["revoke"] as const);
-      await revokeAccess(request, [id]);
+      await changeStanding(governed, [id], REVOKE_ACCESS);
       return reply.code(204).send();
     },
   );
@@ -265,27 +285,6 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
     },
   );
 
-  /** Approves or denies these pending requests: all of them, or 404 and none when one is not there. */
-  async function review(
-    request: FastifyRequest<{ Params: { org: string } }>,
-    ids: number[],
-    body: Record<string, unknown>,
-  ) {
-    const { principal, organization } = await governedOrganization(request);
-    const action = actionOf(body, ["approve", "deny"] as const);
-    const { found } = await changePatStanding(db, {
-      organizationLogin: organization.login,
-      ids,
-      from: "pending",
-      to: action === "approve" ? "approved" : "denied",
-      action: action === "approve" ? "personal_access_token.access_granted" : "personal_access_token.request_denied",
-      actorId: principal.user.id,
-      actorCredentialId: principal.credential.id,
-      reason: reasonOf(body),
-    });
-    if (found !== ids.length) throw Errors.notFound();
-  }
-
   app.post<{ Params: { org: string } }>(
     "/orgs/:org/personal-access-token-requests",
     {
@@ -295,9 +294,9 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
       },
     },
     async (request, reply) => {
-      await governedOrganization(request);
+      const governed = await governedOrganization(request);
       const body = bodyObject(request.body);
-      await review(request, idsOf(body, "pat_request_ids"), body);
+      await changeStanding(governed, idsOf(body, "pat_request_ids"), reviewOf(body));
       return reply.code(202).send({});
     },
   );
@@ -311,9 +310,9 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
       },
     },
     async (request, reply) => {
-      await governedOrganization(request);
+      const governed = await governedOrganization(request);
       const id = pathId(request.params.pat_request_id);
-      await review(request, [id], bodyObject(request.body));
+      await changeStanding(governed, [id], reviewOf(bodyObject(request.body)));
       return reply.code(204).send();
     },
   );

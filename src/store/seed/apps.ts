@@ -5,7 +5,7 @@
 import { generateAppKeyPair, generateClientId, generateClientSecret, publicKeyOf } from "../../domain/apps.ts";
 import type { FixtureApp, ParsedFixture } from "../../domain/fixture.ts";
 import { hashToken } from "../../domain/tokens.ts";
-import { insertAuditEvents } from "../audit.ts";
+import { installationEvents } from "../apps.ts";
 import type { Queryable } from "../db.ts";
 import type { Fail, SeedReport } from "./rows.ts";
 
@@ -43,16 +43,7 @@ const INSTALL = `with made as (
        values ($1, $2, $3, $4::jsonb)
        on conflict (app_id, (coalesce(enterprise_id, 0)), (coalesce(organization_id, 0))) where uninstalled_at is null do nothing
        returning id, app_id, enterprise_id, organization_id),
-     events as (
-       ${insertAuditEvents(`select 'integration_installation.create', u.id, u.login, null, null, o.id, o.login,
-              coalesce(e.id, oe.id), coalesce(e.slug, oe.slug), null, m.id,
-              jsonb_build_object('integration', a.slug, 'installation_id', m.id, 'actor_is_bot', true)
-         from made m
-         join apps a on a.id = m.app_id
-         join users u on u.id = a.bot_user_id
-         left join enterprises e on e.id = m.enterprise_id
-         left join organizations o on o.id = m.organization_id
-         left join enterprises oe on oe.id = o.enterprise_id`)})
+     events as (${installationEvents("'integration_installation.create'", "made")})
      select id from made
      union all
      select id from app_installations
