@@ -1,5 +1,6 @@
 // Who is calling. `authenticate` turns an Authorization header into a value: anonymous, invalid
-// or a principal. Only the request hook turns "invalid" into GitHub's 401.
+// or a principal; `authenticateApp` a GitHub App's JWT into the App or GitHub's refusal. Only the
+// request hook turns a refusal into GitHub's 401.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
