@@ -40,10 +40,12 @@ const scratch = mkdtempSync(join(tmpdir(), "credauth-test-times-"));
 /** Seconds a file takes, roughly, from what it is: measured averages of each kind. */
 function guessedSeconds(file: string): number {
   if (file.startsWith("test/unit/")) return 0.2;
-  if (file.startsWith("test/e2e/")) return 5;
   const source = readFileSync(file, "utf8");
+  const tests = source.match(/\bit\(/g)?.length ?? 0;
+  // An end-to-end file starts servers or instances: a base, and most of a second per test.
+  if (file.startsWith("test/e2e/")) return 2 + 0.8 * tests;
   const onEveryBackend = /\bbackends\(\)/.test(source) && process.env.TEST_DATABASE_URL ? 2 : 1;
-  return onEveryBackend * (1 + 0.1 * (source.match(/\bit\(/g)?.length ?? 0));
+  return onEveryBackend * (1 + 0.1 * tests);
 }
 
 function lastTimes(): Record<string, number> {
