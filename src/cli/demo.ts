@@ -14,9 +14,28 @@ export interface DemoToken {
   note: string;
 }
 
+export interface DemoApp {
+  slug: string;
+  id: number;
+  clientId: string;
+  installedOn: string[];
+}
+
+const demoFixture = () => parseFixture(readFileSync(DEMO_FIXTURE, "utf8"), DEMO_FIXTURE).fixture;
+
+/** The demo world's GitHub Apps (their keys are in the fixture, for the README's Octokit example). */
+export function demoApps(): DemoApp[] {
+  return (demoFixture().apps ?? []).map((app) => ({
+    slug: app.slug,
+    id: app.id!,
+    clientId: app.client_id!,
+    installedOn: (app.installations ?? []).map((installation) => installation.account),
+  }));
+}
+
 /** The demo world's tokens, in the fixture's order. */
 export function demoTokens(): DemoToken[] {
-  const { fixture } = parseFixture(readFileSync(DEMO_FIXTURE, "utf8"), DEMO_FIXTURE);
+  const fixture = demoFixture();
   return (fixture.users ?? []).flatMap((user) =>
     (user.credentials ?? []).flatMap((credential) =>
       credential.token
@@ -46,7 +65,13 @@ function describe(standing: TokenStanding | null): string {
  */
 export function demoBanner(
   address: string,
-  options: { justLoaded: boolean; certFile: string | null; tokens: DemoToken[]; standings: (TokenStanding | null)[] },
+  options: {
+    justLoaded: boolean;
+    certFile: string | null;
+    tokens: DemoToken[];
+    standings: (TokenStanding | null)[];
+    apps: DemoApp[];
+  },
 ): string {
   const curl = options.certFile ? `curl --cacert ${options.certFile}` : "curl";
   const lines: string[] = [
@@ -61,6 +86,12 @@ export function demoBanner(
       `  ${"".padEnd(28)} ${describe(options.standings[i] ?? null)}. ${token.note}`,
     );
   });
+  for (const app of options.apps)
+    lines.push(
+      "",
+      `The GitHub App ${app.slug} (id ${app.id}, client id ${app.clientId}) is installed on ${app.installedOn.join(", ")};`,
+      `it signs in with its private key in fixtures/demo.yaml and mints its own tokens (README: With Octokit).`,
+    );
   const standingOf = (value: string) => options.standings[options.tokens.findIndex((t) => t.token === value)] ?? null;
   const aliceWorks = standingOf(ALICE)?.works === true;
   const oliviaWorks = standingOf(OLIVIA)?.works === true;

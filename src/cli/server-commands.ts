@@ -23,7 +23,7 @@ import { openDatabase } from "../store/open.ts";
 import { describeTokens } from "../store/principals.ts";
 import { applyFixture, isEmptyWorld, type LoadedApp, type SeedReport } from "../store/seed.ts";
 import { recordStartState } from "../store/snapshots.ts";
-import { DEMO_FIXTURE, demoBanner, demoTokens } from "./demo.ts";
+import { DEMO_FIXTURE, demoApps, demoBanner, demoTokens } from "./demo.ts";
 import { loadProgress, type ProgressLog } from "./load-progress.ts";
 import { ensureSelfSignedCertificate } from "./tls.ts";
 
@@ -227,6 +227,7 @@ export async function serve(flags: ConfigFlags): Promise<void> {
         certFile: config.tls?.selfSigned ? config.tls.certFile : null,
         tokens,
         standings,
+        apps: demoApps(),
       }),
     );
   }

@@ -2,7 +2,7 @@
 // work, and always says how to start afresh.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { demoBanner, demoTokens } from "../../src/cli/demo.ts";
+import { demoApps, demoBanner, demoTokens } from "../../src/cli/demo.ts";
 
 const live = { works: true, destroyed: false, authorizedFor: ["acme-eng"], revokedFor: [] };
 
@@ -15,8 +15,13 @@ describe("the demo banner", () => {
       certFile: null,
       tokens,
       standings: tokens.map(() => live),
+      apps: demoApps(),
     });
     assert.match(text, /Loaded the demo world/);
+    assert.match(
+      text,
+      /GitHub App acme-incident-response \(id 1001, client id Iv23liAcmeIncident01\) is installed on acme;/,
+    );
     for (const token of tokens) assert.ok(text.includes(token.token), token.login);
     assert.match(text, /Alice's token works now:\n {2}curl -s http:\/\/127\.0\.0\.1:3000\/user/);
     assert.match(text, /npm run reset/);
@@ -27,6 +32,7 @@ describe("the demo banner", () => {
       justLoaded: false,
       certFile: "/tmp/cert.pem",
       tokens,
+      apps: demoApps(),
       standings: tokens.map((token) =>
         token.login === "alice_acme"
           ? { works: false, destroyed: true, authorizedFor: [], revokedFor: ["acme-eng"] }
