@@ -85,6 +85,8 @@ const KEPT_OPERATIONS: Record<string, string[]> = {
   "/orgs/{org}/personal-access-tokens/{pat_id}/repositories": ["get"],
   "/orgs/{org}/personal-access-token-requests": ["get", "post"],
   "/orgs/{org}/personal-access-token-requests/{pat_request_id}": ["post"],
+  "/orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories": ["get"],
+  "/installation/repositories": ["get"],
 };
 
 /** Schemas kept although no kept operation refers to them: the names fixtures are checked against. */

@@ -49,7 +49,7 @@ export function readJwtClaims(
   const { iss, iat, exp } = payload;
   let issuer: JwtClaim["issuer"];
   if (typeof iss === "number" && Number.isSafeInteger(iss) && iss > 0) issuer = { kind: "id", id: iss };
-  else if (typeof iss === "string" && /^[1-9][0-9]{0,15}$/.test(iss)) issuer = { kind: "id", id: Number(iss) };
+  else if (typeof iss === "string" && /^[1-9][0-9]{0,14}$/.test(iss)) issuer = { kind: "id", id: Number(iss) };
   else if (typeof iss === "string" && /^[A-Za-z0-9.]{1,64}$/.test(iss)) issuer = { kind: "client_id", clientId: iss };
   else return { ok: false, refusal: "issuer_invalid" };
   if (typeof iat !== "number" || !Number.isInteger(iat) || iat > now + JWT_CLOCK_DRIFT_SECONDS)

@@ -143,8 +143,11 @@ export const OPERATIONS = {
   "orgs/update-pat-access": PAT_GOVERNANCE.tokens.write,
   "orgs/list-pat-grant-repositories": PAT_GOVERNANCE.tokens.read,
   "orgs/list-pat-grant-requests": PAT_GOVERNANCE.requests.read,
+  "orgs/list-pat-grant-request-repositories": PAT_GOVERNANCE.requests.read,
   "orgs/review-pat-grant-requests-in-bulk": PAT_GOVERNANCE.requests.write,
   "orgs/review-pat-grant-request": PAT_GOVERNANCE.requests.write,
+  /** The repositories an installation reaches (none: credauth models no repositories). */
+  "apps/list-repos-accessible-to-installation": { ...PERMISSIONLESS, tokenKinds: ["app_installation"] },
   /** An installation token revoking itself. */
   "apps/revoke-installation-access-token": { ...PERMISSIONLESS, tokenKinds: ["app_installation"] },
   // "Any authenticated requests will return a 403": no token kind at all.

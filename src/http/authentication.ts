@@ -28,7 +28,9 @@ import type { PrefixedRequest } from "./urls.ts";
 export type Authentication =
   | { kind: "anonymous" }
   | { kind: "invalid" }
-  | { kind: "authenticated"; principal: Principal };
+  | { kind: "authenticated"; principal: Principal }
+  /** A GitHub App's JWT, which only the request hook checks (authenticateApp). */
+  | { kind: "app"; jwt: string };
 
 /** The token in `Authorization: token X`, `Bearer X` or Basic `user:X`; null when there is none. */
 export function tokenFromHeader(header: string | undefined): string | null {
@@ -57,6 +59,7 @@ export async function authenticate(
 ): Promise<Authentication> {
   const token = tokenFromHeader(header);
   if (token === null) return { kind: "anonymous" };
+  if (looksLikeJwt(token)) return { kind: "app", jwt: token };
   // A string that cannot be a GitHub token is not worth a database round trip.
   if (tokenTypeOf(token) === null) return { kind: "invalid" };
   return authenticateHash(findPrincipal, hashToken(token), now);
@@ -198,10 +201,9 @@ async function authenticationPlugin(
     const consoleResult = viaConsole ? await consoleAuthentication(request, options) : null;
     // The admin routes check their own token; the /applications routes an App's client secret.
     if (request.routeOptions.config.siteAdmin || request.routeOptions.config.clientCredentials) return;
-    const presented = viaConsole ? null : tokenFromHeader(request.headers.authorization);
-    if (presented !== null && looksLikeJwt(presented)) return signInApp(request, reply, presented);
     const result =
       consoleResult ?? (await authenticate(options.findPrincipal, request.headers.authorization, options.clock.now()));
+    if (result.kind === "app") return signInApp(request, reply, result.jwt);
     // A failed authentication counts against the client's address on every route, as GitHub's do.
     if (result.kind === "invalid") throw await options.rateLimits.failedAuthentication(request, reply);
     const principal = result.kind === "authenticated" ? result.principal : null;

@@ -5,15 +5,6 @@ import { AUDIT_ACTIONS } from "../domain/revocation.ts";
 import { destroyedEventData, grantEventData, insertAuditEvents, requestTokenData } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 
-/** The client secret's hash of the App with this client id, and the App; null for no such App. */
-export async function findAppSecretHash(db: Queryable, clientId: string): Promise<Uint8Array | null> {
-  const [row] = await db.query<{ client_secret_hash: Uint8Array }>(
-    "select client_secret_hash from apps where client_id = $1",
-    [clientId],
-  );
-  return row?.client_secret_hash ?? null;
-}
-
 export interface AppTokenRecord {
   id: number;
   type: string;

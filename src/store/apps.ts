@@ -9,6 +9,8 @@ export interface AppRecord {
   slug: string;
   name: string;
   clientId: string;
+  /** SHA-256 of the client secret, which the /applications routes compare with the one presented. */
+  clientSecretHash: Uint8Array;
   publicKey: string;
   permissions: Record<string, string>;
   owner: { kind: "Enterprise" | "Organization"; id: number; login: string; name: string; createdAt: Date };
@@ -22,6 +24,7 @@ interface AppRow {
   slug: string;
   name: string;
   client_id: string;
+  client_secret_hash: Uint8Array;
   public_key: string;
   permissions: Record<string, string>;
   owner_kind: "Enterprise" | "Organization";
@@ -36,7 +39,7 @@ interface AppRow {
 }
 
 /** An App with its owner and bot account, by id ($1) or client id ($2), whichever is given. */
-const APP_BY_ISSUER = `select a.id, a.slug, a.name, a.client_id, a.public_key, a.permissions, a.created_at,
+const APP_BY_ISSUER = `select a.id, a.slug, a.name, a.client_id, a.client_secret_hash, a.public_key, a.permissions, a.created_at,
             case when e.id is not null then 'Enterprise' else 'Organization' end as owner_kind,
             coalesce(e.id, o.id) as owner_id, coalesce(e.slug, o.login) as owner_login,
             coalesce(e.name, o.login) as owner_name, coalesce(e.created_at, o.created_at) as owner_created_at,
@@ -63,6 +66,7 @@ export async function findAppByIssuer(
     slug: row.slug,
     name: row.name,
     clientId: row.client_id,
+    clientSecretHash: row.client_secret_hash,
     publicKey: row.public_key,
     permissions: row.permissions,
     owner: {

@@ -235,6 +235,19 @@ for (const backend of backends()) {
       assert.deepEqual(permissions, { enterprise_credentials: "write" });
       const lifetime = Date.parse(expires_at) / 1000 - now();
       assert.ok(lifetime > 3595 && lifetime <= 3600, `expires ${lifetime} s from now`);
+      const repositories = await t.app.inject({
+        method: "GET",
+        url: "/installation/repositories",
+        headers: bearer(token),
+      });
+      assertMatchesContract("GET", "/installation/repositories", repositories);
+      assert.deepEqual(repositories.json(), { total_count: 0, repositories: [], repository_selection: "all" });
+      const asUser = await t.app.inject({
+        method: "GET",
+        url: "/installation/repositories",
+        headers: bearer(t.tokens.owenClassic),
+      });
+      assert.equal(asUser.statusCode, 403, "a user's token is no installation");
       const preview = await t.app.inject({
         method: "POST",
         url: "/_credauth/dry-run/enterprises/emu-corp/credential-authorizations/revoke-all",

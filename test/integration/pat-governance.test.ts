@@ -221,6 +221,14 @@ for (const backend of backends()) {
       assert.equal(byOwner.mel_emu.reason, "to read the member list");
       assert.equal(byOwner.gwen_emu.reason, null);
       assert.equal(await reaches(TOKENS.melPending), false, "a pending token reaches nothing");
+      const asked = await call(
+        "GET",
+        `/orgs/emu-eng/personal-access-token-requests/${byOwner.mel_emu.id}/repositories`,
+      );
+      assertMatchesContract("GET", "/orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories", asked);
+      assert.deepEqual(asked.json(), []);
+      const notPending = await call("GET", "/orgs/emu-eng/personal-access-token-requests/999999/repositories");
+      assert.equal(notPending.statusCode, 404);
 
       const bad = await call("POST", "/orgs/emu-eng/personal-access-token-requests", TOKENS.governor, {
         action: "allow",

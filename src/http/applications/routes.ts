@@ -10,13 +10,12 @@ import { Errors } from "../../errors.ts";
 import {
   type AppTokenRecord,
   destroyAppTokens,
-  findAppSecretHash,
   findAppToken,
   findScopeTarget,
   resetAppToken,
   scopeAppToken,
 } from "../../store/app-grants.ts";
-import { findAppByIssuer } from "../../store/apps.ts";
+import { type AppRecord, findAppByIssuer } from "../../store/apps.ts";
 import { githubTime, presentSimpleUser } from "../presenters.ts";
 import type { Services } from "../services.ts";
 import { requestedPermissions } from "../token-limits.ts";
@@ -79,22 +78,18 @@ export default async function applicationRoutes(app: FastifyInstance, services: 
   async function signedInApp(request: FastifyRequest<{ Params: { client_id: string } }>, reply: FastifyReply) {
     const given = basicCredentials(request.headers.authorization);
     if (given === null) throw Errors.requiresAuthentication();
-    const clientId = request.params.client_id;
-    const stored = given.clientId === clientId ? await findAppSecretHash(db, clientId) : null;
-    const presented = hashToken(given.secret);
-    if (stored === null || !timingSafeEqual(Buffer.from(stored), presented))
+    const found =
+      given.clientId === request.params.client_id
+        ? await findAppByIssuer(db, { kind: "client_id", clientId: given.clientId })
+        : null;
+    if (found === null || !timingSafeEqual(Buffer.from(found.clientSecretHash), hashToken(given.secret)))
       throw await rateLimits.failedAuthentication(request, reply, Errors.notFound());
-    const found = await findAppByIssuer(db, { kind: "client_id", clientId });
-    await rateLimits.admit(request, reply, { userId: found!.botUser.id });
-    return found!;
+    await rateLimits.admit(request, reply, { userId: found.botUser.id });
+    return found;
   }
 
   /** GitHub's `authorization` for a user's token of the App (`token` as given, or as newly made). */
-  function presentAuthorization(
-    request: FastifyRequest,
-    found: NonNullable<Awaited<ReturnType<typeof findAppByIssuer>>>,
-    token: AppTokenRecord & { value: string },
-  ) {
+  function presentAuthorization(request: FastifyRequest, found: AppRecord, token: AppTokenRecord & { value: string }) {
     const base = apiBaseUrl(request);
     return {
       id: token.id,

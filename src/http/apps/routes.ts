@@ -300,6 +300,21 @@ export default async function appRoutes(app: FastifyInstance, services: Services
     },
   );
 
+  // credauth models no repositories: an installation reaches none, and says so as GitHub lists them.
+  app.get(
+    "/installation/repositories",
+    {
+      config: {
+        operation: "apps/list-repos-accessible-to-installation",
+        documentationUrl: `${DOCS}/installations#list-repositories-accessible-to-the-app-installation`,
+      },
+    },
+    async (request) => {
+      requirePrincipal(request);
+      return { total_count: 0, repositories: [], repository_selection: "all" };
+    },
+  );
+
   app.delete(
     "/installation/token",
     {

@@ -261,29 +261,41 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
     },
   );
 
-  app.get<{ Params: { org: string; pat_id: string }; Querystring: Query }>(
-    "/orgs/:org/personal-access-tokens/:pat_id/repositories",
-    {
-      config: {
-        operation: "orgs/list-pat-grant-repositories",
-        documentationUrl: `${DOCS}#list-repositories-a-fine-grained-personal-access-token-has-access-to`,
+  for (const [path, parameter, operation, anchor, standing] of [
+    [
+      "/orgs/:org/personal-access-tokens/:pat_id/repositories",
+      "pat_id",
+      "orgs/list-pat-grant-repositories",
+      "list-repositories-a-fine-grained-personal-access-token-has-access-to",
+      "approved",
+    ],
+    [
+      "/orgs/:org/personal-access-token-requests/:pat_request_id/repositories",
+      "pat_request_id",
+      "orgs/list-pat-grant-request-repositories",
+      "list-repositories-requested-to-be-accessed-by-a-fine-grained-personal-access-token",
+      "pending",
+    ],
+  ] as const) {
+    app.get<{ Params: { org: string } & Record<typeof parameter, string> }>(
+      path,
+      { config: { operation, documentationUrl: `${DOCS}#${anchor}` } },
+      async (request) => {
+        const { organization } = await governedOrganization(request);
+        const id = pathId((request.params as Record<string, string>)[parameter]!);
+        const { total } = await listPatGrants(
+          db,
+          organization.login,
+          standing,
+          { ...filterOf({}), tokenIds: [id] },
+          { limit: 1, offset: 0 },
+        );
+        if (total === 0) throw Errors.notFound();
+        // credauth models no repositories.
+        return [];
       },
-    },
-    async (request) => {
-      const { organization } = await governedOrganization(request);
-      const id = pathId(request.params.pat_id);
-      const { total } = await listPatGrants(
-        db,
-        organization.login,
-        "approved",
-        { ...filterOf({}), tokenIds: [id] },
-        { limit: 1, offset: 0 },
-      );
-      if (total === 0) throw Errors.notFound();
-      // credauth models no repositories.
-      return [];
-    },
-  );
+    );
+  }
 
   app.post<{ Params: { org: string } }>(
     "/orgs/:org/personal-access-token-requests",
