@@ -168,6 +168,14 @@ for (const backend of backends()) {
       });
       assert.equal(unknownAccount.statusCode, 422);
       assert.match(unknownAccount.json().message, /"nowhere-org" is not an enterprise or organization/);
+      const takenId = await t.app.inject({
+        method: "POST",
+        url: "/_credauth/admin/fixtures",
+        headers: admin,
+        payload: { apps: [{ slug: "clash-app", owner: "emu-corp", id: 4242 }] },
+      });
+      assert.equal(takenId.statusCode, 422);
+      assert.match(takenId.json().message, /belongs to another App already loaded/);
       assert.equal(await worldDigest(t.app.services.db), before);
 
       // Removing the account it is installed on removes the installation; removing its bot account

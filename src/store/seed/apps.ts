@@ -26,7 +26,10 @@ const BOT_USER = `with made as (
      select id, false from users where lower(login) = lower($1)
      limit 1`;
 
-const EXISTING_APP = "select id, client_id from apps where lower(slug) = lower($1) or id = $2 or client_id = $3";
+/** The App this one already is (same slug), else any App holding its id ($2) or client id ($3). */
+const EXISTING_APP = `select id, client_id, lower(slug) = lower($1) as same_slug
+       from apps where lower(slug) = lower($1) or id = $2 or client_id = $3
+      order by same_slug desc limit 1`;
 
 const INSERT_APP = `insert into apps (id, slug, name, client_id, client_secret_hash, public_key, owner_enterprise_id,
                          owner_organization_id, bot_user_id, permissions)
@@ -70,7 +73,7 @@ async function loadApp(
 ): Promise<void> {
   const owner = await accountNamed(tx, app.owner);
   if (owner === null) return fail([...at, "owner"], `"${app.owner}" is not an enterprise or organization`);
-  const [existing] = await tx.query<{ id: string; client_id: string }>(EXISTING_APP, [
+  const [existing] = await tx.query<{ id: string; client_id: string; same_slug: boolean }>(EXISTING_APP, [
     app.slug,
     app.id ?? null,
     app.client_id ?? null,
@@ -78,11 +81,11 @@ async function loadApp(
   let appId: number;
   let clientId: string;
   const generated: { clientSecret?: string; privateKey?: string } = {};
+  if (existing && !existing.same_slug)
+    return fail(at, `its id or client id belongs to another App already loaded; give this one its own`);
   if (existing) {
     appId = Number(existing.id);
     clientId = existing.client_id;
-    const [same] = await tx.query("select 1 from apps where id = $1 and lower(slug) = lower($2)", [appId, app.slug]);
-    if (!same) return fail(at, `its id or client id belongs to another App already loaded; give this one its own`);
   } else {
     clientId = app.client_id ?? generateClientId();
     const secret = app.client_secret ?? generateClientSecret();
