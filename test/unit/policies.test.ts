@@ -8,6 +8,7 @@ import {
   mayManageEnterpriseCredentials,
   mayReadRevocation,
   maySeeConcealedMembers,
+  tokenAllows,
 } from "../../src/domain/policies.ts";
 import { callerWarning, refuseRevocation, WARNINGS } from "../../src/domain/revocation.ts";
 
@@ -202,5 +203,23 @@ describe("revocation rules", () => {
       callerWarning("user_credential_type", { authorizationInScope: true, destroyedInScope: true }),
       WARNINGS.destroyed,
     );
+  });
+});
+
+describe("App user tokens scoped to one organization", () => {
+  const members = accessOf("orgs/list-members");
+  const appUser = (resourceOwner: string | null) =>
+    principal({ type: "github_app_token", permissions: { members: "read" }, resourceOwner });
+
+  it("reach any resource owner unscoped, and only their own once scoped", () => {
+    assert.deepEqual(tokenAllows(appUser(null), members, "acme-eng"), { allowed: true });
+    assert.deepEqual(tokenAllows(appUser("acme-web"), members, "acme-web"), { allowed: true });
+    assert.deepEqual(tokenAllows(appUser("acme-web"), members, "ACME-WEB"), { allowed: true });
+    assert.equal(tokenAllows(appUser("acme-web"), members, "acme-eng").allowed, false);
+  });
+
+  it("are held to their permissions wherever they reach", () => {
+    const withoutMembers = principal({ type: "github_app_token", permissions: {}, resourceOwner: "acme-web" });
+    assert.equal(tokenAllows(withoutMembers, members, "acme-web").allowed, false);
   });
 });
