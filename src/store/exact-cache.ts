@@ -10,26 +10,57 @@ import type { Db } from "./db.ts";
 /** Reads `key` through the cache; `keep` says whether an answer may be kept (default: any). */
 export type ExactRead = <V>(key: string, load: () => Promise<V>, keep?: (value: V) => boolean) => Promise<V>;
 
-export function exactCache(db: Db, capacity = 50_000): ExactRead {
+export interface ExactCacheLimits {
+  /** The most answers kept; past it the cache starts over. */
+  capacity?: number;
+  /** The most weight kept (say, characters of rendered bodies), with `weigh` telling an answer's. */
+  budget?: number;
+  weigh?: (value: unknown) => number;
+}
+
+export function exactCache(db: Db, limits: ExactCacheLimits = {}): ExactRead {
+  const { capacity = 50_000, budget = Number.POSITIVE_INFINITY, weigh = () => 0 } = limits;
   const cache = new Map<string, unknown>();
+  // Loads under way for the current epoch: callers that arrive meanwhile share one. Each of them
+  // arrived after every write the epoch stands for, and so did the load, so its answer is as
+  // fresh as theirs would be.
+  const loading = new Map<string, Promise<unknown>>();
+  let weight = 0;
   let cachedEpoch = db.writeEpoch();
+  const startOver = () => {
+    cache.clear();
+    loading.clear();
+    weight = 0;
+  };
   return async <V>(key: string, load: () => Promise<V>, keep: (value: V) => boolean = () => true) => {
     const epoch = db.writeEpoch();
     if (epoch === null) {
-      cache.clear();
+      startOver();
       cachedEpoch = null;
       return load();
     }
     if (epoch !== cachedEpoch) {
-      cache.clear();
+      startOver();
       cachedEpoch = epoch;
     }
     if (cache.has(key)) return cache.get(key) as V;
-    const value = await load();
-    if (keep(value) && db.writeEpoch() === epoch && cachedEpoch === epoch) {
-      if (cache.size >= capacity) cache.clear();
-      cache.set(key, value);
+    const shared = loading.get(key);
+    if (shared) return shared as Promise<V>;
+    const loaded = load();
+    loading.set(key, loaded);
+    try {
+      const value = await loaded;
+      if (keep(value) && db.writeEpoch() === epoch && cachedEpoch === epoch) {
+        const heft = weigh(value);
+        if (cache.size >= capacity || weight + heft > budget) startOver();
+        if (heft <= budget) {
+          cache.set(key, value);
+          weight += heft;
+        }
+      }
+      return value;
+    } finally {
+      if (loading.get(key) === loaded) loading.delete(key);
     }
-    return value;
   };
 }
