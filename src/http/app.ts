@@ -29,6 +29,7 @@ import { readSession } from "./console/session.ts";
 import credentialRoutes from "./credentials/routes.ts";
 import enterpriseCredentialAuthorizationRoutes from "./enterprise-credential-authorizations/routes.ts";
 import { installErrorHandling, protocolErrorResponse, renderError } from "./error-handler.ts";
+import { exactBodies } from "./exact-bodies.ts";
 import githubConventions, { newRequestId } from "./github-conventions.ts";
 import harnessHooks from "./harness/hooks.ts";
 import harnessRoutes from "./harness/routes.ts";
@@ -121,7 +122,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const services: Services = {
       config,
       db,
-      reads: cachedReads(db),
+      reads: cachedReads(db, (error) => app.log.warn({ err: error }, "a credential's last use was not recorded")),
+      bodies: exactBodies(db),
       boss: jobs.boss,
       rateLimits: new RateLimits(
         config.rateLimit,
@@ -137,6 +139,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     app.decorate("services", services);
     // Runs after the server stopped accepting and in-flight requests finished (Fastify's close).
     app.addHook("onClose", async () => {
+      await services.reads.accessesRecorded();
       await services.rateLimits.close();
       await jobs.stop();
       if (ownsDb) await db.close();

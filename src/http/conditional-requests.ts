@@ -51,7 +51,9 @@ async function onSend(request: FastifyRequest, reply: FastifyReply, payload: unk
   if (!conditional || (request.method !== "GET" && request.method !== "HEAD") || reply.statusCode !== 200)
     return payload;
   if (typeof payload !== "string" && !Buffer.isBuffer(payload)) return payload;
-  const tag = tagOf(payload);
+  // A kept answer (exact-bodies.ts) comes with the tag of its body.
+  const kept = reply.getHeader("etag");
+  const tag = typeof kept === "string" ? kept : tagOf(payload);
   reply.header("etag", tag);
   if (conditional === "github") {
     reply.header("cache-control", "private, max-age=60, s-maxage=60");

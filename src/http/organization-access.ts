@@ -27,7 +27,7 @@ export async function checkSamlEnforcement(
   const live = await reads.liveAuthorization(principal.credential.id, organization.id);
   if (live) {
     if (live.accessedSecondsAgo === null || live.accessedSecondsAgo >= ACCESS_RECORDED_EVERY_SECONDS)
-      await live.recordAccess();
+      live.recordAccess();
     return;
   }
   const tokenKind = factsOf(principal.credential.type).ssoLabel ?? "Personal Access token";

@@ -5,6 +5,7 @@ import type { Metrics } from "../metrics.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { CachedReads } from "../store/cached-reads.ts";
 import type { Db } from "../store/db.ts";
+import type { ExactBodies } from "./exact-bodies.ts";
 import type { HarnessState } from "./harness/state.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
@@ -14,6 +15,8 @@ export interface Services {
   db: Db;
   /** Authentication and organization-scoped reads, through the exact cache where there is one. */
   reads: CachedReads;
+  /** Rendered answers of GitHub's read routes, kept until the next write (http/exact-bodies.ts). */
+  bodies: ExactBodies;
   boss: PgBoss;
   rateLimits: RateLimits;
   metrics: Metrics;

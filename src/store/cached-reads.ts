@@ -31,11 +31,19 @@ export interface CachedReads {
   liveAuthorization(
     credentialId: number,
     organizationId: number,
-  ): Promise<(LiveAuthorization & { recordAccess(): Promise<void> }) | null>;
+  ): Promise<(LiveAuthorization & { recordAccess(): void }) | null>;
+  /**
+   * Changes whenever this process has recorded a last use, and on PostgreSQL also every second
+   * (other processes record theirs silently): part of the key of any cached answer that shows one.
+   */
+  accessVersion(): string;
+  /** Resolves once every last use recorded so far is written: a read that shows them awaits it. */
+  accessesRecorded(): Promise<void>;
 }
 
-export function cachedReads(db: Db): CachedReads {
+export function cachedReads(db: Db, onAccessNotRecorded: (error: unknown) => void = () => {}): CachedReads {
   const read = exactCache(db);
+  const accesses = accessRecorder(db, onAccessNotRecorded);
   return {
     principal: principalLookup(db, read),
     organizationByLogin: (login) =>
@@ -55,12 +63,57 @@ export function cachedReads(db: Db): CachedReads {
         id: found.id,
         accessedSecondsAgo: found.accessedSecondsAgo === null ? null : found.accessedSecondsAgo + elapsed,
         // The last-use write moves no cache's epoch (db.ts), so the cached answer learns it here.
-        async recordAccess() {
-          await recordAuthorizationAccess(db, found.id);
+        recordAccess() {
+          accesses.record(found.id);
           found.accessedSecondsAgo = 0;
           found.readAt = performance.now();
         },
       };
+    },
+    accessVersion: () =>
+      // real time: how long another process's last use may stay unseen, not a GitHub rule
+      db.kind === "postgres" ? `${accesses.written()} ${Math.floor(Date.now() / 1000)}` : String(accesses.written()),
+    accessesRecorded: () => accesses.settled(),
+  };
+}
+
+/**
+ * Last uses are written after the read that made them has answered, together: a read never waits
+ * for a write. The statements run one at a time; `settled` resolves once all recorded so far are in.
+ */
+function accessRecorder(db: Db, onFailure: (error: unknown) => void) {
+  const pending = new Set<number>();
+  let writing: Promise<void> | null = null;
+  let written = 0;
+  const write = async () => {
+    // Let the requests of this turn of the event loop add theirs: one statement for them all.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (pending.size > 0) {
+      const ids = [...pending];
+      pending.clear();
+      try {
+        await recordAuthorizationAccess(db, ids);
+      } catch (error) {
+        // A last-use time is not worth a failed request; the next use records it again.
+        onFailure(error);
+      }
+      written++;
+    }
+  };
+  const start = () => {
+    writing = write().finally(() => {
+      writing = null;
+      if (pending.size > 0) start();
+    });
+  };
+  return {
+    record(id: number) {
+      pending.add(id);
+      if (writing === null) start();
+    },
+    written: () => written,
+    async settled() {
+      while (writing !== null) await writing;
     },
   };
 }

@@ -73,7 +73,7 @@ export function isPlainRead(sql: string): boolean {
  * as the triggers of migration 9 do not announce it.
  */
 export const RECORD_AUTHORIZATION_ACCESS =
-  "update credential_authorizations set accessed_at = credauth_now() where id = $1";
+  "update credential_authorizations set accessed_at = credauth_now() where id = any($1::bigint[])";
 
 /** Whether a statement may change what a cached read answers. */
 export function changesCachedReads(sql: string): boolean {

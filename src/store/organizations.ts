@@ -90,9 +90,9 @@ export async function findLiveAuthorization(
   return row ? { id: row.id, accessedSecondsAgo: row.accessed_seconds_ago } : null;
 }
 
-/** Records that the authorization was used now (credential_accessed_at). */
-export async function recordAuthorizationAccess(db: Queryable, authorizationId: number): Promise<void> {
-  await db.query(RECORD_AUTHORIZATION_ACCESS, [authorizationId]);
+/** Records that these authorizations were used now (credential_accessed_at). */
+export async function recordAuthorizationAccess(db: Queryable, authorizationIds: readonly number[]): Promise<void> {
+  await db.query(RECORD_AUTHORIZATION_ACCESS, [authorizationIds]);
 }
 
 export interface LiveAuthorizationRow {

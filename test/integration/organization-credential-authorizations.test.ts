@@ -203,6 +203,57 @@ for (const backend of backends()) {
       });
     });
 
+    describe("a kept page", () => {
+      let t: TestApp;
+      before(async () => (t = await startWorldApp(backend)));
+      after(() => t.close());
+
+      const list = async () => {
+        const r = await call(t, "GET", LIST, { org: "classic-eng" }, t.tokens.cleoClassic);
+        assert.equal(r.status, 200);
+        return r;
+      };
+      const sharedUser = (r: { body: { login: string; credential_accessed_at: string | null }[] }) =>
+        r.body.find((a) => a.login === "shared_user");
+
+      it("is answered again with its tag until a write, and never after one", async () => {
+        const first = await list();
+        assert.equal((await list()).headers.etag, first.headers.etag);
+        const again = await t.app.inject({
+          method: "GET",
+          url: "/orgs/classic-eng/credential-authorizations",
+          headers: { ...bearer(t.tokens.cleoClassic), "if-none-match": String(first.headers.etag) },
+        });
+        assert.equal(again.statusCode, 304);
+        const removed = first.body.find((a: { login: string }) => a.login === "pat");
+        assert.equal(
+          (
+            await call(
+              t,
+              "DELETE",
+              ONE,
+              { org: "classic-eng", credential_id: removed.credential_id },
+              t.tokens.cleoClassic,
+            )
+          ).status,
+          204,
+        );
+        const after = await list();
+        assert.notEqual(after.headers.etag, first.headers.etag);
+        assert.equal(
+          after.body.some((a: { credential_id: number }) => a.credential_id === removed.credential_id),
+          false,
+          "the page read before the removal is not answered after it",
+        );
+      });
+
+      it("shows a last use recorded after it was kept, though a last use moves no write epoch", async () => {
+        assert.equal(sharedUser(await list())?.credential_accessed_at, null);
+        assert.equal(await orgStatus(t, "classic-eng", t.tokens.sharedClassic), 200); // records an access
+        assert.match(String(sharedUser(await list())?.credential_accessed_at), /^\d{4}-\d{2}-\d{2}T/);
+      });
+    });
+
     describe("bulk revocation in one organization", () => {
       let t: TestApp;
       before(async () => (t = await startWorldApp(backend)));

@@ -125,9 +125,10 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
         ),
         principal,
       );
-      const { events, link } = await auditLogPage(services, request, { enterpriseId: enterprise!.id }, true);
-      if (link) reply.header("link", link);
-      return events;
+      return services.bodies(request, reply, String(principal.credential.id), async () => {
+        const { events, link } = await auditLogPage(services, request, { enterpriseId: enterprise!.id }, true);
+        return { body: events, headers: { link } };
+      });
     },
   );
 
@@ -150,9 +151,10 @@ export default async function auditLogRoutes(app: FastifyInstance, services: Ser
         request.params.org,
         operationAccess(request),
       );
-      const { events, link } = await auditLogPage(services, request, { organizationId: organization.id }, false);
-      if (link) reply.header("link", link);
-      return events;
+      return services.bodies(request, reply, String(principal.credential.id), async () => {
+        const { events, link } = await auditLogPage(services, request, { organizationId: organization.id }, false);
+        return { body: events, headers: { link } };
+      });
     },
   );
 }

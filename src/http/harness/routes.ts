@@ -47,6 +47,8 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
    * clock, the rate-limit counts, no fault rules, an empty journal.
    */
   const restore = async (name: string): Promise<RestoreOutcome> => {
+    // A last use recorded before the reset must not land in the restored world.
+    await services.reads.accessesRecorded();
     const { outcome, clockOffsetMs } = await db.transaction((tx) => restoreSnapshot(tx, name));
     if (outcome !== "restored") return outcome;
     clock.adopt(clockOffsetMs);
@@ -73,6 +75,7 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
       throw Errors.invalidRequest(
         `For 'properties/name', ${JSON.stringify(name)} is not a snapshot name (letters, digits, '.', '_' and '-', at most 64).`,
       );
+    await services.reads.accessesRecorded(); // the snapshot holds every last use so far
     const { takenAt } = await db.transaction((tx) => saveSnapshot(tx, name));
     return reply.code(201).send({ name, taken_at: takenAt.toISOString() });
   });
@@ -195,6 +198,7 @@ export default async function harnessRoutes(app: FastifyInstance, services: Serv
   app.get<{ Params: { login: string } }>(`${ADMIN_PREFIX}/users/:login`, { config }, async (request) => {
     const user = await findUserByLogin(db, request.params.login);
     if (user === null) throw Errors.notFound();
+    await services.reads.accessesRecorded(); // the answer shows last uses
     const credentials = await describeUserCredentials(db, user.id);
     return {
       login: user.login,

@@ -103,14 +103,20 @@ export default async function organizationCredentialAuthorizationRoutes(
       const organization = await authorizeOwner(request, principal, request.params.org);
       const pagination = parsePagination(request.query);
       const login = typeof request.query.login === "string" && request.query.login !== "" ? request.query.login : null;
-      const { rows, total } = await listLiveAuthorizations(db, organization.id, {
-        login,
-        limit: pagination.perPage,
-        offset: (pagination.page - 1) * pagination.perPage,
+      // The page shows last uses: those recorded so far are written first, and name the version.
+      await services.reads.accessesRecorded();
+      const scope = `${principal.credential.id} ${services.reads.accessVersion()}`;
+      return services.bodies(request, reply, scope, async () => {
+        const { rows, total } = await listLiveAuthorizations(db, organization.id, {
+          login,
+          limit: pagination.perPage,
+          offset: (pagination.page - 1) * pagination.perPage,
+        });
+        return {
+          body: rows.map(presentCredentialAuthorization),
+          headers: { link: paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total) },
+        };
       });
-      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total);
-      if (link) reply.header("link", link);
-      return rows.map(presentCredentialAuthorization);
     },
   );
 

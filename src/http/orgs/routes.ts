@@ -76,14 +76,17 @@ export default async function organizationRoutes(app: FastifyInstance, services:
         throw Errors.ownerOnlyFilter();
       // credauth has no public memberships, and every account it knows has two-factor authentication.
       if (!concealed.allowed || filter !== "all") return [];
-      const { rows, total } = await listMembers(db, organization.id, role, {
-        limit: pagination.perPage,
-        offset: (pagination.page - 1) * pagination.perPage,
+      return services.bodies(request, reply, String(principal?.credential.id ?? "anonymous"), async () => {
+        const { rows, total } = await listMembers(db, organization.id, role, {
+          limit: pagination.perPage,
+          offset: (pagination.page - 1) * pagination.perPage,
+        });
+        const base = apiBaseUrl(request);
+        return {
+          body: rows.map((member) => presentSimpleUser(base, config.webUrl, member)),
+          headers: { link: paginationLinks(`${base}${request.url}`, pagination, total) },
+        };
       });
-      const base = apiBaseUrl(request);
-      const link = paginationLinks(`${base}${request.url}`, pagination, total);
-      if (link) reply.header("link", link);
-      return rows.map((member) => presentSimpleUser(base, config.webUrl, member));
     },
   );
 }

@@ -199,6 +199,7 @@ export default async function personalAccessTokenRoutes(app: FastifyInstance, se
         const pagination = parsePagination(request.query);
         // credauth models no repositories: no token reaches the one named.
         if (filter.repository !== null) return [];
+        await services.reads.accessesRecorded(); // last uses filter and show here
         const { rows, total } = await listPatGrants(db, organization.login, standing, filter, {
           limit: pagination.perPage,
           offset: (pagination.page - 1) * pagination.perPage,

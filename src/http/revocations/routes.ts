@@ -91,7 +91,13 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
   app.get<{ Params: { revocation_id: string } }>(
     `${EXTENSION_PREFIX}/revocations/:revocation_id`,
     { config: { operation: "credauth/get-revocation", conditional: "extension" } },
-    async (request) => presentRevocation(request, await readableRevocation(request, requirePrincipal(request))),
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      // Who may read a job depends on the job: the rule runs inside, on every miss; a refusal is not kept.
+      return services.bodies(request, reply, String(principal.credential.id), async () => ({
+        body: presentRevocation(request, await readableRevocation(request, principal)),
+      }));
+    },
   );
 
   app.get<{ Querystring: Record<string, string | undefined> }>(
@@ -105,20 +111,23 @@ export default async function revocationRoutes(app: FastifyInstance, services: S
           `For 'properties/state', ${JSON.stringify(state)} is not one of ${STATES.join(", ")}.`,
         );
       const pagination = parsePagination(request.query);
-      const visible = visibleRevocationScopes(principal, await candidateScopes(principal));
-      const { records, total } = await listRevocations(
-        db,
-        visible,
-        {
-          state: state as RevocationState | null,
-          enterpriseSlug: request.query.enterprise || null,
-          organizationLogin: request.query.organization || null,
-        },
-        { limit: pagination.perPage, offset: (pagination.page - 1) * pagination.perPage },
-      );
-      const link = paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total);
-      if (link) reply.header("link", link);
-      return records.map((record) => presentRevocation(request, record));
+      return services.bodies(request, reply, String(principal.credential.id), async () => {
+        const visible = visibleRevocationScopes(principal, await candidateScopes(principal));
+        const { records, total } = await listRevocations(
+          db,
+          visible,
+          {
+            state: state as RevocationState | null,
+            enterpriseSlug: request.query.enterprise || null,
+            organizationLogin: request.query.organization || null,
+          },
+          { limit: pagination.perPage, offset: (pagination.page - 1) * pagination.perPage },
+        );
+        return {
+          body: records.map((record) => presentRevocation(request, record)),
+          headers: { link: paginationLinks(`${apiBaseUrl(request)}${request.url}`, pagination, total) },
+        };
+      });
     },
   );
 

@@ -52,19 +52,26 @@ export default async function userRoutes(app: FastifyInstance, services: Service
       const pagination = parsePagination(request.query);
       // Fine-grained tokens get an empty list, as GitHub documents for this endpoint.
       if (factsOf(principal.credential.type).accessKind !== "classic") return [];
-      const memberships = await listMemberships(db, principal.user.id, principal.credential.id);
-      // Organizations whose SAML SSO the token has not passed are left out and named in X-GitHub-SSO.
-      const blocked = memberships.filter((org) => org.saml_sso && !org.authorized);
-      if (blocked.length > 0)
-        reply.header("x-github-sso", `partial-results; organizations=${blocked.map((org) => org.id).join(",")}`);
-      const visible = memberships.filter((org) => !org.saml_sso || org.authorized);
-      const start = (pagination.page - 1) * pagination.perPage;
-      const base = apiBaseUrl(request);
-      const link = paginationLinks(`${base}${request.url}`, pagination, visible.length);
-      if (link) reply.header("link", link);
-      return visible
-        .slice(start, start + pagination.perPage)
-        .map((org) => presentOrganizationSimple(base, config.webUrl, org));
+      return services.bodies(request, reply, String(principal.credential.id), async () => {
+        const memberships = await listMemberships(db, principal.user.id, principal.credential.id);
+        // Organizations whose SAML SSO the token has not passed are left out and named in X-GitHub-SSO.
+        const blocked = memberships.filter((org) => org.saml_sso && !org.authorized);
+        const visible = memberships.filter((org) => !org.saml_sso || org.authorized);
+        const start = (pagination.page - 1) * pagination.perPage;
+        const base = apiBaseUrl(request);
+        return {
+          body: visible
+            .slice(start, start + pagination.perPage)
+            .map((org) => presentOrganizationSimple(base, config.webUrl, org)),
+          headers: {
+            link: paginationLinks(`${base}${request.url}`, pagination, visible.length),
+            "x-github-sso":
+              blocked.length > 0
+                ? `partial-results; organizations=${blocked.map((org) => org.id).join(",")}`
+                : undefined,
+          },
+        };
+      });
     },
   );
 
@@ -82,14 +89,17 @@ export default async function userRoutes(app: FastifyInstance, services: Service
       // The user's own resources: a fine-grained PAT reaches them when the user is its resource owner.
       enforce(tokenAllows(principal, operationAccess(request), principal.user.login), principal);
       const pagination = parsePagination(request.query);
-      const { rows, total } = await listPublicKeys(db, principal.user.id, {
-        limit: pagination.perPage,
-        offset: (pagination.page - 1) * pagination.perPage,
+      return services.bodies(request, reply, String(principal.credential.id), async () => {
+        const { rows, total } = await listPublicKeys(db, principal.user.id, {
+          limit: pagination.perPage,
+          offset: (pagination.page - 1) * pagination.perPage,
+        });
+        const base = apiBaseUrl(request);
+        return {
+          body: rows.map((key) => presentPublicKey(base, key)),
+          headers: { link: paginationLinks(`${base}${request.url}`, pagination, total) },
+        };
       });
-      const base = apiBaseUrl(request);
-      const link = paginationLinks(`${base}${request.url}`, pagination, total);
-      if (link) reply.header("link", link);
-      return rows.map((key) => presentPublicKey(base, key));
     },
   );
 }
