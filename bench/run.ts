@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits,harness] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,routes,containment,soak,startup,ratelimits,harness] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
@@ -21,6 +21,7 @@ import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
+import { type RouteResult, routeThroughput } from "./routes.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -50,6 +51,9 @@ interface Plan {
   startupRuns: number;
   /** Alternating rounds of the read scenario; the medians are reported. */
   readRounds: number;
+  /** Concurrencies and rounds of the every-read-route scenario (routes.ts). */
+  routeConcurrencies: number[];
+  routeRounds: number;
   /** One-user revocations, one at a time, for the small-jobs scenario. */
   smallJobs: number;
   /** How long the idle scenario watches an idle server, after letting it settle this long. */
@@ -71,6 +75,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 1000,
     startupRuns: 5,
     readRounds: 3,
+    routeConcurrencies: [32, 64],
+    routeRounds: 3,
     smallJobs: 200,
     idleSeconds: 60,
     idleWarmupSeconds: 20,
@@ -87,6 +93,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 100,
     startupRuns: 3,
     readRounds: 3,
+    routeConcurrencies: [32, 64],
+    routeRounds: 1,
     smallJobs: 50,
     idleSeconds: 20,
     idleWarmupSeconds: 20,
@@ -103,6 +111,8 @@ const PLANS: Record<Mode, Plan> = {
     containmentTrials: 5,
     startupRuns: 1,
     readRounds: 1,
+    routeConcurrencies: [4],
+    routeRounds: 1,
     smallJobs: 5,
     idleSeconds: 2,
     idleWarmupSeconds: 1,
@@ -641,6 +651,40 @@ async function reads(
   return results;
 }
 
+/** Every GitHub read route on the demo world, beside the same bytes from a plain server and Prism. */
+async function routes(
+  plan: Plan,
+  backend: BackendName,
+  adminUrl: string | null,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<RouteResult[]> {
+  const databases: Database[] = [];
+  try {
+    return await routeThroughput(
+      {
+        backend,
+        concurrencies: plan.routeConcurrencies,
+        seconds: plan.seconds,
+        rounds: plan.routeRounds,
+        warmUp: plan.mode !== "smoke",
+        async startServer(flags, env) {
+          const database = await newDatabase(backend, adminUrl, scratch);
+          databases.push(database);
+          return startServer(database, flags, env);
+        },
+        runScript: (script, args) => run(args, {}, script),
+        load,
+        scratch,
+        log,
+      },
+      ADMIN_TOKEN,
+    );
+  } finally {
+    for (const database of databases) await database.drop();
+  }
+}
+
 interface ContainmentResult {
   backend: BackendName;
   /** 1: the probes ask the server that revokes; 2: they ask a second `serve` on the same database. */
@@ -1115,6 +1159,7 @@ export interface BenchReport {
   enqueue: EnqueueResult[];
   enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
   reads: ReadResult[];
+  routes: RouteResult[];
   containment: ContainmentResult[];
   soak: SoakResult[];
   startup: StartupResult | null;
@@ -1202,6 +1247,17 @@ export function toMarkdown(report: BenchReport): string {
       `| ${r.backend} | ${r.authorizations ?? ""} | GET ${r.endpoint} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ${fmt(r.floorRps)} | ${fmt(r.floorRatio, 2)} | ${r.errors} |`,
     );
   }
+  lines.push(
+    "",
+    "**Every read route** on the demo world (`serve --demo`; target: ≥ 50 % of a plain server answering the same bytes, ≥ 5× Prism)",
+    "",
+    "| backend | route | path | concurrency | req/s | p99 ms | body bytes | same bytes req/s | ratio | Prism req/s | × Prism | non-2xx |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const r of report.routes ?? [])
+    lines.push(
+      `| ${r.backend} | ${r.route} | \`${r.path.length > 60 ? `${r.path.slice(0, 57)}…` : r.path}\` | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${r.bytes} | ${fmt(r.sameBytesRps)} | ${fmt(r.ratio, 2)} | ${r.prismRps === null ? "—" : fmt(r.prismRps)} | ${r.prismRatio === null ? "—" : fmt(r.prismRatio, 1)} | ${r.errors} |`,
+    );
   lines.push("", "**Containment** under enqueue load (target: zero requests let in after the 202)", "");
   lines.push(
     "| backend | serve processes | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |",
@@ -1278,7 +1334,9 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
   const only = new Set(
-    (values.only ?? "load,small,idle,drain,enqueue,reads,containment,soak,startup,ratelimits,harness").split(","),
+    (values.only ?? "load,small,idle,drain,enqueue,reads,routes,containment,soak,startup,ratelimits,harness").split(
+      ",",
+    ),
   );
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
@@ -1306,6 +1364,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     enqueue: [],
     enqueueHalfRate: [],
     reads: [],
+    routes: [],
     containment: [],
     soak: [],
     startup: null,
@@ -1329,6 +1388,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
         for (const size of new Set([plan.loadSize, plan.drainSize]))
           report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log, size)));
       }
+      if (only.has("routes")) report.routes.push(...(await routes(plan, backend, adminUrl, scratch, log)));
       if (only.has("containment")) {
         report.containment.push(await containment(plan, backend, adminUrl, scratch, log, 1));
         // Only PostgreSQL can be shared by two serve processes.

@@ -10,7 +10,7 @@ import { type BenchReport, main } from "../../bench/run.ts";
 import { postgresBackend } from "../helpers/backends.ts";
 
 describe("the benchmark harness", () => {
-  it("runs every scenario in smoke mode and writes its table and JSON", { timeout: 240_000 }, async () => {
+  it("runs every scenario in smoke mode and writes its table and JSON", { timeout: 360_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), "credauth-bench-smoke-"));
     try {
       const report = await main(["--smoke", "--out", out]);
@@ -32,6 +32,17 @@ describe("the benchmark harness", () => {
       assert.ok(
         report.reads.every((r) => r.rps > 0 && r.floorRps > 0 && r.errors === 0),
         JSON.stringify(report.reads),
+      );
+      assert.ok(report.routes.length >= 15, "every read route was measured");
+      assert.ok(
+        report.routes.every(
+          (r) =>
+            r.rps > 0 &&
+            r.sameBytesRps > 0 &&
+            r.errors === 0 &&
+            (r.path.startsWith("/_credauth/") ? r.prismRps === null : (r.prismRps ?? 0) > 0),
+        ),
+        JSON.stringify(report.routes),
       );
       assert.equal(report.containment[0]?.trials, 5);
       assert.equal(report.containment[0]?.letInAfter202, 0);
