@@ -6,7 +6,7 @@ import { CREDENTIAL_TYPE_FACTS } from "../src/domain/credential-types.ts";
 import { AUDIT_ACTIONS } from "../src/domain/revocation.ts";
 import { authorizationEventData, destroyedEventData, requestTokenData } from "../src/store/audit.ts";
 import type { Db } from "../src/store/db.ts";
-import { insertRevocation } from "../src/store/revocation-requests.ts";
+import { insertRevocations } from "../src/store/revocation-requests.ts";
 import { ENTERPRISE } from "./world.ts";
 
 /**
@@ -27,20 +27,22 @@ export async function runDrainBaseline(db: Db, parts = 1): Promise<number> {
   );
   if (!requester) throw new Error("the bench world has no first owner");
   // The request itself is not timed: on the job's side it happens before the 202.
-  const { id } = await db.transaction((tx) =>
-    insertRevocation(
-      tx,
+  const [inserted] = await db.transaction((tx) =>
+    insertRevocations(tx, [
       {
-        enterpriseId: requester.enterprise_id,
-        organizationId: null,
-        targetUserId: null,
-        credentialType: null,
-        revokeCredentials: true,
-        exemptUserId: requester.user_id,
+        scope: {
+          enterpriseId: requester.enterprise_id,
+          organizationId: null,
+          targetUserId: null,
+          credentialType: null,
+          revokeCredentials: true,
+          exemptUserId: requester.user_id,
+        },
+        requester: { userId: requester.user_id, credentialId: requester.credential_id },
       },
-      { userId: requester.user_id, credentialId: requester.credential_id },
-    ),
+    ]),
   );
+  const id = inserted!.id;
   const [bounds] = await db.query<{ authorizations: number; credentials: number }>(
     "select coalesce((select max(id) from credential_authorizations), 0) as authorizations, coalesce((select max(id) from credentials), 0) as credentials",
   );

@@ -13,7 +13,7 @@ import {
   countRevocationScope,
   failRevocation,
   finishRevocation,
-  insertRevocation,
+  insertRevocations,
   type RevocationEffect,
   type RevocationPreview,
   refreshRevocationStatisticsIfDue,
@@ -61,10 +61,17 @@ export async function createRevocationQueue(boss: PgBoss, jobs: JobsConfig): Pro
   }
 }
 
-/** Enqueues the job inside the caller's transaction. */
-export async function scheduleRevocation(boss: PgBoss, tx: Queryable, revocationId: number): Promise<void> {
-  const data: RevocationJobData = { revocationId };
-  await boss.send(REVOCATION_QUEUE, data, { db: tx.asBossDb(), singletonKey: `revocation-${revocationId}` });
+/** Enqueues the jobs of these revocations inside the caller's transaction, in one statement. */
+export async function scheduleRevocations(
+  boss: PgBoss,
+  tx: Queryable,
+  revocationIds: readonly number[],
+): Promise<void> {
+  const jobs = revocationIds.map((revocationId) => {
+    const data: RevocationJobData = { revocationId };
+    return { data, singletonKey: `revocation-${revocationId}` };
+  });
+  await boss.insert(REVOCATION_QUEUE, jobs, { db: tx.asBossDb() });
 }
 
 /**
@@ -344,17 +351,11 @@ export interface RevocationRequest {
 
 export async function requestRevocation(
   services: { db: Db; boss: PgBoss },
-  { principal, form, scope, scopeName, targetLogin }: RevocationRequest,
+  request: RevocationRequest,
   log: Pick<QueueLogger, "info" | "warn">,
 ): Promise<{ revocationId: number; warning: string | undefined }> {
-  const accepted = await services.db.transaction(async (tx) => {
-    const { id, callerToken } = await insertRevocation(tx, scope, {
-      userId: principal.user.id,
-      credentialId: principal.credential.id,
-    });
-    await scheduleRevocation(services.boss, tx, id);
-    return { revocationId: id, warning: callerWarning(form, callerToken, levelOf(scope)) };
-  });
+  const accepted = await intakeOf(services)(request);
+  const { principal, form, scope, scopeName, targetLogin } = request;
   logRequested(log, {
     revocationId: accepted.revocationId,
     form,
@@ -367,4 +368,76 @@ export async function requestRevocation(
     log.warn({ err: error }, "could not refresh the statistics of the revocations table"),
   );
   return accepted;
+}
+
+type Accepted = { revocationId: number; warning: string | undefined };
+type Intake = (request: RevocationRequest) => Promise<Accepted>;
+
+/** The most requests one transaction accepts together. */
+const GROUP_LIMIT = 256;
+const intakes = new WeakMap<Db, Intake>();
+
+/** The database's one intake: every request of a process that reaches it joins its groups. */
+function intakeOf(services: { db: Db; boss: PgBoss }): Intake {
+  let intake = intakes.get(services.db);
+  if (!intake) {
+    intake = revocationIntake(services);
+    intakes.set(services.db, intake);
+  }
+  return intake;
+}
+
+/**
+ * Group commit: requests that arrive while a transaction of requests commits wait for it, then
+ * are accepted together in the next one — one insert of their revocations, one of their jobs, one
+ * commit, one announcement to the read caches. A request that arrives while none commits starts
+ * one at once, so a lone request waits for no one. If a group fails, each of its requests is tried
+ * alone, so one request's failure is its own.
+ */
+function revocationIntake({ db, boss }: { db: Db; boss: PgBoss }): Intake {
+  const waiting: { request: RevocationRequest; resolve(accepted: Accepted): void; reject(error: unknown): void }[] = [];
+  let committing = false;
+  const accept = (requests: readonly RevocationRequest[]) =>
+    db.transaction(async (tx) => {
+      const inserted = await insertRevocations(
+        tx,
+        requests.map(({ scope, principal }) => ({
+          scope,
+          requester: { userId: principal.user.id, credentialId: principal.credential.id },
+        })),
+      );
+      await scheduleRevocations(
+        boss,
+        tx,
+        inserted.map(({ id }) => id),
+      );
+      return inserted.map(({ id, callerToken }, i) => ({
+        revocationId: id,
+        warning: callerWarning(requests[i]!.form, callerToken, levelOf(requests[i]!.scope)),
+      }));
+    });
+  const commitWaiting = async () => {
+    committing = true;
+    try {
+      while (waiting.length > 0) {
+        const group = waiting.splice(0, GROUP_LIMIT);
+        try {
+          const accepted = await accept(group.map(({ request }) => request));
+          for (const [i, { resolve }] of group.entries()) resolve(accepted[i]!);
+        } catch (error) {
+          if (group.length === 1) group[0]!.reject(error);
+          else
+            for (const { request, resolve, reject } of group)
+              await accept([request]).then(([accepted]) => resolve(accepted!), reject);
+        }
+      }
+    } finally {
+      committing = false;
+    }
+  };
+  return (request) =>
+    new Promise<Accepted>((resolve, reject) => {
+      waiting.push({ request, resolve, reject });
+      if (!committing) void commitWaiting();
+    });
 }

@@ -39,52 +39,83 @@ export interface RevocationRecord {
 const NOT_FENCED = `not ${AUTHORIZATION_OR_CREDENTIAL_FENCED}`;
 const NOT_FENCED_CREDENTIAL = `not ${CREDENTIAL_FENCED}`;
 
-/** Does revocation `r` reach credential $1, the caller's own token? Against the live state, fence included. */
-const CALLER_TOKEN_IN_SCOPE = `
+/**
+ * Does revocation `r` reach `credential`, the caller's own token? Against the live state, fence
+ * included. `r` is a one-row relation to join (`join`), or the row of an outer query (none).
+ */
+function callerTokenInScopeColumns(credential: string, join: "cross join r" | "") {
+  return `
        exists (select 1 from credential_authorizations a
                  join credentials c on c.id = a.credential_id
                  join users u on u.id = c.user_id
                  join organizations o on o.id = a.organization_id
-                 cross join r
-                where a.credential_id = $1 and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
-       exists (select 1 from credentials c join users u on u.id = c.user_id cross join r
-                where c.id = $1 and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`;
+                 ${join}
+                where a.credential_id = ${credential} and a.revoked_at is null and ${AUTHORIZATION_IN_SCOPE} and ${NOT_FENCED}) as authorization_in_scope,
+       exists (select 1 from credentials c join users u on u.id = c.user_id ${join}
+                where c.id = ${credential} and c.destroyed_at is null and ${CREDENTIAL_IN_DESTROY_SCOPE}) as destroyed_in_scope`;
+}
+
+const CALLER_TOKEN_IN_SCOPE = callerTokenInScopeColumns("$1", "cross join r");
 
 export interface CallerTokenInScope {
   authorizationInScope: boolean;
   destroyedInScope: boolean;
 }
 
+export interface RevocationToInsert {
+  scope: RevocationScope & { exemptUserId: number | null };
+  requester: { userId: number; credentialId: number };
+}
+
 /**
- * Inserts the request (from its commit on, the fence hides everything in scope) and says whether
- * it reaches the caller's own token, in one statement: the checks read the statement's snapshot,
- * which is the live state just before the insert, with the new row as `r`.
+ * Inserts several requests in one statement, in the order given, and says of each whether it
+ * reaches its caller's own token (as insertRevocation does). Each check reads the statement's
+ * snapshot: the requests of one statement are concurrent, none sees the others' fence.
  */
-export async function insertRevocation(
+export async function insertRevocations(
   tx: Queryable,
-  scope: RevocationScope & { exemptUserId: number | null },
-  requester: { userId: number; credentialId: number },
-): Promise<{ id: number; requestedAt: Date; callerToken: CallerTokenInScope }> {
-  const [row] = await tx.query<{
+  revocations: readonly RevocationToInsert[],
+): Promise<{ id: number; requestedAt: Date; callerToken: CallerTokenInScope }[]> {
+  const column = <T>(pick: (r: RevocationToInsert) => T) => revocations.map(pick);
+  const rows = await tx.query<{
     id: number;
     requested_at: Date;
     authorization_in_scope: boolean;
     destroyed_in_scope: boolean;
   }>(
-    `with r as (
+    `with input as (
+       select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::boolean[],
+                            $7::bigint[], $8::bigint[])
+         with ordinality as i(requester_credential_id, enterprise_id, organization_id, target_user_id, credential_type,
+                              revoke_credentials, exempt_user_id, requester_id, n)),
+     inserted as (
        insert into revocations (enterprise_id, organization_id, target_user_id, credential_type, revoke_credentials,
                                 exempt_user_id, requester_id, requester_credential_id, requester_login, target_login)
-       values ($2, $3, $4, $5, $6, $7, $8, $1, (select login from users where id = $8), (select login from users where id = $4))
+       select i.enterprise_id, i.organization_id, i.target_user_id, i.credential_type, i.revoke_credentials,
+              i.exempt_user_id, i.requester_id, i.requester_credential_id,
+              (select login from users where id = i.requester_id), (select login from users where id = i.target_user_id)
+         from input i order by i.n
        returning *)
-     select r.id, r.requested_at, ${CALLER_TOKEN_IN_SCOPE} from r`,
-    [requester.credentialId, ...scopeValues(scope), requester.userId],
+     select r.id, r.requested_at, ${callerTokenInScopeColumns("r.requester_credential_id", "")}
+       from inserted r order by r.id`,
+    [
+      column((r) => r.requester.credentialId),
+      column((r) => r.scope.enterpriseId),
+      column((r) => r.scope.organizationId),
+      column((r) => r.scope.targetUserId),
+      column((r) => r.scope.credentialType),
+      column((r) => r.scope.revokeCredentials),
+      column((r) => r.scope.exemptUserId),
+      column((r) => r.requester.userId),
+    ],
   );
-  if (!row) throw new Error("insert into revocations returned no row");
-  return {
+  if (rows.length !== revocations.length) throw new Error("insert into revocations returned too few rows");
+  // Ids are drawn in insertion order, which is the order given.
+  return rows.map((row) => ({
     id: row.id,
     requestedAt: row.requested_at,
     callerToken: { authorizationInScope: row.authorization_in_scope, destroyedInScope: row.destroyed_in_scope },
-  };
+  }));
 }
 
 /** The first revocation id whose insert refreshes the table's statistics; then every doubling. */
