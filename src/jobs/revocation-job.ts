@@ -390,9 +390,9 @@ function intakeOf(services: { db: Db; boss: PgBoss }): Intake {
 /**
  * Group commit: requests that arrive while a transaction of requests commits wait for it, then
  * are accepted together in the next one — one insert of their revocations, one of their jobs, one
- * commit, one announcement to the read caches. A request that arrives while none commits starts
- * one at once, so a lone request waits for no one. If a group fails, each of its requests is tried
- * alone, so one request's failure is its own.
+ * commit, one announcement to the read caches. A request that arrives while none commits waits
+ * one turn of the event loop for those that arrived with it, and no longer. If a group fails, each
+ * of its requests is tried alone, so one request's failure is its own.
  */
 function revocationIntake({ db, boss }: { db: Db; boss: PgBoss }): Intake {
   const waiting: { request: RevocationRequest; resolve(accepted: Accepted): void; reject(error: unknown): void }[] = [];
@@ -417,7 +417,6 @@ function revocationIntake({ db, boss }: { db: Db; boss: PgBoss }): Intake {
       }));
     });
   const commitWaiting = async () => {
-    committing = true;
     try {
       while (waiting.length > 0) {
         const group = waiting.splice(0, GROUP_LIMIT);
@@ -438,6 +437,11 @@ function revocationIntake({ db, boss }: { db: Db; boss: PgBoss }): Intake {
   return (request) =>
     new Promise<Accepted>((resolve, reject) => {
       waiting.push({ request, resolve, reject });
-      if (!committing) void commitWaiting();
+      if (committing) return;
+      committing = true;
+      // One turn of the event loop first: the requests read with this one reach the intake too.
+      // Embedded, a request's statements run without yielding to I/O, so without this turn the
+      // next request's body is not even read before this one has committed.
+      setImmediate(() => void commitWaiting());
     });
 }

@@ -25,7 +25,9 @@ for (const backend of backends()) {
           t.app.inject({
             method: "POST",
             url: `/enterprises/emu-corp/credential-authorizations/${users[i % users.length]}/revoke`,
-            headers: bearer(t.tokens.owenClassic),
+            // With a body, as clients send one: reading it takes a turn of the event loop.
+            headers: { ...bearer(t.tokens.owenClassic), "content-type": "application/json" },
+            payload: "{}",
           }),
         ),
       );
@@ -36,7 +38,7 @@ for (const backend of backends()) {
       );
       const ids = answers.map((a) => Number(/(\d+)$/.exec(String(a.headers.location))![1]));
       assert.equal(new Set(ids).size, 16, "sixteen revocations");
-      assert.ok(transactions < 16, `16 requests took ${transactions} transactions`);
+      assert.ok(transactions <= 8, `16 requests took ${transactions} transactions`);
       const [jobs] = await db.query<{ n: number }>(
         "select count(distinct singleton_key)::int as n from pgboss.job where singleton_key = any($1::text[])",
         [ids.map((id) => `revocation-${id}`)],
