@@ -11,12 +11,15 @@ import type { Db, Queryable } from "../store/db.ts";
 import {
   claimPendingNotifications,
   countUndelivered,
+  NO_EMAIL_ADDRESS,
+  NO_MAIL_SERVER,
   type NotificationChannel,
   type NotificationSelection,
   notificationDestinations,
   type PendingNotification,
   recordDeliveryAttempt,
   skipNotification,
+  skipRevocationEmails,
 } from "../store/notifications.ts";
 import { findRevocation, type RevocationRecord } from "../store/revocation-requests.ts";
 import { composeEmail, composeWebhook, DeliveryRefused, type Transports } from "./notification-delivery.ts";
@@ -84,11 +87,21 @@ export async function scheduleRevocationNotifications(
   boss: PgBoss,
   tx: Queryable,
   revocationId: number,
-  webhookRetrySeconds: number,
+  options: {
+    webhookRetrySeconds: number;
+    mailServer: boolean;
+    /** Told of each email skipped here (metrics; told again if the transaction is retried). */
+    onSkipped?: (channel: "email") => void;
+  },
 ) {
   const { emails, webhooks } = await notificationDestinations(tx, revocationId);
   const db = tx.asBossDb();
-  if (emails) {
+  // Without a mail server the emails are skipped here: a job for them would only skip them, after
+  // waking every delivery worker of every process to look for it.
+  if (emails && !options.mailServer) {
+    const skipped = await skipRevocationEmails(tx, revocationId);
+    for (let i = 0; i < skipped; i++) options.onSkipped?.("email");
+  } else if (emails) {
     const selection: NotificationSelection = { revocationId, channel: "email" };
     await boss.send(NOTIFICATION_QUEUE, selection, { db, group: MAIL_GROUP });
   }
@@ -97,7 +110,7 @@ export async function scheduleRevocationNotifications(
     await boss.send(NOTIFICATION_QUEUE, selection, {
       db,
       group: webhookGroup(webhookId),
-      retryDelay: webhookRetrySeconds,
+      retryDelay: options.webhookRetrySeconds,
     });
   }
 }
@@ -120,8 +133,8 @@ async function deliverOne(
     return "skipped" as const;
   };
   if (notification.channel === "email") {
-    if (notification.recipient === null) return skip("the user has no email address");
-    if (transports.email === null) return skip("no mail server is configured (--smtp-url)");
+    if (notification.recipient === null) return skip(NO_EMAIL_ADDRESS);
+    if (transports.email === null) return skip(NO_MAIL_SERVER);
   }
   const revocation = notification.revocationId === null ? null : await revocationOf(notification.revocationId);
   const started = performance.now();

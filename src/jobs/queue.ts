@@ -128,7 +128,7 @@ export async function startJobs(
     await createNotificationQueue(boss, jobs);
     if (options.work) {
       startUpkeep(db, logger, stopping.signal);
-      await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer);
+      await startRevocationWorker(boss, db, jobs, logger, stopping.signal, options.observer, transports.email !== null);
       await startNotificationWorker(
         boss,
         {

@@ -233,10 +233,15 @@ export async function startRevocationWorker(
   logger: WorkerLogger,
   stop?: AbortSignal,
   observer: RevocationObserver = IGNORED,
+  mailServer = false,
 ): Promise<void> {
   // The settling transaction queues the delivery of the notifications it recorded.
   const onSettled: OnSettled = (tx, revocationId) =>
-    scheduleRevocationNotifications(boss, tx, revocationId, jobs.webhookRetrySeconds);
+    scheduleRevocationNotifications(boss, tx, revocationId, {
+      webhookRetrySeconds: jobs.webhookRetrySeconds,
+      mailServer,
+      onSkipped: (channel) => observer.notificationAttempted(channel, "skipped"),
+    });
   const options = {
     batchSize: 1,
     includeMetadata: true,

@@ -75,6 +75,27 @@ const selectionParameters = (selection: NotificationSelection) => [
   "revocationId" in selection ? (selection.channel ?? null) : null,
 ];
 
+/** Why an email is not sent: the words the delivery log shows. */
+export const NO_EMAIL_ADDRESS = "the user has no email address";
+export const NO_MAIL_SERVER = "no mail server is configured (--smtp-url)";
+
+/**
+ * Marks a revocation's undelivered emails skipped, each saying why, in the transaction that
+ * recorded them: where no mail server is configured there is nothing a delivery job could do.
+ */
+export async function skipRevocationEmails(tx: Queryable, revocationId: number): Promise<number> {
+  const [row] = await tx.query<{ skipped: number }>(
+    `with skipped as (
+       update notifications
+          set skipped_reason = case when recipient is null then $2 else $3 end, leased_until = null
+        where revocation_id = $1 and channel = 'email' and delivered_at is null and skipped_reason is null
+       returning id)
+     select count(*)::int as skipped from skipped`,
+    [revocationId, NO_EMAIL_ADDRESS, NO_MAIL_SERVER],
+  );
+  return row?.skipped ?? 0;
+}
+
 /** Where a revocation's undelivered notifications go: its emails, and each webhook's posts by id. */
 export async function notificationDestinations(
   tx: Queryable,

@@ -250,5 +250,14 @@ describe("notifications without a mail server", () => {
       log.map((e) => [e.channel, e.recipient.login, e.skipped_reason]),
       [["email", "gwen_emu", "no mail server is configured (--smtp-url)"]],
     );
+    const [jobs] = await t.app.services.db.query<{ n: number }>(
+      "select count(*)::int as n from pgboss.job where name = 'credauth-notification' and data->>'revocationId' = $1",
+      [String(id)],
+    );
+    assert.equal(jobs?.n, 0, "skipped where it was recorded: no delivery job woke the workers for it");
+    const counted = (await t.app.services.metrics.notifications.get()).values.find(
+      (v) => v.labels.channel === "email" && v.labels.outcome === "skipped",
+    );
+    assert.equal(counted?.value, 1, "and counted in the metrics");
   });
 });
