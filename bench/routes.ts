@@ -11,6 +11,12 @@ import { startPrism } from "./prism.ts";
 /** The demo world's owner of acme and acme-eng (fixtures/demo.yaml). */
 const OWNER = "ghp_credauthDemoOliviaAcmeOwner000000000";
 
+/** `serve --demo` with nothing to do, a few seconds after its start: what it holds. */
+export interface IdleMemory {
+  backend: string;
+  rssMb: number;
+}
+
 export interface RouteResult {
   backend: string;
   route: string;
@@ -83,13 +89,20 @@ function nextPage(link: string | null): string {
 /** Headers a server sets itself on every answer; the rest are what credauth chose to say. */
 const PER_CONNECTION = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
 
-export async function routeThroughput(scenario: RouteScenario, adminToken: string): Promise<RouteResult[]> {
+export async function routeThroughput(
+  scenario: RouteScenario,
+  adminToken: string,
+): Promise<{ routes: RouteResult[]; idle: IdleMemory }> {
   const { log } = scenario;
   const server = await scenario.startServer(["--demo"], { CREDAUTH_ADMIN_TOKEN: adminToken });
   // /rate_limit answers only where limits are counted; the other routes are measured without them.
   const limited = await scenario.startServer(["--demo", "--no-worker"], { CREDAUTH_RATE_LIMIT: "github" });
   const running: { stop(): Promise<unknown> }[] = [server, limited];
   try {
+    // Idle first, as a newcomer's `npm start` leaves it: the demo world loaded, nothing asked yet.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idle: IdleMemory = { backend: scenario.backend, rssMb: server.rssMb() };
+    log(`  idle serve --demo on ${scenario.backend}: ${Math.round(idle.rssMb)} MB resident`);
     // A token that reads the user's own keys: no demo token has read:public_key.
     const keysToken = generateToken("classic_pat");
     const added = await fetch(`${server.url}/_credauth/admin/users/alice_acme/credentials`, {
@@ -247,7 +260,7 @@ export async function routeThroughput(scenario: RouteScenario, adminToken: strin
         );
       }
     }
-    return results;
+    return { routes: results, idle };
   } finally {
     for (const process of running.reverse()) await process.stop();
   }

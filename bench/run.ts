@@ -21,7 +21,7 @@ import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
-import { type RouteResult, routeThroughput } from "./routes.ts";
+import { type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -658,7 +658,7 @@ async function routes(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
-): Promise<RouteResult[]> {
+): Promise<{ routes: RouteResult[]; idle: IdleMemory }> {
   const databases: Database[] = [];
   try {
     return await routeThroughput(
@@ -923,12 +923,17 @@ interface SmallJobsResult {
   observedMs: { p50: number; p99: number; max: number };
   /** The server's own clock: the revocation's finished_at minus its requested_at. */
   serverMs: { p50: number; p99: number; max: number };
+  /** The first jobs after the server started (observed): what a user running one test meets. */
+  firstJobs: { jobs: number; p50: number; max: number };
 }
 
 /**
  * One user's revocation at a time, on an idle server: how long from its 202 until the job has
  * succeeded, as the client sees it (polling the job resource every 2 ms) and by the server's clock.
  */
+/** How many jobs right after start-up count as the first ones. */
+const FIRST_JOBS = 12;
+
 async function smallJobs(
   plan: Plan,
   backend: BackendName,
@@ -988,6 +993,7 @@ async function smallJobs(
       rowsPerJob: Number(perJob?.n ?? 0),
       observedMs: stats(observed),
       serverMs: stats(server_),
+      firstJobs: { jobs: Math.min(FIRST_JOBS, observed.length), ...stats(observed.slice(0, FIRST_JOBS)) },
     };
     log(
       `  small jobs: 202 → succeeded p50 ${result.observedMs.p50.toFixed(1)} ms, p99 ${result.observedMs.p99.toFixed(1)} ms (server clock p50 ${result.serverMs.p50.toFixed(1)}, p99 ${result.serverMs.p99.toFixed(1)})`,
@@ -1160,6 +1166,8 @@ export interface BenchReport {
   enqueueHalfRate: { backend: BackendName; rate: number; p50: number; p99: number }[];
   reads: ReadResult[];
   routes: RouteResult[];
+  /** Resident memory of an idle `serve --demo` (measured by the routes scenario). */
+  idleMemory: IdleMemory[];
   containment: ContainmentResult[];
   soak: SoakResult[];
   startup: StartupResult | null;
@@ -1190,12 +1198,12 @@ export function toMarkdown(report: BenchReport): string {
     "",
     "**Small jobs** (one user's revocation on an idle server, from the 202 to `succeeded`; target p50 ≤ 50 ms, p99 ≤ 200 ms)",
     "",
-    "| backend | jobs | authorizations per job | observed p50 ms | p99 ms | max ms | server clock p50 ms | p99 ms |",
-    "|---|---|---|---|---|---|---|---|",
+    "| backend | jobs | authorizations per job | observed p50 ms | p99 ms | max ms | server clock p50 ms | p99 ms | first jobs after start | their p50 ms | their max ms |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const j of report.smallJobs ?? []) {
     lines.push(
-      `| ${j.backend} | ${j.jobs} | ${fmt(j.rowsPerJob, 1)} | ${fmt(j.observedMs.p50, 1)} | ${fmt(j.observedMs.p99, 1)} | ${fmt(j.observedMs.max, 1)} | ${fmt(j.serverMs.p50, 1)} | ${fmt(j.serverMs.p99, 1)} |`,
+      `| ${j.backend} | ${j.jobs} | ${fmt(j.rowsPerJob, 1)} | ${fmt(j.observedMs.p50, 1)} | ${fmt(j.observedMs.p99, 1)} | ${fmt(j.observedMs.max, 1)} | ${fmt(j.serverMs.p50, 1)} | ${fmt(j.serverMs.p99, 1)} | ${j.firstJobs?.jobs ?? "—"} | ${fmt(j.firstJobs?.p50 ?? Number.NaN, 1)} | ${fmt(j.firstJobs?.max ?? Number.NaN, 1)} |`,
     );
   }
   lines.push("", "**Idle** (`serve` with nothing to do; target < 0.5 % of a core)", "");
@@ -1258,6 +1266,14 @@ export function toMarkdown(report: BenchReport): string {
     lines.push(
       `| ${r.backend} | ${r.route} | \`${r.path.length > 60 ? `${r.path.slice(0, 57)}…` : r.path}\` | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${r.bytes} | ${fmt(r.sameBytesRps)} | ${fmt(r.ratio, 2)} | ${r.prismRps === null ? "—" : fmt(r.prismRps)} | ${r.prismRatio === null ? "—" : fmt(r.prismRatio, 1)} | ${r.errors} |`,
     );
+  lines.push(
+    "",
+    "**Idle memory** of `serve --demo`, five seconds after start (target ≤ 250 MB embedded; PostgreSQL's beside it)",
+    "",
+    "| backend | RSS MB |",
+    "|---|---|",
+  );
+  for (const m of report.idleMemory ?? []) lines.push(`| ${m.backend} | ${fmt(m.rssMb)} |`);
   lines.push("", "**Containment** under enqueue load (target: zero requests let in after the 202)", "");
   lines.push(
     "| backend | serve processes | trials | let in after the 202 | first refusal after the 202: p50 ms | p99 ms | max ms |",
@@ -1365,6 +1381,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     enqueueHalfRate: [],
     reads: [],
     routes: [],
+    idleMemory: [],
     containment: [],
     soak: [],
     startup: null,
@@ -1388,7 +1405,11 @@ export async function main(argv: string[]): Promise<BenchReport> {
         for (const size of new Set([plan.loadSize, plan.drainSize]))
           report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log, size)));
       }
-      if (only.has("routes")) report.routes.push(...(await routes(plan, backend, adminUrl, scratch, log)));
+      if (only.has("routes")) {
+        const measured = await routes(plan, backend, adminUrl, scratch, log);
+        report.routes.push(...measured.routes);
+        report.idleMemory.push(measured.idle);
+      }
       if (only.has("containment")) {
         report.containment.push(await containment(plan, backend, adminUrl, scratch, log, 1));
         // Only PostgreSQL can be shared by two serve processes.

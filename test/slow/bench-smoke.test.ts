@@ -44,6 +44,11 @@ describe("the benchmark harness", () => {
         ),
         JSON.stringify(report.routes),
       );
+      assert.ok((report.idleMemory[0]?.rssMb ?? 0) > 0, "the idle demo server's memory was read");
+      assert.ok(
+        report.smallJobs.every((j) => j.firstJobs.jobs > 0 && j.firstJobs.max >= j.firstJobs.p50),
+        JSON.stringify(report.smallJobs),
+      );
       assert.equal(report.containment[0]?.trials, 5);
       assert.equal(report.containment[0]?.letInAfter202, 0);
       const [soaked] = report.soak;
