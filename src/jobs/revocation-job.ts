@@ -132,7 +132,7 @@ async function startRevocation(
   db: Db,
   revocationId: number,
   shardSize: number,
-  dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
+  dispatch: (tx: Queryable, shards: (Shard & { targetUserId: number | null })[]) => Promise<void>,
   onSettled?: OnSettled,
 ): Promise<{ outcome: "already settled" | "started" | "finished"; attempt: number; shards: number }> {
   const attempt = await startRevocationAttempt(db, revocationId);
@@ -255,7 +255,26 @@ export async function startRevocationWorker(
   // so after each job a worker looks again at once instead of after the backstop interval.
   const workerIds: Record<string, string> = {};
   const lookAgain = (queue: string) => boss.notifyWorker(workerIds[queue]!);
-  // The planner: splits the revocation into shards and queues them, in one transaction.
+  const progress = new ProgressLog(db, logger, jobs.progressSeconds);
+  /** Performs one shard in this process; settles the revocation when it was the last. */
+  const performHere = async (job: JobWithMetadata<unknown>, revocationId: number, shard: number) => {
+    const { finishedRevocation } = await performShard(db, revocationId, shard, jobs.batchSize, {
+      stop: stop ? AbortSignal.any([stop, job.signal]) : job.signal,
+      onBatch: async ({ effect, rows }) => {
+        observer.rowsChanged(effect, rows);
+        await progress.batchDone(revocationId);
+      },
+      onSettled,
+    });
+    if (finishedRevocation) {
+      progress.forget(revocationId);
+      await reportSettled(db, logger, observer, revocationId);
+    }
+  };
+  // The planner: splits the revocation into shards and queues them, in one transaction. A
+  // revocation aimed at one user has one shard per phase, each read through the user's index:
+  // the planner performs those itself, sparing each a job of its own (its insert, its fetches and
+  // its completion are pg-boss's largest statements), and does so again on a retry.
   workerIds[REVOCATION_QUEUE] = await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
     lookAgain(REVOCATION_QUEUE);
@@ -266,8 +285,9 @@ export async function startRevocationWorker(
         db,
         revocationId,
         jobs.shardSize,
-        async (tx, shards) => {
-          for (const shard of shards) {
+        async (tx, planned) => {
+          if (planned[0]?.targetUserId != null) return;
+          for (const shard of planned) {
             const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
             await boss.send(SHARD_QUEUE, data, {
               db: tx.asBossDb(),
@@ -279,32 +299,29 @@ export async function startRevocationWorker(
       );
       if (outcome !== "already settled") logStarted(logger, { revocationId, shards, attempt });
       if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
+      if (outcome !== "started") return;
+      const unfinished = await listUnfinishedShards(db, revocationId);
+      const first = unfinished[0] === undefined ? null : await findShard(db, revocationId, unfinished[0]);
+      if (first?.targetUserId == null) return;
+      for (const shard of unfinished) await performHere(job, revocationId, shard);
     } catch (error) {
+      if (error instanceof WorkerStoppedError) {
+        logger.info({ revocationId }, "revocation paused by shutdown; it resumes on the next attempt");
+        throw error;
+      }
       logger.error({ revocationId, err: error, attempt: job.retryCount }, "revocation planning failed");
       await failAfterLastAttempt(db, job, error, logger, observer, onSettled);
       throw error;
     }
   });
   // The shards: any worker takes any shard, so several workers drain one revocation together.
-  const progress = new ProgressLog(db, logger, jobs.progressSeconds);
   workerIds[SHARD_QUEUE] = await boss.work<ShardJobData>(SHARD_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
     lookAgain(SHARD_QUEUE);
     const job = fetched as JobWithMetadata<ShardJobData>;
     const { revocationId, shard } = job.data;
     try {
-      const { finishedRevocation } = await performShard(db, revocationId, shard, jobs.batchSize, {
-        stop: stop ? AbortSignal.any([stop, job.signal]) : job.signal,
-        onBatch: async ({ effect, rows }) => {
-          observer.rowsChanged(effect, rows);
-          await progress.batchDone(revocationId);
-        },
-        onSettled,
-      });
-      if (finishedRevocation) {
-        progress.forget(revocationId);
-        await reportSettled(db, logger, observer, revocationId);
-      }
+      await performHere(job, revocationId, shard);
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
         logger.info({ revocationId, shard }, "revocation shard paused by shutdown; it resumes on the next attempt");

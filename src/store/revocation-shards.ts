@@ -20,7 +20,11 @@ export interface Shard {
  * phase: its rows are few and found through the user's index. Returns the shards created by this
  * call (none when they already existed).
  */
-export async function planShards(tx: Queryable, revocationId: number, span: number): Promise<Shard[]> {
+export async function planShards(
+  tx: Queryable,
+  revocationId: number,
+  span: number,
+): Promise<(Shard & { targetUserId: number | null })[]> {
   const [revocation] = await tx.query<{
     target_user_id: number | null;
     revoke_credentials: boolean;
@@ -45,7 +49,13 @@ export async function planShards(tx: Queryable, revocationId: number, span: numb
   };
   split("authorizations", revocation.max_authorization);
   if (revocation.revoke_credentials) split("credentials", revocation.max_credential);
-  const shards = ranges.map((range, shard) => ({ revocationId, shard, ...range, done: false }));
+  const shards = ranges.map((range, shard) => ({
+    revocationId,
+    shard,
+    ...range,
+    done: false,
+    targetUserId: revocation.target_user_id,
+  }));
   for (const shard of shards) {
     await tx.query(
       "insert into revocation_shards (revocation_id, shard, phase, after_id, through_id) values ($1, $2, $3, $4, $5)",

@@ -2,7 +2,7 @@
 // line with its revocation id and counts — read from the log lines the app really writes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { performShard } from "../../src/jobs/revocation-job.ts";
+import { performShard, SHARD_QUEUE } from "../../src/jobs/revocation-job.ts";
 import { logSettled, ProgressLog } from "../../src/jobs/revocation-log.ts";
 import { failRevocation, startRevocationAttempt } from "../../src/store/revocation-requests.ts";
 import { listUnfinishedShards, planShards } from "../../src/store/revocation-shards.ts";
@@ -22,6 +22,15 @@ function recorder() {
     stream: { write: (text: string) => void lines.push(JSON.parse(text) as Line) },
     about: (revocationId: number) => lines.filter((line) => line.revocationId === revocationId),
   };
+}
+
+/** The shard jobs queued for a revocation (pg-boss keeps completed jobs for a while). */
+async function shardJobsOf(t: TestApp, revocationId: number): Promise<string[]> {
+  const rows = await t.app.services.db.query<{ state: string }>(
+    "select state from pgboss.job where name = $1 and (data->>'revocationId')::bigint = $2",
+    [SHARD_QUEUE, revocationId],
+  );
+  return rows.map((row) => row.state);
 }
 
 for (const backend of backends()) {
@@ -61,6 +70,11 @@ for (const backend of backends()) {
       assert.ok(Number(succeeded.durationMs) >= 0);
       assert.ok(lines.every((line) => line.level === 30));
       assert.ok(!JSON.stringify(log.lines).includes(t.tokens.owenClassic), "no token in any line");
+      assert.deepEqual(
+        await shardJobsOf(t, id),
+        [],
+        "a one-user revocation's shards are performed by its planning job, not queued",
+      );
     });
 
     it("logs an organization's revocation under its organization", async () => {
@@ -70,6 +84,7 @@ for (const backend of backends()) {
         t.tokens.cleoClassic,
       );
       await settledJob(t, id, t.tokens.cleoClassic);
+      assert.ok((await shardJobsOf(t, id)).length > 0, "an organization's revoke-all queues its shards");
       const [requested, , succeeded] = log.about(id) as [Line, Line, Line];
       assert.equal(requested.organization, "classic-eng");
       assert.equal(requested.enterprise, undefined);
