@@ -11,6 +11,18 @@ import { startPrism } from "./prism.ts";
 /** The demo world's owner of acme and acme-eng (fixtures/demo.yaml). */
 const OWNER = "ghp_credauthDemoOliviaAcmeOwner000000000";
 
+/** The first baseline measured again at the end of the scenario: how far the machine moved. */
+export interface BaselineDrift {
+  backend: string;
+  path: string;
+  firstRps: number;
+  lastRps: number;
+  /** (last − first) / first. */
+  drift: number;
+  /** More than 10 % either way: the scenario's ratios are less comparable than they look. */
+  flagged: boolean;
+}
+
 /** `serve --demo` with nothing to do, a few seconds after its start: what it holds. */
 export interface IdleMemory {
   backend: string;
@@ -92,7 +104,7 @@ const PER_CONNECTION = new Set(["date", "connection", "keep-alive", "content-len
 export async function routeThroughput(
   scenario: RouteScenario,
   adminToken: string,
-): Promise<{ routes: RouteResult[]; idle: IdleMemory }> {
+): Promise<{ routes: RouteResult[]; idle: IdleMemory; drift: BaselineDrift }> {
   const { log } = scenario;
   const server = await scenario.startServer(["--demo"], { CREDAUTH_ADMIN_TOKEN: adminToken });
   // /rate_limit answers only where limits are counted; the other routes are measured without them.
@@ -260,7 +272,30 @@ export async function routeThroughput(
         );
       }
     }
-    return { routes: results, idle };
+    // The first baseline again, as it was first measured: a machine that slowed or sped up during
+    // the scenario shows here, and ratios measured far apart carry that drift.
+    const first = results[0]!;
+    const again = await scenario.load({
+      url: sameBytesUrl!,
+      method: "GET",
+      path: first.path,
+      token: routes[0]!.token,
+      connections: first.concurrency,
+      durationSeconds: scenario.seconds,
+    });
+    const driftRatio = (again.rps - first.sameBytesRps) / first.sameBytesRps;
+    const drift: BaselineDrift = {
+      backend: scenario.backend,
+      path: first.path,
+      firstRps: first.sameBytesRps,
+      lastRps: again.rps,
+      drift: driftRatio,
+      flagged: Math.abs(driftRatio) > 0.1,
+    };
+    log(
+      `  baseline drift on ${scenario.backend}: same bytes ${first.path} ${Math.round(first.sameBytesRps)} → ${Math.round(again.rps)} req/s (${(driftRatio * 100).toFixed(0)} %${drift.flagged ? ", over 10 %: FLAGGED" : ""})`,
+    );
+    return { routes: results, idle, drift };
   } finally {
     for (const process of running.reverse()) await process.stop();
   }

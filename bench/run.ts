@@ -21,7 +21,7 @@ import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
-import { type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
+import { type BaselineDrift, type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -658,7 +658,7 @@ async function routes(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
-): Promise<{ routes: RouteResult[]; idle: IdleMemory }> {
+): Promise<{ routes: RouteResult[]; idle: IdleMemory; drift: BaselineDrift }> {
   const databases: Database[] = [];
   try {
     return await routeThroughput(
@@ -1168,6 +1168,8 @@ export interface BenchReport {
   routes: RouteResult[];
   /** Resident memory of an idle `serve --demo` (measured by the routes scenario). */
   idleMemory: IdleMemory[];
+  /** Each scenario's first baseline measured again at its end (the routes scenario's, so far). */
+  baselineDrift: BaselineDrift[];
   containment: ContainmentResult[];
   soak: SoakResult[];
   startup: StartupResult | null;
@@ -1265,6 +1267,17 @@ export function toMarkdown(report: BenchReport): string {
   for (const r of report.routes ?? [])
     lines.push(
       `| ${r.backend} | ${r.route} | \`${r.path.length > 60 ? `${r.path.slice(0, 57)}…` : r.path}\` | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${r.bytes} | ${fmt(r.sameBytesRps)} | ${fmt(r.ratio, 2)} | ${r.prismRps === null ? "—" : fmt(r.prismRps)} | ${r.prismRatio === null ? "—" : fmt(r.prismRatio, 1)} | ${r.errors} |`,
+    );
+  lines.push(
+    "",
+    "**Baseline drift**: the scenario's first baseline measured again at its end (flagged over 10 %)",
+    "",
+    "| backend | path | first req/s | at the end req/s | drift | flagged |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const d of report.baselineDrift ?? [])
+    lines.push(
+      `| ${d.backend} | \`${d.path}\` | ${fmt(d.firstRps)} | ${fmt(d.lastRps)} | ${fmt(d.drift * 100)} % | ${d.flagged ? "**yes**" : "no"} |`,
     );
   lines.push(
     "",
@@ -1382,6 +1395,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     reads: [],
     routes: [],
     idleMemory: [],
+    baselineDrift: [],
     containment: [],
     soak: [],
     startup: null,
@@ -1409,6 +1423,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
         const measured = await routes(plan, backend, adminUrl, scratch, log);
         report.routes.push(...measured.routes);
         report.idleMemory.push(measured.idle);
+        report.baselineDrift.push(measured.drift);
       }
       if (only.has("containment")) {
         report.containment.push(await containment(plan, backend, adminUrl, scratch, log, 1));

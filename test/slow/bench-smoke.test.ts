@@ -45,6 +45,9 @@ describe("the benchmark harness", () => {
         JSON.stringify(report.routes),
       );
       assert.ok((report.idleMemory[0]?.rssMb ?? 0) > 0, "the idle demo server's memory was read");
+      const [drift] = report.baselineDrift;
+      assert.ok(drift && drift.firstRps > 0 && drift.lastRps > 0, "the first baseline was measured again");
+      assert.equal(drift.flagged, Math.abs(drift.drift) > 0.1);
       assert.ok(
         report.smallJobs.every((j) => j.firstJobs.jobs > 0 && j.firstJobs.max >= j.firstJobs.p50),
         JSON.stringify(report.smallJobs),
