@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,routes,containment,soak,startup,ratelimits,harness] [--out DIR]
+// npm run bench [-- --quick | --smoke] [--database-url URL] [--redis-url URL] [--backends pglite,postgres] [--only load,small,idle,drain,enqueue,reads,routes,mixed,containment,soak,startup,ratelimits,harness] [--out DIR]
 //
 // Each scenario is measured beside a baseline taken in the same run on the same machine; the
 // ratio is what counts (docs/performance.md). Embedded PGlite always; PostgreSQL with
@@ -20,6 +20,7 @@ import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baselin
 import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
+import { type MixedResult, mixedLoad } from "./mixed.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
 import { type BaselineDrift, type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
 import {
@@ -1170,6 +1171,7 @@ export interface BenchReport {
   idleMemory: IdleMemory[];
   /** Each scenario's first baseline measured again at its end (the routes scenario's, so far). */
   baselineDrift: BaselineDrift[];
+  mixed: MixedResult[];
   containment: ContainmentResult[];
   soak: SoakResult[];
   startup: StartupResult | null;
@@ -1267,6 +1269,17 @@ export function toMarkdown(report: BenchReport): string {
   for (const r of report.routes ?? [])
     lines.push(
       `| ${r.backend} | ${r.route} | \`${r.path.length > 60 ? `${r.path.slice(0, 57)}…` : r.path}\` | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p99, 1)} | ${r.bytes} | ${fmt(r.sameBytesRps)} | ${fmt(r.ratio, 2)} | ${r.prismRps === null ? "—" : fmt(r.prismRps)} | ${r.prismRatio === null ? "—" : fmt(r.prismRatio, 1)} | ${r.errors} |`,
+    );
+  lines.push(
+    "",
+    "**Mixed load**: reads at c=32 on the demo world while one-user revocations are paced (target: ≥ 80 % of the reads alone)",
+    "",
+    "| backend | route | revocations/s | alone req/s | with revocations req/s | kept | revocations p99 ms | failed revocations |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const m of report.mixed ?? [])
+    lines.push(
+      `| ${m.backend} | ${m.route} | ${m.revocationsPerSecond} | ${fmt(m.aloneRps)} | ${fmt(m.mixedRps)} | ${fmt(m.kept * 100)} % | ${fmt(m.revocationP99, 1)} | ${m.revocationFailures} |`,
     );
   lines.push(
     "",
@@ -1396,6 +1409,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     routes: [],
     idleMemory: [],
     baselineDrift: [],
+    mixed: [],
     containment: [],
     soak: [],
     startup: null,
@@ -1424,6 +1438,27 @@ export async function main(argv: string[]): Promise<BenchReport> {
         report.routes.push(...measured.routes);
         report.idleMemory.push(measured.idle);
         report.baselineDrift.push(measured.drift);
+      }
+      if (only.has("mixed")) {
+        const databases: Database[] = [];
+        try {
+          report.mixed.push(
+            ...(await mixedLoad({
+              backend,
+              seconds: plan.seconds,
+              rate: plan.mode === "smoke" ? 10 : 50,
+              async startServer(flags, env) {
+                const database = await newDatabase(backend, adminUrl, scratch);
+                databases.push(database);
+                return startServer(database, flags, env);
+              },
+              load,
+              log,
+            })),
+          );
+        } finally {
+          for (const database of databases) await database.drop();
+        }
       }
       if (only.has("containment")) {
         report.containment.push(await containment(plan, backend, adminUrl, scratch, log, 1));

@@ -45,6 +45,13 @@ describe("the benchmark harness", () => {
         JSON.stringify(report.routes),
       );
       assert.ok((report.idleMemory[0]?.rssMb ?? 0) > 0, "the idle demo server's memory was read");
+      assert.deepEqual(
+        report.mixed.map((m) => [m.route, m.revocationFailures, m.aloneRps > 0 && m.mixedRps > 0]),
+        [
+          ["GET /user", 0, true],
+          ["org credential authorizations", 0, true],
+        ],
+      );
       const [drift] = report.baselineDrift;
       assert.ok(drift && drift.firstRps > 0 && drift.lastRps > 0, "the first baseline was measured again");
       assert.equal(drift.flagged, Math.abs(drift.drift) > 0.1);
