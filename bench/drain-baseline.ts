@@ -134,3 +134,35 @@ export async function endStateFingerprint(db: Db): Promise<string> {
   );
   return row?.digest ?? "";
 }
+
+/**
+ * The same revocation on bare tables: a copy of every authorization as (id, user, organization,
+ * revoked_at) and of every credential as (id, user, type, destroyed_at), no audit events, no
+ * counts, no fence, no revocation row. What the statements cost without the faithful schema, so the
+ * drain table shows what that schema costs. The copies are made before the clock starts.
+ */
+export async function runMinimalSchemaBaseline(db: Db): Promise<number> {
+  const [requester] = await db.query<{ user_id: number }>(
+    "select e.first_owner_id as user_id from enterprises e where e.slug = $1",
+    [ENTERPRISE],
+  );
+  if (!requester) throw new Error("the bench world has no first owner");
+  await db.query(
+    `create table minimal_authorizations as
+       select a.id, c.user_id, a.organization_id, a.revoked_at from credential_authorizations a join credentials c on c.id = a.credential_id`,
+  );
+  await db.query("create table minimal_credentials as select id, user_id, type, destroyed_at from credentials");
+  await db.query("alter table minimal_authorizations add primary key (id)");
+  await db.query("alter table minimal_credentials add primary key (id)");
+  const destroyable = Object.entries(CREDENTIAL_TYPE_FACTS)
+    .filter(([, facts]) => facts.destroyable)
+    .map(([type]) => type);
+  const started = performance.now();
+  await db.query("update minimal_authorizations set revoked_at = now() where revoked_at is null");
+  await db.query(
+    `update minimal_credentials set destroyed_at = now()
+      where destroyed_at is null and type = any($1::text[]) and user_id is distinct from $2`,
+    [destroyable, requester.user_id],
+  );
+  return performance.now() - started;
+}

@@ -17,7 +17,7 @@ import { findPrincipalByTokenHash } from "../src/store/principals.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../test/helpers/postgres-admin.ts";
 import { freePort, type RunningProcess, runCredauth, startServer as startCredauth } from "../test/helpers/process.ts";
 import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baseline.ts";
-import { endStateFingerprint, runDrainBaseline } from "./drain-baseline.ts";
+import { endStateFingerprint, runDrainBaseline, runMinimalSchemaBaseline } from "./drain-baseline.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type MixedResult, mixedLoad } from "./mixed.ts";
@@ -33,6 +33,8 @@ import {
   LOAD_SIZE,
   QUICK_SIZE,
   SMOKE_SIZE,
+  USERS_4K_SIZE,
+  USERS_20K_SIZE,
   type WorldSize,
 } from "./world.ts";
 
@@ -44,6 +46,8 @@ type BackendName = "pglite" | "postgres";
 interface Plan {
   mode: Mode;
   drainSize: WorldSize;
+  /** Smaller drains measured too (one worker), each beside its baselines: the sizes people run most. */
+  smallerDrainSizes: WorldSize[];
   loadSize: WorldSize;
   seconds: number;
   concurrencies: number[];
@@ -69,6 +73,7 @@ const PLANS: Record<Mode, Plan> = {
   full: {
     mode: "full",
     drainSize: FULL_SIZE,
+    smallerDrainSizes: [USERS_4K_SIZE, USERS_20K_SIZE],
     loadSize: LOAD_SIZE,
     seconds: 10,
     concurrencies: [1, 16, 64],
@@ -87,6 +92,7 @@ const PLANS: Record<Mode, Plan> = {
   quick: {
     mode: "quick",
     drainSize: QUICK_SIZE,
+    smallerDrainSizes: [USERS_4K_SIZE],
     loadSize: QUICK_SIZE,
     seconds: 3,
     concurrencies: [1, 16, 64],
@@ -105,6 +111,7 @@ const PLANS: Record<Mode, Plan> = {
   smoke: {
     mode: "smoke",
     drainSize: SMOKE_SIZE,
+    smallerDrainSizes: [],
     loadSize: SMOKE_SIZE,
     seconds: 1,
     concurrencies: [1, 4],
@@ -260,6 +267,8 @@ interface DrainResult {
   ratio: number;
   /** The baseline's statements split into `workers` id ranges run at once (equal to baselineMs for one worker). */
   parallelBaselineMs: number;
+  /** The same revocation on bare tables (no audit, counts or fence): what the faithful schema costs. NaN: not run. */
+  minimalBaselineMs: number;
   workerPeakRssMb: number;
 }
 
@@ -309,12 +318,13 @@ async function drain(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
+  size: WorldSize = plan.drainSize,
+  workerCounts: number[] = backend === "pglite" ? [1] : plan.workerCounts,
 ): Promise<DrainResult[]> {
   const template = await newDatabase(backend, adminUrl, scratch);
-  log(`  building ${plan.drainSize.authorizations.toLocaleString()} authorizations on ${backend}`);
-  await withWorld(template, plan.drainSize);
+  log(`  building ${size.authorizations.toLocaleString()} authorizations on ${backend}`);
+  await withWorld(template, size);
   const results: DrainResult[] = [];
-  const workerCounts = backend === "pglite" ? [1] : plan.workerCounts;
   for (const workers of workerCounts) {
     const measured = await template.copy();
     const baselineCopy = await template.copy();
@@ -364,6 +374,18 @@ async function drain(
     await server.stop();
     const jobEndState = await fingerprintOf(measured);
     const baselineMs = await drainBaseline(baselineCopy, jobEndState);
+    let minimalBaselineMs = Number.NaN;
+    if (workers === 1) {
+      const minimalCopy = await template.copy();
+      await settle(minimalCopy);
+      const db = await minimalCopy.open();
+      try {
+        minimalBaselineMs = await runMinimalSchemaBaseline(db);
+      } finally {
+        await db.close();
+        await minimalCopy.drop();
+      }
+    }
     // With several workers, what the same SQL gains from as many concurrent connections: the
     // database's own ceiling for that many writers on this machine.
     let parallelBaselineMs = baselineMs;
@@ -381,6 +403,7 @@ async function drain(
       baselineMs,
       ratio: drainMs / baselineMs,
       parallelBaselineMs,
+      minimalBaselineMs,
       workerPeakRssMb,
     });
     log(
@@ -1219,15 +1242,18 @@ export function toMarkdown(report: BenchReport): string {
     "",
   );
   lines.push(
-    "| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | speed-up over 1 worker | SQL in as many parallel parts ms | its speed-up | worker peak RSS MB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| backend | workers | authorizations | credentials | drain ms | SQL baseline ms | ratio | minimal-schema baseline ms | drain ÷ minimal | speed-up over 1 worker | SQL in as many parallel parts ms | its speed-up | worker peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const d of report.drain) {
-    const single = report.drain.find((o) => o.backend === d.backend && o.workers === 1);
+    const single = report.drain.find(
+      (o) => o.backend === d.backend && o.workers === 1 && o.authorizations === d.authorizations,
+    );
     const speedUp = single ? fmt(single.drainMs / d.drainMs, 2) : "—";
     const sqlSpeedUp = single ? fmt(single.baselineMs / d.parallelBaselineMs, 2) : "—";
+    const minimal = d.minimalBaselineMs ?? Number.NaN;
     lines.push(
-      `| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${speedUp} | ${fmt(d.parallelBaselineMs)} | ${sqlSpeedUp} | ${fmt(d.workerPeakRssMb)} |`,
+      `| ${d.backend} | ${d.workers} | ${d.authorizations} | ${d.credentials} | ${fmt(d.drainMs)} | ${fmt(d.baselineMs)} | ${fmt(d.ratio, 2)} | ${fmt(minimal)} | ${fmt(d.drainMs / minimal, 1)} | ${speedUp} | ${fmt(d.parallelBaselineMs)} | ${sqlSpeedUp} | ${fmt(d.workerPeakRssMb)} |`,
     );
   }
   lines.push("", "**Enqueue** (`POST …/{username}/revoke`; target ≥ 50 % of the floor at c=64)", "");
@@ -1422,7 +1448,11 @@ export async function main(argv: string[]): Promise<BenchReport> {
       if (only.has("load")) report.load.push(await bulkLoad(plan, backend, adminUrl, scratch, log));
       if (only.has("small")) report.smallJobs.push(await smallJobs(plan, backend, adminUrl, scratch, log));
       if (only.has("idle")) report.idle.push(await idle(plan, backend, adminUrl, scratch, log));
-      if (only.has("drain")) report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
+      if (only.has("drain")) {
+        for (const size of plan.smallerDrainSizes)
+          report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log, size, [1])));
+        report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
+      }
       if (only.has("enqueue")) {
         const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log);
         report.enqueue.push(...results);

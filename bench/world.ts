@@ -20,6 +20,19 @@ export const FULL_SIZE: WorldSize = {
 };
 /** Enough users for a thousand containment trials; used for the load scenarios of a full run. */
 export const LOAD_SIZE: WorldSize = { organizations: 20, users: 10_000, credentials: 25_000, authorizations: 100_000 };
+/** The enterprise size people run most (issue 24): 4,000 users, twelve authorizations each. */
+export const USERS_4K_SIZE: WorldSize = {
+  organizations: 20,
+  users: 4_000,
+  credentials: 10_000,
+  authorizations: 48_000,
+};
+export const USERS_20K_SIZE: WorldSize = {
+  organizations: 50,
+  users: 20_000,
+  credentials: 50_000,
+  authorizations: 200_000,
+};
 export const QUICK_SIZE: WorldSize = { organizations: 20, users: 2_000, credentials: 5_000, authorizations: 20_000 };
 export const SMOKE_SIZE: WorldSize = { organizations: 4, users: 40, credentials: 100, authorizations: 400 };
 

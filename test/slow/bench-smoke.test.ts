@@ -21,6 +21,7 @@ describe("the benchmark harness", () => {
       assert.equal(drain?.backend, "pglite");
       assert.equal(drain?.authorizations, 400, "the drain revoked every authorization of the smoke world");
       assert.ok(drain!.credentials > 0 && drain!.baselineMs > 0 && drain!.workerPeakRssMb > 0);
+      assert.ok(drain!.minimalBaselineMs > 0, "the minimal-schema baseline ran beside the faithful one");
       assert.deepEqual(
         report.enqueue.map((e) => e.concurrency),
         [1, 4],
