@@ -145,50 +145,24 @@ export async function routeThroughput(
     }
     const orgAudit = "/orgs/acme-eng/audit-log?per_page=5";
     const enterpriseAudit = "/enterprises/acme/audit-log?per_page=5";
+    const github = (name: string, path: string, token = OWNER): Route => ({ name, path, token, github: true });
     const routes: Route[] = [
-      { name: "GET /user", path: "/user", token: OWNER, github: true },
-      {
-        name: "org credential authorizations",
-        path: "/orgs/acme-eng/credential-authorizations",
-        token: OWNER,
-        github: true,
-      },
-      {
-        name: "… a middle page",
-        path: "/orgs/acme-eng/credential-authorizations?per_page=2&page=2",
-        token: OWNER,
-        github: true,
-      },
-      { name: "org audit log", path: "/orgs/acme-eng/audit-log", token: OWNER, github: true },
-      {
-        name: "… a phrase search",
-        path: "/orgs/acme-eng/audit-log?phrase=action%3Aorg_credential_authorization.grant",
-        token: OWNER,
-        github: true,
-      },
-      {
-        name: "… the next page by cursor",
-        path: nextPage((await get(server.url, orgAudit, OWNER)).headers.get("link")),
-        token: OWNER,
-        github: true,
-      },
-      { name: "enterprise audit log", path: "/enterprises/acme/audit-log", token: OWNER, github: true },
-      {
-        name: "… a phrase search",
-        path: "/enterprises/acme/audit-log?phrase=actor%3Aolivia_acme",
-        token: OWNER,
-        github: true,
-      },
-      {
-        name: "… the next page by cursor",
-        path: nextPage((await get(server.url, enterpriseAudit, OWNER)).headers.get("link")),
-        token: OWNER,
-        github: true,
-      },
-      { name: "GET /user/orgs", path: "/user/orgs", token: keysToken, github: true },
-      { name: "org members", path: "/orgs/acme-eng/members", token: OWNER, github: true },
-      { name: "GET /user/keys", path: "/user/keys", token: keysToken, github: true },
-      { name: "GET /rate_limit", path: "/rate_limit", token: OWNER, github: true },
+      github("GET /user", "/user"),
+      github("org credential authorizations", "/orgs/acme-eng/credential-authorizations"),
+      github("… a middle page", "/orgs/acme-eng/credential-authorizations?per_page=2&page=2"),
+      github("org audit log", "/orgs/acme-eng/audit-log"),
+      github("… a phrase search", "/orgs/acme-eng/audit-log?phrase=action%3Aorg_credential_authorization.grant"),
+      github("… the next page by cursor", nextPage((await get(server.url, orgAudit, OWNER)).headers.get("link"))),
+      github("enterprise audit log", "/enterprises/acme/audit-log"),
+      github("… a phrase search", "/enterprises/acme/audit-log?phrase=actor%3Aolivia_acme"),
+      github(
+        "… the next page by cursor",
+        nextPage((await get(server.url, enterpriseAudit, OWNER)).headers.get("link")),
+      ),
+      github("GET /user/orgs", "/user/orgs", keysToken),
+      github("org members", "/orgs/acme-eng/members"),
+      github("GET /user/keys", "/user/keys", keysToken),
+      github("GET /rate_limit", "/rate_limit"),
       { name: "the job (credauth's own)", path: job, token: OWNER, github: false },
       { name: "the jobs list (credauth's own)", path: "/_credauth/revocations", token: OWNER, github: false },
     ];
@@ -213,6 +187,9 @@ export async function routeThroughput(
     running.push(prism);
 
     const results: RouteResult[] = [];
+    /** One load of a route against one server. */
+    const loadRoute = (url: string, route: Route, connections: number, durationSeconds: number) =>
+      scenario.load({ url, method: "GET", path: route.path, token: route.token, connections, durationSeconds });
     for (const concurrency of scenario.concurrencies) {
       for (const route of routes) {
         const samples: Record<"credauth" | "same" | "prism", LoadResult[]> = { credauth: [], same: [], prism: [] };
@@ -222,28 +199,11 @@ export async function routeThroughput(
           ...(route.github ? [["prism", prism.url] as const] : []),
         ] as const;
         // A second of each first, unrecorded: the route's code compiled, its page read once.
-        for (const [, url] of scenario.warmUp ? targets : [])
-          await scenario.load({
-            url,
-            method: "GET",
-            path: route.path,
-            token: route.token,
-            connections: concurrency,
-            durationSeconds: 1,
-          });
+        for (const [, url] of scenario.warmUp ? targets : []) await loadRoute(url, route, concurrency, 1);
         // Rounds that alternate the servers, medians over the rounds: the machine's drift moves all alike.
         for (let round = 0; round < scenario.rounds; round++) {
           for (const [which, url] of targets) {
-            samples[which].push(
-              await scenario.load({
-                url,
-                method: "GET",
-                path: route.path,
-                token: route.token,
-                connections: concurrency,
-                durationSeconds: scenario.seconds,
-              }),
-            );
+            samples[which].push(await loadRoute(url, route, concurrency, scenario.seconds));
           }
         }
         const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -275,14 +235,7 @@ export async function routeThroughput(
     // The first baseline again, as it was first measured: a machine that slowed or sped up during
     // the scenario shows here, and ratios measured far apart carry that drift.
     const first = results[0]!;
-    const again = await scenario.load({
-      url: sameBytesUrl!,
-      method: "GET",
-      path: first.path,
-      token: routes[0]!.token,
-      connections: first.concurrency,
-      durationSeconds: scenario.seconds,
-    });
+    const again = await loadRoute(sameBytesUrl!, routes[0]!, first.concurrency, scenario.seconds);
     const driftRatio = (again.rps - first.sameBytesRps) / first.sameBytesRps;
     const drift: BaselineDrift = {
       backend: scenario.backend,
