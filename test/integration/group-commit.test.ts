@@ -38,7 +38,10 @@ for (const backend of backends()) {
       );
       const ids = answers.map((a) => Number(/(\d+)$/.exec(String(a.headers.location))![1]));
       assert.equal(new Set(ids).size, 16, "sixteen revocations");
-      assert.ok(transactions <= 8, `16 requests took ${transactions} transactions`);
+      // Embedded, the requests' statements never yield to I/O: only the intake's turn of the event
+      // loop lets them group, so this shows that turn. On PostgreSQL, how many arrive while a group
+      // commits depends on round-trip timing; the next test shows grouping there exactly.
+      if (backend.name === "pglite") assert.ok(transactions <= 8, `16 requests took ${transactions} transactions`);
       const [jobs] = await db.query<{ n: number }>(
         "select count(distinct singleton_key)::int as n from pgboss.job where singleton_key = any($1::text[])",
         [ids.map((id) => `revocation-${id}`)],
@@ -52,6 +55,40 @@ for (const backend of backends()) {
         targets.map((r) => [r.login, r.n]),
         users.toSorted().map((login) => [login, 4]),
       );
+    });
+
+    it("accepts the requests that reach it in one turn of the event loop in one transaction", async () => {
+      const principal = await t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
+      assert.ok(principal);
+      const [enterprise] = await t.app.services.db.query<{ id: number }>(
+        "select id from enterprises where slug = 'emu-corp'",
+      );
+      const services = t.app.services;
+      const before = services.db.writesCommitted();
+      const accepted = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          requestRevocation(
+            services,
+            {
+              principal,
+              form: "all",
+              scopeName: "emu-corp",
+              targetLogin: null,
+              scope: {
+                enterpriseId: enterprise!.id,
+                organizationId: null,
+                targetUserId: null,
+                credentialType: null,
+                revokeCredentials: false,
+                exemptUserId: null,
+              },
+            },
+            silent,
+          ),
+        ),
+      );
+      assert.equal(new Set(accepted.map((a) => a.revocationId)).size, 16);
+      assert.equal(services.db.writesCommitted() - before, 1, "one transaction for the sixteen");
     });
 
     it("fails one request of a group alone", async () => {
