@@ -60,6 +60,8 @@ export interface RouteScenario {
   rounds: number;
   /** Load each server a second before measuring (not in smoke runs). */
   warmUp: boolean;
+  /** Only every fourth GitHub route and credauth's own (smoke runs: the shape, not the figures). */
+  fewRoutes: boolean;
   /** Starts `credauth serve` with these extra flags and environment on a database of its own. */
   startServer(flags: string[], env: Record<string, string>): Promise<RunningProcess & { url: string }>;
   /** Runs a project script as a child process (the same-bytes server). */
@@ -166,6 +168,7 @@ export async function routeThroughput(
       { name: "the job (credauth's own)", path: job, token: OWNER, github: false },
       { name: "the jobs list (credauth's own)", path: "/_credauth/revocations", token: OWNER, github: false },
     ];
+    if (scenario.fewRoutes) routes.splice(0, routes.length, ...routes.filter((r, i) => i % 4 === 0 || !r.github));
     const urlOf = (route: Route) => (route.path === "/rate_limit" ? limited.url : server.url);
 
     // What credauth answers each path with, byte for byte, for the same-bytes server.

@@ -692,6 +692,7 @@ async function routes(
         seconds: plan.seconds,
         rounds: plan.routeRounds,
         warmUp: plan.mode !== "smoke",
+        fewRoutes: plan.mode === "smoke",
         async startServer(flags, env) {
           const database = await newDatabase(backend, adminUrl, scratch);
           databases.push(database);
