@@ -1403,9 +1403,9 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const plan = PLANS[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
   const adminUrl = values["database-url"] ?? null;
   const only = new Set(
-    (values.only ?? "load,small,idle,drain,enqueue,reads,routes,containment,soak,startup,ratelimits,harness").split(
-      ",",
-    ),
+    (
+      values.only ?? "load,small,idle,drain,enqueue,reads,routes,mixed,containment,soak,startup,ratelimits,harness"
+    ).split(","),
   );
   const available: BackendName[] = adminUrl ? ["pglite", "postgres"] : ["pglite"];
   const chosen = values.backends?.split(",") ?? available;
