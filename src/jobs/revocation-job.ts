@@ -120,6 +120,13 @@ export async function performShard(
   };
 }
 
+/** A retried planner's own shards: the unfinished ones of a revocation aimed at one user, or none. */
+async function unfinishedShardsOfOneUser(db: Db, revocationId: number): Promise<number[]> {
+  const unfinished = await listUnfinishedShards(db, revocationId);
+  const first = unfinished[0] === undefined ? null : await findShard(db, revocationId, unfinished[0]);
+  return first?.targetUserId == null ? [] : unfinished;
+}
+
 /** Runs in the transaction that settles a revocation: the worker queues its notifications there. */
 export type OnSettled = (tx: Queryable, revocationId: number) => Promise<void>;
 
@@ -280,13 +287,18 @@ export async function startRevocationWorker(
     lookAgain(REVOCATION_QUEUE);
     const job = fetched as JobWithMetadata<RevocationJobData>;
     const { revocationId } = job.data;
+    // The shards this job performs itself: known from the plan, or (a retry) read again.
+    let performedHere: number[] | null = null;
     try {
       const { outcome, attempt, shards } = await startRevocation(
         db,
         revocationId,
         jobs.shardSize,
         async (tx, planned) => {
-          if (planned[0]?.targetUserId != null) return;
+          if (planned[0]?.targetUserId != null) {
+            performedHere = planned.map((shard) => shard.shard);
+            return;
+          }
           for (const shard of planned) {
             const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
             await boss.send(SHARD_QUEUE, data, {
@@ -300,10 +312,8 @@ export async function startRevocationWorker(
       if (outcome !== "already settled") logStarted(logger, { revocationId, shards, attempt });
       if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
       if (outcome !== "started") return;
-      const unfinished = await listUnfinishedShards(db, revocationId);
-      const first = unfinished[0] === undefined ? null : await findShard(db, revocationId, unfinished[0]);
-      if (first?.targetUserId == null) return;
-      for (const shard of unfinished) await performHere(job, revocationId, shard);
+      performedHere ??= await unfinishedShardsOfOneUser(db, revocationId);
+      for (const shard of performedHere) await performHere(job, revocationId, shard);
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
         logger.info({ revocationId }, "revocation paused by shutdown; it resumes on the next attempt");
@@ -334,13 +344,6 @@ export async function startRevocationWorker(
   });
 }
 
-/**
- * Accepts a revocation: in one transaction, insert the request (which is the containment fence
- * from the moment it commits, and says whether the caller's own token is in scope) and enqueue its
- * job. The 202 is sent only after this returns, so containment holds from the 202 on. After the
- * commit, when the new id doubles the table, its statistics are refreshed in the background
- * (decision 23): nothing waits for that, and a failure is only logged.
- */
 const levelOf = (scope: RevocationScope) => (scope.organizationId === null ? "enterprise" : "organization");
 
 /**
@@ -371,6 +374,14 @@ export interface RevocationRequest {
   targetLogin: string | null;
 }
 
+/**
+ * Accepts a revocation: through the process's intake (group commit, below), in one transaction
+ * with the requests that arrived with it, insert the request (the containment fence from the
+ * moment it commits; it says whether the caller's own token is in scope) and enqueue its job. The
+ * 202 is sent only after this returns, so containment holds from the 202 on. After the commit,
+ * when the new id doubles the table, its statistics are refreshed in the background (decision 23):
+ * nothing waits for that, and a failure is only logged.
+ */
 export async function requestRevocation(
   services: { db: Db; boss: PgBoss },
   request: RevocationRequest,

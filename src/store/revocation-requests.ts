@@ -69,7 +69,7 @@ export interface RevocationToInsert {
 
 /**
  * Inserts several requests in one statement, in the order given, and says of each whether it
- * reaches its caller's own token (as insertRevocation does). Each check reads the statement's
+ * reaches its caller's own token (as callerTokenInScope does for a dry run). Each check reads the statement's
  * snapshot: the requests of one statement are concurrent, none sees the others' fence.
  */
 export async function insertRevocations(
