@@ -1,7 +1,7 @@
 // The exact read cache across processes on PostgreSQL (decision 58). Every `serve` process that
 // answers reads from memory is a *member*: it LISTENs on credauth_cache, where every transaction
-// that changes a cached answer is announced at its commit ('w:<xid>', migration 9), and empties its
-// cache on each announcement. A process whose request wrote sends a *sync* ('s:…') after its
+// that changes a cached answer is announced at its commit ('w:<xid>:<scope>' for each scope it
+// touched, migrations 9 and 19), and empties the cached answers that depend on those scopes. A process whose request wrote sends a *sync* ('s:…') after its
 // commit and holds the response until every live member has acknowledged having read that far.
 // PostgreSQL delivers the channel to every listener in one order, the order of commits, so a
 // member that has read the sync has read every write committed before it.
@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import type { ReadCacheLogger } from "./db.ts";
+import { WriteVersions } from "./write-scopes.ts";
 
 export const CHANNEL = "credauth_cache";
 export const BEAT_MS = 1_000;
@@ -77,7 +78,8 @@ export class CacheCoherence {
   /** Its row is written and its first beat confirmed: it may cache. */
   #joined = false;
   #closed = false;
-  #epoch = 0;
+  /** Every write read or made, by scope; moving every scope when the cache cannot vouch for itself. */
+  readonly #versions = new WriteVersions();
   /** performance.now() when the last round trip on the listening connection that came back was sent. */
   #lastConfirmed = Number.NEGATIVE_INFINITY;
   readonly #members = new Map<string, Member>();
@@ -125,14 +127,14 @@ export class CacheCoherence {
     }
   }
 
-  epoch(): number | null {
+  epoch(unaffectedBy?: readonly string[]): number | null {
     if (!this.#joined || performance.now() - this.#lastConfirmed > SELF_LAPSE_MS) return null;
-    return this.#epoch;
+    return this.#versions.epoch(unaffectedBy);
   }
 
-  /** Moves the epoch: this process wrote, so what it cached may be stale already. */
-  noteLocalWrite(): void {
-    this.#epoch++;
+  /** This process wrote to these scopes (null: any), so what it cached of them may be stale already. */
+  noteLocalWrite(scopes: string[] | null): void {
+    this.#versions.wrote(scopes);
   }
 
   awaitSeen(): Promise<void> {
@@ -226,7 +228,7 @@ export class CacheCoherence {
       // Only now the row others look for: whoever starts later finds it, or hears its first beat.
       await this.#beatNow(client);
       this.#joined = true;
-      this.#epoch++;
+      this.#versions.wrote(null);
     } catch (error) {
       this.#onListening = null;
       if (this.#client === client) this.#client = null;
@@ -279,7 +281,7 @@ export class CacheCoherence {
   #confirmed(client: pg.Client, sentAt: number): void {
     if (client !== this.#client || sentAt <= this.#lastConfirmed) return;
     // Back from a lapse: what was cached before it is not trusted after it.
-    if (performance.now() - this.#lastConfirmed > SELF_LAPSE_MS) this.#epoch++;
+    if (performance.now() - this.#lastConfirmed > SELF_LAPSE_MS) this.#versions.wrote(null);
     this.#lastConfirmed = sentAt;
   }
 
@@ -299,7 +301,8 @@ export class CacheCoherence {
         }
         // ':' separates the fields of a message, so a message named inside one uses '.'.
         this.#lastMessage = payload.replaceAll(":", ".");
-        if (kind === "w") this.#epoch++;
+        // The scope a write names (migration 19); an announcement without one touched anything.
+        if (kind === "w") this.#versions.wrote(detail === "" ? null : [detail]);
         for (const waiter of this.#waiters) if (waiter.message === payload) waiter.position = this.#position;
         this.#acknowledge();
         break;
@@ -420,7 +423,7 @@ export class CacheCoherence {
     this.#client = null;
     this.#joined = false;
     this.#listening = false;
-    this.#epoch++;
+    this.#versions.wrote(null);
     client.end().catch(() => {});
     // Waiters can no longer hear acknowledgements: they wait as a process that is not listening.
     for (const waiter of [...this.#waiters, ...this.#nextSync]) {

@@ -1,7 +1,8 @@
-// The reads every authenticated request makes, through one exact cache (store/exact-cache.ts):
-// who the token is, and for organization-scoped requests the organization, the caller's relation
-// to it and the token's SSO authorization; for enterprise-scoped ones the enterprise and the
-// caller's relation to it. One cache, so one write empties all of them at once.
+// The reads every authenticated request makes, through exact caches (store/exact-cache.ts): who
+// the token is, and for organization-scoped requests the organization, the caller's relation to
+// it and the token's SSO authorization; for enterprise-scoped ones the enterprise and the caller's
+// relation to it. All but the SSO authorization read none of what a revocation's own work writes,
+// so they share a cache that such writes leave alone (store/write-scopes.ts).
 import type { Enterprise, EnterpriseRelation, Organization, OrganizationRelation, Principal } from "../domain/model.ts";
 import type { Db } from "./db.ts";
 import { findEnterpriseWithRelation } from "./enterprises.ts";
@@ -14,6 +15,7 @@ import {
   recordAuthorizationAccess,
 } from "./organizations.ts";
 import { principalLookup } from "./principals.ts";
+import { REVOCATION_WORK_SCOPES } from "./write-scopes.ts";
 
 export interface CachedReads {
   principal(tokenHash: Uint8Array): Promise<Principal | null>;
@@ -42,16 +44,17 @@ export interface CachedReads {
 }
 
 export function cachedReads(db: Db, onAccessNotRecorded: (error: unknown) => void = () => {}): CachedReads {
+  const identity = exactCache(db, { unaffectedBy: REVOCATION_WORK_SCOPES });
   const read = exactCache(db);
   const accesses = accessRecorder(db, onAccessNotRecorded);
   return {
-    principal: principalLookup(db, read),
+    principal: principalLookup(db, identity),
     organizationByLogin: (login) =>
-      read(`organization ${login.toLowerCase()}`, () => findOrganizationByLogin(db, login)),
+      identity(`organization ${login.toLowerCase()}`, () => findOrganizationByLogin(db, login)),
     enterpriseWithRelation: (slug, userId) =>
-      read(`enterprise ${slug.toLowerCase()} ${userId}`, () => findEnterpriseWithRelation(db, slug, userId)),
+      identity(`enterprise ${slug.toLowerCase()} ${userId}`, () => findEnterpriseWithRelation(db, slug, userId)),
     organizationRelation: (organizationId, userId) =>
-      read(`relation ${organizationId} ${userId}`, () => findOrganizationRelation(db, organizationId, userId)),
+      identity(`relation ${organizationId} ${userId}`, () => findOrganizationRelation(db, organizationId, userId)),
     async liveAuthorization(credentialId, organizationId) {
       const found = await read(`authorization ${credentialId} ${organizationId}`, async () => {
         const live = await findLiveAuthorization(db, credentialId, organizationId);

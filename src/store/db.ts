@@ -34,9 +34,10 @@ export interface Db extends Queryable {
    * write: the epoch moves after every transaction and every standalone statement that is not a
    * plain read, before the caller's promise resolves. On PostgreSQL it also moves with every write
    * another process announces, once the read cache has joined (null before, and while it cannot
-   * hear the others).
+   * hear the others). Writes that touched only the scopes in `unaffectedBy` do not move it
+   * (store/write-scopes.ts); a write whose scopes are not known moves every epoch.
    */
-  writeEpoch(): number | null;
+  writeEpoch(unaffectedBy?: readonly string[]): number | null;
   /** How many statements and transactions that may have written this process has finished. */
   writesCommitted(): number;
   /**

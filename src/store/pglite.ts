@@ -3,6 +3,7 @@ import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
 import { restrictToOwner } from "./data-folder.ts";
 import { changesCachedReads, type Db, type Queryable, type Row } from "./db.ts";
+import { isAbortedTransaction, parseWrittenScopes, WRITTEN_SCOPES, WriteVersions } from "./write-scopes.ts";
 
 const RESTRICT_EVERY_MS = 60 * 60 * 1000;
 
@@ -49,8 +50,14 @@ export async function openPglite(
   if (dataDir) restrictToOwner(dataDir);
   const base = queryableOf(pglite);
   const bossDb = fromPglite(pglite);
-  // Moved in `finally`, so a statement that failed halfway (or a rolled-back transaction) counts too.
-  let epoch = 0;
+  // Moved in `finally`, so a transaction that failed halfway counts too: as a write to every
+  // scope, unless it said which it touched before its commit.
+  const versions = new WriteVersions();
+  let writes = 0;
+  const wrote = (scopes: string[] | null) => {
+    writes++;
+    versions.wrote(scopes);
+  };
   // Statements and transactions asked for and not yet done: one has the session, the rest wait.
   let pending = 0;
   const counted = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -61,37 +68,48 @@ export async function openPglite(
       pending--;
     }
   };
+  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+    let scopes: string[] | null = null;
+    try {
+      return await counted(() =>
+        pglite.transaction(async (tx) => {
+          const result = await fn(queryableOf(tx));
+          try {
+            const { rows } = await tx.query<{ scopes: string | null }>(WRITTEN_SCOPES);
+            scopes = parseWrittenScopes(rows[0]?.scopes);
+          } catch (error) {
+            if (!isAbortedTransaction(error)) throw error;
+          }
+          return result;
+        }),
+      );
+    } finally {
+      wrote(scopes);
+    }
+  };
   return {
     kind: "pglite",
     pglite,
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      try {
-        return await counted(() => base.query<T>(text, values));
-      } finally {
-        if (changesCachedReads(text)) epoch++;
-      }
+      // A statement that may write runs in a transaction of its own, which learns what it touched.
+      if (changesCachedReads(text)) return transaction((tx) => tx.query<T>(text, values));
+      return counted(() => base.query<T>(text, values));
     },
     // pg-boss's own adapter also rolls back after a failed statement on the single session. Its
     // statements touch only the queue's own schema; a job sent with a revocation goes through
-    // `transaction`, whose commit moves the epoch.
+    // `transaction`, whose commit moves the epochs of what it touched.
     asBossDb: () => bossDb,
     async exec(sql: string) {
       try {
         await pglite.exec(sql);
       } finally {
-        epoch++;
+        wrote(null);
       }
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      try {
-        return await counted(() => pglite.transaction((tx) => fn(queryableOf(tx))));
-      } finally {
-        epoch++;
-      }
-    },
+    transaction,
     startReadCache: async () => {},
-    writeEpoch: () => epoch,
-    writesCommitted: () => epoch,
+    writeEpoch: (unaffectedBy) => versions.epoch(unaffectedBy),
+    writesCommitted: () => writes,
     awaitWritesSeen: async () => {},
     connections: () => ({ open: 1, busy: Math.min(pending, 1), waiting: Math.max(pending - 1, 0), max: 1 }),
     async close() {

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { CacheCoherence } from "./cache-coherence.ts";
 import { changesCachedReads, DatabaseUnavailableError, type Db, isConnectionFailure, type Queryable } from "./db.ts";
+import { isAbortedTransaction, parseWrittenScopes, WRITTEN_SCOPES } from "./write-scopes.ts";
 
 // bigint (int8) and numeric counts come back as strings from node-postgres; ids and counts in
 // credauth stay far below 2^53, so they are read as numbers, the same as the PGlite adapter does.
@@ -80,18 +81,56 @@ export function openPostgres(
   // counted when they finish (failed or not), so a response knows whether it must wait for them.
   let coherence: CacheCoherence | null = null;
   let writes = 0;
-  const wrote = () => {
+  /** A write finished: to these scopes, or (null) to any. */
+  const wrote = (scopes: string[] | null = null) => {
     writes++;
-    coherence?.noteLocalWrite();
+    coherence?.noteLocalWrite(scopes);
+  };
+  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const client = await classified(pool.connect());
+    // While checked out, a client has no pool listener: a connection dropped mid-transaction
+    // would be an unhandled 'error' event, which ends the process. The statement under way
+    // fails with the same error, so this listener only has to keep it from being thrown.
+    let lost: Error | undefined;
+    const onLost = (error: Error) => {
+      lost = error;
+    };
+    client.on("error", onLost);
+    let scopes: string[] | null = null;
+    try {
+      await classified(client.query("begin"));
+      const result = await fn(queryableOf(client));
+      // What the transaction wrote, asked in the commit's own round trip (two statements, one message).
+      try {
+        const [written] = (await classified(client.query(`${WRITTEN_SCOPES}; commit`))) as unknown as pg.QueryResult[];
+        scopes = parseWrittenScopes(written?.rows[0]?.scopes);
+      } catch (error) {
+        if (!isAbortedTransaction(error)) throw error;
+        await classified(client.query("commit"));
+      }
+      return result;
+    } catch (error) {
+      if (isConnectionFailure(error) || error instanceof DatabaseUnavailableError) lost ??= error as Error;
+      // A failed rollback means the connection broke too: destroy it rather than reuse it.
+      if (lost === undefined) {
+        await client.query("rollback").catch((failure: Error) => {
+          lost = failure;
+        });
+      }
+      throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
+    } finally {
+      client.removeListener("error", onLost);
+      // A broken connection is destroyed rather than handed to the next request.
+      client.release(lost);
+      wrote(scopes);
+    }
   };
   return {
     kind: "postgres",
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      try {
-        return await base.query<T>(text, values);
-      } finally {
-        if (changesCachedReads(text)) wrote();
-      }
+      // A statement that may write runs in a transaction of its own, which learns what it touched.
+      if (changesCachedReads(text)) return transaction((tx) => tx.query<T>(text, values));
+      return base.query<T>(text, values);
     },
     asBossDb: base.asBossDb,
     async exec(sql: string) {
@@ -101,37 +140,7 @@ export function openPostgres(
         wrote();
       }
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await classified(pool.connect());
-      // While checked out, a client has no pool listener: a connection dropped mid-transaction
-      // would be an unhandled 'error' event, which ends the process. The statement under way
-      // fails with the same error, so this listener only has to keep it from being thrown.
-      let lost: Error | undefined;
-      const onLost = (error: Error) => {
-        lost = error;
-      };
-      client.on("error", onLost);
-      try {
-        await classified(client.query("begin"));
-        const result = await fn(queryableOf(client));
-        await classified(client.query("commit"));
-        return result;
-      } catch (error) {
-        if (isConnectionFailure(error) || error instanceof DatabaseUnavailableError) lost ??= error as Error;
-        // A failed rollback means the connection broke too: destroy it rather than reuse it.
-        if (lost === undefined) {
-          await client.query("rollback").catch((failure: Error) => {
-            lost = failure;
-          });
-        }
-        throw isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
-      } finally {
-        client.removeListener("error", onLost);
-        // A broken connection is destroyed rather than handed to the next request.
-        client.release(lost);
-        wrote();
-      }
-    },
+    transaction,
     async startReadCache(log, onClockMoved) {
       if (coherence) return;
       const joining = new CacheCoherence(
@@ -143,7 +152,7 @@ export function openPostgres(
       await joining.start();
       coherence = joining;
     },
-    writeEpoch: () => coherence?.epoch() ?? null,
+    writeEpoch: (unaffectedBy) => coherence?.epoch(unaffectedBy) ?? null,
     writesCommitted: () => writes,
     async awaitWritesSeen() {
       await coherence?.awaitSeen();

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { hashToken } from "../../src/domain/tokens.ts";
 import { performRevocation, type RevocationRequest, requestRevocation } from "../../src/jobs/revocation-job.ts";
+import { REVOCATION_WORK_SCOPES } from "../../src/store/write-scopes.ts";
 import { backends } from "../helpers/backends.ts";
 import { bearer, startWorldApp, type TestApp } from "../helpers/world.ts";
 
@@ -217,6 +218,61 @@ for (const backend of backends()) {
       assert.equal(new Set(accepted.map((a) => a.revocationId)).size, 16);
       assert.equal(services.db.writesCommitted() - before, 1, "one transaction for the sixteen");
     });
+
+    // Scoped invalidation (store/write-scopes.ts): the lookups every request makes are cached apart
+    // from what a revocation's work writes, and still emptied by a revocation that destroys.
+    it("keeps the identity lookups through a revocation of SSO authorizations, not through one that destroys", async () => {
+      const db = t.app.services.db;
+      const identity = () => db.writeEpoch(REVOCATION_WORK_SCOPES);
+      const everything = () => db.writeEpoch();
+      const revoke = async (login: string, body: object) => {
+        const r = await t.app.inject({
+          method: "POST",
+          url: `/enterprises/emu-corp/credential-authorizations/${login}/revoke`,
+          headers: { ...bearer(t.tokens.owenClassic), "content-type": "application/json" },
+          payload: JSON.stringify(body),
+        });
+        assert.equal(r.statusCode, 202, r.body);
+        return Number(/(\d+)$/.exec(String(r.headers.location))![1]);
+      };
+      // A cached principal is one frozen object, handed to every request until it is read again.
+      const owner = () => t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
+      const cached = await owner();
+      const before = { identity: identity(), everything: everything() };
+      assert.notEqual(before.identity, null, "the read cache is on");
+      await performRevocation(db, await revoke("oscar_emu", {}), 100);
+      assert.notEqual(everything(), before.everything, "the revocation wrote");
+      assert.equal(identity(), before.identity, "and touched nothing a principal, organization or role is read from");
+      assert.equal(await owner(), cached, "the caller's principal is still the cached one");
+      const beforeDestroying = identity();
+      await revoke("mel_emu", { revoke_credentials: true });
+      assert.notEqual(identity(), beforeDestroying, "a revocation that destroys fences tokens from its 202 on");
+      assert.notEqual(await owner(), cached, "so the principal is read again");
+      const withoutFence = identity();
+      await db.transaction((tx) => tx.query("update users set login = login where false"));
+      assert.notEqual(identity(), withoutFence, "a write to users, even of no row, moves it");
+    });
+
+    // Another process's writes arrive as announcements naming their scope ('w:<xid>:<scope>').
+    if (backend.name === "postgres")
+      it("moves only the epochs that depend on the scope another process announces", async () => {
+        const db = t.app.services.db;
+        const identity = () => db.writeEpoch(REVOCATION_WORK_SCOPES);
+        const everything = () => db.writeEpoch();
+        // pg-boss's path to the database counts no write of this process: only the announcement does.
+        const elsewhere = (sql: string) => db.asBossDb().executeSql(sql, []);
+        const announced = async (sql: string) => {
+          const before = { identity: identity(), everything: everything() };
+          await elsewhere(sql);
+          for (let waited = 0; everything() === before.everything; waited += 10) {
+            assert.ok(waited < 5_000, `no announcement of ${sql}`);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          return identity() !== before.identity;
+        };
+        assert.equal(await announced("delete from audit_events where false"), false, "the audit log is a revocation's");
+        assert.equal(await announced("update users set login = login where false"), true, "users are not");
+      });
 
     it("fails one request of a group alone", async () => {
       const principal = await t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
