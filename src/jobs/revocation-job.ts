@@ -142,7 +142,9 @@ async function startRevocation(
   dispatch: (tx: Queryable, shards: (Shard & { targetUserId: number | null })[]) => Promise<void>,
   onSettled?: OnSettled,
 ): Promise<{ outcome: "already settled" | "started" | "finished"; attempt: number; shards: number }> {
-  const attempt = await startRevocationAttempt(db, revocationId);
+  // Counted even if planning fails; in a transaction of its own, so that it names what it wrote
+  // (store/write-scopes.ts) and leaves the identity lookups cached.
+  const attempt = await db.transaction((tx) => startRevocationAttempt(tx, revocationId));
   if (attempt === null) return { outcome: "already settled", attempt: 0, shards: 0 };
   return db.transaction(async (tx) => {
     const planned = await planShards(tx, revocationId, shardSize);

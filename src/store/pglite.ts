@@ -91,9 +91,12 @@ export async function openPglite(
     kind: "pglite",
     pglite,
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      // A statement that may write runs in a transaction of its own, which learns what it touched.
-      if (changesCachedReads(text)) return transaction((tx) => tx.query<T>(text, values));
-      return counted(() => base.query<T>(text, values));
+      try {
+        return await counted(() => base.query<T>(text, values));
+      } finally {
+        // A statement on its own cannot say what it touched (that takes a transaction): any scope.
+        if (changesCachedReads(text)) wrote(null);
+      }
     },
     // pg-boss's own adapter also rolls back after a failed statement on the single session. Its
     // statements touch only the queue's own schema; a job sent with a revocation goes through

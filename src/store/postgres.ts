@@ -128,9 +128,12 @@ export function openPostgres(
   return {
     kind: "postgres",
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      // A statement that may write runs in a transaction of its own, which learns what it touched.
-      if (changesCachedReads(text)) return transaction((tx) => tx.query<T>(text, values));
-      return base.query<T>(text, values);
+      try {
+        return await base.query<T>(text, values);
+      } finally {
+        // A statement on its own cannot say what it touched (that takes a transaction): any scope.
+        if (changesCachedReads(text)) wrote();
+      }
     },
     asBossDb: base.asBossDb,
     async exec(sql: string) {

@@ -355,7 +355,6 @@ export async function findManagedScopes(
   };
 }
 
-/** Marks an attempt as started. Returns false when the revocation is already settled. */
 /** Marks an attempt started; which attempt it is, or null for a revocation already settled. */
 export async function startRevocationAttempt(db: Queryable, id: number): Promise<number | null> {
   const [row] = await db.query<{ attempts: number }>(
