@@ -2,6 +2,7 @@
 // demo world, alone and then while one-user revocations are paced at a fixed rate from another
 // process (issue 24: reads keep ≥ 80 % of their read-only throughput at 50 revocations a second).
 import type { RunningProcess } from "../test/helpers/process.ts";
+import type { RepeatableBaseline } from "./drift.ts";
 
 /** The demo world's owner of acme and acme-eng (fixtures/demo.yaml). */
 const OWNER = "ghp_credauthDemoOliviaAcmeOwner000000000";
@@ -36,6 +37,8 @@ export interface MixedScenario {
   startServer(flags: string[], env: Record<string, string>): Promise<RunningProcess & { url: string }>;
   load(spec: Record<string, unknown>): Promise<LoadResult>;
   log(line: string): void;
+  /** Where the reads alone go, to be measured again (on a new server) at the end of the run. */
+  baselines: RepeatableBaseline[];
 }
 
 export async function mixedLoad(scenario: MixedScenario): Promise<MixedResult[]> {
@@ -50,6 +53,31 @@ export async function mixedLoad(scenario: MixedScenario): Promise<MixedResult[]>
     ] as const) {
       await read(path, 1); // warm-up, unrecorded
       const alone = await read(path, scenario.seconds);
+      scenario.baselines.push({
+        scenario: "mixed",
+        backend: scenario.backend,
+        baseline: `${route} alone at c=32`,
+        unit: "req/s",
+        first: alone.rps,
+        async again() {
+          const fresh = await scenario.startServer(["--demo"], {});
+          try {
+            const readFresh = (seconds: number) =>
+              scenario.load({
+                url: fresh.url,
+                method: "GET",
+                path,
+                token: OWNER,
+                connections: 32,
+                durationSeconds: seconds,
+              });
+            await readFresh(1);
+            return (await readFresh(scenario.seconds)).rps;
+          } finally {
+            await fresh.stop();
+          }
+        },
+      });
       // The revocations run a second longer on each side, so the reads see them throughout.
       const revoking = scenario.load({
         url: server.url,

@@ -6,22 +6,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateToken } from "../src/domain/tokens.ts";
 import type { RunningProcess } from "../test/helpers/process.ts";
+import type { RepeatableBaseline } from "./drift.ts";
 import { startPrism } from "./prism.ts";
 
 /** The demo world's owner of acme and acme-eng (fixtures/demo.yaml). */
 const OWNER = "ghp_credauthDemoOliviaAcmeOwner000000000";
-
-/** The first baseline measured again at the end of the scenario: how far the machine moved. */
-export interface BaselineDrift {
-  backend: string;
-  path: string;
-  firstRps: number;
-  lastRps: number;
-  /** (last − first) / first. */
-  drift: number;
-  /** More than 10 % either way: the scenario's ratios are less comparable than they look. */
-  flagged: boolean;
-}
 
 /** `serve --demo` with nothing to do, a few seconds after its start: what it holds. */
 export interface IdleMemory {
@@ -106,7 +95,7 @@ const PER_CONNECTION = new Set(["date", "connection", "keep-alive", "content-len
 export async function routeThroughput(
   scenario: RouteScenario,
   adminToken: string,
-): Promise<{ routes: RouteResult[]; idle: IdleMemory; drift: BaselineDrift }> {
+): Promise<{ routes: RouteResult[]; idle: IdleMemory; baseline: RepeatableBaseline }> {
   const { log } = scenario;
   const server = await scenario.startServer(["--demo"], { CREDAUTH_ADMIN_TOKEN: adminToken });
   // /rate_limit answers only where limits are counted; the other routes are measured without them.
@@ -235,23 +224,27 @@ export async function routeThroughput(
         );
       }
     }
-    // The first baseline again, as it was first measured: a machine that slowed or sped up during
-    // the scenario shows here, and ratios measured far apart carry that drift.
+    // The first baseline, to be measured again at the end of the run (bench/drift.ts): a server
+    // of the same answers, started anew.
     const first = results[0]!;
-    const again = await loadRoute(sameBytesUrl!, routes[0]!, first.concurrency, scenario.seconds);
-    const driftRatio = (again.rps - first.sameBytesRps) / first.sameBytesRps;
-    const drift: BaselineDrift = {
+    const firstRoute = routes[0]!;
+    const baseline: RepeatableBaseline = {
+      scenario: "routes",
       backend: scenario.backend,
-      path: first.path,
-      firstRps: first.sameBytesRps,
-      lastRps: again.rps,
-      drift: driftRatio,
-      flagged: Math.abs(driftRatio) > 0.1,
+      baseline: `same bytes ${first.path} at c=${first.concurrency}`,
+      unit: "req/s",
+      first: first.sameBytesRps,
+      async again() {
+        const server = scenario.runScript(join(import.meta.dirname, "same-bytes-server.ts"), [answersFile]);
+        try {
+          const [, url] = await server.waitFor(/same-bytes listening on (http:\/\/\S+)/, 60_000);
+          return (await loadRoute(url!, firstRoute, first.concurrency, scenario.seconds)).rps;
+        } finally {
+          await server.stop();
+        }
+      },
     };
-    log(
-      `  baseline drift on ${scenario.backend}: same bytes ${first.path} ${Math.round(first.sameBytesRps)} → ${Math.round(again.rps)} req/s (${(driftRatio * 100).toFixed(0)} %${drift.flagged ? ", over 10 %: FLAGGED" : ""})`,
-    );
-    return { routes: results, idle, drift };
+    return { routes: results, idle, baseline };
   } finally {
     for (const process of running.reverse()) await process.stop();
   }

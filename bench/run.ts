@@ -18,11 +18,12 @@ import { createScratchDatabase, type ScratchDatabase } from "../test/helpers/pos
 import { freePort, type RunningProcess, runCredauth, startServer as startCredauth } from "../test/helpers/process.ts";
 import { copyIntoPglite, copyIntoPostgres, writeCopyFiles } from "./copy-baseline.ts";
 import { endStateFingerprint, runDrainBaseline, runMinimalSchemaBaseline } from "./drain-baseline.ts";
+import { type BaselineDrift, measureAgain, type RepeatableBaseline, releaseAll, sharedRelease } from "./drift.ts";
 import { writeFixtureFile } from "./fixture-file.ts";
 import { type HarnessResult, harnessCosts } from "./harness.ts";
 import { type MixedResult, mixedLoad } from "./mixed.ts";
 import { type RateLimitCostResult, rateLimitCost } from "./rate-limit-cost.ts";
-import { type BaselineDrift, type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
+import { type IdleMemory, type RouteResult, routeThroughput } from "./routes.ts";
 import {
   ADMIN_TOKEN,
   buildWorld,
@@ -56,9 +57,11 @@ interface Plan {
   startupRuns: number;
   /** Alternating rounds of the read scenario; the medians are reported. */
   readRounds: number;
-  /** Concurrencies and rounds of the every-read-route scenario (routes.ts). */
+  /** Concurrencies, rounds and seconds a round of the every-read-route scenario (routes.ts). */
   routeConcurrencies: number[];
   routeRounds: number;
+  // 15 routes × 2 concurrencies × 3 servers × 3 rounds: 10-second rounds would take 45 minutes a backend.
+  routeSeconds: number;
   /** One-user revocations, one at a time, for the small-jobs scenario. */
   smallJobs: number;
   /** How long the idle scenario watches an idle server, after letting it settle this long. */
@@ -83,6 +86,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 3,
     routeConcurrencies: [32, 64],
     routeRounds: 3,
+    routeSeconds: 5,
     smallJobs: 200,
     idleSeconds: 60,
     idleWarmupSeconds: 20,
@@ -102,6 +106,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 3,
     routeConcurrencies: [32, 64],
     routeRounds: 1,
+    routeSeconds: 3,
     smallJobs: 50,
     idleSeconds: 20,
     idleWarmupSeconds: 20,
@@ -121,6 +126,7 @@ const PLANS: Record<Mode, Plan> = {
     readRounds: 1,
     routeConcurrencies: [4],
     routeRounds: 1,
+    routeSeconds: 1,
     smallJobs: 5,
     idleSeconds: 2,
     idleWarmupSeconds: 1,
@@ -318,6 +324,7 @@ async function drain(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
+  baselines: RepeatableBaseline[],
   size: WorldSize = plan.drainSize,
   workerCounts: number[] = backend === "pglite" ? [1] : plan.workerCounts,
 ): Promise<DrainResult[]> {
@@ -374,6 +381,24 @@ async function drain(
     await server.stop();
     const jobEndState = await fingerprintOf(measured);
     const baselineMs = await drainBaseline(baselineCopy, jobEndState);
+    // The faithful SQL baseline again at the end of the run, on another copy of the same world.
+    if (workers === 1)
+      baselines.push({
+        scenario: "drain",
+        backend,
+        baseline: `SQL baseline, ${size.authorizations.toLocaleString()} authorizations`,
+        unit: "ms",
+        first: baselineMs,
+        async again() {
+          const copy = await template.copy();
+          try {
+            return await drainBaseline(copy, jobEndState);
+          } finally {
+            await copy.drop();
+          }
+        },
+        release: () => template.drop(),
+      });
     let minimalBaselineMs = Number.NaN;
     if (workers === 1) {
       const minimalCopy = await template.copy();
@@ -413,7 +438,8 @@ async function drain(
     await measured.drop();
     await baselineCopy.drop();
   }
-  await template.drop();
+  // Kept for the end of the run when a baseline was handed over.
+  if (!workerCounts.includes(1)) await template.drop();
   return results;
 }
 
@@ -521,6 +547,7 @@ async function enqueue(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
+  baselines: RepeatableBaseline[],
 ) {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, plan.loadSize);
@@ -530,6 +557,8 @@ async function enqueue(
   const results: EnqueueResult[] = [];
   const users: [number, number] = [1, plan.loadSize.users];
   const floorTokens = classicCredentials(plan.loadSize, 1, 200).map((c) => hashToken(classicToken(c.id)));
+  // The baselines' copy stays for the end of the run once the scenario has handed it over.
+  let kept = false;
   try {
     for (const concurrency of plan.concurrencies) {
       const measured = await load(revokeUsersLoad(server.url, users, concurrency, plan.seconds));
@@ -563,11 +592,31 @@ async function enqueue(
       ),
     );
     log(`  enqueue ${backend} at half the top rate (${Math.floor(top / 2)} req/s): p99 ${half.p99} ms`);
+    // Both baselines of the highest concurrency, again at the end of the run, on the same copy.
+    const last = results.at(-1)!;
+    const total = Math.max(50, Math.round(last.rps * plan.seconds));
+    const release = sharedRelease(2, () => baselineDb.drop());
+    const repeat = (baseline: string, first: number, again: () => Promise<number>): RepeatableBaseline => ({
+      scenario: "enqueue",
+      backend,
+      baseline: `${baseline} at c=${last.concurrency}`,
+      unit: "req/s",
+      first,
+      again,
+      release,
+    });
+    baselines.push(
+      repeat("one-row inserts", last.baselineRps, () => insertBaseline(baselineDb, last.concurrency, total)),
+      repeat("floor (authenticate + insert)", last.floorRps, () =>
+        authenticateAndInsertFloor(baselineDb, last.concurrency, total, floorTokens),
+      ),
+    );
+    kept = true;
     return { results, halfRate: { backend, rate: Math.floor(top / 2), p50: half.p50, p99: half.p99 } };
   } finally {
     await server.stop();
     await database.drop();
-    await baselineDb.drop();
+    if (!kept) await baselineDb.drop();
   }
 }
 
@@ -594,6 +643,7 @@ async function reads(
   scratch: string,
   log: (line: string) => void,
   size: WorldSize,
+  baselines: RepeatableBaseline[],
 ): Promise<ReadResult[]> {
   const database = await newDatabase(backend, adminUrl, scratch);
   await withWorld(database, size);
@@ -646,6 +696,25 @@ async function reads(
     if (failures("floor") > 0) throw new Error("the read floor refused the bench token");
     const baselineRps = medianOf("bare", (r) => r.rps);
     const floorRps = medianOf("floor", (r) => r.rps);
+    baselines.push({
+      scenario: "reads",
+      backend,
+      baseline: `bare route /user at c=${concurrency} (${size.authorizations.toLocaleString()} authorizations)`,
+      unit: "req/s",
+      first: baselineRps,
+      async again() {
+        const server = run([], {}, bareScript);
+        try {
+          const [, url] = await waitForOutput(server, /bare listening on (http:\/\/\S+)/);
+          const path = "/user";
+          return (
+            await load({ url, method: "GET", path, token, connections: concurrency, durationSeconds: plan.seconds })
+          ).rps;
+        } finally {
+          await server.stop();
+        }
+      },
+    });
     for (const endpoint of endpoints) {
       const rps = medianOf(endpoint, (r) => r.rps);
       results.push({
@@ -682,14 +751,14 @@ async function routes(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
-): Promise<{ routes: RouteResult[]; idle: IdleMemory; drift: BaselineDrift }> {
+): Promise<{ routes: RouteResult[]; idle: IdleMemory; baseline: RepeatableBaseline }> {
   const databases: Database[] = [];
   try {
     return await routeThroughput(
       {
         backend,
         concurrencies: plan.routeConcurrencies,
-        seconds: plan.seconds,
+        seconds: plan.routeSeconds,
         rounds: plan.routeRounds,
         warmUp: plan.mode !== "smoke",
         fewRoutes: plan.mode === "smoke",
@@ -1138,6 +1207,7 @@ async function bulkLoad(
   adminUrl: string | null,
   scratch: string,
   log: (line: string) => void,
+  baselines: RepeatableBaseline[],
 ): Promise<BulkLoadResult> {
   const size = plan.drainSize;
   const dir = mkdtempSync(join(scratch, "load-"));
@@ -1147,12 +1217,14 @@ async function bulkLoad(
   const measured = await newDatabase(backend, adminUrl, scratch);
   await runToEnd(["migrate", ...measured.flags]);
   const baseline = await measured.copy();
+  // A second migrated copy, for the COPY baseline again at the end of the run.
+  const baselineAgain = await measured.copy();
+  const copyInto = (database: Database) =>
+    backend === "pglite" ? copyIntoPglite(database.location, parts) : copyIntoPostgres(database.location, parts);
+  let kept = false;
   try {
     const seed = await runToEnd(["seed", fixture, ...measured.flags]);
-    const copyMs =
-      backend === "pglite"
-        ? await copyIntoPglite(baseline.location, parts)
-        : await copyIntoPostgres(baseline.location, parts);
+    const copyMs = await copyInto(baseline);
     const [loaded, copied] = [await rowCounts(measured), await rowCounts(baseline)];
     if (JSON.stringify(loaded) !== JSON.stringify(copied))
       throw new Error(`the seed and the COPY baseline loaded different rows: ${JSON.stringify({ loaded, copied })}`);
@@ -1168,11 +1240,27 @@ async function bulkLoad(
     log(
       `  load: ${Math.round(result.seedMs)} ms against COPY ${Math.round(copyMs)} ms (${result.ratio.toFixed(2)}×), peak RSS ${Math.round(result.seedPeakRssMb)} MB`,
     );
+    baselines.push({
+      scenario: "load",
+      backend,
+      baseline: `COPY of ${size.users.toLocaleString()} users' rows`,
+      unit: "ms",
+      first: copyMs,
+      again: () => copyInto(baselineAgain),
+      async release() {
+        await baselineAgain.drop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+    kept = true;
     return result;
   } finally {
     await measured.drop();
     await baseline.drop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) {
+      await baselineAgain.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -1193,7 +1281,7 @@ export interface BenchReport {
   routes: RouteResult[];
   /** Resident memory of an idle `serve --demo` (measured by the routes scenario). */
   idleMemory: IdleMemory[];
-  /** Each scenario's first baseline measured again at its end (the routes scenario's, so far). */
+  /** Every scenario's baselines measured again at the end of the run (bench/drift.ts). */
   baselineDrift: BaselineDrift[];
   mixed: MixedResult[];
   containment: ContainmentResult[];
@@ -1310,14 +1398,14 @@ export function toMarkdown(report: BenchReport): string {
     );
   lines.push(
     "",
-    "**Baseline drift**: the scenario's first baseline measured again at its end (flagged over 10 %)",
+    "**Baseline drift**: every scenario's baselines measured again at the end of the run (flagged over 10 %)",
     "",
-    "| backend | path | first req/s | at the end req/s | drift | flagged |",
-    "|---|---|---|---|---|---|",
+    "| scenario | backend | baseline | first | at the end | unit | drift | flagged |",
+    "|---|---|---|---|---|---|---|---|",
   );
   for (const d of report.baselineDrift ?? [])
     lines.push(
-      `| ${d.backend} | \`${d.path}\` | ${fmt(d.firstRps)} | ${fmt(d.lastRps)} | ${fmt(d.drift * 100)} % | ${d.flagged ? "**yes**" : "no"} |`,
+      `| ${d.scenario} | ${d.backend} | ${d.baseline} | ${fmt(d.first)} | ${fmt(d.again)} | ${d.unit} | ${fmt(d.drift * 100)} % | ${d.flagged ? "**yes**" : "no"} |`,
     );
   lines.push(
     "",
@@ -1417,6 +1505,8 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const backends = available.filter((name) => chosen.includes(name));
   const scratch = mkdtempSync(join(tmpdir(), "credauth-bench-"));
   const log = (line: string) => console.log(line);
+  // Every scenario's baselines, measured again at the end of the run (bench/drift.ts).
+  const baselines: RepeatableBaseline[] = [];
   const report: BenchReport = {
     mode: plan.mode,
     date: new Date().toISOString(),
@@ -1446,50 +1536,56 @@ export async function main(argv: string[]): Promise<BenchReport> {
   try {
     for (const backend of backends) {
       log(`${backend}:`);
-      if (only.has("load")) report.load.push(await bulkLoad(plan, backend, adminUrl, scratch, log));
+      if (only.has("load")) report.load.push(await bulkLoad(plan, backend, adminUrl, scratch, log, baselines));
       if (only.has("small")) report.smallJobs.push(await smallJobs(plan, backend, adminUrl, scratch, log));
       if (only.has("idle")) report.idle.push(await idle(plan, backend, adminUrl, scratch, log));
       if (only.has("drain")) {
         for (const size of plan.smallerDrainSizes)
-          report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log, size, [1])));
-        report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log)));
+          report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log, baselines, size, [1])));
+        report.drain.push(...(await drain(plan, backend, adminUrl, scratch, log, baselines)));
       }
       if (only.has("enqueue")) {
-        const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log);
+        const { results, halfRate } = await enqueue(plan, backend, adminUrl, scratch, log, baselines);
         report.enqueue.push(...results);
         report.enqueueHalfRate.push(halfRate);
       }
       if (only.has("reads")) {
         // The usual world, and (full run) the million-authorization one: reads must not grow with it.
         for (const size of new Set([plan.loadSize, plan.drainSize]))
-          report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log, size)));
+          report.reads.push(...(await reads(plan, backend, adminUrl, scratch, log, size, baselines)));
       }
       if (only.has("routes")) {
         const measured = await routes(plan, backend, adminUrl, scratch, log);
         report.routes.push(...measured.routes);
         report.idleMemory.push(measured.idle);
-        report.baselineDrift.push(measured.drift);
+        baselines.push(measured.baseline);
       }
       if (only.has("mixed")) {
-        const databases: Database[] = [];
-        try {
-          report.mixed.push(
-            ...(await mixedLoad({
-              backend,
-              seconds: plan.seconds,
-              rate: plan.mode === "smoke" ? 10 : 50,
-              async startServer(flags, env) {
-                const database = await newDatabase(backend, adminUrl, scratch);
-                databases.push(database);
-                return startServer(database, flags, env);
-              },
-              load,
-              log,
-            })),
-          );
-        } finally {
-          for (const database of databases) await database.drop();
-        }
+        report.mixed.push(
+          ...(await mixedLoad({
+            backend,
+            seconds: plan.seconds,
+            rate: plan.mode === "smoke" ? 10 : 50,
+            // Each server on a database of its own, dropped when the server stops: the reads alone are
+            // measured again on a new one at the end of the run.
+            async startServer(flags, env) {
+              const database = await newDatabase(backend, adminUrl, scratch);
+              const server = await startServer(database, flags, env);
+              const stop = server.stop.bind(server);
+              server.stop = async () => {
+                try {
+                  return await stop();
+                } finally {
+                  await database.drop();
+                }
+              };
+              return server;
+            },
+            load,
+            log,
+            baselines,
+          })),
+        );
       }
       if (only.has("containment")) {
         report.containment.push(await containment(plan, backend, adminUrl, scratch, log, 1));
@@ -1518,7 +1614,12 @@ export async function main(argv: string[]): Promise<BenchReport> {
         log,
       );
     }
+    if (baselines.length > 0) {
+      log("baselines again, at the end of the run:");
+      report.baselineDrift = await measureAgain(baselines, log);
+    }
   } finally {
+    await releaseAll(baselines);
     rmSync(scratch, { recursive: true, force: true });
   }
   mkdirSync(values.out, { recursive: true });
