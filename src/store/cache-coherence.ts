@@ -1,8 +1,9 @@
 // The exact read cache across processes on PostgreSQL (decision 58). Every `serve` process that
 // answers reads from memory is a *member*: it LISTENs on credauth_cache, where every transaction
 // that changes a cached answer is announced at its commit ('w:<xid>:<scope>' for each scope it
-// touched, migrations 9 and 19), and empties the cached answers that depend on those scopes. A process whose request wrote sends a *sync* ('s:…') after its
-// commit and holds the response until every live member has acknowledged having read that far.
+// touched, migrations 9 and 19), and empties the cached answers that depend on those scopes. A
+// process whose request wrote sends a *sync* ('s:…') after its commit and holds the response
+// until every live member has acknowledged having read that far.
 // PostgreSQL delivers the channel to every listener in one order, the order of commits, so a
 // member that has read the sync has read every write committed before it.
 //

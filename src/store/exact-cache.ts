@@ -1,8 +1,9 @@
 // An in-process read cache that is exact, not eventually consistent, wherever the database port
 // can vouch for it with a write epoch (store/db.ts). An answer is kept only if no write happened
-// while it was read, and is used only until the next write (to a scope its reads depend on). Embedded, the process sees every write;
-// on PostgreSQL the epoch also moves with every write other processes announce, and a response to a
-// write waits until every serving process has read that announcement (store/cache-coherence.ts).
+// while it was read, and is used only until the next write to a scope its reads depend on
+// (store/write-scopes.ts). Embedded, the process sees every write; on PostgreSQL the epoch also
+// moves with every write other processes announce, and a response to a write waits until every
+// serving process has read that announcement (store/cache-coherence.ts).
 // So every request that can follow a revocation's 202 misses the cache and meets the fence in the
 // database. While a process cannot vouch for the epoch, it is null and every read goes to the database.
 import type { Db } from "./db.ts";
