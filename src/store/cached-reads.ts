@@ -1,11 +1,19 @@
 // The reads every authenticated request makes, through exact caches (store/exact-cache.ts): who
 // the token is, and for organization-scoped requests the organization, the caller's relation to
 // it and the token's SSO authorization; for enterprise-scoped ones the enterprise and the caller's
-// relation to it. All but the SSO authorization read none of what a revocation's own work writes,
-// so they share a cache that such writes leave alone (store/write-scopes.ts).
-import type { Enterprise, EnterpriseRelation, Organization, OrganizationRelation, Principal } from "../domain/model.ts";
+// relation to it; and a revocation's target in an enterprise. All but the SSO authorization read
+// none of what a revocation's own work writes, so they share a cache that such writes leave alone
+// (store/write-scopes.ts).
+import type {
+  Enterprise,
+  EnterpriseRelation,
+  Organization,
+  OrganizationRelation,
+  Principal,
+  User,
+} from "../domain/model.ts";
 import type { Db } from "./db.ts";
-import { findEnterpriseWithRelation } from "./enterprises.ts";
+import { findEnterprisePerson, findEnterpriseWithRelation } from "./enterprises.ts";
 import { exactCache } from "./exact-cache.ts";
 import {
   findLiveAuthorization,
@@ -26,6 +34,8 @@ export interface CachedReads {
     userId: number,
   ): Promise<{ enterprise: Enterprise; relation: EnterpriseRelation } | null>;
   organizationRelation(organizationId: number, userId: number): Promise<OrganizationRelation>;
+  /** A user of the enterprise by login (a revocation's target), or null. */
+  enterprisePerson(enterpriseId: number, login: string): Promise<User | null>;
   /**
    * The live authorization and, on a cached answer, its age as of now rather than as of the read;
    * `recordAccess` writes its last use and makes the cached answer say so.
@@ -55,6 +65,8 @@ export function cachedReads(db: Db, onAccessNotRecorded: (error: unknown) => voi
       identity(`enterprise ${slug.toLowerCase()} ${userId}`, () => findEnterpriseWithRelation(db, slug, userId)),
     organizationRelation: (organizationId, userId) =>
       identity(`relation ${organizationId} ${userId}`, () => findOrganizationRelation(db, organizationId, userId)),
+    enterprisePerson: (enterpriseId, login) =>
+      identity(`person ${enterpriseId} ${login.toLowerCase()}`, () => findEnterprisePerson(db, enterpriseId, login)),
     async liveAuthorization(credentialId, organizationId) {
       const found = await read(`authorization ${credentialId} ${organizationId}`, async () => {
         const live = await findLiveAuthorization(db, credentialId, organizationId);

@@ -238,12 +238,17 @@ for (const backend of backends()) {
       // A cached principal is one frozen object, handed to every request until it is read again.
       const owner = () => t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
       const cached = await owner();
+      const [emuCorp] = await db.query<{ id: number }>("select id from enterprises where slug = 'emu-corp'");
+      const target = () => t.app.services.reads.enterprisePerson(emuCorp!.id, "ANN_emu");
+      const cachedTarget = await target();
+      assert.equal(cachedTarget?.login, "ann_emu", "a target is found by login, whatever its case");
       const before = { identity: identity(), everything: everything() };
       assert.notEqual(before.identity, null, "the read cache is on");
       await performRevocation(db, await revoke("oscar_emu", {}), 100);
       assert.notEqual(everything(), before.everything, "the revocation wrote");
       assert.equal(identity(), before.identity, "and touched nothing a principal, organization or role is read from");
       assert.equal(await owner(), cached, "the caller's principal is still the cached one");
+      assert.equal(await target(), cachedTarget, "and so is a revocation's target");
       const beforeDestroying = identity();
       await revoke("mel_emu", { revoke_credentials: true });
       assert.notEqual(identity(), beforeDestroying, "a revocation that destroys fences tokens from its 202 on");

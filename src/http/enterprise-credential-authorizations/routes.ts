@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayManageEnterpriseCredentials } from "../../domain/policies.ts";
 import { type RevocationForm, refuseRevocation } from "../../domain/revocation.ts";
 import { Errors } from "../../errors.ts";
-import { findEnterprisePerson } from "../../store/enterprises.ts";
 import { operationAccess, requirePrincipal } from "../authentication.ts";
 import { enforce } from "../authorization.ts";
 import {
@@ -52,8 +51,6 @@ export default async function enterpriseCredentialAuthorizationRoutes(
   app: FastifyInstance,
   services: Services,
 ): Promise<void> {
-  const { db } = services;
-
   /** Everything GitHub checks before it queues: who, which enterprise, which body, which target. */
   async function prepare(
     form: RevocationForm,
@@ -75,7 +72,7 @@ export default async function enterpriseCredentialAuthorizationRoutes(
     const body = parseRevokeBody(request.body, {
       credentialTypeRequired: form === "credential_type" || form === "user_credential_type",
     });
-    const target = username === undefined ? null : await findEnterprisePerson(db, enterprise.id, username);
+    const target = username === undefined ? null : await services.reads.enterprisePerson(enterprise.id, username);
     if (username !== undefined && target === null) throw Errors.notFound();
     const refusal = refuseRevocation(enterprise, target, body.revokeCredentials);
     if (refusal) throw refusal;
