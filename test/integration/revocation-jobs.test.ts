@@ -267,6 +267,8 @@ for (const backend of backends()) {
         // pg-boss's path to the database counts no write of this process: only the announcement does.
         const elsewhere = (sql: string) => db.asBossDb().executeSql(sql, []);
         const announced = async (sql: string) => {
+          // Every earlier write read back first (the tests' own, announced after they were counted).
+          await db.awaitWritesSeen();
           const before = { identity: identity(), everything: everything() };
           await elsewhere(sql);
           for (let waited = 0; everything() === before.everything; waited += 10) {
