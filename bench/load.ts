@@ -27,6 +27,8 @@ interface LoadSpec {
   durationSeconds: number;
   /** Requests per second, evenly spaced (open loop); absent: `connections` closed loops as fast as they go. */
   overallRate?: number;
+  /** The Accept header (default GitHub's media type; Prism answers 406 to it and is sent application/json). */
+  accept?: string;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
@@ -52,7 +54,7 @@ const headers = {
   // GitHub (and credauth) refuse requests without one; every real client sends it.
   "user-agent": "credauth-bench",
   "content-type": "application/json",
-  accept: "application/vnd.github+json",
+  accept: spec.accept ?? "application/vnd.github+json",
 };
 
 /**
