@@ -1,7 +1,8 @@
 // Property: whatever a client sends — any route, method, header or body shape — credauth answers
 // below 500, in GitHub's error shape when it refuses, and a refused request changes nothing in the
 // world. fast-check generates the requests; CREDAUTH_FUZZ_RUNS sets how many (the fast tier runs a
-// few hundred: fewer sometimes never reach a 422, `npm run test:slow` thousands). A failure prints the shrunk request to replay.
+// few hundred, going on until it has met every kind of answer it checks for; `npm run test:slow`
+// thousands). A failure prints the shrunk request to replay.
 import assert from "node:assert/strict";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
