@@ -332,6 +332,7 @@ async function drain(
   log(`  building ${size.authorizations.toLocaleString()} authorizations on ${backend}`);
   await withWorld(template, size);
   const results: DrainResult[] = [];
+  let handedOver = false;
   for (const workers of workerCounts) {
     const measured = await template.copy();
     const baselineCopy = await template.copy();
@@ -382,7 +383,8 @@ async function drain(
     const jobEndState = await fingerprintOf(measured);
     const baselineMs = await drainBaseline(baselineCopy, jobEndState);
     // The faithful SQL baseline again at the end of the run, on another copy of the same world.
-    if (workers === 1)
+    if (workers === 1) {
+      handedOver = true;
       baselines.push({
         scenario: "drain",
         backend,
@@ -399,6 +401,7 @@ async function drain(
         },
         release: () => template.drop(),
       });
+    }
     let minimalBaselineMs = Number.NaN;
     if (workers === 1) {
       const minimalCopy = await template.copy();
@@ -439,7 +442,7 @@ async function drain(
     await baselineCopy.drop();
   }
   // Kept for the end of the run when a baseline was handed over.
-  if (!workerCounts.includes(1)) await template.drop();
+  if (!handedOver) await template.drop();
   return results;
 }
 
