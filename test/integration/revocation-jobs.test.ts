@@ -37,6 +37,31 @@ for (const backend of backends()) {
       return { status: r.statusCode, body: r.json(), link: r.headers.link as string | undefined };
     };
     const idsOf = (body: { id: number }[]) => body.map((job) => job.id);
+    const emuCorpId = async () => {
+      const [enterprise] = await t.app.services.db.query<{ id: number }>(
+        "select id from enterprises where slug = 'emu-corp'",
+      );
+      return enterprise!.id;
+    };
+    /** Owen's revoke-all of an enterprise, as the API prepares it (handed to requestRevocation). */
+    const ownersRevokeAll = async (enterpriseId: number): Promise<RevocationRequest> => {
+      const principal = await t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
+      assert.ok(principal);
+      return {
+        principal,
+        form: "all",
+        scopeName: "emu-corp",
+        targetLogin: null,
+        scope: {
+          enterpriseId,
+          organizationId: null,
+          targetUserId: null,
+          credentialType: null,
+          revokeCredentials: false,
+          exemptUserId: null,
+        },
+      };
+    };
 
     it("shows each caller the jobs they could have requested, newest first", async () => {
       assert.deepEqual(idsOf((await list(t.tokens.owenClassic)).body), [ids.emuUser]);
@@ -186,34 +211,11 @@ for (const backend of backends()) {
     });
 
     it("accepts the requests that reach it in one turn of the event loop in one transaction", async () => {
-      const principal = await t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
-      assert.ok(principal);
-      const [enterprise] = await t.app.services.db.query<{ id: number }>(
-        "select id from enterprises where slug = 'emu-corp'",
-      );
+      const request = await ownersRevokeAll(await emuCorpId());
       const services = t.app.services;
       const before = services.db.writesCommitted();
       const accepted = await Promise.all(
-        Array.from({ length: 16 }, () =>
-          requestRevocation(
-            services,
-            {
-              principal,
-              form: "all",
-              scopeName: "emu-corp",
-              targetLogin: null,
-              scope: {
-                enterpriseId: enterprise!.id,
-                organizationId: null,
-                targetUserId: null,
-                credentialType: null,
-                revokeCredentials: false,
-                exemptUserId: null,
-              },
-            },
-            silent,
-          ),
-        ),
+        Array.from({ length: 16 }, () => requestRevocation(services, request, silent)),
       );
       assert.equal(new Set(accepted.map((a) => a.revocationId)).size, 16);
       assert.equal(services.db.writesCommitted() - before, 1, "one transaction for the sixteen");
@@ -238,8 +240,8 @@ for (const backend of backends()) {
       // A cached principal is one frozen object, handed to every request until it is read again.
       const owner = () => t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
       const cached = await owner();
-      const [emuCorp] = await db.query<{ id: number }>("select id from enterprises where slug = 'emu-corp'");
-      const target = () => t.app.services.reads.enterprisePerson(emuCorp!.id, "ANN_emu");
+      const emuCorp = await emuCorpId();
+      const target = () => t.app.services.reads.enterprisePerson(emuCorp, "ANN_emu");
       const cachedTarget = await target();
       assert.equal(cachedTarget?.login, "ann_emu", "a target is found by login, whatever its case");
       const before = { identity: identity(), everything: everything() };
@@ -282,31 +284,12 @@ for (const backend of backends()) {
       });
 
     it("fails one request of a group alone", async () => {
-      const principal = await t.app.services.reads.principal(hashToken(t.tokens.owenClassic));
-      assert.ok(principal);
-      const [enterprise] = await t.app.services.db.query<{ id: number }>(
-        "select id from enterprises where slug = 'emu-corp'",
-      );
-      const request = (enterpriseId: number): RevocationRequest => ({
-        principal,
-        form: "all",
-        scopeName: "emu-corp",
-        targetLogin: null,
-        scope: {
-          enterpriseId,
-          organizationId: null,
-          targetUserId: null,
-          credentialType: null,
-          revokeCredentials: false,
-          exemptUserId: null,
-        },
-      });
+      const enterprise = await emuCorpId();
       const services = t.app.services;
       // The second names an enterprise that is not there: its insert breaks a foreign key.
+      const requests = await Promise.all([enterprise, 999_999, enterprise, enterprise].map(ownersRevokeAll));
       const outcomes = await Promise.allSettled(
-        [enterprise!.id, 999_999, enterprise!.id, enterprise!.id].map((id) =>
-          requestRevocation(services, request(id), silent),
-        ),
+        requests.map((request) => requestRevocation(services, request, silent)),
       );
       assert.deepEqual(
         outcomes.map((o) => o.status),
