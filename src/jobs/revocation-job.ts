@@ -17,6 +17,7 @@ import {
   type RevocationEffect,
   type RevocationPreview,
   refreshRevocationStatisticsIfDue,
+  type StartedAttempt,
   startRevocationAttempt,
 } from "../store/revocation-requests.ts";
 import { completeShard, findShard, listUnfinishedShards, planShards, type Shard } from "../store/revocation-shards.ts";
@@ -130,24 +131,78 @@ async function unfinishedShardsOfOneUser(db: Db, revocationId: number): Promise<
 /** Runs in the transaction that settles a revocation: the worker queues its notifications there. */
 export type OnSettled = (tx: Queryable, revocationId: number) => Promise<void>;
 
+/** Past every id: a one-user revocation finds its user's rows through the user's index, whatever their ids. */
+const EVERY_ID = Number.MAX_SAFE_INTEGER;
+
 /**
- * Starts a revocation's materialization: plans its shards (once) and hands them to `dispatch`,
- * in the same transaction, so a crash leaves either no plan or a plan whose shards are all queued.
- * A revocation with nothing in scope succeeds at once.
+ * Revokes (and destroys) everything in scope of a revocation aimed at one user, batch after batch,
+ * in the caller's transaction: its rows are few and found through the user's index.
+ */
+async function revokeOneUser(
+  tx: Queryable,
+  revocationId: number,
+  started: StartedAttempt,
+  batchSize: number,
+): Promise<Partial<Record<RevocationEffect, number>>> {
+  const phases: { effect: RevocationEffect; batchOf: typeof revokeAuthorizationBatch }[] = [
+    { effect: "authorization_revoked", batchOf: revokeAuthorizationBatch },
+  ];
+  if (started.revokeCredentials) phases.push({ effect: "credential_destroyed", batchOf: destroyCredentialBatch });
+  const rows: Partial<Record<RevocationEffect, number>> = {};
+  const range = { throughId: EVERY_ID, targetUserId: started.targetUserId, organizationId: started.organizationId };
+  for (const { effect, batchOf } of phases) {
+    let changed = 0;
+    for (let afterId = 0; afterId < EVERY_ID; ) {
+      const batch = await batchOf(tx, revocationId, batchSize, { ...range, afterId });
+      changed += batch.rows;
+      afterId = batch.nextAfterId;
+    }
+    rows[effect] = changed;
+  }
+  return rows;
+}
+
+type StartOutcome =
+  | { outcome: "already settled"; attempt: 0; shards: 0 }
+  | { outcome: "started"; attempt: number; shards: number }
+  /** `rows`: what a one-user revocation changed in the same transaction (absent when nothing was in scope). */
+  | { outcome: "finished"; attempt: number; shards: number; rows?: Partial<Record<RevocationEffect, number>> };
+
+/**
+ * Starts a revocation's materialization. One aimed at one user is performed and settled in the
+ * transaction that starts its attempt (a one-user revocation is most of what an incident sends,
+ * and its round trips were most of its cost: docs/performance.md). Any other is planned in shards
+ * (once) handed to `dispatch` in the same transaction, so a crash leaves either no plan or a plan
+ * whose shards are all queued. A revocation with nothing in scope succeeds at once.
  */
 async function startRevocation(
   db: Db,
   revocationId: number,
-  shardSize: number,
-  dispatch: (tx: Queryable, shards: (Shard & { targetUserId: number | null })[]) => Promise<void>,
+  sizes: { shardSize: number; batchSize: number },
+  dispatch: (tx: Queryable, shards: Shard[]) => Promise<void>,
   onSettled?: OnSettled,
-): Promise<{ outcome: "already settled" | "started" | "finished"; attempt: number; shards: number }> {
-  // Counted even if planning fails; in a transaction of its own, so that it names what it wrote
-  // (store/write-scopes.ts) and leaves the identity lookups cached.
-  const attempt = await db.transaction((tx) => startRevocationAttempt(tx, revocationId));
-  if (attempt === null) return { outcome: "already settled", attempt: 0, shards: 0 };
+): Promise<StartOutcome> {
+  const begun = await db
+    .transaction(async (tx) => {
+      const started = await startRevocationAttempt(tx, revocationId);
+      if (started === null || started.targetUserId === null || started.planned) return { started, rows: null };
+      const rows = await revokeOneUser(tx, revocationId, started, sizes.batchSize);
+      await finishRevocation(tx, revocationId);
+      await onSettled?.(tx, revocationId);
+      return { started, rows };
+    })
+    .catch(async (error: unknown) => {
+      // The attempt counts even though its transaction rolled back (a database that is down
+      // refuses this too; the job's own retry count still tells).
+      await startRevocationAttempt(db, revocationId).catch(() => {});
+      throw error;
+    });
+  const { started, rows } = begun;
+  if (started === null) return { outcome: "already settled", attempt: 0, shards: 0 };
+  const { attempt } = started;
+  if (rows !== null) return { outcome: "finished", attempt, shards: Object.keys(rows).length, rows };
   return db.transaction(async (tx) => {
-    const planned = await planShards(tx, revocationId, shardSize);
+    const planned = await planShards(tx, revocationId, sizes.shardSize);
     await dispatch(tx, planned);
     // Planned now, or (a later attempt) still unfinished from an earlier one.
     const shards = planned.length > 0 ? planned.length : (await listUnfinishedShards(tx, revocationId)).length;
@@ -165,7 +220,7 @@ export async function performRevocation(
   batchSize: number,
   shardSize: number = JOB_DEFAULTS.shardSize,
 ): Promise<void> {
-  await startRevocation(db, revocationId, shardSize, async () => {});
+  await startRevocation(db, revocationId, { shardSize, batchSize }, async () => {});
   for (const shard of await listUnfinishedShards(db, revocationId))
     await performShard(db, revocationId, shard, batchSize);
 }
@@ -280,27 +335,20 @@ export async function startRevocationWorker(
       await reportSettled(db, logger, observer, revocationId);
     }
   };
-  // The planner: splits the revocation into shards and queues them, in one transaction. A
-  // revocation aimed at one user has one shard per phase, each read through the user's index:
-  // the planner performs those itself, sparing each a job of its own (its insert, its fetches and
-  // its completion are pg-boss's largest statements), and does so again on a retry.
+  // The planner: performs a revocation aimed at one user itself, in one transaction; splits any
+  // other into shards and queues them, in one transaction. A retry of a one-user revocation that an
+  // earlier version planned in shards performs its unfinished shards here too.
   workerIds[REVOCATION_QUEUE] = await boss.work<RevocationJobData>(REVOCATION_QUEUE, options, async ([fetched]) => {
     if (!fetched) return;
     lookAgain(REVOCATION_QUEUE);
     const job = fetched as JobWithMetadata<RevocationJobData>;
     const { revocationId } = job.data;
-    // The shards this job performs itself: known from the plan, or (a retry) read again.
-    let performedHere: number[] | null = null;
     try {
-      const { outcome, attempt, shards } = await startRevocation(
+      const started = await startRevocation(
         db,
         revocationId,
-        jobs.shardSize,
+        jobs,
         async (tx, planned) => {
-          if (planned[0]?.targetUserId != null) {
-            performedHere = planned.map((shard) => shard.shard);
-            return;
-          }
           for (const shard of planned) {
             const data: ShardJobData = { revocationId: shard.revocationId, shard: shard.shard };
             await boss.send(SHARD_QUEUE, data, {
@@ -311,11 +359,16 @@ export async function startRevocationWorker(
         },
         onSettled,
       );
+      const { outcome, attempt, shards } = started;
       if (outcome !== "already settled") logStarted(logger, { revocationId, shards, attempt });
-      if (outcome === "finished") await reportSettled(db, logger, observer, revocationId);
+      if (outcome === "finished") {
+        for (const [effect, rows] of Object.entries(started.rows ?? {}))
+          observer.rowsChanged(effect as RevocationEffect, rows);
+        await reportSettled(db, logger, observer, revocationId);
+      }
       if (outcome !== "started") return;
-      performedHere ??= await unfinishedShardsOfOneUser(db, revocationId);
-      for (const shard of performedHere) await performHere(job, revocationId, shard);
+      for (const shard of await unfinishedShardsOfOneUser(db, revocationId))
+        await performHere(job, revocationId, shard);
     } catch (error) {
       if (error instanceof WorkerStoppedError) {
         logger.info({ revocationId }, "revocation paused by shutdown; it resumes on the next attempt");

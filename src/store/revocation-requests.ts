@@ -355,14 +355,42 @@ export async function findManagedScopes(
   };
 }
 
-/** Marks an attempt started; which attempt it is, or null for a revocation already settled. */
-export async function startRevocationAttempt(db: Queryable, id: number): Promise<number | null> {
-  const [row] = await db.query<{ attempts: number }>(
+/** An attempt just started, and what the job needs to know to choose how to perform it. */
+export interface StartedAttempt {
+  attempt: number;
+  targetUserId: number | null;
+  organizationId: number | null;
+  revokeCredentials: boolean;
+  /** An earlier attempt planned shards: this one goes on with them. */
+  planned: boolean;
+}
+
+/**
+ * Marks an attempt started (the row stays locked to the transaction's end): which attempt it is
+ * and the revocation's shape, or null for a revocation already settled.
+ */
+export async function startRevocationAttempt(db: Queryable, id: number): Promise<StartedAttempt | null> {
+  const [row] = await db.query<{
+    attempts: number;
+    target_user_id: number | null;
+    organization_id: number | null;
+    revoke_credentials: boolean;
+    planned: boolean;
+  }>(
     `update revocations set state = 'running', started_at = coalesce(started_at, credauth_now()), attempts = attempts + 1
-      where id = $1 and state in ('queued', 'running', 'failed') returning attempts`,
+      where id = $1 and state in ('queued', 'running', 'failed')
+      returning attempts, target_user_id, organization_id, revoke_credentials,
+                exists (select 1 from revocation_shards where revocation_id = $1) as planned`,
     [id],
   );
-  return row?.attempts ?? null;
+  if (!row) return null;
+  return {
+    attempt: row.attempts,
+    targetUserId: row.target_user_id,
+    organizationId: row.organization_id,
+    revokeCredentials: row.revoke_credentials,
+    planned: row.planned,
+  };
 }
 
 /** Marks the revocation succeeded and records its notifications, in one statement. */
