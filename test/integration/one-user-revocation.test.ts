@@ -2,11 +2,11 @@
 // attempt: no shards, nothing half done if it fails, the attempt counted all the same.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { performRevocation } from "../../src/jobs/revocation-job.ts";
-import { startRevocationAttempt } from "../../src/store/revocation-requests.ts";
+import { performRevocation, REVOCATION_QUEUE, scheduleRevocations } from "../../src/jobs/revocation-job.ts";
+import { insertRevocations, startRevocationAttempt } from "../../src/store/revocation-requests.ts";
 import { listUnfinishedShards, planShards } from "../../src/store/revocation-shards.ts";
 import { backends } from "../helpers/backends.ts";
-import { bearer, requestRevocation, startWorldApp, type TestApp } from "../helpers/world.ts";
+import { bearer, requestRevocation, settledJob, startWorldApp, type TestApp } from "../helpers/world.ts";
 
 for (const backend of backends()) {
   describe(`a one-user revocation's job on ${backend.name}`, () => {
@@ -106,6 +106,55 @@ for (const backend of backends()) {
       assert.equal(done.attempts, 2);
       assert.ok(done.shards > 0 && done.revoked > 0);
       assert.deepEqual(await listUnfinishedShards(db, id), []);
+    });
+  });
+  describe(`the worker's revocation jobs on ${backend.name}`, () => {
+    let t: TestApp;
+    before(async () => (t = await startWorldApp(backend, { runWorker: true })));
+    after(() => t.close());
+
+    it("takes the jobs of requests accepted together in one fetch, and settles each", async () => {
+      const { db, boss } = t.app.services;
+      const logins = ["ann_emu", "gwen_emu", "oscar_emu", "mel_emu"];
+      const [owner] = await db.query<{ user_id: number; credential_id: number; enterprise_id: number }>(
+        `select u.id as user_id, c.id as credential_id, e.id as enterprise_id
+           from users u join credentials c on c.user_id = u.id join enterprises e on e.slug = 'emu-corp'
+          where u.login = 'owen_emu' order by c.id limit 1`,
+      );
+      const targets = await db.query<{ id: number }>("select id from users where login = any($1::text[])", [logins]);
+      // As the intake accepts requests that arrive together: their rows and jobs in one commit.
+      const ids = await db.transaction(async (tx) => {
+        const inserted = await insertRevocations(
+          tx,
+          targets.map((target) => ({
+            scope: {
+              enterpriseId: owner!.enterprise_id,
+              organizationId: null,
+              targetUserId: target.id,
+              credentialType: null,
+              revokeCredentials: false,
+              exemptUserId: null,
+            },
+            requester: { userId: owner!.user_id, credentialId: owner!.credential_id },
+          })),
+        );
+        await scheduleRevocations(
+          boss,
+          tx,
+          inserted.map(({ id }) => id),
+        );
+        return inserted.map(({ id }) => id);
+      });
+      for (const id of ids) assert.equal((await settledJob(t, id, t.tokens.owenClassic)).state, "succeeded");
+      const fetches = await t.app.services.db.query<{ started_on: string; state: string }>(
+        `select started_on::text, state from pgboss.job
+          where name = $1 and (data->>'revocationId')::bigint = any($2::bigint[])`,
+        [REVOCATION_QUEUE, ids],
+      );
+      assert.equal(fetches.length, logins.length);
+      assert.ok(fetches.every((job) => job.state === "completed"));
+      // A fetch starts its jobs with its own statement's time: one time, one fetch.
+      assert.equal(new Set(fetches.map((job) => job.started_on)).size, 1, JSON.stringify(fetches));
     });
   });
 }
