@@ -33,9 +33,9 @@ import {
 } from "./revocation-log.ts";
 
 export const REVOCATION_QUEUE = "credauth-revocation";
+export const SHARD_QUEUE = "credauth-revocation-shard";
 /** Revocation jobs one fetch takes at most. */
 const REVOCATIONS_PER_FETCH = 16;
-export const SHARD_QUEUE = "credauth-revocation-shard";
 
 export interface RevocationJobData {
   revocationId: number;
@@ -202,7 +202,7 @@ async function startRevocation(
   const { started, rows } = begun;
   if (started === null) return { outcome: "already settled", attempt: 0, shards: 0 };
   const { attempt } = started;
-  if (rows !== null) return { outcome: "finished", attempt, shards: Object.keys(rows).length, rows };
+  if (rows !== null) return { outcome: "finished", attempt, shards: 0, rows };
   return db.transaction(async (tx) => {
     const planned = await planShards(tx, revocationId, sizes.shardSize);
     await dispatch(tx, planned);

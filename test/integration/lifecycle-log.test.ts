@@ -63,18 +63,14 @@ for (const backend of backends()) {
       assert.equal(requested.requester, "owen_emu");
       assert.equal(typeof requested.reqId, "string", "the request's id ties the line to the 202");
       assert.equal(started.attempt, 1);
-      assert.ok(Number(started.shards) >= 1);
+      assert.equal(started.shards, 0, "a one-user revocation is performed whole, without shards");
       assert.equal(succeeded.authorizationsRevoked, job.counts.authorizations_revoked.total);
       assert.equal(succeeded.credentialsDestroyed, job.counts.credentials_destroyed.total);
       assert.ok(Number(succeeded.credentialsDestroyed) > 0, "gwen's PATs were destroyed");
       assert.ok(Number(succeeded.durationMs) >= 0);
       assert.ok(lines.every((line) => line.level === 30));
       assert.ok(!JSON.stringify(log.lines).includes(t.tokens.owenClassic), "no token in any line");
-      assert.deepEqual(
-        await shardJobsOf(t, id),
-        [],
-        "a one-user revocation's shards are performed by its planning job, not queued",
-      );
+      assert.deepEqual(await shardJobsOf(t, id), [], "a one-user revocation queues no shard jobs");
     });
 
     it("logs an organization's revocation under its organization", async () => {
@@ -85,7 +81,8 @@ for (const backend of backends()) {
       );
       await settledJob(t, id, t.tokens.cleoClassic);
       assert.ok((await shardJobsOf(t, id)).length > 0, "an organization's revoke-all queues its shards");
-      const [requested, , succeeded] = log.about(id) as [Line, Line, Line];
+      const [requested, started, succeeded] = log.about(id) as [Line, Line, Line];
+      assert.equal(started.shards, (await shardJobsOf(t, id)).length, "the started line counts them");
       assert.equal(requested.organization, "classic-eng");
       assert.equal(requested.enterprise, undefined);
       assert.equal(succeeded.msg, "revocation succeeded");
