@@ -12,6 +12,9 @@ export type NotificationChannel = "email" | "webhook";
  * destroyed, to the user's address at that moment (null if none); and one post per active webhook
  * watching it — its enterprise's, and its organization's, or for an enterprise-wide revocation
  * every organization's of the enterprise. A revocation that settles again adds nothing.
+ * What it revoked and destroyed is read by its own id, never joined to the recipients: right
+ * after a large revocation the statistics still say no row carries that id, and the planner
+ * then looped over the recipients for every credential (2.9 s at 4,000 users instead of 0.3).
  */
 export const RECORD_REVOCATION_NOTIFICATIONS = `recipients as (
        select distinct user_id from audit_events where revocation_id = $1 and user_id is not null),
@@ -20,18 +23,18 @@ export const RECORD_REVOCATION_NOTIFICATIONS = `recipients as (
               jsonb_agg(jsonb_build_object('organization', o.login, 'credential_type', c.type,
                                            'note', coalesce(c.note, c.title), 'token_last_eight', c.token_last_eight,
                                            'fingerprint', c.fingerprint) order by a.id) as items
-         from recipients rc
-         join credentials c on c.user_id = rc.user_id
-         join credential_authorizations a on a.credential_id = c.id and a.revoked_by_revocation_id = $1
+         from credential_authorizations a
+         join credentials c on c.id = a.credential_id
          join organizations o on o.id = a.organization_id
+        where a.revoked_by_revocation_id = $1
         group by c.user_id),
      destroyed as (
        select c.user_id,
               jsonb_agg(jsonb_build_object('credential_type', c.type, 'note', coalesce(c.note, c.title),
                                            'token_last_eight', c.token_last_eight, 'fingerprint', c.fingerprint)
                         order by c.id) as items
-         from recipients rc
-         join credentials c on c.user_id = rc.user_id and c.destroyed_by_revocation_id = $1
+         from credentials c
+        where c.destroyed_by_revocation_id = $1
         group by c.user_id),
      emails as (
        insert into notifications (kind, channel, user_id, recipient_login, recipient, revocation_id, payload)

@@ -393,15 +393,15 @@ export async function startRevocationAttempt(db: Queryable, id: number): Promise
   };
 }
 
-/** Marks the revocation succeeded and records its notifications, in one statement. */
-export async function finishRevocation(db: Queryable, id: number): Promise<void> {
-  await db.query(
-    `with settled as (
+/** Marks revocation $1 succeeded and records its notifications (named for the plan test). */
+export const SETTLE_SUCCEEDED = `with settled as (
        update revocations set state = 'succeeded', finished_at = credauth_now(), error = null where id = $1 returning id),
      ${RECORD_REVOCATION_NOTIFICATIONS}
-     select count(*) from settled`,
-    [id],
-  );
+     select count(*) from settled`;
+
+/** Marks the revocation succeeded and records its notifications, in one statement. */
+export async function finishRevocation(db: Queryable, id: number): Promise<void> {
+  await db.query(SETTLE_SUCCEEDED, [id]);
 }
 
 /** Marks the revocation failed (its fence stays) and records its notifications, in one statement. */
