@@ -3,16 +3,25 @@ import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
 import { restrictToOwner } from "./data-folder.ts";
 import { changesCachedReads, type Db, type Queryable, type Row } from "./db.ts";
+import { PreparedStatements } from "./pglite-statements.ts";
 import { isAbortedTransaction, parseWrittenScopes, WRITTEN_SCOPES, WriteVersions } from "./write-scopes.ts";
 
 const RESTRICT_EVERY_MS = 60 * 60 * 1000;
 
 type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
-function queryableOf(session: PgliteSession): Queryable {
+/**
+ * A statement with parameters is one of credauth's own, run again and again: it is prepared once
+ * (pglite-statements.ts). One without is run as it comes (DDL, a snapshot's tables by name).
+ */
+function queryableOf(
+  session: PgliteSession,
+  prepared: (text: string, values: readonly unknown[]) => Promise<Row[]>,
+): Queryable {
   return {
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      const result = await session.query<T>(text, values as unknown[] | undefined);
+      if (values?.length) return (await prepared(text, values)) as T[];
+      const result = await session.query<T>(text);
       return result.rows;
     },
     asBossDb() {
@@ -48,7 +57,12 @@ export async function openPglite(
   const tightening = dataDir ? setInterval(() => restrictToOwner(dataDir), RESTRICT_EVERY_MS) : null;
   tightening?.unref();
   if (dataDir) restrictToOwner(dataDir);
-  const base = queryableOf(pglite);
+  // Statements are prepared once (pglite-statements.ts) but planned for their values every time,
+  // as on PostgreSQL, whose driver prepares none: a generic plan of a batch that cannot see its
+  // range walked every authorization (decision 68). A transaction may still ask for generic plans.
+  await pglite.exec("set plan_cache_mode = force_custom_plan");
+  const statements = new PreparedStatements(pglite);
+  const base = queryableOf(pglite, (text, values) => statements.alone(text, values));
   const bossDb = fromPglite(pglite);
   // Moved in `finally`, so a transaction that failed halfway counts too: as a write to every
   // scope, unless it said which it touched before its commit.
@@ -73,9 +87,9 @@ export async function openPglite(
     try {
       return await counted(() =>
         pglite.transaction(async (tx) => {
-          const result = await fn(queryableOf(tx));
+          const result = await fn(queryableOf(tx, (text, values) => statements.inTransaction(text, values)));
           try {
-            const { rows } = await tx.query<{ scopes: string | null }>(WRITTEN_SCOPES);
+            const rows = await statements.inTransaction<{ scopes: string | null }>(WRITTEN_SCOPES, []);
             scopes = parseWrittenScopes(rows[0]?.scopes);
           } catch (error) {
             if (!isAbortedTransaction(error)) throw error;
