@@ -4,25 +4,26 @@ import type { Row } from "./db.ts";
 const { serialize } = protocol;
 
 /**
- * Named prepared statements on PGlite's one session. PGlite's own `query` parses, analyses and
- * plans every statement anew in six trips into WebAssembly; the same statement prepared once is
- * bound and executed in one trip, its parse and analysis kept. Whether PostgreSQL also keeps a plan
- * is the session's plan_cache_mode (pglite.ts sets it).
+ * Statements sent to PGlite's one session in one trip. PGlite's own `query` makes six trips into
+ * its WebAssembly per statement (parse, describe, bind, describe, execute, sync), the first two
+ * only to learn the parameters' types. Those are learned once per text here; after that a
+ * statement is parsed, bound, described and executed in one trip, as an unnamed statement, so
+ * PostgreSQL plans it for its values every time, as it does for node-postgres (decision 68).
  */
-export class PreparedStatements {
+export class OneTripStatements {
   readonly #pglite: PGlite;
   readonly #limit: number;
-  // By text; a Map keeps insertion order, so re-inserting on use makes the first entry the least used.
-  readonly #prepared = new Map<string, Prepared>();
+  // Parameter types by text; a Map keeps insertion order, so the first entry is the oldest.
+  readonly #parameterTypes = new Map<string, number[]>();
 
-  constructor(pglite: PGlite, limit = STATEMENTS_KEPT) {
+  constructor(pglite: PGlite, limit = TEXTS_KEPT) {
     this.#pglite = pglite;
     this.#limit = limit;
   }
 
-  /** How many statements are prepared now (for tests). */
+  /** How many statements' parameter types are known (for tests). */
   get size(): number {
-    return this.#prepared.size;
+    return this.#parameterTypes.size;
   }
 
   /**
@@ -49,67 +50,40 @@ export class PreparedStatements {
   }
 
   async #run<T extends object>(text: string, values: readonly unknown[]): Promise<T[]> {
-    const statement = this.#prepared.get(text) ?? (await this.#prepare(text));
-    this.#prepared.delete(text);
-    this.#prepared.set(text, statement);
-    const bound = statement.parameterTypes.map((type, i) => this.#serialize(values[i], type));
-    let messages: Awaited<ReturnType<PGlite["execProtocolStream"]>>;
+    const types = this.#parameterTypes.get(text) ?? (await this.#describe(text));
+    const bound = types.map((type, i) => this.#serialize(values[i], type));
     try {
-      messages = await this.#pglite.execProtocolStream(
-        concat(serialize.bind({ statement: statement.name, values: bound }), serialize.execute(), serialize.sync()),
+      const messages = await this.#pglite.execProtocolStream(
+        concat(
+          serialize.parse({ text, types }),
+          serialize.bind({ values: bound }),
+          serialize.describe({ type: "P" }),
+          serialize.execute(),
+          serialize.sync(),
+        ),
         { syncToFs: false },
       );
+      return this.#rows<T>(messages);
     } catch (error) {
-      // A change of schema under a kept statement: it is prepared again next time.
-      if (isStalePlan(error)) this.#forget(text);
+      // Learned again next time, in case a migration changed what the statement takes.
+      this.#parameterTypes.delete(text);
       throw error;
     }
-    return this.#rows<T>(statement, messages);
   }
 
-  async #prepare(text: string): Promise<Prepared> {
-    if (this.#prepared.size >= this.#limit) {
-      const [oldest] = this.#prepared.keys();
-      if (oldest !== undefined) await this.#close(oldest);
-    }
-    const name = `credauth_${++statementsNamed}`;
+  async #describe(text: string): Promise<number[]> {
     const messages = await this.#pglite.execProtocolStream(
-      concat(serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()),
+      concat(serialize.parse({ text }), serialize.describe({ type: "S" }), serialize.sync()),
       { syncToFs: false },
     );
-    let parameterTypes: number[] = [];
-    let fields: Prepared["fields"] = [];
-    for (const message of messages) {
-      if (message.name === "parameterDescription") {
-        parameterTypes = (message as unknown as { dataTypeIDs: number[] }).dataTypeIDs;
-      } else if (message.name === "rowDescription") {
-        const described = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
-        fields = described.map(({ name, dataTypeID }) => ({
-          name,
-          type: dataTypeID,
-          parse: this.#pglite.parsers[dataTypeID],
-        }));
-      }
+    const description = messages.find((message) => message.name === "parameterDescription");
+    const types = (description as unknown as { dataTypeIDs: number[] } | undefined)?.dataTypeIDs ?? [];
+    if (this.#parameterTypes.size >= this.#limit) {
+      const [oldest] = this.#parameterTypes.keys();
+      if (oldest !== undefined) this.#parameterTypes.delete(oldest);
     }
-    const statement = { name, parameterTypes, fields };
-    this.#prepared.set(text, statement);
-    return statement;
-  }
-
-  async #close(text: string): Promise<void> {
-    const statement = this.#prepared.get(text);
-    this.#prepared.delete(text);
-    if (!statement) return;
-    // Closing is not refused in a failed transaction; if it were, the statement would only linger.
-    await this.#pglite
-      .execProtocolStream(concat(serialize.close({ type: "S", name: statement.name }), serialize.sync()), {
-        syncToFs: false,
-      })
-      .catch(() => {});
-  }
-
-  #forget(text: string): void {
-    this.#prepared.delete(text);
+    this.#parameterTypes.set(text, types);
+    return types;
   }
 
   #serialize(value: unknown, type: number): string | null {
@@ -118,41 +92,34 @@ export class PreparedStatements {
     return serialize ? (serialize(value) as string) : String(value);
   }
 
-  #rows<T>(statement: Prepared, messages: readonly { name: string }[]): T[] {
+  #rows<T>(messages: readonly { name: string }[]): T[] {
     const rows: T[] = [];
-    const { fields } = statement;
+    let fields: { name: string; type: number; parse: ((value: string, type: number) => unknown) | undefined }[] = [];
     for (const message of messages) {
-      if (message.name !== "dataRow") continue;
-      const values = (message as unknown as { fields: (string | null)[] }).fields;
-      const row: Row = {};
-      for (let i = 0; i < fields.length; i++) {
-        const field = fields[i] as Prepared["fields"][number];
-        const value = values[i] ?? null;
-        row[field.name] = value === null || !field.parse ? value : field.parse(value, field.type);
+      if (message.name === "rowDescription") {
+        const described = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
+        fields = described.map(({ name, dataTypeID }) => ({
+          name,
+          type: dataTypeID,
+          parse: this.#pglite.parsers[dataTypeID],
+        }));
+      } else if (message.name === "dataRow") {
+        const values = (message as unknown as { fields: (string | null)[] }).fields;
+        const row: Row = {};
+        for (let i = 0; i < fields.length; i++) {
+          const field = fields[i] as (typeof fields)[number];
+          const value = values[i] ?? null;
+          row[field.name] = value === null || !field.parse ? value : field.parse(value, field.type);
+        }
+        rows.push(row as T);
       }
-      rows.push(row as T);
     }
     return rows;
   }
 }
 
-// Names are unique in the process, so two sets of statements can share a session.
-let statementsNamed = 0;
-
-/** Distinct statement texts kept prepared; credauth's own are a few hundred. */
-const STATEMENTS_KEPT = 1000;
-
-interface Prepared {
-  name: string;
-  parameterTypes: number[];
-  fields: { name: string; type: number; parse: ((value: string, type: number) => unknown) | undefined }[];
-}
-
-// 0A000 "cached plan must not change result type"; 26000 "prepared statement does not exist".
-function isStalePlan(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "0A000" || code === "26000";
-}
+/** Distinct statement texts whose parameter types are kept; credauth's own are a few hundred. */
+const TEXTS_KEPT = 1000;
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));

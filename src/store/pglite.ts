@@ -3,7 +3,7 @@ import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { fromPglite } from "pg-boss";
 import { restrictToOwner } from "./data-folder.ts";
 import { changesCachedReads, type Db, type Queryable, type Row } from "./db.ts";
-import { PreparedStatements } from "./pglite-statements.ts";
+import { OneTripStatements } from "./pglite-statements.ts";
 import { isAbortedTransaction, parseWrittenScopes, WRITTEN_SCOPES, WriteVersions } from "./write-scopes.ts";
 
 const RESTRICT_EVERY_MS = 60 * 60 * 1000;
@@ -11,8 +11,9 @@ const RESTRICT_EVERY_MS = 60 * 60 * 1000;
 type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
 
 /**
- * A statement with parameters is one of credauth's own, run again and again: it is prepared once
- * (pglite-statements.ts). One without is run as it comes (DDL, a snapshot's tables by name).
+ * A statement with parameters is one of credauth's own, run again and again: its parameters' types
+ * are learned once and it is sent in one trip (pglite-statements.ts). One without is run as it
+ * comes (DDL, a snapshot's tables by name).
  */
 function queryableOf(
   session: PgliteSession,
@@ -57,11 +58,7 @@ export async function openPglite(
   const tightening = dataDir ? setInterval(() => restrictToOwner(dataDir), RESTRICT_EVERY_MS) : null;
   tightening?.unref();
   if (dataDir) restrictToOwner(dataDir);
-  // Statements are prepared once (pglite-statements.ts) but planned for their values every time,
-  // as on PostgreSQL, whose driver prepares none: a generic plan of a batch that cannot see its
-  // range walked every authorization (decision 68). A transaction may still ask for generic plans.
-  await pglite.exec("set plan_cache_mode = force_custom_plan");
-  const statements = new PreparedStatements(pglite);
+  const statements = new OneTripStatements(pglite);
   const base = queryableOf(pglite, (text, values) => statements.alone(text, values));
   const bossDb = fromPglite(pglite);
   // Moved in `finally`, so a transaction that failed halfway counts too: as a write to every

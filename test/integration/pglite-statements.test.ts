@@ -1,21 +1,14 @@
-// The embedded database prepares each statement with parameters once and runs it again by name
+// The embedded database learns a statement's parameter types once and then sends it in one trip
 // (store/pglite-statements.ts): what it answers must be what PGlite's own `query` answers.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Db } from "../../src/store/db.ts";
 import { openPglite } from "../../src/store/pglite.ts";
-import { PreparedStatements } from "../../src/store/pglite-statements.ts";
+import { OneTripStatements } from "../../src/store/pglite-statements.ts";
 import { templateDump } from "../helpers/template.ts";
 
-const preparedCount = async (db: Db) => {
-  const [row] = await db.query<{ n: number }>(
-    "select count(*)::int as n from pg_prepared_statements where name like 'credauth\\_%'",
-  );
-  return row!.n;
-};
-
-describe("prepared statements on the embedded database", () => {
+describe("statements in one trip on the embedded database", () => {
   let db: Db & { pglite: PGlite };
   before(async () => {
     db = await openPglite(undefined, { loadDataDir: await templateDump("empty") });
@@ -24,12 +17,11 @@ describe("prepared statements on the embedded database", () => {
   });
   after(() => db.close());
 
-  it("prepares a statement once and runs it again by name", async () => {
-    const before = await preparedCount(db);
+  it("runs a statement again and again, its values typed as PostgreSQL takes them", async () => {
     for (let i = 1; i <= 5; i++) {
       await db.query("insert into things (id, name, tags) values ($1, $2, $3)", [i, `thing ${i}`, ["a", `t${i}`]]);
     }
-    assert.equal(await preparedCount(db), before + 1, "five runs, one prepared statement");
+    assert.deepEqual(await db.query("select tags from things where id = $1", [5]), [{ tags: ["a", "t5"] }]);
     const [{ n }] = (await db.query<{ n: number }>("select count(*)::int as n from things where id <= $1", [5])) as [
       { n: number },
     ];
@@ -56,7 +48,7 @@ describe("prepared statements on the embedded database", () => {
     assert.deepEqual(prepared[0]!.data, { nested: { list: [1, 2] }, text: "ü" });
   });
 
-  it("reports a failed statement as PostgreSQL does and keeps the statement usable", async () => {
+  it("reports a failed statement as PostgreSQL does and runs it again afterwards", async () => {
     const insert = "insert into things (id, name) values ($1, $2)";
     await db.query(insert, [100, "unique name"]);
     await assert.rejects(db.query(insert, [101, "unique name"]), (error: { code?: string }) => error.code === "23505");
@@ -87,33 +79,25 @@ describe("prepared statements on the embedded database", () => {
     );
   });
 
-  it("prepares a statement again after a change of schema under it", async () => {
+  it("answers the columns a statement has now, after a change of schema under it", async () => {
     const text = "select * from things where id = $1";
     assert.equal(Object.keys((await db.query(text, [1]))[0]!).length, 7);
     await db.exec("alter table things add column extra text");
-    // PostgreSQL refuses a kept statement whose columns changed; the next run prepares it anew.
-    await db.query(text, [1]).catch((error: { code?: string }) => assert.equal(error.code, "0A000"));
     assert.equal(Object.keys((await db.query(text, [1]))[0]!).length, 8);
   });
 
-  it("plans for the values each time, as PostgreSQL's own driver does", async () => {
-    const [row] = await db.query<{ plan_cache_mode: string }>("show plan_cache_mode");
-    assert.equal(row!.plan_cache_mode, "force_custom_plan");
+  it("keeps no named statement: PostgreSQL plans each run for its values", async () => {
+    await db.query("select name from things where id = $1", [1]);
+    const [row] = await db.query<{ n: number }>("select count(*)::int as n from pg_prepared_statements");
+    assert.equal(row!.n, 0);
   });
 
-  it("closes the least used statement when it keeps its limit", async () => {
-    const statements = new PreparedStatements(db.pglite, 2);
-    const kept = async () =>
-      (
-        await db.query<{ statement: string }>(
-          "select statement from pg_prepared_statements where statement like 'select $1::int + %' order by statement",
-        )
-      ).map((row) => row.statement);
-    await statements.alone("select $1::int + 1 as n", [1]);
-    await statements.alone("select $1::int + 2 as n", [1]);
-    await statements.alone("select $1::int + 1 as n", [1]); // used again: the "+ 2" one is now the least used
+  it("keeps the parameter types of at most as many texts as its limit", async () => {
+    const statements = new OneTripStatements(db.pglite, 2);
+    assert.deepEqual(await statements.alone("select $1::int + 1 as n", [1]), [{ n: 2 }]);
+    assert.deepEqual(await statements.alone("select $1::int + 2 as n", [1]), [{ n: 3 }]);
     assert.deepEqual(await statements.alone("select $1::int + 3 as n", [1]), [{ n: 4 }]);
     assert.equal(statements.size, 2);
-    assert.deepEqual(await kept(), ["select $1::int + 1 as n", "select $1::int + 3 as n"]);
+    assert.deepEqual(await statements.alone("select $1::int + 1 as n", [2]), [{ n: 3 }], "learned again");
   });
 });
