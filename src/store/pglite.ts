@@ -17,11 +17,11 @@ type PgliteSession = Pick<PGlite, "query" | "exec"> | Transaction;
  */
 function queryableOf(
   session: PgliteSession,
-  prepared: (text: string, values: readonly unknown[]) => Promise<Row[]>,
+  inOneTrip: (text: string, values: readonly unknown[]) => Promise<Row[]>,
 ): Queryable {
   return {
     async query<T extends object>(text: string, values?: readonly unknown[]) {
-      if (values?.length) return (await prepared(text, values)) as T[];
+      if (values?.length) return (await inOneTrip(text, values)) as T[];
       const result = await session.query<T>(text);
       return result.rows;
     },
