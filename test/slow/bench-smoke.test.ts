@@ -27,7 +27,7 @@ describe("the benchmark harness", () => {
         [1, 4],
       );
       assert.ok(
-        report.enqueue.every((e) => e.rps > 0 && e.floorRps > 0 && e.errors === 0),
+        report.enqueue.every((e) => e.rps > 0 && e.floorRps > 0 && e.prismRps > 0 && e.errors === 0),
         JSON.stringify(report.enqueue),
       );
       assert.ok(
