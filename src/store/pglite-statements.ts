@@ -8,7 +8,8 @@ const { serialize } = protocol;
  * its WebAssembly per statement (parse, describe, bind, describe, execute, sync), the first two
  * only to learn the parameters' types. Those are learned once per text here; after that a
  * statement is parsed, bound, described and executed in one trip, as an unnamed statement, so
- * PostgreSQL plans it for its values every time, as it does for node-postgres (decision 68).
+ * PostgreSQL plans it for its values every time: PGlite has no autovacuum to keep a kept generic
+ * plan's statistics fresh (decisions 23 and 68).
  */
 export class OneTripStatements {
   readonly #pglite: PGlite;

@@ -86,7 +86,7 @@ describe("statements in one trip on the embedded database", () => {
     assert.equal(Object.keys((await db.query(text, [1]))[0]!).length, 8);
   });
 
-  it("keeps no named statement: PostgreSQL plans each run for its values", async () => {
+  it("keeps no named statement: each run is planned for its values", async () => {
     await db.query("select name from things where id = $1", [1]);
     const [row] = await db.query<{ n: number }>("select count(*)::int as n from pg_prepared_statements");
     assert.equal(row!.n, 0);
